@@ -1,0 +1,113 @@
+# SPDX-License-Identifier: MIT
+#
+# make            build/mhv.elf and build/mhv.iso (one ISO for BIOS and UEFI)
+# make run        boot it: EMU=qemu|bochs FIRMWARE=bios|uefi ACCEL=tcg|kvm
+# make test       everything CI runs
+# make debug      QEMU halted with a gdb stub
+# See docs/usage.md.
+
+EMU      ?= qemu
+FIRMWARE ?= bios
+ACCEL    ?= tcg
+CMDLINE  ?=
+BUILD    ?= build
+
+CC      := gcc
+LD      := ld
+NASM    := nasm
+HOSTCC  := gcc
+
+DEBIAN_PACKAGES := qemu-system-x86 nasm grub-pc-bin grub-efi-amd64-bin \
+	grub-common xorriso mtools ovmf bochs bochsbios vgabios bochs-term \
+	libcmocka-dev gcc make binutils
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wno-unused-parameter
+CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -mno-red-zone \
+	-mgeneral-regs-only -mno-sse -mno-mmx -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
+	-fno-builtin -nostdlib -I. $(WARNINGS) -MMD -MP
+LDFLAGS := -m elf_x86_64 -nostdlib -static -z max-page-size=0x1000 \
+	-z noexecstack --no-warn-rwx-segments -T linker.ld
+NASMFLAGS := -f elf64 -g -F dwarf
+
+HOST_CFLAGS := -std=gnu11 -g -O1 -I. -DMHV_HOSTED -Wall -Wextra -Werror \
+	-fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+
+KERNEL_C   := $(wildcard lib/*.c core/*.c svm/*.c vmx/*.c tdx/*.c)
+KERNEL_ASM := $(wildcard boot/*.asm core/*.asm svm/*.asm vmx/*.asm tdx/*.asm)
+KERNEL_OBJ := $(KERNEL_ASM:%.asm=$(BUILD)/%.asm.o) $(KERNEL_C:%.c=$(BUILD)/%.o)
+
+.PHONY: all run debug test unit boot-matrix harness-selftest deps clean \
+	format format-check
+
+all: $(BUILD)/mhv.elf $(BUILD)/mhv.iso
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/%.asm.o: %.asm
+	@mkdir -p $(dir $@)
+	$(NASM) $(NASMFLAGS) $< -o $@
+
+$(BUILD)/mhv.elf: $(KERNEL_OBJ) linker.ld
+	$(LD) $(LDFLAGS) -o $@ $(KERNEL_OBJ)
+	@grub-file --is-x86-multiboot2 $@ || \
+		{ echo "error: $@ has no valid multiboot2 header"; rm -f $@; exit 1; }
+
+$(BUILD)/mhv.iso: $(BUILD)/mhv.elf scripts/mkiso
+	scripts/mkiso $@ $(BUILD)/mhv.elf "$(CMDLINE)"
+
+# --- dependencies -----------------------------------------------------------
+# Installs the Debian packages when missing (as root) or prints the command.
+deps:
+	@scripts/deps $(DEBIAN_PACKAGES)
+
+# --- running ----------------------------------------------------------------
+run: deps all
+	scripts/run-emu --emu $(EMU) --firmware $(FIRMWARE) --accel $(ACCEL) \
+		$(BUILD)/mhv.iso
+
+debug: deps all
+	@echo "QEMU is halted at the first instruction with a gdb stub on :1234."
+	@echo "Attach with:  gdb $(BUILD)/mhv.elf -ex 'target remote :1234'"
+	scripts/run-emu --emu qemu --firmware $(FIRMWARE) --accel tcg --debug \
+		$(BUILD)/mhv.iso
+
+# --- tests ------------------------------------------------------------------
+UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+# Each hosted test names the project sources it links with.
+UNIT_SRCS_test_fmt := lib/fmt.c
+UNIT_SRCS_test_mb2 := core/mb2.c lib/fmt.c
+UNIT_SRCS_test_pmm := core/pmm.c lib/fmt.c
+UNIT_SRCS_test_cmdline := core/cmdline.c lib/fmt.c
+
+.SECONDEXPANSION:
+$(BUILD)/unit/%: tests/unit/%.c $$(UNIT_SRCS_%) $(wildcard lib/*.h core/*.h tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) $< $(UNIT_SRCS_$*) -lcmocka -o $@
+
+unit: deps $(UNIT_TESTS:%=$(BUILD)/unit/%)
+	@scripts/run-unit-tests $(UNIT_TESTS:%=$(BUILD)/unit/%)
+
+boot-matrix: deps all
+	@tests/boot/matrix $(BUILD)
+
+harness-selftest: deps all
+	@tests/boot/harness-selftest $(BUILD)
+
+test: deps
+	@scripts/run-all-tests $(MAKE)
+
+format:
+	clang-format -i $(shell git ls-files '*.c' '*.h')
+
+format-check:
+	@clang-format --dry-run -Werror $(shell git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(KERNEL_OBJ:.o=.d)

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef MHV_CORE_CMDLINE_H
+#define MHV_CORE_CMDLINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum log_level {
+	LOG_ERROR = 0,
+	LOG_WARN = 1,
+	LOG_INFO = 2,
+	LOG_DEBUG = 3,
+};
+
+/* What to do after the last guest, when the run is over. */
+enum exit_mode {
+	EXIT_AUTO, /* isa-debug-exit, then the Bochs magic breakpoint, then halt */
+	EXIT_HALT, /* halt forever (bare metal, keep the log on screen) */
+};
+
+/* Test-only behaviours used to prove that the boot harness fails bad kernels. */
+enum selftest {
+	SELFTEST_NONE,
+	SELFTEST_HANG, /* stop before the final marker and spin */
+	SELFTEST_TRIPLE, /* triple-fault the machine */
+	SELFTEST_FAIL, /* finish with the failure marker */
+	SELFTEST_FAULT, /* take an unexpected #GP: the panic path must report it */
+};
+
+struct mhv_options {
+	uint16_t serial_port; /* I/O base of the console UART */
+	enum log_level loglevel;
+	enum exit_mode exit_mode;
+	enum selftest selftest;
+};
+
+/* Defaults: COM1 (0x3f8), loglevel info, exit auto, no selftest. */
+void cmdline_defaults(struct mhv_options *opt);
+
+/*
+ * Parse whitespace-separated options into opt (starting from its current
+ * values). Every option is "name=value"; unknown names, missing or
+ * malformed values are refused: returns -1 with a message naming the
+ * offending word in err, and opt is left as it was before the call.
+ */
+int cmdline_parse(const char *cmdline, struct mhv_options *opt, char *err,
+		  size_t errlen);
+
+#endif

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+#include "core/trap.h"
+#include "core/cpu.h"
+#include "core/extable.h"
+#include "core/log.h"
+#include "core/panic.h"
+#include "lib/compiler.h"
+
+static const char *const exception_names[32] = {
+	[VEC_DE] = "#DE divide error",
+	[VEC_DB] = "#DB debug",
+	[VEC_NMI] = "NMI",
+	[VEC_BP] = "#BP breakpoint",
+	[VEC_OF] = "#OF overflow",
+	[VEC_BR] = "#BR bound range",
+	[VEC_UD] = "#UD invalid opcode",
+	[VEC_NM] = "#NM device not available",
+	[VEC_DF] = "#DF double fault",
+	[9] = "coprocessor segment overrun",
+	[VEC_TS] = "#TS invalid TSS",
+	[VEC_NP] = "#NP segment not present",
+	[VEC_SS] = "#SS stack fault",
+	[VEC_GP] = "#GP general protection",
+	[VEC_PF] = "#PF page fault",
+	[VEC_MF] = "#MF x87 error",
+	[VEC_AC] = "#AC alignment check",
+	[VEC_MC] = "#MC machine check",
+	[VEC_XM] = "#XM SIMD error",
+	[VEC_VE] = "#VE virtualization exception",
+	[VEC_CP] = "#CP control protection",
+	[28] = "#HV hypervisor injection",
+	[29] = "#VC VMM communication",
+	[30] = "#SX security exception",
+};
+
+const char *exception_name(unsigned int vector)
+{
+	if (vector < ARRAY_SIZE(exception_names) && exception_names[vector])
+		return exception_names[vector];
+	return "reserved exception";
+}
+
+void trap_dispatch(struct trap_frame *f)
+{
+	uint64_t fixup = extable_lookup(f->rip);
+
+	if (fixup) {
+		/* The fixup code learns which exception it was from RAX. */
+		f->rax = f->vector;
+		f->rip = fixup;
+		return;
+	}
+	panic_trap(f);
+}
