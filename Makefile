@@ -17,9 +17,7 @@ LD      := ld
 NASM    := nasm
 HOSTCC  := gcc
 
-DEBIAN_PACKAGES := qemu-system-x86 nasm grub-pc-bin grub-efi-amd64-bin \
-	grub-common xorriso mtools ovmf bochs bochsbios vgabios bochs-term \
-	libcmocka-dev gcc make binutils
+DEBIAN_PACKAGES := $(shell cat scripts/debian-packages)
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter
