@@ -29,13 +29,13 @@ struct mem_range {
 };
 
 struct boot_module {
-	uint64_t start; /* physical, inclusive */
-	uint64_t end; /* physical, exclusive */
+	uint64_t start;	     /* physical, inclusive */
+	uint64_t end;	     /* physical, exclusive */
 	const char *cmdline; /* never NULL, may be "" */
 };
 
 struct boot_info {
-	const char *cmdline; /* never NULL after a successful parse */
+	const char *cmdline;	 /* never NULL after a successful parse */
 	const char *loader_name; /* NULL when absent */
 
 	bool have_basic_meminfo;
@@ -54,9 +54,9 @@ struct boot_info {
 
 	/* EFI: set when booted through UEFI. */
 	bool efi32, efi64;
-	uint64_t efi_systab; /* tag 11 or 12 */
-	bool efi_bs_active; /* tag 18: boot services were not exited */
-	bool efi_mmap_present; /* tag 17 */
+	uint64_t efi_systab;	   /* tag 11 or 12 */
+	bool efi_bs_active;	   /* tag 18: boot services were not exited */
+	bool efi_mmap_present;	   /* tag 17 */
 	uint64_t efi_image_handle; /* tag 19/20, 0 when absent */
 
 	uint64_t info_start, info_end; /* physical extent of the info block */

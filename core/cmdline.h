@@ -21,9 +21,9 @@ enum exit_mode {
 /* Test-only behaviours used to prove that the boot harness fails bad kernels. */
 enum selftest {
 	SELFTEST_NONE,
-	SELFTEST_HANG, /* stop before the final marker and spin */
+	SELFTEST_HANG,	 /* stop before the final marker and spin */
 	SELFTEST_TRIPLE, /* triple-fault the machine */
-	SELFTEST_FAIL, /* finish with the failure marker */
+	SELFTEST_FAIL,	 /* finish with the failure marker */
 	SELFTEST_FAULT, /* take an unexpected #GP: the panic path must report it */
 };
 

@@ -119,12 +119,12 @@ static inline uint8_t inb(uint16_t port)
 	return v;
 }
 
-#define DEFINE_READ_CR(n)                                                    \
-	static inline uint64_t read_cr##n(void)                              \
-	{                                                                    \
-		uint64_t v;                                                  \
-		asm volatile("mov %%cr" #n ", %0" : "=r"(v));                \
-		return v;                                                    \
+#define DEFINE_READ_CR(n)                                     \
+	static inline uint64_t read_cr##n(void)               \
+	{                                                     \
+		uint64_t v;                                   \
+		asm volatile("mov %%cr" #n ", %0" : "=r"(v)); \
+		return v;                                     \
 	}
 DEFINE_READ_CR(0)
 DEFINE_READ_CR(2)

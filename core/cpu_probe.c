@@ -87,10 +87,10 @@ static void probe_seam(struct cpu_info *ci)
 	ci->mtrrcap_read = !rdmsr_safe(MSR_IA32_MTRRCAP, &mtrrcap);
 	ci->seamrr_supported = ci->mtrrcap_read && test_bit(mtrrcap, 15);
 	if (ci->seamrr_supported)
-		ci->seamrr_read =
-			!rdmsr_safe(MSR_IA32_SEAMRR_PHYS_BASE,
-				    &ci->seamrr_base) &&
-			!rdmsr_safe(MSR_IA32_SEAMRR_PHYS_MASK, &ci->seamrr_mask);
+		ci->seamrr_read = !rdmsr_safe(MSR_IA32_SEAMRR_PHYS_BASE,
+					      &ci->seamrr_base) &&
+				  !rdmsr_safe(MSR_IA32_SEAMRR_PHYS_MASK,
+					      &ci->seamrr_mask);
 	if (ci->vendor == CPU_VENDOR_INTEL &&
 	    !rdmsr_safe(MSR_IA32_MKTME_KEYID_PARTITIONING, &part)) {
 		ci->keyid_read = true;

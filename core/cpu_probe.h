@@ -32,7 +32,7 @@ struct cpu_info {
 	bool ept, unrestricted_guest, vpid;
 
 	/* AMD SVM */
-	bool svm; /* CPUID.80000001:ECX[2] */
+	bool svm;	 /* CPUID.80000001:ECX[2] */
 	bool vm_cr_read; /* false where VM_CR raises #GP (Bochs) */
 	uint64_t vm_cr;
 	bool npt, nrip_save;

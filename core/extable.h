@@ -12,10 +12,10 @@
  *
  * In inline asm:  "1: rdmsr\n" ... "2: (fixup)\n" EXTABLE_ENTRY("1b", "2b")
  */
-#define EXTABLE_ENTRY(insn, fixup)                                           \
-	".pushsection __ex_table, \"a\"\n\t"                                 \
-	".balign 8\n\t"                                                      \
-	".quad " insn ", " fixup "\n\t"                                      \
+#define EXTABLE_ENTRY(insn, fixup)           \
+	".pushsection __ex_table, \"a\"\n\t" \
+	".balign 8\n\t"                      \
+	".quad " insn ", " fixup "\n\t"      \
 	".popsection\n\t"
 
 struct extable_entry {

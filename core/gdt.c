@@ -34,8 +34,7 @@ void gdt_init(void)
 {
 	uint64_t base = (uint64_t)&tss;
 	uint64_t limit = sizeof(tss) - 1;
-	struct desc_ptr ptr = { .limit = sizeof(gdt) - 1,
-				.base = (uint64_t)gdt };
+	struct desc_ptr ptr = {.limit = sizeof(gdt) - 1, .base = (uint64_t)gdt};
 
 	for (int i = 0; i < 3; i++)
 		tss.ist[i] = (uint64_t)&ist_stacks[i][IST_STACK_SIZE];

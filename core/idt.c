@@ -36,8 +36,7 @@ static uint8_t ist_for(unsigned int vector)
 
 void idt_init(void)
 {
-	struct desc_ptr ptr = { .limit = sizeof(idt) - 1,
-				.base = (uint64_t)idt };
+	struct desc_ptr ptr = {.limit = sizeof(idt) - 1, .base = (uint64_t)idt};
 
 	for (unsigned int v = 0; v < ARRAY_SIZE(idt); v++) {
 		uint64_t h = isr_stub_table[v];

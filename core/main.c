@@ -57,7 +57,7 @@ static void apply_options(const struct mhv_options *opt)
 /* Debug behaviours that let the test suite prove its harness fails bad runs. */
 static void run_selftest(enum selftest t)
 {
-	struct desc_ptr empty_idt = { 0, 0 };
+	struct desc_ptr empty_idt = {0, 0};
 
 	switch (t) {
 	case SELFTEST_NONE:
@@ -94,9 +94,9 @@ __noreturn void kmain(uint32_t magic, uint32_t info_pa)
 
 	if (magic != MB2_BOOTLOADER_MAGIC)
 		panic("not started by a multiboot2 loader (magic %#x)", magic);
-	if (mb2_parse((const void *)(uintptr_t)info_pa, info_pa,
-		      MB2_INFO_LIMIT, (uint64_t)__image_start,
-		      (uint64_t)__image_end, &boot_info, err, sizeof(err))) {
+	if (mb2_parse((const void *)(uintptr_t)info_pa, info_pa, MB2_INFO_LIMIT,
+		      (uint64_t)__image_start, (uint64_t)__image_end,
+		      &boot_info, err, sizeof(err))) {
 		pr_err("%s\n", err);
 		pr_err("refusing to run with bad boot information\n");
 		machine_finish(false);

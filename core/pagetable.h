@@ -25,9 +25,9 @@
 #define PT_SIZE_1G (1ULL << 30)
 
 struct page_table {
-	uint64_t root; /* physical address of the PML4 */
+	uint64_t root;	      /* physical address of the PML4 */
 	uint64_t table_flags; /* bits set in every non-leaf entry */
-	struct pmm *pmm; /* where the tables come from */
+	struct pmm *pmm;      /* where the tables come from */
 };
 
 int pt_init(struct page_table *pt, struct pmm *pmm, uint64_t table_flags);

@@ -87,8 +87,8 @@ __noreturn void panic_trap(const struct trap_frame *f)
 		       f->rax, f->rbx, f->rcx, f->rdx);
 	console_printf("  RSI=%016lx RDI=%016lx RBP=%016lx RSP=%016lx\n",
 		       f->rsi, f->rdi, f->rbp, f->rsp);
-	console_printf("  R8 =%016lx R9 =%016lx R10=%016lx R11=%016lx\n",
-		       f->r8, f->r9, f->r10, f->r11);
+	console_printf("  R8 =%016lx R9 =%016lx R10=%016lx R11=%016lx\n", f->r8,
+		       f->r9, f->r10, f->r11);
 	console_printf("  R12=%016lx R13=%016lx R14=%016lx R15=%016lx\n",
 		       f->r12, f->r13, f->r14, f->r15);
 	console_printf("  CS=%04lx SS=%04lx RFLAGS=%016lx\n", f->cs, f->ss,

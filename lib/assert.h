@@ -11,10 +11,10 @@
  */
 __noreturn void assert_failed(const char *expr, const char *file, int line);
 
-#define ASSERT(cond)                                                         \
-	do {                                                                 \
-		if (unlikely(!(cond)))                                       \
-			assert_failed(#cond, __FILE__, __LINE__);            \
+#define ASSERT(cond)                                              \
+	do {                                                      \
+		if (unlikely(!(cond)))                            \
+			assert_failed(#cond, __FILE__, __LINE__); \
 	} while (0)
 
 #define BUILD_ASSERT(cond) _Static_assert(cond, #cond)

@@ -7,7 +7,7 @@
 struct fmt_spec {
 	bool left; /* '-' */
 	bool zero; /* '0' */
-	bool alt; /* '#' */
+	bool alt;  /* '#' */
 	int width;
 	int length; /* -2 hh, -1 h, 0 int, 1 long, 2 long long, 3 size_t */
 };
@@ -30,7 +30,8 @@ static void out_pad(struct fmt_out *o, char c, int n)
 		out_char(o, c);
 }
 
-static void out_str(struct fmt_out *o, const struct fmt_spec *s, const char *str)
+static void out_str(struct fmt_out *o, const struct fmt_spec *s,
+		    const char *str)
 {
 	int len = 0;
 
@@ -124,7 +125,7 @@ static int64_t arg_signed(const struct fmt_spec *s, va_list *ap)
 
 static const char *parse_spec(const char *f, struct fmt_spec *s, va_list *ap)
 {
-	*s = (struct fmt_spec){ 0 };
+	*s = (struct fmt_spec){0};
 	for (;; f++) {
 		if (*f == '-')
 			s->left = true;
@@ -167,7 +168,7 @@ static const char *parse_spec(const char *f, struct fmt_spec *s, va_list *ap)
  */
 int fmt_vformat(fmt_sink_fn sink, void *ctx, const char *fmt, va_list ap)
 {
-	struct fmt_out o = { .sink = sink, .ctx = ctx };
+	struct fmt_out o = {.sink = sink, .ctx = ctx};
 	struct fmt_spec s;
 	va_list args;
 
@@ -188,7 +189,8 @@ int fmt_vformat(fmt_sink_fn sink, void *ctx, const char *fmt, va_list ap)
 			break;
 		}
 		case 'u':
-			out_num(&o, &s, arg_unsigned(&s, &args), false, 10, false);
+			out_num(&o, &s, arg_unsigned(&s, &args), false, 10,
+				false);
 			break;
 		case 'x':
 		case 'X':
@@ -196,7 +198,8 @@ int fmt_vformat(fmt_sink_fn sink, void *ctx, const char *fmt, va_list ap)
 				*fmt == 'X');
 			break;
 		case 'o':
-			out_num(&o, &s, arg_unsigned(&s, &args), false, 8, false);
+			out_num(&o, &s, arg_unsigned(&s, &args), false, 8,
+				false);
 			break;
 		case 'p':
 			s.alt = true;
@@ -253,7 +256,7 @@ static void buf_put(void *ctx, char c)
 
 int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
-	struct buf_sink b = { .buf = buf, .size = size };
+	struct buf_sink b = {.buf = buf, .size = size};
 	int n = fmt_vformat(buf_put, &b, fmt, ap);
 
 	if (size)

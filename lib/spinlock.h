@@ -13,7 +13,10 @@ struct spinlock {
 	volatile int locked;
 };
 
-#define SPINLOCK_INIT { 0 }
+#define SPINLOCK_INIT \
+	{             \
+		0     \
+	}
 
 static inline bool spin_trylock(struct spinlock *l)
 {

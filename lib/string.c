@@ -8,10 +8,7 @@ void *memcpy(void *dst, const void *src, size_t n)
 	/* rep movsb is fast on every CPU mhv targets (ERMSB or not, it is short). */
 	void *ret = dst;
 
-	asm volatile("rep movsb"
-		     : "+D"(dst), "+S"(src), "+c"(n)
-		     :
-		     : "memory");
+	asm volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
 	return ret;
 }
 
@@ -33,10 +30,7 @@ void *memset(void *dst, int c, size_t n)
 {
 	void *ret = dst;
 
-	asm volatile("rep stosb"
-		     : "+D"(dst), "+c"(n)
-		     : "a"(c)
-		     : "memory");
+	asm volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(c) : "memory");
 	return ret;
 }
 

@@ -13,13 +13,13 @@
 
 #include "lib/fmt.h"
 
-#define CHECK_LIKE_LIBC(...)                                                 \
-	do {                                                                 \
-		char want[256], got[256];                                    \
-		int wn = snprintf(want, sizeof(want), __VA_ARGS__);          \
-		int gn = fmt_snprintf(got, sizeof(got), __VA_ARGS__);        \
-		assert_string_equal(got, want);                              \
-		assert_int_equal(gn, wn);                                    \
+#define CHECK_LIKE_LIBC(...)                                          \
+	do {                                                          \
+		char want[256], got[256];                             \
+		int wn = snprintf(want, sizeof(want), __VA_ARGS__);   \
+		int gn = fmt_snprintf(got, sizeof(got), __VA_ARGS__); \
+		assert_string_equal(got, want);                       \
+		assert_int_equal(gn, wn);                             \
 	} while (0)
 
 static void test_integers(void **state)
@@ -152,7 +152,7 @@ static int call_vformat(struct count_sink *s, const char *fmt, ...)
 
 static void test_sink_sees_every_char(void **state)
 {
-	struct count_sink s = { 0 };
+	struct count_sink s = {0};
 	int n;
 
 	(void)state;
