@@ -40,7 +40,7 @@ KERNEL_OBJ := $(KERNEL_ASM:%.asm=$(BUILD)/%.asm.o) $(KERNEL_C:%.c=$(BUILD)/%.o)
 .PHONY: all run debug test unit boot-matrix harness-selftest deps clean \
 	format format-check
 
-all: $(BUILD)/mhv.elf $(BUILD)/mhv.iso
+all: $(BUILD)/mhv.elf guests $(BUILD)/mhv.iso $(BUILD)/mhv-bare.iso
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -55,8 +55,18 @@ $(BUILD)/mhv.elf: $(KERNEL_OBJ) linker.ld
 	@grub-file --is-x86-multiboot2 $@ || \
 		{ echo "error: $@ has no valid multiboot2 header"; rm -f $@; exit 1; }
 
-$(BUILD)/mhv.iso: $(BUILD)/mhv.elf scripts/mkiso
+# The ISO carries the guest suite (tests/guest/suite): one VM per module.
+SUITE ?= tests/guest/suite
+$(BUILD)/mhv.iso: $(BUILD)/mhv.elf scripts/mkiso $(SUITE) $(GUEST_PAYLOADS)
+	scripts/suite-modules $(SUITE) $(BUILD)/guest | \
+		xargs -0 scripts/mkiso $@ $(BUILD)/mhv.elf "$(CMDLINE)"
+
+# No guests: the boot and CPU probe alone.
+$(BUILD)/mhv-bare.iso: $(BUILD)/mhv.elf scripts/mkiso
 	scripts/mkiso $@ $(BUILD)/mhv.elf "$(CMDLINE)"
+
+# --- guest payloads (tests/guest) ------------------------------------------
+include tests/guest/guest.mk
 
 # --- dependencies -----------------------------------------------------------
 # Installs the Debian packages when missing (as root) or prints the command.
@@ -80,7 +90,11 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_SRCS_test_fmt := lib/fmt.c
 UNIT_SRCS_test_mb2 := core/mb2.c lib/fmt.c
 UNIT_SRCS_test_pmm := core/pmm.c lib/fmt.c
-UNIT_SRCS_test_cmdline := core/cmdline.c lib/fmt.c
+UNIT_SRCS_test_cmdline := core/cmdline.c lib/words.c lib/fmt.c
+UNIT_SRCS_test_words := lib/words.c lib/fmt.c
+UNIT_SRCS_test_guest_options := core/guest_options.c lib/words.c lib/fmt.c
+UNIT_SRCS_test_mb1_loader := core/mb1_loader.c lib/fmt.c
+UNIT_SRCS_test_mmio_decode := core/mmio_decode.c lib/fmt.c
 
 .SECONDEXPANSION:
 $(BUILD)/unit/%: tests/unit/%.c $$(UNIT_SRCS_%) $(wildcard lib/*.h core/*.h tests/unit/*.h)

@@ -13,12 +13,7 @@
 #include "core/cmdline.h"
 #include "lib/compiler.h"
 #include "lib/fmt.h"
-
-/* A word of the command line: not NUL-terminated. */
-struct span {
-	const char *s;
-	size_t len;
-};
+#include "lib/words.h"
 
 struct option_desc {
 	const char *name;
@@ -27,79 +22,12 @@ struct option_desc {
 	const char *hint; /* accepted values, for error messages */
 };
 
-struct keyword {
-	const char *name;
-	int value;
-};
-
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
-	       c == '\f';
-}
-
-static size_t str_len(const char *s)
-{
-	size_t n = 0;
-
-	while (s[n])
-		n++;
-	return n;
-}
-
-static bool span_eq(struct span a, const char *lit)
-{
-	size_t n = str_len(lit);
-
-	if (a.len != n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (a.s[i] != lit[i])
-			return false;
-	}
-	return true;
-}
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Looks v up in a table of keywords; -1 if absent. */
-static int lookup(struct span v, const struct keyword *kw, size_t n, int *out)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (span_eq(v, kw[i].name)) {
-			*out = kw[i].value;
-			return 0;
-		}
-	}
-	return -1;
-}
-
 /* "0x" followed by hex digits, 0x1..0xffff. Stops as soon as it overflows. */
 static int parse_port(struct span v, uint16_t *out)
 {
-	uint32_t port = 0;
+	uint64_t port;
 
-	if (v.len < 3 || v.s[0] != '0' || (v.s[1] != 'x' && v.s[1] != 'X'))
-		return -1;
-	for (size_t i = 2; i < v.len; i++) {
-		int d = hex_digit(v.s[i]);
-
-		if (d < 0)
-			return -1;
-		port = port * 16 + (uint32_t)d;
-		if (port > 0xffff)
-			return -1;
-	}
-	if (port == 0)
+	if (span_parse_hex(v, 0xffff, &port) || port == 0)
 		return -1;
 	*out = (uint16_t)port;
 	return 0;
@@ -115,7 +43,7 @@ static int parse_serial(struct span v, struct mhv_options *opt)
 	};
 	int port;
 
-	if (lookup(v, ports, ARRAY_SIZE(ports), &port) == 0) {
+	if (span_lookup(v, ports, ARRAY_SIZE(ports), &port) == 0) {
 		opt->serial_port = (uint16_t)port;
 		return 0;
 	}
@@ -131,7 +59,7 @@ static int parse_loglevel(struct span v, struct mhv_options *opt)
 	};
 	int level;
 
-	if (lookup(v, levels, ARRAY_SIZE(levels), &level))
+	if (span_lookup(v, levels, ARRAY_SIZE(levels), &level))
 		return -1;
 	opt->loglevel = (enum log_level)level;
 	return 0;
@@ -145,7 +73,7 @@ static int parse_exit(struct span v, struct mhv_options *opt)
 	};
 	int mode;
 
-	if (lookup(v, modes, ARRAY_SIZE(modes), &mode))
+	if (span_lookup(v, modes, ARRAY_SIZE(modes), &mode))
 		return -1;
 	opt->exit_mode = (enum exit_mode)mode;
 	return 0;
@@ -160,7 +88,7 @@ static int parse_selftest(struct span v, struct mhv_options *opt)
 	};
 	int t;
 
-	if (lookup(v, tests, ARRAY_SIZE(tests), &t))
+	if (span_lookup(v, tests, ARRAY_SIZE(tests), &t))
 		return -1;
 	opt->selftest = (enum selftest)t;
 	return 0;
@@ -173,47 +101,19 @@ static const struct option_desc options[] = {
 	{"selftest", parse_selftest, "hang|triple|fail|fault|none"},
 };
 
-/*
- * Copies a span into a NUL-terminated buffer for an error message,
- * shortening it with "..." if it does not fit (fmt has no precision).
- */
-#define QUOTE_MAX 64
-
-static const char *quote(char buf[QUOTE_MAX], struct span w)
-{
-	size_t n = w.len, i;
-
-	if (n >= QUOTE_MAX) {
-		n = QUOTE_MAX - 4;
-		for (i = 0; i < 3; i++)
-			buf[n + i] = '.';
-		buf[n + 3] = '\0';
-	} else {
-		buf[n] = '\0';
-	}
-	for (i = 0; i < n; i++)
-		buf[i] = w.s[i];
-	return buf;
-}
-
 static int parse_word(struct span w, struct mhv_options *opt, char *err,
 		      size_t errlen)
 {
-	char qw[QUOTE_MAX], qv[QUOTE_MAX];
-	struct span name = {w.s, 0}, value;
+	char qw[SPAN_QUOTE_MAX], qv[SPAN_QUOTE_MAX];
+	struct span name, value;
 	const struct option_desc *d = NULL;
 
-	while (name.len < w.len && w.s[name.len] != '=')
-		name.len++;
-	if (name.len == w.len) {
+	if (!span_split(w, '=', &name, &value)) {
 		fmt_snprintf(err, errlen,
 			     "option '%s' needs a value (name=value)",
-			     quote(qw, w));
+			     span_quote(qw, sizeof(qw), w));
 		return -1;
 	}
-	value.s = w.s + name.len + 1;
-	value.len = w.len - name.len - 1;
-
 	for (size_t i = 0; i < ARRAY_SIZE(options); i++) {
 		if (span_eq(name, options[i].name)) {
 			d = &options[i];
@@ -221,17 +121,19 @@ static int parse_word(struct span w, struct mhv_options *opt, char *err,
 		}
 	}
 	if (!d) {
-		fmt_snprintf(err, errlen, "unknown option '%s'", quote(qw, w));
+		fmt_snprintf(err, errlen, "unknown option '%s'",
+			     span_quote(qw, sizeof(qw), w));
 		return -1;
 	}
 	if (value.len == 0) {
 		fmt_snprintf(err, errlen, "empty value in '%s' (%s)",
-			     quote(qw, w), d->hint);
+			     span_quote(qw, sizeof(qw), w), d->hint);
 		return -1;
 	}
 	if (d->parse(value, opt)) {
 		fmt_snprintf(err, errlen, "bad value for %s: '%s' (%s)",
-			     d->name, quote(qv, value), d->hint);
+			     d->name, span_quote(qv, sizeof(qv), value),
+			     d->hint);
 		return -1;
 	}
 	return 0;
@@ -250,27 +152,15 @@ int cmdline_parse(const char *cmdline, struct mhv_options *opt, char *err,
 {
 	struct mhv_options tmp = *opt;
 	const char *p = cmdline;
+	struct span w;
 	bool first = true;
 
 	if (!err)
 		errlen = 0;
 	if (errlen)
 		err[0] = '\0';
-	if (!p)
-		return 0;
 
-	for (;;) {
-		struct span w;
-
-		while (is_space(*p))
-			p++;
-		if (!*p)
-			break;
-		w.s = p;
-		while (*p && !is_space(*p))
-			p++;
-		w.len = (size_t)(p - w.s);
-
+	while (words_next(&p, &w)) {
 		/* Some loaders pass the image path as the first word. */
 		if (first && w.s[0] == '/') {
 			first = false;

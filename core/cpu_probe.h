@@ -47,6 +47,9 @@ struct cpu_info {
 	uint32_t mktme_keyids, tdx_keyids;
 };
 
+/* The boot CPU, probed once by kmain. */
+extern struct cpu_info boot_cpu;
+
 void cpu_probe(struct cpu_info *ci);
 void cpu_probe_print(const struct cpu_info *ci);
 

@@ -12,6 +12,7 @@
 #include "core/serial.h"
 #include "core/trap.h"
 #include "core/version.h"
+#include "core/vm.h"
 
 #define MB2_BOOTLOADER_MAGIC 0x36d76289
 /* A sane upper bound for GRUB's info block; anything bigger is hostile. */
@@ -19,7 +20,7 @@
 
 static struct boot_info boot_info;
 static struct mhv_options options;
-static struct cpu_info cpu_info;
+struct cpu_info boot_cpu;
 
 static void print_boot_info(const struct boot_info *bi)
 {
@@ -115,11 +116,18 @@ __noreturn void kmain(uint32_t magic, uint32_t info_pa)
 	if (memory_init(&boot_info))
 		machine_finish(false);
 
-	cpu_probe(&cpu_info);
-	cpu_probe_print(&cpu_info);
+	cpu_probe(&boot_cpu);
+	cpu_probe_print(&boot_cpu);
 
 	run_selftest(options.selftest);
 
-	pr_info("no guests to run\n");
-	machine_finish(true);
+	if (!boot_info.module_count) {
+		pr_info("no guests to run\n");
+		machine_finish(true);
+	}
+	if (vm_backend_init(&boot_cpu, err, sizeof(err))) {
+		pr_err("cannot run guests: %s\n", err);
+		machine_finish(false);
+	}
+	machine_finish(vm_run_all(&boot_info));
 }

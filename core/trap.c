@@ -44,6 +44,14 @@ void trap_dispatch(struct trap_frame *f)
 {
 	uint64_t fixup = extable_lookup(f->rip);
 
+	/*
+	 * An NMI is not an error: one that hit while a guest ran is taken
+	 * here after the exit. Nothing in mhv sends NMIs, so just note it.
+	 */
+	if (f->vector == VEC_NMI) {
+		pr_warn("NMI at RIP %#lx ignored\n", f->rip);
+		return;
+	}
 	if (fixup) {
 		/* The fixup code learns which exception it was from RAX. */
 		f->rax = f->vector;

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: MIT
+/*
+ * CPUID as a guest sees it: the host's answers, minus what mhv does not
+ * virtualize, plus the hypervisor bit and mhv's own leaves.
+ */
+#include "core/cpu.h"
+#include "core/exits.h"
+#include "core/hypercall_abi.h"
+#include "lib/bitops.h"
+#include "lib/string.h"
+
+#define CPUID1_ECX_MONITOR BIT(3)
+#define CPUID1_ECX_VMX BIT(5)
+#define CPUID1_ECX_SMX BIT(6)
+#define CPUID1_ECX_PDCM BIT(15)
+#define CPUID1_ECX_X2APIC BIT(21)
+#define CPUID1_ECX_TSC_DEADLINE BIT(24)
+#define CPUID1_ECX_OSXSAVE BIT(27)
+#define CPUID1_ECX_HYPERVISOR BIT(31)
+#define CPUID80000001_ECX_SVM BIT(2)
+#define CR4_OSXSAVE BIT(18)
+
+static void mhv_leaf(uint32_t leaf, struct cpuid_regs *r)
+{
+	*r = (struct cpuid_regs){ 0 };
+	if (leaf == MHV_CPUID_BASE) {
+		r->eax = MHV_CPUID_BASE + 1;
+		memcpy(&r->ebx, MHV_CPUID_SIGNATURE + 0, 4);
+		memcpy(&r->ecx, MHV_CPUID_SIGNATURE + 4, 4);
+		memcpy(&r->edx, MHV_CPUID_SIGNATURE + 8, 4);
+	}
+}
+
+void exit_cpuid(struct vcpu *v)
+{
+	uint32_t leaf = (uint32_t)v->gpr[GPR_RAX];
+	uint32_t subleaf = (uint32_t)v->gpr[GPR_RCX];
+	struct cpuid_regs r;
+
+	if ((leaf & 0xffffff00u) == MHV_CPUID_BASE) {
+		mhv_leaf(leaf, &r);
+	} else {
+		r = cpuid_count(leaf, subleaf);
+		switch (leaf) {
+		case 1: {
+			struct vcpu_state s;
+
+			/* No virtualization, no MONITOR/MWAIT, no x2APIC yet. */
+			r.ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_SMX |
+				   CPUID1_ECX_MONITOR | CPUID1_ECX_PDCM |
+				   CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE |
+				   CPUID1_ECX_OSXSAVE);
+			r.ecx |= CPUID1_ECX_HYPERVISOR;
+			/* OSXSAVE mirrors the guest's CR4, not the host's. */
+			vm_backend->get_state(v, &s);
+			if (s.cr4 & CR4_OSXSAVE)
+				r.ecx |= CPUID1_ECX_OSXSAVE;
+			/* One logical CPU, APIC ID 0. */
+			r.ebx = (r.ebx & 0x0000ffffu) | (1u << 16);
+			break;
+		}
+		case 0xa: /* no PMU is virtualized */
+			r = (struct cpuid_regs){ 0 };
+			break;
+		case 0xb:
+		case 0x1f: /* topology: x2APIC ID 0 */
+			r.edx = 0;
+			break;
+		case 0x80000001:
+			r.ecx &= ~(uint32_t)CPUID80000001_ECX_SVM;
+			break;
+		case 0x8000000a: /* SVM features */
+			r = (struct cpuid_regs){ 0 };
+			break;
+		default:
+			break;
+		}
+	}
+	v->gpr[GPR_RAX] = r.eax;
+	v->gpr[GPR_RBX] = r.ebx;
+	v->gpr[GPR_RCX] = r.ecx;
+	v->gpr[GPR_RDX] = r.edx;
+}

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The guest's COM1: a 16550 that is always ready to transmit and never has
+ * input. Output is collected per line and printed framed as "NAME| line",
+ * so guest lines are told apart from the hypervisor's "mhv: " lines.
+ */
+#include "core/devices.h"
+#include "core/log.h"
+#include "core/vm.h"
+
+enum {
+	UART_DATA = 0,
+	UART_IER = 1,
+	UART_IIR = 2,
+	UART_LCR = 3,
+	UART_MCR = 4,
+	UART_LSR = 5,
+	UART_MSR = 6,
+	UART_SCR = 7,
+};
+#define LCR_DLAB 0x80
+#define LSR_THR_EMPTY 0x20
+#define LSR_TX_IDLE 0x40
+#define IIR_NO_INTERRUPT 0x01
+
+static void emit_line(struct vm *vm)
+{
+	struct uart_state *u = &vm->dev.uart;
+
+	u->line[u->len] = '\0';
+	console_printf("%s| %s\n", vm->opt.name, u->line);
+	u->len = 0;
+}
+
+static void put(struct vm *vm, char c)
+{
+	struct uart_state *u = &vm->dev.uart;
+
+	if (c == '\r')
+		return;
+	if (c == '\n') {
+		emit_line(vm);
+		return;
+	}
+	if (u->len == GUEST_LINE_MAX)
+		emit_line(vm); /* an overlong line is split, not lost */
+	u->line[u->len++] = c;
+}
+
+void devices_flush(struct vm *vm)
+{
+	if (vm->dev.uart.len)
+		emit_line(vm);
+}
+
+uint32_t uart_read(struct vm *vm, unsigned int reg)
+{
+	struct uart_state *u = &vm->dev.uart;
+	bool dlab = u->lcr & LCR_DLAB;
+
+	switch (reg) {
+	case UART_DATA:
+		return dlab ? u->dll : 0;
+	case UART_IER:
+		return dlab ? u->dlh : u->ier;
+	case UART_IIR:
+		return IIR_NO_INTERRUPT;
+	case UART_LCR:
+		return u->lcr;
+	case UART_MCR:
+		return u->mcr;
+	case UART_LSR:
+		return LSR_THR_EMPTY | LSR_TX_IDLE;
+	case UART_MSR:
+		return 0;
+	default:
+		return u->scr;
+	}
+}
+
+void uart_write(struct vm *vm, unsigned int reg, uint8_t v)
+{
+	struct uart_state *u = &vm->dev.uart;
+	bool dlab = u->lcr & LCR_DLAB;
+
+	switch (reg) {
+	case UART_DATA:
+		if (dlab)
+			u->dll = v;
+		else
+			put(vm, (char)v);
+		break;
+	case UART_IER:
+		if (dlab)
+			u->dlh = v;
+		else
+			u->ier = v & 0x0f;
+		break;
+	case UART_LCR:
+		u->lcr = v;
+		break;
+	case UART_MCR:
+		u->mcr = v & 0x1f;
+		break;
+	case UART_SCR:
+		u->scr = v;
+		break;
+	default:
+		break; /* FCR and read-only registers */
+	}
+}

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A minimal xAPIC for a single vCPU: the registers payloads read and write
+ * at boot keep their values; no timer, no interrupt delivery. IPIs are
+ * logged and dropped: with one vCPU there is nobody to receive them.
+ */
+#include "core/devices.h"
+#include "core/log.h"
+#include "core/vm.h"
+
+enum {
+	APIC_ID = 0x20,
+	APIC_VERSION = 0x30,
+	APIC_TPR = 0x80,
+	APIC_APR = 0x90,
+	APIC_PPR = 0xa0,
+	APIC_EOI = 0xb0,
+	APIC_LDR = 0xd0,
+	APIC_DFR = 0xe0,
+	APIC_SPIV = 0xf0,
+	APIC_ESR = 0x280,
+	APIC_ICR_LO = 0x300,
+	APIC_ICR_HI = 0x310,
+	APIC_LVT_TIMER = 0x320,
+	APIC_LVT_CMCI = 0x2f0,
+	APIC_LVT_LAST = 0x370,
+	APIC_TIMER_INITIAL = 0x380,
+	APIC_TIMER_CURRENT = 0x390,
+	APIC_TIMER_DIVIDE = 0x3e0,
+};
+/* Version 0x14 (integrated APIC), 6 LVT entries (max LVT index 5). */
+#define APIC_VERSION_VALUE 0x00050014u
+#define LVT_MASKED (1u << 16)
+#define ICR_DELIVERY_MODE(icr) (((icr) >> 8) & 7)
+#define ICR_SHORTHAND(icr) (((icr) >> 18) & 3)
+
+void devices_init(struct vm *vm)
+{
+	struct xapic_state *a = &vm->dev.apic;
+
+	*a = (struct xapic_state){ .dfr = 0xffffffffu, .spiv = 0xff };
+	for (unsigned int i = 0; i < 7; i++)
+		a->lvt[i] = LVT_MASKED;
+	vm->dev.pic_imr[0] = vm->dev.pic_imr[1] = 0xff;
+}
+
+static uint32_t *lvt_slot(struct xapic_state *a, unsigned int offset)
+{
+	if (offset == APIC_LVT_CMCI)
+		return &a->lvt[6];
+	if (offset >= APIC_LVT_TIMER && offset <= APIC_LVT_LAST)
+		return &a->lvt[(offset - APIC_LVT_TIMER) >> 4];
+	return NULL;
+}
+
+uint32_t xapic_read(struct vm *vm, unsigned int offset)
+{
+	struct xapic_state *a = &vm->dev.apic;
+	uint32_t *lvt = lvt_slot(a, offset);
+
+	if (lvt)
+		return *lvt;
+	switch (offset) {
+	case APIC_ID:
+		return 0; /* APIC ID 0 in bits 31:24 */
+	case APIC_VERSION:
+		return APIC_VERSION_VALUE;
+	case APIC_TPR:
+	case APIC_PPR: /* nothing in service: PPR follows TPR */
+		return a->tpr;
+	case APIC_LDR:
+		return a->ldr;
+	case APIC_DFR:
+		return a->dfr;
+	case APIC_SPIV:
+		return a->spiv;
+	case APIC_ESR:
+		return a->esr;
+	case APIC_ICR_LO:
+		return a->icr_lo & ~(1u << 12); /* delivery always complete */
+	case APIC_ICR_HI:
+		return a->icr_hi;
+	case APIC_TIMER_INITIAL:
+		return a->timer_initial;
+	case APIC_TIMER_DIVIDE:
+		return a->timer_divide;
+	default:
+		return 0; /* APR, ISR, TMR, IRR, current count, reserved */
+	}
+}
+
+static void send_ipi(struct vm *vm, uint32_t lo, uint32_t hi)
+{
+	static const char *const modes[8] = { "fixed", "lowest", "SMI",
+					      "reserved", "NMI", "INIT",
+					      "SIPI", "reserved" };
+	static const char *const shorthands[4] = { "destination", "self",
+						   "all", "all but self" };
+
+	pr_debug("%s: IPI %s vector %#x to %s %#x dropped (one vCPU)\n",
+		 vm->opt.name, modes[ICR_DELIVERY_MODE(lo)], lo & 0xff,
+		 shorthands[ICR_SHORTHAND(lo)], hi >> 24);
+}
+
+void xapic_write(struct vm *vm, unsigned int offset, uint32_t v)
+{
+	struct xapic_state *a = &vm->dev.apic;
+	uint32_t *lvt = lvt_slot(a, offset);
+
+	if (lvt) {
+		*lvt = v;
+		return;
+	}
+	switch (offset) {
+	case APIC_TPR:
+		a->tpr = v & 0xff;
+		break;
+	case APIC_LDR:
+		a->ldr = v & 0xff000000u;
+		break;
+	case APIC_DFR:
+		a->dfr = v | 0x0fffffffu;
+		break;
+	case APIC_SPIV:
+		a->spiv = v & 0x13ff;
+		break;
+	case APIC_ESR:
+		a->esr = 0;
+		break;
+	case APIC_ICR_HI:
+		a->icr_hi = v & 0xff000000u;
+		break;
+	case APIC_ICR_LO:
+		a->icr_lo = v;
+		send_ipi(vm, v, a->icr_hi);
+		break;
+	case APIC_TIMER_INITIAL:
+		a->timer_initial = v;
+		break;
+	case APIC_TIMER_DIVIDE:
+		a->timer_divide = v & 0xb;
+		break;
+	default:
+		break; /* EOI and read-only registers */
+	}
+}

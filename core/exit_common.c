@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: MIT
+/* Exit semantics shared by both backends: hypercalls, HLT, MMIO, #UD. */
+#include "core/exits.h"
+#include "core/guest_paging.h"
+#include "core/hypercall_abi.h"
+#include "core/log.h"
+#include "core/mmio_decode.h"
+#include "core/trap.h"
+#include "core/version.h"
+
+void exit_inject_ud(struct vcpu *v)
+{
+	vm_backend->inject_exception(v, VEC_UD, false, 0);
+}
+
+bool exit_hypercall(struct vcpu *v)
+{
+	uint64_t nr = v->gpr[GPR_RAX];
+	uint64_t ret;
+
+	if (!v->vm->opt.hypercalls) {
+		/* What the CPU does when VMCALL/VMMCALL is not intercepted. */
+		exit_inject_ud(v);
+		return false;
+	}
+	switch (nr) {
+	case MHV_HC_PING:
+		ret = MHV_HC_PING_REPLY;
+		break;
+	case MHV_HC_VERSION:
+		ret = MHV_HC_ABI_VERSION;
+		break;
+	case MHV_HC_EXIT_COUNT: {
+		uint64_t code = v->gpr[GPR_RBX];
+		unsigned int slot = vm_backend->exit_counter(code);
+
+		ret = slot < VM_EXIT_COUNTERS - 1 ? v->vm->exit_counts[slot]
+						  : MHV_HC_EINVAL;
+		break;
+	}
+	default:
+		ret = MHV_HC_ENOSYS;
+		break;
+	}
+	v->gpr[GPR_RAX] = ret;
+	return true;
+}
+
+void exit_hlt(struct vcpu *v, bool interrupts_enabled)
+{
+	/* mhv delivers no interrupts yet, so nothing could ever wake it. */
+	vm_end(v->vm, OUTCOME_HALT, "HLT with interrupts %s",
+	       interrupts_enabled ? "enabled (none will come)" : "disabled");
+}
+
+static enum cpu_mode mode_of(const struct vcpu_state *s)
+{
+	if (s->cs_long && (s->efer & EFER_LMA))
+		return CPU_MODE_64;
+	return s->cs_db ? CPU_MODE_32 : CPU_MODE_16;
+}
+
+void exit_mmio(struct vcpu *v, uint64_t gpa, bool is_write, bool is_fetch)
+{
+	struct vm *vm = v->vm;
+	struct vcpu_state s;
+	struct mmio_insn insn;
+	uint8_t bytes[15];
+	size_t avail = sizeof(bytes);
+	uint64_t val = 0;
+	char err[96];
+
+	vm_backend->get_state(v, &s);
+	if (is_fetch || gpa >= XAPIC_BASE + XAPIC_SIZE || gpa < XAPIC_BASE) {
+		vm_end(vm, OUTCOME_BAD_ACCESS,
+		       "%s of guest-physical %#lx outside RAM and devices at "
+		       "RIP %#lx",
+		       is_fetch ? "instruction fetch" : is_write ? "write" : "read",
+		       gpa, s.rip);
+		return;
+	}
+	/* Near the end of mapped memory fewer than 15 bytes may be readable. */
+	while (avail &&
+	       guest_read_virt(vm, &s, s.cs_base + s.rip, bytes, avail))
+		avail--;
+	if (!avail) {
+		vm_end(vm, OUTCOME_UNEXPECTED_EXIT,
+		       "MMIO at %#lx: cannot read the instruction at RIP %#lx",
+		       gpa, s.rip);
+		return;
+	}
+	if (mmio_decode(bytes, avail, mode_of(&s), &insn, err,
+			sizeof(err))) {
+		vm_end(vm, OUTCOME_UNEXPECTED_EXIT, "MMIO at %#lx, RIP %#lx: %s",
+		       gpa, s.rip, err);
+		return;
+	}
+	if (insn.write)
+		val = mmio_write_value(&insn, v->gpr);
+	mmio_device_access(vm, gpa, insn.size, insn.write, &val);
+	if (!insn.write)
+		mmio_complete_read(&insn, v->gpr, val);
+	vm_backend->advance_rip(v, insn.len);
+}
+
+void exit_unexpected(struct vcpu *v, uint64_t code, uint64_t info1,
+		     uint64_t info2)
+{
+	pr_err("%s: unexpected exit %#lx (%s), info %#lx %#lx\n",
+	       v->vm->opt.name, code, vm_backend->exit_name(code), info1,
+	       info2);
+	vm_dump_state(v);
+	vm_end(v->vm, OUTCOME_UNEXPECTED_EXIT, "unexpected exit %#lx (%s)",
+	       code, vm_backend->exit_name(code));
+}

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Guest port I/O and device MMIO dispatch. Port ranges are few and fixed,
+ * so a short table beats anything cleverer.
+ */
+#include "core/devices.h"
+#include "core/log.h"
+#include "core/vm.h"
+
+#define DEBUG_EXIT_PORT 0xf4
+#define PCI_CONFIG_ADDRESS 0xcf8
+#define PCI_CONFIG_DATA 0xcfc
+
+struct port_range {
+	uint16_t first, last;
+	uint32_t (*read)(struct vcpu *v, uint16_t port, unsigned int size);
+	void (*write)(struct vcpu *v, uint16_t port, unsigned int size,
+		      uint32_t val);
+};
+
+static uint32_t com1_read(struct vcpu *v, uint16_t port, unsigned int size)
+{
+	return uart_read(v->vm, port - 0x3f8);
+}
+
+static void com1_write(struct vcpu *v, uint16_t port, unsigned int size,
+		       uint32_t val)
+{
+	uart_write(v->vm, port - 0x3f8, (uint8_t)val);
+}
+
+static uint32_t debug_exit_read(struct vcpu *v, uint16_t port,
+				unsigned int size)
+{
+	return ~0u;
+}
+
+/* QEMU's isa-debug-exit: the payload's status ends the VM. */
+static void debug_exit_write(struct vcpu *v, uint16_t port, unsigned int size,
+			     uint32_t val)
+{
+	v->vm->exit_status = val;
+	vm_end(v->vm, OUTCOME_EXIT, "exit status %u", val);
+}
+
+/* 8259 PICs: the mask registers keep their value; nothing is delivered. */
+static uint32_t pic_read(struct vcpu *v, uint16_t port, unsigned int size)
+{
+	if (port == 0x21 || port == 0xa1)
+		return v->vm->dev.pic_imr[port == 0xa1];
+	return 0;
+}
+
+static void pic_write(struct vcpu *v, uint16_t port, unsigned int size,
+		      uint32_t val)
+{
+	if (port == 0x21 || port == 0xa1)
+		v->vm->dev.pic_imr[port == 0xa1] = (uint8_t)val;
+}
+
+/* PCI configuration mechanism #1 with no device behind it. */
+static uint32_t pci_read(struct vcpu *v, uint16_t port, unsigned int size)
+{
+	if (port == PCI_CONFIG_ADDRESS && size == 4)
+		return v->vm->dev.pci_address;
+	return ~0u;
+}
+
+static void pci_write(struct vcpu *v, uint16_t port, unsigned int size,
+		      uint32_t val)
+{
+	if (port == PCI_CONFIG_ADDRESS && size == 4)
+		v->vm->dev.pci_address = val & 0x80fffffcu;
+}
+
+static uint32_t fwcfg_port_read(struct vcpu *v, uint16_t port,
+				unsigned int size)
+{
+	return fwcfg_read(v->vm, port, size);
+}
+
+static void fwcfg_port_write(struct vcpu *v, uint16_t port, unsigned int size,
+			     uint32_t val)
+{
+	fwcfg_write(v->vm, port, size, val);
+}
+
+static const struct port_range ports[] = {
+	{ 0x20, 0x21, pic_read, pic_write },
+	{ 0xa0, 0xa1, pic_read, pic_write },
+	{ DEBUG_EXIT_PORT, DEBUG_EXIT_PORT + 3, debug_exit_read,
+	  debug_exit_write },
+	{ 0x3f8, 0x3ff, com1_read, com1_write },
+	{ 0x510, 0x511, fwcfg_port_read, fwcfg_port_write },
+	{ PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA + 3, pci_read, pci_write },
+};
+
+void io_emulate(struct vcpu *v, uint16_t port, unsigned int size, bool in,
+		uint32_t *val)
+{
+	uint32_t mask = size >= 4 ? ~0u : (1u << (8 * size)) - 1;
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(ports); i++) {
+		const struct port_range *r = &ports[i];
+
+		if (port < r->first || port > r->last)
+			continue;
+		if (in)
+			*val = r->read(v, port, size) & mask;
+		else
+			r->write(v, port, size, *val & mask);
+		return;
+	}
+	/* An empty bus: reads float high, writes go nowhere. */
+	v->vm->unhandled_io++;
+	if (in)
+		*val = mask;
+	pr_debug("%s: %s port %#x (%u bytes) has no device\n", v->vm->opt.name,
+		 in ? "read from" : "write to", port, size);
+}
+
+bool mmio_device_access(struct vm *vm, uint64_t gpa, unsigned int size,
+			bool write, uint64_t *val)
+{
+	unsigned int offset;
+
+	if (gpa < XAPIC_BASE || gpa >= XAPIC_BASE + XAPIC_SIZE)
+		return false;
+	offset = (unsigned int)(gpa - XAPIC_BASE);
+	/* Registers are 32 bits wide at 16-byte strides. */
+	if (write)
+		xapic_write(vm, offset & ~0xfu, (uint32_t)*val);
+	else
+		*val = xapic_read(vm, offset & ~0xfu) >> (8 * (offset & 3));
+	return true;
+}

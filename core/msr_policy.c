@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+/*
+ * MSRs the guest reaches through RDMSR/WRMSR exits. The backends let the
+ * MSRs that are pure guest state (FS/GS bases, SYSCALL and SYSENTER MSRs,
+ * TSC_AUX) pass straight through to hardware: mhv itself never uses them.
+ * What is intercepted lands here and is answered from a short table; an
+ * MSR not in the table raises #GP, as it would on a CPU without it.
+ */
+#include "core/cpu.h"
+#include "core/cpu_probe.h"
+#include "core/exits.h"
+#include "core/log.h"
+#include "core/trap.h"
+#include "core/devices.h"
+#include "lib/bitops.h"
+
+#define MSR_TSC 0x10
+#define MSR_APIC_BASE 0x1b
+#define MSR_BIOS_SIGN_ID 0x8b
+#define MSR_MCG_CAP 0x179
+#define MSR_MCG_STATUS 0x17a
+#define MSR_MISC_ENABLE 0x1a0
+#define MSR_DEBUGCTL 0x1d9
+#define MSR_PAT 0x277
+#define MSR_MTRR_DEF_TYPE 0x2ff
+#define MSR_AMD_PERF_FIRST 0xc0010000
+#define MSR_AMD_PERF_LAST 0xc0010007
+
+#define APIC_BASE_BSP BIT(8)
+#define APIC_BASE_EXTD BIT(10)
+#define APIC_BASE_ENABLE BIT(11)
+
+enum vendor_mask {
+	ANY = 3,
+	INTEL = 1,
+	AMD = 2,
+};
+
+struct msr_rule {
+	uint32_t first, last;
+	enum vendor_mask vendors;
+	/* NULL: #GP. Return 0, or -1 for #GP. */
+	int (*read)(struct vcpu *v, uint32_t msr, uint64_t *val);
+	int (*write)(struct vcpu *v, uint32_t msr, uint64_t val);
+};
+
+static int read_zero(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	*val = 0;
+	return 0;
+}
+
+static int write_ignore(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	return 0;
+}
+
+static int write_zero_only(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	return val ? -1 : 0;
+}
+
+static int read_state(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	return vm_backend->read_state_msr(v, msr, val);
+}
+
+static int write_state(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	return vm_backend->write_state_msr(v, msr, val);
+}
+
+static int read_efer(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	if (vm_backend->read_state_msr(v, msr, val))
+		return -1;
+	*val &= ~EFER_SVME; /* the VMCB needs it set; the guest never sees it */
+	return 0;
+}
+
+static int write_efer(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	uint64_t allowed = EFER_SCE | EFER_LME | EFER_LMA;
+
+	if (test_bit(cpuid(0x80000001).edx, 20))
+		allowed |= EFER_NXE;
+	if (val & ~allowed)
+		return -1;
+	return vm_backend->write_state_msr(v, msr, val);
+}
+
+static int read_apic_base(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	*val = XAPIC_BASE | APIC_BASE_BSP | APIC_BASE_ENABLE;
+	return 0;
+}
+
+/* The xAPIC stays where it is and enabled; x2APIC is not offered. */
+static int write_apic_base(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	return val == (XAPIC_BASE | APIC_BASE_BSP | APIC_BASE_ENABLE) ? 0 : -1;
+}
+
+static int read_feature_control(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	*val = 1; /* locked, VMX off: the guest has no VMX */
+	return 0;
+}
+
+static int read_misc_enable(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	*val = 1; /* fast strings */
+	return 0;
+}
+
+static int read_mtrr_def_type(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	*val = 0xc06; /* MTRRs and fixed ranges enabled, default WB */
+	return 0;
+}
+
+static const struct msr_rule rules[] = {
+	{ MSR_TSC, MSR_TSC, ANY, read_state, write_state },
+	{ MSR_APIC_BASE, MSR_APIC_BASE, ANY, read_apic_base, write_apic_base },
+	{ MSR_IA32_FEATURE_CONTROL, MSR_IA32_FEATURE_CONTROL, INTEL,
+	  read_feature_control, NULL },
+	{ MSR_BIOS_SIGN_ID, MSR_BIOS_SIGN_ID, ANY, read_zero, write_ignore },
+	{ MSR_IA32_MTRRCAP, MSR_IA32_MTRRCAP, ANY, read_zero, NULL },
+	{ MSR_MCG_CAP, MSR_MCG_CAP, ANY, read_zero, NULL },
+	{ MSR_MCG_STATUS, MSR_MCG_STATUS, ANY, read_zero, write_zero_only },
+	{ MSR_MISC_ENABLE, MSR_MISC_ENABLE, INTEL, read_misc_enable,
+	  write_ignore },
+	{ MSR_DEBUGCTL, MSR_DEBUGCTL, ANY, read_zero, write_zero_only },
+	{ MSR_PAT, MSR_PAT, ANY, read_state, write_state },
+	{ MSR_MTRR_DEF_TYPE, MSR_MTRR_DEF_TYPE, ANY, read_mtrr_def_type,
+	  write_ignore },
+	{ MSR_EFER, MSR_EFER, ANY, read_efer, write_efer },
+	{ MSR_AMD_PERF_FIRST, MSR_AMD_PERF_LAST, AMD, read_zero,
+	  write_ignore },
+};
+
+static const struct msr_rule *find_rule(uint32_t msr)
+{
+	enum vendor_mask mine = boot_cpu.vendor == CPU_VENDOR_INTEL ? INTEL
+				: boot_cpu.vendor == CPU_VENDOR_AMD ? AMD
+								    : ANY;
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(rules); i++)
+		if (msr >= rules[i].first && msr <= rules[i].last &&
+		    (rules[i].vendors & mine))
+			return &rules[i];
+	return NULL;
+}
+
+static void inject_gp(struct vcpu *v, const char *what, uint32_t msr)
+{
+	pr_debug("%s: %s of MSR %#x: #GP\n", v->vm->opt.name, what, msr);
+	vm_backend->inject_exception(v, VEC_GP, true, 0);
+}
+
+bool exit_rdmsr(struct vcpu *v)
+{
+	uint32_t msr = (uint32_t)v->gpr[GPR_RCX];
+	const struct msr_rule *r = find_rule(msr);
+	uint64_t val;
+
+	if (!r || !r->read || r->read(v, msr, &val)) {
+		inject_gp(v, "read", msr);
+		return false;
+	}
+	v->gpr[GPR_RAX] = (uint32_t)val;
+	v->gpr[GPR_RDX] = val >> 32;
+	return true;
+}
+
+bool exit_wrmsr(struct vcpu *v)
+{
+	uint32_t msr = (uint32_t)v->gpr[GPR_RCX];
+	uint64_t val = (v->gpr[GPR_RDX] << 32) | (uint32_t)v->gpr[GPR_RAX];
+	const struct msr_rule *r = find_rule(msr);
+
+	if (!r || !r->write || r->write(v, msr, val)) {
+		inject_gp(v, "write", msr);
+		return false;
+	}
+	return true;
+}

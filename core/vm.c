@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The VM lifecycle: every GRUB module is one guest, created, loaded, run
+ * to its end and destroyed in turn. Whatever a guest does, only that guest
+ * stops; the summary at the end judges each against what was expected.
+ */
+#include <stdarg.h>
+
+#include "core/bootinfo.h"
+#include "core/log.h"
+#include "core/mb1_loader.h"
+#include "core/memory.h"
+#include "core/vm.h"
+#include "lib/fmt.h"
+#include "lib/string.h"
+
+#define MAX_GUESTS BOOT_MAX_MODULES
+
+const struct vm_backend *vm_backend;
+
+struct guest_result {
+	char name[GUEST_NAME_MAX];
+	bool pass;
+	char detail[128];
+};
+
+static struct vm the_vm; /* one VM at a time: reused */
+static struct guest_result results[MAX_GUESTS];
+
+void vm_end(struct vm *vm, enum guest_outcome outcome, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (vm->ended)
+		return;
+	vm->ended = true;
+	vm->outcome = outcome;
+	va_start(ap, fmt);
+	fmt_vsnprintf(vm->detail, sizeof(vm->detail), fmt, ap);
+	va_end(ap);
+}
+
+void vm_dump_state(struct vcpu *v)
+{
+	struct vcpu_state s;
+	const uint64_t *r = v->gpr;
+
+	vm_backend->get_state(v, &s);
+	pr_err("  RIP=%016lx RFLAGS=%016lx CPL=%u CS=%04x%s\n", s.rip,
+	       s.rflags, s.cpl, s.cs_sel, s.cs_long ? " (64-bit)" : "");
+	pr_err("  RAX=%016lx RBX=%016lx RCX=%016lx RDX=%016lx\n", r[GPR_RAX],
+	       r[GPR_RBX], r[GPR_RCX], r[GPR_RDX]);
+	pr_err("  RSI=%016lx RDI=%016lx RBP=%016lx RSP=%016lx\n", r[GPR_RSI],
+	       r[GPR_RDI], r[GPR_RBP], r[GPR_RSP]);
+	pr_err("  R8 =%016lx R9 =%016lx R10=%016lx R11=%016lx\n", r[GPR_R8],
+	       r[GPR_R9], r[GPR_R10], r[GPR_R11]);
+	pr_err("  R12=%016lx R13=%016lx R14=%016lx R15=%016lx\n", r[GPR_R12],
+	       r[GPR_R13], r[GPR_R14], r[GPR_R15]);
+	pr_err("  CR0=%016lx CR2=%016lx CR3=%016lx CR4=%016lx EFER=%lx\n",
+	       s.cr0, s.cr2, s.cr3, s.cr4, s.efer);
+}
+
+static void print_exit_counts(const struct vm *vm)
+{
+	char line[160];
+	size_t pos = 0;
+
+	pos += fmt_snprintf(line, sizeof(line), "%s: %lu exits:", vm->opt.name,
+			    vm->exits_total);
+	for (unsigned int i = 0; i < VM_EXIT_COUNTERS; i++) {
+		if (!vm->exit_counts[i])
+			continue;
+		if (pos > sizeof(line) - 32) {
+			pr_info("%s\n", line);
+			pos = fmt_snprintf(line, sizeof(line), "  ");
+		}
+		pos += fmt_snprintf(line + pos, sizeof(line) - pos, " %s %u",
+				    vm_backend->exit_slot_name(i),
+				    vm->exit_counts[i]);
+	}
+	pr_info("%s\n", line);
+}
+
+/* Guest RAM at guest-physical 0, one contiguous block, mapped by NPT/EPT. */
+static int create_memory(struct vm *vm, char *err, size_t errlen)
+{
+	uint64_t size = vm->opt.mem_bytes;
+
+	vm->ram_hpa = pmm_alloc(&phys_mem, size, PT_SIZE_2M);
+	if (vm->ram_hpa == PMM_NONE) {
+		fmt_snprintf(err, errlen,
+			     "not enough memory for %lu MiB of guest RAM "
+			     "(%lu MiB free)",
+			     size >> 20, phys_mem.free_bytes >> 20);
+		return -1;
+	}
+	vm->ram = (uint8_t *)vm->ram_hpa;
+	vm->ram_size = size;
+	/* Nothing of an earlier guest, or of mhv, may show through. */
+	memset(vm->ram, 0, size);
+	if (pt_init(&vm->gpt, &phys_mem, vm_backend->gpt_table_flags) ||
+	    pt_map(&vm->gpt, 0, vm->ram_hpa, size, PT_SIZE_2M,
+		   vm_backend->gpt_leaf_flags)) {
+		fmt_snprintf(err, errlen, "out of memory for nested page tables");
+		return -1;
+	}
+	return 0;
+}
+
+static void destroy_vm(struct vm *vm)
+{
+	if (vm->vcpu.arch)
+		vm_backend->vcpu_destroy(&vm->vcpu);
+	if (vm->gpt.root)
+		pt_destroy(&vm->gpt);
+	if (vm->ram_hpa)
+		pmm_free(&phys_mem, vm->ram_hpa, vm->ram_size);
+}
+
+static int prepare_guest(struct vm *vm, const struct boot_module *payload,
+			 const struct boot_module *extra, char *err,
+			 size_t errlen)
+{
+	struct mb1_image img;
+	struct mb1_module mod;
+	char cmdline[GUEST_NAME_MAX + GUEST_ARGS_MAX + 2];
+	uint32_t info;
+
+	if (create_memory(vm, err, errlen))
+		return -1;
+	if (mb1_load(vm->ram, vm->ram_size, (const void *)payload->start,
+		     payload->end - payload->start, &img, err, errlen))
+		return -1;
+	/* argv[0] is the payload's name, as kvm-unit-tests expects. */
+	fmt_snprintf(cmdline, sizeof(cmdline), "%s%s%s", vm->opt.name,
+		     vm->opt.args[0] ? " " : "", vm->opt.args);
+	if (extra)
+		mod = (struct mb1_module){
+			.data = (const void *)extra->start,
+			.len = extra->end - extra->start,
+			.cmdline = extra->cmdline,
+		};
+	if (mb1_build_info(vm->ram, vm->ram_size, cmdline, extra ? &mod : NULL,
+			   &info, err, errlen))
+		return -1;
+	vm->vcpu.vm = vm;
+	vm->vcpu.gpr[GPR_RAX] = MB1_BOOTLOADER_MAGIC;
+	vm->vcpu.gpr[GPR_RBX] = info;
+	devices_init(vm);
+	return vm_backend->vcpu_create(&vm->vcpu, img.entry, err, errlen);
+}
+
+static bool judge(const struct vm *vm)
+{
+	if (vm->outcome != vm->opt.expect)
+		return false;
+	return vm->outcome != OUTCOME_EXIT ||
+	       vm->exit_status == vm->opt.expect_status;
+}
+
+/* Run module `index` (and its extra module) as guest number `id`. */
+static void run_guest(unsigned int id, const struct boot_module *payload,
+		      const struct boot_module *extra,
+		      const struct guest_options *opt, struct guest_result *res)
+{
+	struct vm *vm = &the_vm;
+	char err[160];
+
+	memset(vm, 0, sizeof(*vm));
+	vm->id = id;
+	vm->opt = *opt;
+	pr_info("guest %u (%s): %lu MiB, hypercalls %s, expecting %s\n", id,
+		opt->name, opt->mem_bytes >> 20, opt->hypercalls ? "on" : "off",
+		guest_outcome_name(opt->expect));
+	if (prepare_guest(vm, payload, extra, err, sizeof(err))) {
+		pr_err("%s: %s\n", opt->name, err);
+		vm_end(vm, OUTCOME_LOAD_ERROR, "refused: %s", err);
+	} else {
+		vm_backend->run(&vm->vcpu);
+		devices_flush(vm);
+		print_exit_counts(vm);
+	}
+	destroy_vm(vm);
+
+	res->pass = judge(vm);
+	memcpy(res->name, opt->name, sizeof(res->name));
+	fmt_snprintf(res->detail, sizeof(res->detail), "%s: %s",
+		     guest_outcome_name(vm->outcome), vm->detail);
+	pr_info("guest %u (%s): %s (%s)\n", id, opt->name,
+		res->pass ? "PASS" : "FAIL", res->detail);
+}
+
+bool vm_run_all(const struct boot_info *bi)
+{
+	unsigned int count = 0, passed = 0;
+	struct guest_options opt;
+	char err[160], name[16];
+
+	for (unsigned int i = 0; i < bi->module_count; i++) {
+		const struct boot_module *extra = NULL;
+		struct guest_result *res = &results[count];
+
+		fmt_snprintf(name, sizeof(name), "guest%u", count + 1);
+		if (guest_options_parse(bi->modules[i].cmdline, name, &opt, err,
+					sizeof(err))) {
+			pr_err("module %u: %s\n", i, err);
+			*res = (struct guest_result){ .pass = false };
+			memcpy(res->name, name, sizeof(name));
+			fmt_snprintf(res->detail, sizeof(res->detail),
+				     "bad module line: %s", err);
+			count++;
+			continue;
+		}
+		if (opt.takes_next_module && i + 1 < bi->module_count)
+			extra = &bi->modules[++i];
+		run_guest(count + 1, &bi->modules[i - (extra ? 1 : 0)], extra,
+			  &opt, res);
+		count++;
+	}
+
+	pr_info("summary of %u guest%s on %s:\n", count, count == 1 ? "" : "s",
+		vm_backend->name);
+	for (unsigned int i = 0; i < count; i++) {
+		pr_info("  %-20s %s  %s\n", results[i].name,
+			results[i].pass ? "PASS" : "FAIL", results[i].detail);
+		passed += results[i].pass;
+	}
+	pr_info("guests: %u passed, %u failed\n", passed, count - passed);
+	return passed == count;
+}

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: MIT
+/*
+ * AMD SVM: enabling the CPU, building a guest's VMCB, and the VMRUN loop.
+ * The exit handling itself is in svm_exit.c.
+ */
+#include "core/cpu.h"
+#include "core/cpu_probe.h"
+#include "core/exits.h"
+#include "core/log.h"
+#include "core/memory.h"
+#include "lib/fmt.h"
+#include "lib/string.h"
+#include "svm/svm.h"
+#include "svm/svm_asm.h"
+
+#define IOPM_SIZE (12 * 1024)
+#define MSRPM_SIZE (8 * 1024)
+#define GUEST_ASID 1
+
+static uint64_t host_save_pa; /* VMSAVE area for the host's FS/GS/TR... */
+static uint64_t iopm_pa, msrpm_pa;
+
+static uint64_t alloc_zeroed(uint64_t size)
+{
+	uint64_t pa = pmm_alloc(&phys_mem, size, PAGE_SIZE);
+
+	if (pa != PMM_NONE)
+		memset((void *)pa, 0, size);
+	return pa;
+}
+
+/* Let the guest reach an MSR directly (read, and write if asked). */
+static void msrpm_pass(uint8_t *msrpm, uint32_t msr, bool write_too)
+{
+	uint32_t base, offset;
+
+	if (msr < 0x2000) {
+		base = 0;
+		offset = 0x000;
+	} else if (msr >= 0xc0000000 && msr < 0xc0002000) {
+		base = 0xc0000000;
+		offset = 0x800;
+	} else {
+		base = 0xc0010000;
+		offset = 0x1000;
+	}
+	uint32_t bit = (msr - base) * 2;
+
+	msrpm[offset + bit / 8] &= ~(1u << (bit % 8));
+	if (write_too)
+		msrpm[offset + bit / 8] &= ~(2u << (bit % 8));
+}
+
+/*
+ * Pure guest state that VMLOAD/VMSAVE switch and mhv never uses: no exit
+ * needed. The TSC is readable (with the VMCB's offset applied by the CPU);
+ * writes are intercepted so they change the offset, not the host's TSC.
+ */
+static const uint32_t passthrough_msrs[] = {
+	0x174,	    0x175,	0x176, /* SYSENTER_CS/ESP/EIP */
+	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, /* STAR..SFMASK */
+	0xc0000100, 0xc0000101, 0xc0000102, /* FS/GS/KERNEL_GS base */
+	0xc0000103, /* TSC_AUX */
+};
+
+static int svm_enable(const struct cpu_info *ci, char *err, size_t errlen)
+{
+	const char *why = svm_blocker(ci);
+	uint8_t *msrpm;
+
+	if (why) {
+		fmt_snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	if (!ci->npt) {
+		fmt_snprintf(err, errlen, "SVM without nested paging (NPT) "
+					  "is not supported");
+		return -1;
+	}
+	svm_has_nrip_save = ci->nrip_save;
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+
+	uint64_t hsave = alloc_zeroed(PAGE_SIZE);
+
+	host_save_pa = alloc_zeroed(PAGE_SIZE);
+	iopm_pa = alloc_zeroed(IOPM_SIZE);
+	msrpm_pa = alloc_zeroed(MSRPM_SIZE);
+	if (!hsave || !host_save_pa || !iopm_pa || !msrpm_pa) {
+		fmt_snprintf(err, errlen, "out of memory for SVM structures");
+		return -1;
+	}
+	wrmsr(MSR_VM_HSAVE_PA, hsave);
+	/* Every port and every MSR exits unless listed otherwise. */
+	memset((void *)iopm_pa, 0xff, IOPM_SIZE);
+	msrpm = (uint8_t *)msrpm_pa;
+	memset(msrpm, 0xff, MSRPM_SIZE);
+	for (unsigned int i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)
+		msrpm_pass(msrpm, passthrough_msrs[i], true);
+	msrpm_pass(msrpm, 0x10, false); /* TSC: read only */
+	return 0;
+}
+
+static void set_seg(struct vmcb_seg *s, uint16_t sel, uint16_t attrib,
+		    uint32_t limit)
+{
+	*s = (struct vmcb_seg){
+		.selector = sel, .attrib = attrib, .limit = limit, .base = 0
+	};
+}
+
+/*
+ * The multiboot v1 entry state: 32-bit protected mode with flat segments,
+ * paging off, interrupts off.
+ */
+static void init_guest_state(struct vmcb *vmcb, uint64_t entry)
+{
+	struct vmcb_save *g = &vmcb->save;
+
+	set_seg(&g->cs, 0x08, 0xc9b, 0xffffffff); /* code, 32-bit, 4 KiB gran. */
+	set_seg(&g->ds, 0x10, 0xc93, 0xffffffff);
+	set_seg(&g->es, 0x10, 0xc93, 0xffffffff);
+	set_seg(&g->ss, 0x10, 0xc93, 0xffffffff);
+	set_seg(&g->fs, 0x10, 0xc93, 0xffffffff);
+	set_seg(&g->gs, 0x10, 0xc93, 0xffffffff);
+	set_seg(&g->gdtr, 0, 0, 0xffff);
+	set_seg(&g->idtr, 0, 0, 0x3ff);
+	set_seg(&g->ldtr, 0, 0x82, 0xffff);
+	set_seg(&g->tr, 0, 0x8b, 0xffff);
+	g->cpl = 0;
+	g->efer = EFER_SVME; /* required by VMRUN; hidden from the guest */
+	g->cr0 = 0x11; /* PE, ET */
+	g->cr4 = 0;
+	g->cr3 = 0;
+	g->dr6 = 0xffff0ff0;
+	g->dr7 = 0x400;
+	g->rflags = 0x2;
+	g->rip = entry;
+	g->g_pat = 0x0007040600070406ULL; /* the power-on PAT */
+}
+
+static int svm_vcpu_create(struct vcpu *v, uint64_t entry, char *err,
+			   size_t errlen)
+{
+	static struct svm_vcpu svm_vcpus[1];
+	struct svm_vcpu *s = &svm_vcpus[0];
+	struct vmcb_control *c;
+
+	s->vmcb_pa = alloc_zeroed(PAGE_SIZE);
+	if (!s->vmcb_pa) {
+		fmt_snprintf(err, errlen, "out of memory for the VMCB");
+		return -1;
+	}
+	s->vmcb = (struct vmcb *)s->vmcb_pa;
+	v->arch = s;
+
+	c = &s->vmcb->control;
+	c->intercept_misc1 = SVM_INTERCEPT1_NMI | SVM_INTERCEPT1_CPUID |
+			     SVM_INTERCEPT1_HLT | SVM_INTERCEPT1_INVLPGA |
+			     SVM_INTERCEPT1_IOIO | SVM_INTERCEPT1_MSR |
+			     SVM_INTERCEPT1_SHUTDOWN;
+	/* VMMCALL always exits: mhv decides hypercall or #UD (see docs). */
+	c->intercept_misc2 = SVM_INTERCEPT2_VMRUN | SVM_INTERCEPT2_VMMCALL |
+			     SVM_INTERCEPT2_VMLOAD | SVM_INTERCEPT2_VMSAVE |
+			     SVM_INTERCEPT2_STGI | SVM_INTERCEPT2_CLGI |
+			     SVM_INTERCEPT2_SKINIT;
+	c->iopm_base_pa = iopm_pa;
+	c->msrpm_base_pa = msrpm_pa;
+	c->guest_asid = GUEST_ASID;
+	/* ASID 1 is reused by each VM in turn: start with a clean TLB. */
+	c->tlb_control = SVM_TLB_FLUSH_ALL;
+	c->int_ctl = SVM_INT_CTL_V_INTR_MASKING;
+	c->np_control = SVM_NP_ENABLE;
+	c->n_cr3 = v->vm->gpt.root;
+	init_guest_state(s->vmcb, entry);
+	return 0;
+}
+
+static void svm_vcpu_destroy(struct vcpu *v)
+{
+	struct svm_vcpu *s = v->arch;
+
+	if (s && s->vmcb_pa)
+		pmm_free(&phys_mem, s->vmcb_pa, PAGE_SIZE);
+	v->arch = NULL;
+}
+
+static void svm_run(struct vcpu *v)
+{
+	struct svm_vcpu *s = v->arch;
+	struct vmcb *vmcb = s->vmcb;
+
+	while (!v->vm->ended) {
+		vmcb->save.rax = v->gpr[GPR_RAX];
+		vmcb->save.rsp = v->gpr[GPR_RSP];
+		vmcb->control.next_rip = 0;
+		svm_vmrun(v->gpr, s->vmcb_pa, host_save_pa);
+		v->gpr[GPR_RAX] = vmcb->save.rax;
+		v->gpr[GPR_RSP] = vmcb->save.rsp;
+		vmcb->control.tlb_control = 0;
+		/*
+		 * An event whose delivery was cut short by this exit (say, an
+		 * exception whose IDT entry hit an NPF) must be delivered again.
+		 */
+		vmcb->control.event_inj = 0;
+		if (vmcb->control.exit_int_info & SVM_EVENT_VALID)
+			vmcb->control.event_inj = vmcb->control.exit_int_info;
+		svm_handle_exit(v);
+	}
+}
+
+const struct vm_backend svm_backend = {
+	.name = "AMD SVM",
+	.enable = svm_enable,
+	/* NPT entries are ordinary page-table entries, user bit included. */
+	.gpt_leaf_flags = PT_PRESENT | PT_WRITE | PT_USER,
+	.gpt_table_flags = PT_PRESENT | PT_WRITE | PT_USER,
+	.vcpu_create = svm_vcpu_create,
+	.vcpu_destroy = svm_vcpu_destroy,
+	.run = svm_run,
+	.inject_exception = svm_inject_exception,
+	.advance_rip = svm_advance_rip,
+	.get_state = svm_get_state,
+	.exit_name = svm_exit_name,
+	.exit_counter = svm_exit_counter,
+	.exit_slot_name = svm_exit_slot_name,
+	.read_state_msr = svm_read_state_msr,
+	.write_state_msr = svm_write_state_msr,
+};

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The SVM exit-handler table. Every exit code mhv intercepts has a row;
+ * anything else ends the VM with a state dump through exit_unexpected().
+ * Codes outside the dense range (NPF and the invalid-state code) are
+ * handled before the table is indexed.
+ */
+#include "core/exits.h"
+#include "core/log.h"
+#include "svm/svm.h"
+#include "svm/svm_exit_codes.h"
+
+typedef void (*svm_exit_fn)(struct vcpu *v, struct vmcb *vmcb);
+
+/* Instruction lengths for CPUs without NRIP save (QEMU TCG). */
+enum {
+	LEN_CPUID = 2,
+	LEN_RDMSR_WRMSR = 2,
+	LEN_HLT = 1,
+	LEN_VMMCALL = 3,
+};
+
+static void handle_cpuid(struct vcpu *v, struct vmcb *vmcb)
+{
+	exit_cpuid(v);
+	svm_skip_instruction(v, LEN_CPUID);
+}
+
+static void handle_msr(struct vcpu *v, struct vmcb *vmcb)
+{
+	bool done = vmcb->control.exit_info1 ? exit_wrmsr(v) : exit_rdmsr(v);
+
+	if (done)
+		svm_skip_instruction(v, LEN_RDMSR_WRMSR);
+}
+
+static void handle_vmmcall(struct vcpu *v, struct vmcb *vmcb)
+{
+	if (exit_hypercall(v))
+		svm_skip_instruction(v, LEN_VMMCALL);
+}
+
+/* VMRUN, VMLOAD, VMSAVE, STGI, CLGI, SKINIT, INVLPGA: no nested SVM. */
+static void handle_svm_instruction(struct vcpu *v, struct vmcb *vmcb)
+{
+	exit_inject_ud(v);
+}
+
+static void handle_hlt(struct vcpu *v, struct vmcb *vmcb)
+{
+	svm_skip_instruction(v, LEN_HLT);
+	exit_hlt(v, vmcb->save.rflags & (1u << 9));
+}
+
+static void handle_shutdown(struct vcpu *v, struct vmcb *vmcb)
+{
+	vm_end(v->vm, OUTCOME_TRIPLE_FAULT, "shutdown (triple fault) at RIP %#lx",
+	       vmcb->save.rip);
+}
+
+static void handle_ioio(struct vcpu *v, struct vmcb *vmcb)
+{
+	uint64_t info = vmcb->control.exit_info1;
+	uint16_t port = (uint16_t)(info >> SVM_IOIO_PORT_SHIFT);
+	unsigned int size = (info >> SVM_IOIO_SIZE_SHIFT) & 7;
+	bool in = info & SVM_IOIO_IN;
+	uint32_t val = (uint32_t)v->gpr[GPR_RAX];
+
+	if (info & SVM_IOIO_STR) {
+		exit_unexpected(v, vmcb->control.exit_code, info,
+				vmcb->control.exit_info2);
+		return;
+	}
+	size = size == 4 ? 4 : size == 2 ? 2 : 1;
+	io_emulate(v, port, size, in, &val);
+	if (in) {
+		if (size == 4)
+			v->gpr[GPR_RAX] = val; /* 32-bit writes zero-extend */
+		else
+			v->gpr[GPR_RAX] = (v->gpr[GPR_RAX] &
+					   ~((1ULL << (8 * size)) - 1)) |
+					  val;
+	}
+	/* EXITINFO2 holds the next RIP, with or without NRIP save. */
+	if (!v->vm->ended) {
+		vmcb->save.rip = vmcb->control.exit_info2;
+		vmcb->control.int_state &= ~1ULL;
+	}
+}
+
+/* An NMI arrived while the guest ran: the host takes it after STGI. */
+static void handle_nmi(struct vcpu *v, struct vmcb *vmcb)
+{
+}
+
+static const svm_exit_fn svm_exit_handlers[SVM_EXIT_DENSE_LAST + 1] = {
+	[SVM_EXIT_NMI] = handle_nmi,
+	[SVM_EXIT_CPUID] = handle_cpuid,
+	[SVM_EXIT_HLT] = handle_hlt,
+	[SVM_EXIT_INVLPGA] = handle_svm_instruction,
+	[SVM_EXIT_IOIO] = handle_ioio,
+	[SVM_EXIT_MSR] = handle_msr,
+	[SVM_EXIT_SHUTDOWN] = handle_shutdown,
+	[SVM_EXIT_VMRUN] = handle_svm_instruction,
+	[SVM_EXIT_VMMCALL] = handle_vmmcall,
+	[SVM_EXIT_VMLOAD] = handle_svm_instruction,
+	[SVM_EXIT_VMSAVE] = handle_svm_instruction,
+	[SVM_EXIT_STGI] = handle_svm_instruction,
+	[SVM_EXIT_CLGI] = handle_svm_instruction,
+	[SVM_EXIT_SKINIT] = handle_svm_instruction,
+};
+
+static void handle_npf(struct vcpu *v, struct vmcb *vmcb)
+{
+	uint64_t err = vmcb->control.exit_info1;
+
+	exit_mmio(v, vmcb->control.exit_info2, err & SVM_NPF_WRITE,
+		  err & SVM_NPF_FETCH);
+}
+
+static void handle_invalid(struct vcpu *v, struct vmcb *vmcb)
+{
+	pr_err("%s: VMRUN refused the guest state (exit code %#lx)\n",
+	       v->vm->opt.name, vmcb->control.exit_code);
+	vm_dump_state(v);
+	vm_end(v->vm, OUTCOME_ENTRY_FAILED,
+	       "VMRUN failed its consistency checks (VMEXIT_INVALID)");
+}
+
+void svm_handle_exit(struct vcpu *v)
+{
+	struct vmcb *vmcb = svm_vmcb(v);
+	uint64_t code = vmcb->control.exit_code;
+
+	vm_count_exit(v->vm, svm_exit_counter(code));
+	if (code <= SVM_EXIT_DENSE_LAST && svm_exit_handlers[code])
+		svm_exit_handlers[code](v, vmcb);
+	else if (code == SVM_EXIT_NPF)
+		handle_npf(v, vmcb);
+	else if ((uint32_t)code == 0xffffffffu)
+		handle_invalid(v, vmcb);
+	else
+		exit_unexpected(v, code, vmcb->control.exit_info1,
+				vmcb->control.exit_info2);
+}

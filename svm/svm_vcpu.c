@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The VMCB side of the backend ops: everything here reads or writes VMCB
+ * memory only, so the hosted tests run it against a VMCB in a buffer.
+ */
+#include "core/cpu.h"
+#include "core/exits.h"
+#include "svm/svm.h"
+#include "svm/svm_exit_codes.h"
+
+#define MSR_TSC 0x10
+#define MSR_PAT 0x277
+
+bool svm_has_nrip_save;
+
+void svm_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,
+			  uint32_t error)
+{
+	uint64_t ev = vector | SVM_EVENT_TYPE_EXCEPTION | SVM_EVENT_VALID;
+
+	if (has_error)
+		ev |= SVM_EVENT_ERROR_VALID | ((uint64_t)error << 32);
+	svm_vmcb(v)->control.event_inj = ev;
+}
+
+void svm_advance_rip(struct vcpu *v, unsigned int len)
+{
+	struct vmcb *vmcb = svm_vmcb(v);
+
+	vmcb->save.rip += len;
+	/* A completed instruction ends any STI/MOV SS interrupt shadow. */
+	vmcb->control.int_state &= ~1ULL;
+}
+
+void svm_skip_instruction(struct vcpu *v, unsigned int len)
+{
+	struct vmcb *vmcb = svm_vmcb(v);
+
+	/* The run loop zeroes next_rip before VMRUN, so 0 means "not saved". */
+	if (svm_has_nrip_save && vmcb->control.next_rip) {
+		vmcb->save.rip = vmcb->control.next_rip;
+		vmcb->control.int_state &= ~1ULL;
+	} else {
+		svm_advance_rip(v, len);
+	}
+}
+
+void svm_get_state(struct vcpu *v, struct vcpu_state *s)
+{
+	const struct vmcb_save *g = &svm_vmcb(v)->save;
+
+	*s = (struct vcpu_state){
+		.rip = g->rip,
+		.rflags = g->rflags,
+		.cr0 = g->cr0,
+		.cr2 = g->cr2,
+		.cr3 = g->cr3,
+		.cr4 = g->cr4,
+		.efer = g->efer,
+		.cs_base = g->cs.base,
+		.cs_sel = g->cs.selector,
+		.cs_long = g->cs.attrib & (1u << 9),
+		.cs_db = g->cs.attrib & (1u << 10),
+		.cpl = g->cpl,
+	};
+}
+
+int svm_read_state_msr(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	struct vmcb *vmcb = svm_vmcb(v);
+
+	switch (msr) {
+	case MSR_EFER:
+		*val = vmcb->save.efer;
+		return 0;
+	case MSR_PAT:
+		*val = vmcb->save.g_pat;
+		return 0;
+	case MSR_TSC:
+		*val = rdtsc() + vmcb->control.tsc_offset;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* PAT entries must be one of the architectural memory types. */
+static bool pat_valid(uint64_t pat)
+{
+	for (int i = 0; i < 8; i++) {
+		uint8_t t = (pat >> (8 * i)) & 0xff;
+
+		if (t == 2 || t == 3 || t > 7)
+			return false;
+	}
+	return true;
+}
+
+int svm_write_state_msr(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	struct vmcb *vmcb = svm_vmcb(v);
+
+	switch (msr) {
+	case MSR_EFER:
+		/* VMRUN requires SVME in the guest's EFER: keep it set. */
+		vmcb->save.efer = val | EFER_SVME |
+				  (vmcb->save.efer & EFER_LMA);
+		return 0;
+	case MSR_PAT:
+		if (!pat_valid(val))
+			return -1;
+		vmcb->save.g_pat = val;
+		return 0;
+	case MSR_TSC:
+		vmcb->control.tsc_offset = val - rdtsc();
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+unsigned int svm_exit_counter(uint64_t code)
+{
+	if (code <= SVM_EXIT_DENSE_LAST)
+		return (unsigned int)code;
+	if (code >= SVM_EXIT_NPF && code <= SVM_EXIT_VMGEXIT)
+		return 0xb0 + (unsigned int)(code - SVM_EXIT_NPF);
+	if ((uint32_t)code == 0xffffffffu)
+		return 0xbf;
+	return VM_EXIT_COUNTERS - 1;
+}
+
+const char *svm_exit_slot_name(unsigned int slot)
+{
+	if (slot <= SVM_EXIT_DENSE_LAST)
+		return svm_exit_name(slot);
+	if (slot >= 0xb0 && slot <= 0xb3)
+		return svm_exit_name(SVM_EXIT_NPF + slot - 0xb0);
+	if (slot == 0xbf)
+		return "INVALID";
+	return "other";
+}
+
+static const char *const svm_exit_names[SVM_EXIT_DENSE_LAST + 1] = {
+	[SVM_EXIT_INTR] = "INTR",
+	[SVM_EXIT_NMI] = "NMI",
+	[SVM_EXIT_SMI] = "SMI",
+	[SVM_EXIT_INIT] = "INIT",
+	[SVM_EXIT_VINTR] = "VINTR",
+	[SVM_EXIT_CR0_SEL_WRITE] = "CR0_SEL_WRITE",
+	[SVM_EXIT_IDTR_READ] = "IDTR_READ",
+	[SVM_EXIT_GDTR_READ] = "GDTR_READ",
+	[SVM_EXIT_LDTR_READ] = "LDTR_READ",
+	[SVM_EXIT_TR_READ] = "TR_READ",
+	[SVM_EXIT_IDTR_WRITE] = "IDTR_WRITE",
+	[SVM_EXIT_GDTR_WRITE] = "GDTR_WRITE",
+	[SVM_EXIT_LDTR_WRITE] = "LDTR_WRITE",
+	[SVM_EXIT_TR_WRITE] = "TR_WRITE",
+	[SVM_EXIT_RDTSC] = "RDTSC",
+	[SVM_EXIT_RDPMC] = "RDPMC",
+	[SVM_EXIT_PUSHF] = "PUSHF",
+	[SVM_EXIT_POPF] = "POPF",
+	[SVM_EXIT_CPUID] = "CPUID",
+	[SVM_EXIT_RSM] = "RSM",
+	[SVM_EXIT_IRET] = "IRET",
+	[SVM_EXIT_SWINT] = "SWINT",
+	[SVM_EXIT_INVD] = "INVD",
+	[SVM_EXIT_PAUSE] = "PAUSE",
+	[SVM_EXIT_HLT] = "HLT",
+	[SVM_EXIT_INVLPG] = "INVLPG",
+	[SVM_EXIT_INVLPGA] = "INVLPGA",
+	[SVM_EXIT_IOIO] = "IOIO",
+	[SVM_EXIT_MSR] = "MSR",
+	[SVM_EXIT_TASK_SWITCH] = "TASK_SWITCH",
+	[SVM_EXIT_FERR_FREEZE] = "FERR_FREEZE",
+	[SVM_EXIT_SHUTDOWN] = "SHUTDOWN",
+	[SVM_EXIT_VMRUN] = "VMRUN",
+	[SVM_EXIT_VMMCALL] = "VMMCALL",
+	[SVM_EXIT_VMLOAD] = "VMLOAD",
+	[SVM_EXIT_VMSAVE] = "VMSAVE",
+	[SVM_EXIT_STGI] = "STGI",
+	[SVM_EXIT_CLGI] = "CLGI",
+	[SVM_EXIT_SKINIT] = "SKINIT",
+	[SVM_EXIT_RDTSCP] = "RDTSCP",
+	[SVM_EXIT_ICEBP] = "ICEBP",
+	[SVM_EXIT_WBINVD] = "WBINVD",
+	[SVM_EXIT_MONITOR] = "MONITOR",
+	[SVM_EXIT_MWAIT] = "MWAIT",
+	[SVM_EXIT_MWAIT_COND] = "MWAIT_COND",
+	[SVM_EXIT_XSETBV] = "XSETBV",
+	[SVM_EXIT_RDPRU] = "RDPRU",
+	[SVM_EXIT_EFER_WRITE_TRAP] = "EFER_WRITE_TRAP",
+	[SVM_EXIT_INVLPGB] = "INVLPGB",
+	[SVM_EXIT_INVLPGB_ILLEGAL] = "INVLPGB_ILLEGAL",
+	[SVM_EXIT_INVPCID] = "INVPCID",
+	[SVM_EXIT_MCOMMIT] = "MCOMMIT",
+	[SVM_EXIT_TLBSYNC] = "TLBSYNC",
+	[SVM_EXIT_BUS_LOCK] = "BUS_LOCK",
+	[SVM_EXIT_IDLE_HLT] = "IDLE_HLT",
+};
+
+const char *svm_exit_name(uint64_t code)
+{
+	if ((uint32_t)code == 0xffffffffu)
+		return "INVALID";
+	if (code < 0x10)
+		return "READ_CR";
+	if (code < 0x20)
+		return "WRITE_CR";
+	if (code < 0x30)
+		return "READ_DR";
+	if (code < 0x40)
+		return "WRITE_DR";
+	if (code < 0x60)
+		return "EXCEPTION";
+	if (code >= SVM_EXIT_CR0_WRITE_TRAP && code < 0xa0)
+		return "CR_WRITE_TRAP";
+	if (code <= SVM_EXIT_DENSE_LAST && svm_exit_names[code])
+		return svm_exit_names[code];
+	switch (code) {
+	case SVM_EXIT_NPF:
+		return "NPF";
+	case SVM_EXIT_AVIC_INCOMPLETE_IPI:
+		return "AVIC_INCOMPLETE_IPI";
+	case SVM_EXIT_AVIC_UNACCELERATED_ACCESS:
+		return "AVIC_UNACCELERATED_ACCESS";
+	case SVM_EXIT_VMGEXIT:
+		return "VMGEXIT";
+	default:
+		return "unknown";
+	}
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef MHV_GUEST_GUEST_H
+#define MHV_GUEST_GUEST_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/compiler.h"
+#include "lib/string.h"
+#include "x86.h"
+
+/*
+ * The guest library of mhv's kvm-unit-tests-style payloads. The start code
+ * runs exit(main(argc, argv)); main usually ends with
+ * "return report_summary();".
+ */
+int main(int argc, char **argv);
+
+/* Console on COM1. Like kvm-unit-tests, puts() adds no newline. */
+int printf(const char *fmt, ...) __printf(1, 2);
+int vprintf(const char *fmt, va_list ap);
+void puts(const char *s);
+
+/* 32-bit OUT of code to port 0xf4 (QEMU: status (code << 1) | 1). */
+__noreturn void exit(int code);
+
+/* "PASS: ", "FAIL: ", "SKIP: ", "INFO: " lines. */
+void report(bool pass, const char *fmt, ...) __printf(2, 3);
+void report_skip(const char *fmt, ...) __printf(1, 2);
+void report_info(const char *fmt, ...) __printf(1, 2);
+/* Prints SUMMARY; returns 0 (passed), 1 (a failure), 77 (all skipped). */
+int report_summary(void);
+
+/* Multiboot v1 info: mem_upper in KiB (offset 8). */
+uint32_t boot_mem_upper(void);
+
+/*
+ * Run fn(arg) with every exception vector 0-31 caught: on a fault, unwind
+ * to here and return what was raised. Not nestable. Unarmed exceptions print
+ * a FAIL line and exit(1).
+ */
+struct fault {
+	bool raised;
+	unsigned int vector;
+	uint64_t rip;
+	uint64_t error_code;
+};
+
+struct fault catch_fault(void (*fn)(void *), void *arg);
+
+/*
+ * Put a global label on one instruction inside an asm statement, so that a
+ * test can compare fault.rip with it:
+ *	DECLARE_INSN_LABEL(vmmcall_insn);
+ *	asm volatile(INSN_LABEL(vmmcall_insn, "vmmcall"));
+ * The enclosing function must not be inlined or cloned twice (call it only
+ * through catch_fault's function pointer, or mark it noinline).
+ */
+#define INSN_LABEL(name, insn) ".global " #name "\n" #name ":\n\t" insn "\n\t"
+#define DECLARE_INSN_LABEL(name) extern const char name[]
+
+#define UD_VECTOR 6
+#define GP_VECTOR 13
+
+#endif
