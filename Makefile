@@ -40,7 +40,7 @@ KERNEL_OBJ := $(KERNEL_ASM:%.asm=$(BUILD)/%.asm.o) $(KERNEL_C:%.c=$(BUILD)/%.o)
 .PHONY: all run debug test unit boot-matrix harness-selftest deps clean \
 	format format-check
 
-all: $(BUILD)/mhv.elf guests $(BUILD)/mhv.iso $(BUILD)/mhv-bare.iso
+all: $(BUILD)/mhv.elf guests $(BUILD)/mhv.iso
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -60,10 +60,6 @@ SUITE ?= tests/guest/suite
 $(BUILD)/mhv.iso: $(BUILD)/mhv.elf scripts/mkiso $(SUITE) $(GUEST_PAYLOADS)
 	scripts/suite-modules $(SUITE) $(BUILD)/guest | \
 		xargs -0 scripts/mkiso $@ $(BUILD)/mhv.elf "$(CMDLINE)"
-
-# No guests: the boot and CPU probe alone.
-$(BUILD)/mhv-bare.iso: $(BUILD)/mhv.elf scripts/mkiso
-	scripts/mkiso $@ $(BUILD)/mhv.elf "$(CMDLINE)"
 
 # --- guest payloads (tests/guest) ------------------------------------------
 include tests/guest/guest.mk
@@ -95,6 +91,7 @@ UNIT_SRCS_test_words := lib/words.c lib/fmt.c
 UNIT_SRCS_test_guest_options := core/guest_options.c lib/words.c lib/fmt.c
 UNIT_SRCS_test_mb1_loader := core/mb1_loader.c lib/fmt.c
 UNIT_SRCS_test_mmio_decode := core/mmio_decode.c lib/fmt.c
+UNIT_SRCS_test_svm_exit := svm/svm_exit.c svm/svm_vcpu.c core/exit_common.c core/cpuid_policy.c core/msr_policy.c core/io.c core/dev_uart.c core/dev_fwcfg.c core/dev_xapic.c core/vm_end.c core/mmio_decode.c core/guest_paging.c core/guest_options.c core/log.c lib/words.c lib/fmt.c tests/unit/fake_serial.c
 
 .SECONDEXPANSION:
 $(BUILD)/unit/%: tests/unit/%.c $$(UNIT_SRCS_%) $(wildcard lib/*.h core/*.h tests/unit/*.h)

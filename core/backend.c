@@ -8,18 +8,18 @@
 #include "core/vm.h"
 #include "lib/fmt.h"
 
-extern const struct vm_backend svm_backend;
+extern const struct vm_backend svm_backend, vmx_backend;
 
 int vm_backend_init(const struct cpu_info *ci, char *err, size_t errlen)
 {
 	const struct vm_backend *b = NULL;
 
-	if (ci->svm)
+	if (ci->vmx)
+		b = &vmx_backend;
+	else if (ci->svm)
 		b = &svm_backend;
 	if (!b) {
-		fmt_snprintf(err, errlen, "%s",
-			     ci->vmx ? "the VMX backend is not built yet"
-				     : "this CPU has neither VMX nor SVM");
+		fmt_snprintf(err, errlen, "this CPU has neither VMX nor SVM");
 		return -1;
 	}
 	if (b->enable(ci, err, errlen))

@@ -96,6 +96,23 @@ static inline int wrmsr_safe(uint32_t msr, uint64_t val)
 	return vector;
 }
 
+/* Returns 0, or the vector XSETBV raised (#GP for a bad XCR0). */
+static inline int xsetbv_safe(uint32_t xcr, uint64_t val)
+{
+	int vector;
+	uint64_t rax = (uint32_t)val;
+
+	asm volatile("1: xsetbv\n\t"
+		     "xor %k[vec], %k[vec]\n\t"
+		     "jmp 3f\n"
+		     "2: mov %%eax, %k[vec]\n"
+		     "3:\n\t" EXTABLE_ENTRY("1b", "2b")
+		     : [vec] "=&r"(vector), "+a"(rax)
+		     : "c"(xcr), "d"((uint32_t)(val >> 32))
+		     : "memory");
+	return vector;
+}
+
 static inline void outb(uint16_t port, uint8_t v)
 {
 	asm volatile("outb %0, %1" ::"a"(v), "Nd"(port));

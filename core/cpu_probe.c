@@ -228,3 +228,17 @@ void cpu_probe_print(const struct cpu_info *ci)
 	print_svm(ci);
 	print_seam(ci);
 }
+
+void cpu_enable_features(const struct cpu_info *ci)
+{
+	/*
+	 * CR4.OSXSAVE lets mhv execute XSETBV for its guests (an exit on
+	 * VMX). mhv itself never uses extended state.
+	 */
+	if (test_bit(cpuid(1).ecx, 26))
+		write_cr4(read_cr4() | BIT(18));
+	/* Nothing may interrupt mhv: mask both 8259s (firmware may not). */
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+	(void)ci;
+}

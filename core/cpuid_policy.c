@@ -22,7 +22,7 @@
 
 static void mhv_leaf(uint32_t leaf, struct cpuid_regs *r)
 {
-	*r = (struct cpuid_regs){ 0 };
+	*r = (struct cpuid_regs){0};
 	if (leaf == MHV_CPUID_BASE) {
 		r->eax = MHV_CPUID_BASE + 1;
 		memcpy(&r->ebx, MHV_CPUID_SIGNATURE + 0, 4);
@@ -60,7 +60,7 @@ void exit_cpuid(struct vcpu *v)
 			break;
 		}
 		case 0xa: /* no PMU is virtualized */
-			r = (struct cpuid_regs){ 0 };
+			r = (struct cpuid_regs){0};
 			break;
 		case 0xb:
 		case 0x1f: /* topology: x2APIC ID 0 */
@@ -70,7 +70,7 @@ void exit_cpuid(struct vcpu *v)
 			r.ecx &= ~(uint32_t)CPUID80000001_ECX_SVM;
 			break;
 		case 0x8000000a: /* SVM features */
-			r = (struct cpuid_regs){ 0 };
+			r = (struct cpuid_regs){0};
 			break;
 		default:
 			break;

@@ -56,7 +56,8 @@ uint32_t fwcfg_read(struct vm *vm, uint16_t port, unsigned int size)
 		return port == FW_CFG_PORT_SEL ? f->selector : ~0u;
 	/* Wider reads of the data port return consecutive bytes. */
 	for (unsigned int i = 0; i < size; i++)
-		v |= (uint32_t)item_byte(vm, f->selector, f->offset++) << (8 * i);
+		v |= (uint32_t)item_byte(vm, f->selector, f->offset++)
+		     << (8 * i);
 	return v;
 }
 

@@ -38,7 +38,7 @@ void devices_init(struct vm *vm)
 {
 	struct xapic_state *a = &vm->dev.apic;
 
-	*a = (struct xapic_state){ .dfr = 0xffffffffu, .spiv = 0xff };
+	*a = (struct xapic_state){.dfr = 0xffffffffu, .spiv = 0xff};
 	for (unsigned int i = 0; i < 7; i++)
 		a->lvt[i] = LVT_MASKED;
 	vm->dev.pic_imr[0] = vm->dev.pic_imr[1] = 0xff;
@@ -91,11 +91,11 @@ uint32_t xapic_read(struct vm *vm, unsigned int offset)
 
 static void send_ipi(struct vm *vm, uint32_t lo, uint32_t hi)
 {
-	static const char *const modes[8] = { "fixed", "lowest", "SMI",
-					      "reserved", "NMI", "INIT",
-					      "SIPI", "reserved" };
-	static const char *const shorthands[4] = { "destination", "self",
-						   "all", "all but self" };
+	static const char *const modes[8] = {"fixed",	 "lowest",  "SMI",
+					     "reserved", "NMI",	    "INIT",
+					     "SIPI",	 "reserved"};
+	static const char *const shorthands[4] = {"destination", "self", "all",
+						  "all but self"};
 
 	pr_debug("%s: IPI %s vector %#x to %s %#x dropped (one vCPU)\n",
 		 vm->opt.name, modes[ICR_DELIVERY_MODE(lo)], lo & 0xff,

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Exit semantics shared by both backends: hypercalls, HLT, MMIO, #UD. */
+#include "core/cpu.h"
 #include "core/exits.h"
 #include "core/guest_paging.h"
 #include "core/hypercall_abi.h"
@@ -46,6 +47,23 @@ bool exit_hypercall(struct vcpu *v)
 	return true;
 }
 
+bool exit_xsetbv(struct vcpu *v)
+{
+	uint32_t xcr = (uint32_t)v->gpr[GPR_RCX];
+	uint64_t val = (v->gpr[GPR_RDX] << 32) | (uint32_t)v->gpr[GPR_RAX];
+
+	/*
+	 * Only XCR0 exists; the CPU itself judges the value (the fixup turns
+	 * its #GP into the guest's). mhv keeps no XSAVE state of its own, so
+	 * the guest's XCR0 may stay in the register.
+	 */
+	if (xcr != 0 || xsetbv_safe(xcr, val)) {
+		vm_backend->inject_exception(v, VEC_GP, true, 0);
+		return false;
+	}
+	return true;
+}
+
 void exit_hlt(struct vcpu *v, bool interrupts_enabled)
 {
 	/* mhv delivers no interrupts yet, so nothing could ever wake it. */
@@ -75,7 +93,9 @@ void exit_mmio(struct vcpu *v, uint64_t gpa, bool is_write, bool is_fetch)
 		vm_end(vm, OUTCOME_BAD_ACCESS,
 		       "%s of guest-physical %#lx outside RAM and devices at "
 		       "RIP %#lx",
-		       is_fetch ? "instruction fetch" : is_write ? "write" : "read",
+		       is_fetch	  ? "instruction fetch"
+		       : is_write ? "write"
+				  : "read",
 		       gpa, s.rip);
 		return;
 	}
@@ -89,10 +109,9 @@ void exit_mmio(struct vcpu *v, uint64_t gpa, bool is_write, bool is_fetch)
 		       gpa, s.rip);
 		return;
 	}
-	if (mmio_decode(bytes, avail, mode_of(&s), &insn, err,
-			sizeof(err))) {
-		vm_end(vm, OUTCOME_UNEXPECTED_EXIT, "MMIO at %#lx, RIP %#lx: %s",
-		       gpa, s.rip, err);
+	if (mmio_decode(bytes, avail, mode_of(&s), &insn, err, sizeof(err))) {
+		vm_end(vm, OUTCOME_UNEXPECTED_EXIT,
+		       "MMIO at %#lx, RIP %#lx: %s", gpa, s.rip, err);
 		return;
 	}
 	if (insn.write)

@@ -27,6 +27,9 @@ bool exit_wrmsr(struct vcpu *v);
  */
 bool exit_hypercall(struct vcpu *v);
 
+/* XSETBV (exits unconditionally on VMX): ECX = XCR, EDX:EAX = value. */
+bool exit_xsetbv(struct vcpu *v);
+
 /* HLT: with nothing to wake the vCPU (no interrupts are ever delivered). */
 void exit_hlt(struct vcpu *v, bool interrupts_enabled);
 

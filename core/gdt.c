@@ -53,3 +53,8 @@ void gdt_init(void)
 	load_segments(SEL_CODE, SEL_DATA);
 	ltr(SEL_TSS);
 }
+
+uint64_t gdt_tss_base(void)
+{
+	return (uint64_t)&tss;
+}

@@ -31,13 +31,13 @@
 #define GUEST_DEFAULT_MEM (256ULL << 20)
 
 enum guest_outcome {
-	OUTCOME_EXIT, /* the payload wrote its status to port 0xf4 */
-	OUTCOME_HALT, /* HLT with nothing left to wake it */
-	OUTCOME_TRIPLE_FAULT, /* shutdown */
-	OUTCOME_BAD_ACCESS, /* a memory access outside RAM and devices */
-	OUTCOME_LOAD_ERROR, /* the payload was refused before it ran */
+	OUTCOME_EXIT,		 /* the payload wrote its status to port 0xf4 */
+	OUTCOME_HALT,		 /* HLT with nothing left to wake it */
+	OUTCOME_TRIPLE_FAULT,	 /* shutdown */
+	OUTCOME_BAD_ACCESS,	 /* a memory access outside RAM and devices */
+	OUTCOME_LOAD_ERROR,	 /* the payload was refused before it ran */
 	OUTCOME_UNEXPECTED_EXIT, /* an exit mhv does not handle */
-	OUTCOME_ENTRY_FAILED, /* the CPU refused the guest state */
+	OUTCOME_ENTRY_FAILED,	 /* the CPU refused the guest state */
 	OUTCOME_COUNT,
 };
 
@@ -47,7 +47,7 @@ struct guest_options {
 	bool hypercalls;
 	bool takes_next_module; /* module=next */
 	enum guest_outcome expect;
-	uint32_t expect_status; /* with OUTCOME_EXIT */
+	uint32_t expect_status;	   /* with OUTCOME_EXIT */
 	char args[GUEST_ARGS_MAX]; /* words after "--", space-separated */
 };
 

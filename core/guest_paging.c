@@ -69,8 +69,8 @@ static int walk32(struct vm *vm, uint64_t cr3, uint64_t gva, bool pse,
 	return 0;
 }
 
-int guest_virt_to_phys(struct vm *vm, const struct vcpu_state *s,
-		       uint64_t gva, uint64_t *gpa)
+int guest_virt_to_phys(struct vm *vm, const struct vcpu_state *s, uint64_t gva,
+		       uint64_t *gpa)
 {
 	if (!(s->cr0 & CR0_PG)) {
 		*gpa = gva & 0xffffffffu;

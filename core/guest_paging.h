@@ -13,8 +13,8 @@
  * paths only: fetching the instruction behind an MMIO exit.
  * Returns 0, or -1 when an address is unmapped or outside guest RAM.
  */
-int guest_virt_to_phys(struct vm *vm, const struct vcpu_state *s,
-		       uint64_t gva, uint64_t *gpa);
+int guest_virt_to_phys(struct vm *vm, const struct vcpu_state *s, uint64_t gva,
+		       uint64_t *gpa);
 int guest_read_virt(struct vm *vm, const struct vcpu_state *s, uint64_t gva,
 		    void *buf, size_t len);
 

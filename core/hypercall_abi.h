@@ -9,8 +9,8 @@
  * Available only when the VM's policy grants hypercalls; otherwise the
  * instruction raises #UD at its own RIP, as unintercepted hardware would.
  */
-#define MHV_HC_PING 0 /* returns MHV_HC_PING_REPLY */
-#define MHV_HC_VERSION 1 /* returns MHV_HC_ABI_VERSION */
+#define MHV_HC_PING 0	    /* returns MHV_HC_PING_REPLY */
+#define MHV_HC_VERSION 1    /* returns MHV_HC_ABI_VERSION */
 #define MHV_HC_EXIT_COUNT 2 /* RBX = vendor exit code -> times seen */
 
 #define MHV_HC_PING_REPLY 0x6d6876ULL /* "mhv" */

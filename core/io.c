@@ -86,13 +86,13 @@ static void fwcfg_port_write(struct vcpu *v, uint16_t port, unsigned int size,
 }
 
 static const struct port_range ports[] = {
-	{ 0x20, 0x21, pic_read, pic_write },
-	{ 0xa0, 0xa1, pic_read, pic_write },
-	{ DEBUG_EXIT_PORT, DEBUG_EXIT_PORT + 3, debug_exit_read,
-	  debug_exit_write },
-	{ 0x3f8, 0x3ff, com1_read, com1_write },
-	{ 0x510, 0x511, fwcfg_port_read, fwcfg_port_write },
-	{ PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA + 3, pci_read, pci_write },
+	{0x20, 0x21, pic_read, pic_write},
+	{0xa0, 0xa1, pic_read, pic_write},
+	{DEBUG_EXIT_PORT, DEBUG_EXIT_PORT + 3, debug_exit_read,
+	 debug_exit_write},
+	{0x3f8, 0x3ff, com1_read, com1_write},
+	{0x510, 0x511, fwcfg_port_read, fwcfg_port_write},
+	{PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA + 3, pci_read, pci_write},
 };
 
 void io_emulate(struct vcpu *v, uint16_t port, unsigned int size, bool in,

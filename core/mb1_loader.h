@@ -23,7 +23,7 @@
 #define MB1_BOOTLOADER_MAGIC 0x2badb002u
 
 struct mb1_image {
-	uint32_t entry; /* 32-bit protected-mode entry point */
+	uint32_t entry;		       /* 32-bit protected-mode entry point */
 	uint64_t load_start, load_end; /* guest-physical, bss included */
 	bool elf64;
 	bool aout_kludge; /* loaded through the header's address fields */
@@ -43,8 +43,7 @@ struct mb1_module {
  * reason in err.
  */
 int mb1_load(uint8_t *ram, uint64_t ram_size, const void *image,
-	     size_t image_len, struct mb1_image *out, char *err,
-	     size_t errlen);
+	     size_t image_len, struct mb1_image *out, char *err, size_t errlen);
 
 /*
  * Build the multiboot v1 info in the boot area: mem_lower/mem_upper,

@@ -28,15 +28,15 @@ enum mmio_src {
 };
 
 struct mmio_insn {
-	uint8_t len; /* bytes, prefixes included */
+	uint8_t len;  /* bytes, prefixes included */
 	uint8_t size; /* memory access size: 1, 2, 4 or 8 */
-	bool write; /* true: register/immediate -> memory */
+	bool write;   /* true: register/immediate -> memory */
 	enum mmio_src src;
-	uint8_t reg; /* GPR index; for 1-byte accesses see high_byte */
-	bool high_byte; /* AH, CH, DH, BH (no REX prefix, reg 4-7, size 1) */
+	uint8_t reg;	  /* GPR index; for 1-byte accesses see high_byte */
+	bool high_byte;	  /* AH, CH, DH, BH (no REX prefix, reg 4-7, size 1) */
 	uint8_t dst_size; /* register width for reads (movzx/movsx widen) */
 	bool sign_extend; /* movsx */
-	uint64_t imm; /* MMIO_SRC_IMM: the value, already sized */
+	uint64_t imm;	  /* MMIO_SRC_IMM: the value, already sized */
 };
 
 /*

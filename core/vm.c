@@ -4,8 +4,6 @@
  * to its end and destroyed in turn. Whatever a guest does, only that guest
  * stops; the summary at the end judges each against what was expected.
  */
-#include <stdarg.h>
-
 #include "core/bootinfo.h"
 #include "core/log.h"
 #include "core/mb1_loader.h"
@@ -16,8 +14,6 @@
 
 #define MAX_GUESTS BOOT_MAX_MODULES
 
-const struct vm_backend *vm_backend;
-
 struct guest_result {
 	char name[GUEST_NAME_MAX];
 	bool pass;
@@ -26,39 +22,6 @@ struct guest_result {
 
 static struct vm the_vm; /* one VM at a time: reused */
 static struct guest_result results[MAX_GUESTS];
-
-void vm_end(struct vm *vm, enum guest_outcome outcome, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (vm->ended)
-		return;
-	vm->ended = true;
-	vm->outcome = outcome;
-	va_start(ap, fmt);
-	fmt_vsnprintf(vm->detail, sizeof(vm->detail), fmt, ap);
-	va_end(ap);
-}
-
-void vm_dump_state(struct vcpu *v)
-{
-	struct vcpu_state s;
-	const uint64_t *r = v->gpr;
-
-	vm_backend->get_state(v, &s);
-	pr_err("  RIP=%016lx RFLAGS=%016lx CPL=%u CS=%04x%s\n", s.rip,
-	       s.rflags, s.cpl, s.cs_sel, s.cs_long ? " (64-bit)" : "");
-	pr_err("  RAX=%016lx RBX=%016lx RCX=%016lx RDX=%016lx\n", r[GPR_RAX],
-	       r[GPR_RBX], r[GPR_RCX], r[GPR_RDX]);
-	pr_err("  RSI=%016lx RDI=%016lx RBP=%016lx RSP=%016lx\n", r[GPR_RSI],
-	       r[GPR_RDI], r[GPR_RBP], r[GPR_RSP]);
-	pr_err("  R8 =%016lx R9 =%016lx R10=%016lx R11=%016lx\n", r[GPR_R8],
-	       r[GPR_R9], r[GPR_R10], r[GPR_R11]);
-	pr_err("  R12=%016lx R13=%016lx R14=%016lx R15=%016lx\n", r[GPR_R12],
-	       r[GPR_R13], r[GPR_R14], r[GPR_R15]);
-	pr_err("  CR0=%016lx CR2=%016lx CR3=%016lx CR4=%016lx EFER=%lx\n",
-	       s.cr0, s.cr2, s.cr3, s.cr4, s.efer);
-}
 
 static void print_exit_counts(const struct vm *vm)
 {
@@ -101,7 +64,8 @@ static int create_memory(struct vm *vm, char *err, size_t errlen)
 	if (pt_init(&vm->gpt, &phys_mem, vm_backend->gpt_table_flags) ||
 	    pt_map(&vm->gpt, 0, vm->ram_hpa, size, PT_SIZE_2M,
 		   vm_backend->gpt_leaf_flags)) {
-		fmt_snprintf(err, errlen, "out of memory for nested page tables");
+		fmt_snprintf(err, errlen,
+			     "out of memory for nested page tables");
 		return -1;
 	}
 	return 0;
@@ -204,7 +168,7 @@ bool vm_run_all(const struct boot_info *bi)
 		if (guest_options_parse(bi->modules[i].cmdline, name, &opt, err,
 					sizeof(err))) {
 			pr_err("module %u: %s\n", i, err);
-			*res = (struct guest_result){ .pass = false };
+			*res = (struct guest_result){.pass = false};
 			memcpy(res->name, name, sizeof(name));
 			fmt_snprintf(res->detail, sizeof(res->detail),
 				     "bad module line: %s", err);

@@ -68,7 +68,7 @@ struct vm {
 	bool ended;
 	enum guest_outcome outcome;
 	uint32_t exit_status; /* with OUTCOME_EXIT */
-	char detail[128]; /* one line of why it ended, for the summary */
+	char detail[128];     /* one line of why it ended, for the summary */
 
 	uint64_t exits_total;
 	uint32_t exit_counts[VM_EXIT_COUNTERS];
@@ -128,7 +128,8 @@ int vm_backend_init(const struct cpu_info *ci, char *err, size_t errlen);
 static inline void vm_count_exit(struct vm *vm, unsigned int slot)
 {
 	vm->exits_total++;
-	vm->exit_counts[slot < VM_EXIT_COUNTERS ? slot : VM_EXIT_COUNTERS - 1]++;
+	vm->exit_counts[slot < VM_EXIT_COUNTERS ? slot
+						: VM_EXIT_COUNTERS - 1]++;
 }
 
 #endif

@@ -60,7 +60,7 @@ static const uint32_t passthrough_msrs[] = {
 	0x174,	    0x175,	0x176, /* SYSENTER_CS/ESP/EIP */
 	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, /* STAR..SFMASK */
 	0xc0000100, 0xc0000101, 0xc0000102, /* FS/GS/KERNEL_GS base */
-	0xc0000103, /* TSC_AUX */
+	0xc0000103,			    /* TSC_AUX */
 };
 
 static int svm_enable(const struct cpu_info *ci, char *err, size_t errlen)
@@ -73,8 +73,9 @@ static int svm_enable(const struct cpu_info *ci, char *err, size_t errlen)
 		return -1;
 	}
 	if (!ci->npt) {
-		fmt_snprintf(err, errlen, "SVM without nested paging (NPT) "
-					  "is not supported");
+		fmt_snprintf(err, errlen,
+			     "SVM without nested paging (NPT) "
+			     "is not supported");
 		return -1;
 	}
 	svm_has_nrip_save = ci->nrip_save;
@@ -104,8 +105,7 @@ static void set_seg(struct vmcb_seg *s, uint16_t sel, uint16_t attrib,
 		    uint32_t limit)
 {
 	*s = (struct vmcb_seg){
-		.selector = sel, .attrib = attrib, .limit = limit, .base = 0
-	};
+		.selector = sel, .attrib = attrib, .limit = limit, .base = 0};
 }
 
 /*
@@ -116,7 +116,8 @@ static void init_guest_state(struct vmcb *vmcb, uint64_t entry)
 {
 	struct vmcb_save *g = &vmcb->save;
 
-	set_seg(&g->cs, 0x08, 0xc9b, 0xffffffff); /* code, 32-bit, 4 KiB gran. */
+	set_seg(&g->cs, 0x08, 0xc9b,
+		0xffffffff); /* code, 32-bit, 4 KiB gran. */
 	set_seg(&g->ds, 0x10, 0xc93, 0xffffffff);
 	set_seg(&g->es, 0x10, 0xc93, 0xffffffff);
 	set_seg(&g->ss, 0x10, 0xc93, 0xffffffff);
@@ -128,7 +129,7 @@ static void init_guest_state(struct vmcb *vmcb, uint64_t entry)
 	set_seg(&g->tr, 0, 0x8b, 0xffff);
 	g->cpl = 0;
 	g->efer = EFER_SVME; /* required by VMRUN; hidden from the guest */
-	g->cr0 = 0x11; /* PE, ET */
+	g->cr0 = 0x11;	     /* PE, ET */
 	g->cr4 = 0;
 	g->cr3 = 0;
 	g->dr6 = 0xffff0ff0;

@@ -54,8 +54,8 @@ static void handle_hlt(struct vcpu *v, struct vmcb *vmcb)
 
 static void handle_shutdown(struct vcpu *v, struct vmcb *vmcb)
 {
-	vm_end(v->vm, OUTCOME_TRIPLE_FAULT, "shutdown (triple fault) at RIP %#lx",
-	       vmcb->save.rip);
+	vm_end(v->vm, OUTCOME_TRIPLE_FAULT,
+	       "shutdown (triple fault) at RIP %#lx", vmcb->save.rip);
 }
 
 static void handle_ioio(struct vcpu *v, struct vmcb *vmcb)

@@ -103,8 +103,8 @@ int svm_write_state_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 	switch (msr) {
 	case MSR_EFER:
 		/* VMRUN requires SVME in the guest's EFER: keep it set. */
-		vmcb->save.efer = val | EFER_SVME |
-				  (vmcb->save.efer & EFER_LMA);
+		vmcb->save.efer =
+			val | EFER_SVME | (vmcb->save.efer & EFER_LMA);
 		return 0;
 	case MSR_PAT:
 		if (!pat_valid(val))

@@ -11,74 +11,75 @@
 
 struct __packed vmcb_seg {
 	uint16_t selector;
-	uint16_t attrib; /* type 3:0, S 4, DPL 6:5, P 7, AVL 8, L 9, DB 10, G 11 */
+	uint16_t
+		attrib; /* type 3:0, S 4, DPL 6:5, P 7, AVL 8, L 9, DB 10, G 11 */
 	uint32_t limit;
 	uint64_t base;
 };
 
 struct __packed vmcb_control {
-	uint32_t intercept_cr; /* 0x000: reads 15:0, writes 31:16 */
-	uint32_t intercept_dr; /* 0x004 */
+	uint32_t intercept_cr;	       /* 0x000: reads 15:0, writes 31:16 */
+	uint32_t intercept_dr;	       /* 0x004 */
 	uint32_t intercept_exceptions; /* 0x008 */
-	uint32_t intercept_misc1; /* 0x00c */
-	uint32_t intercept_misc2; /* 0x010 */
-	uint32_t intercept_misc3; /* 0x014 */
+	uint32_t intercept_misc1;      /* 0x00c */
+	uint32_t intercept_misc2;      /* 0x010 */
+	uint32_t intercept_misc3;      /* 0x014 */
 	uint8_t reserved_018[0x03c - 0x018];
 	uint16_t pause_filter_threshold; /* 0x03c */
-	uint16_t pause_filter_count; /* 0x03e */
-	uint64_t iopm_base_pa; /* 0x040 */
-	uint64_t msrpm_base_pa; /* 0x048 */
-	uint64_t tsc_offset; /* 0x050 */
-	uint32_t guest_asid; /* 0x058 */
-	uint8_t tlb_control; /* 0x05c */
+	uint16_t pause_filter_count;	 /* 0x03e */
+	uint64_t iopm_base_pa;		 /* 0x040 */
+	uint64_t msrpm_base_pa;		 /* 0x048 */
+	uint64_t tsc_offset;		 /* 0x050 */
+	uint32_t guest_asid;		 /* 0x058 */
+	uint8_t tlb_control;		 /* 0x05c */
 	uint8_t reserved_05d[3];
-	uint32_t int_ctl; /* 0x060 */
-	uint32_t int_vector; /* 0x064 */
-	uint64_t int_state; /* 0x068: bit 0 interrupt shadow */
-	uint64_t exit_code; /* 0x070 */
-	uint64_t exit_info1; /* 0x078 */
-	uint64_t exit_info2; /* 0x080 */
+	uint32_t int_ctl;	/* 0x060 */
+	uint32_t int_vector;	/* 0x064 */
+	uint64_t int_state;	/* 0x068: bit 0 interrupt shadow */
+	uint64_t exit_code;	/* 0x070 */
+	uint64_t exit_info1;	/* 0x078 */
+	uint64_t exit_info2;	/* 0x080 */
 	uint64_t exit_int_info; /* 0x088 */
-	uint64_t np_control; /* 0x090: bit 0 nested paging */
+	uint64_t np_control;	/* 0x090: bit 0 nested paging */
 	uint64_t avic_apic_bar; /* 0x098 */
-	uint64_t ghcb_pa; /* 0x0a0 */
-	uint64_t event_inj; /* 0x0a8 */
-	uint64_t n_cr3; /* 0x0b0 */
-	uint64_t virt_ext; /* 0x0b8 */
-	uint32_t clean_bits; /* 0x0c0 */
+	uint64_t ghcb_pa;	/* 0x0a0 */
+	uint64_t event_inj;	/* 0x0a8 */
+	uint64_t n_cr3;		/* 0x0b0 */
+	uint64_t virt_ext;	/* 0x0b8 */
+	uint32_t clean_bits;	/* 0x0c0 */
 	uint32_t reserved_0c4;
-	uint64_t next_rip; /* 0x0c8 */
-	uint8_t insn_len; /* 0x0d0 */
+	uint64_t next_rip;	/* 0x0c8 */
+	uint8_t insn_len;	/* 0x0d0 */
 	uint8_t insn_bytes[15]; /* 0x0d1 */
 	uint8_t reserved_0e0[0x400 - 0x0e0];
 };
 
 struct __packed vmcb_save {
 	struct vmcb_seg es, cs, ss, ds, fs, gs; /* 0x400 */
-	struct vmcb_seg gdtr, ldtr, idtr, tr; /* 0x460 */
+	struct vmcb_seg gdtr, ldtr, idtr, tr;	/* 0x460 */
 	uint8_t reserved_4a0[0x4cb - 0x4a0];
 	uint8_t cpl; /* 0x4cb */
 	uint32_t reserved_4cc;
 	uint64_t efer; /* 0x4d0 */
 	uint8_t reserved_4d8[0x548 - 0x4d8];
-	uint64_t cr4; /* 0x548 */
-	uint64_t cr3; /* 0x550 */
-	uint64_t cr0; /* 0x558 */
-	uint64_t dr7; /* 0x560 */
-	uint64_t dr6; /* 0x568 */
+	uint64_t cr4;	 /* 0x548 */
+	uint64_t cr3;	 /* 0x550 */
+	uint64_t cr0;	 /* 0x558 */
+	uint64_t dr7;	 /* 0x560 */
+	uint64_t dr6;	 /* 0x568 */
 	uint64_t rflags; /* 0x570 */
-	uint64_t rip; /* 0x578 */
+	uint64_t rip;	 /* 0x578 */
 	uint8_t reserved_580[0x5d8 - 0x580];
-	uint64_t rsp; /* 0x5d8 */
-	uint64_t s_cet, ssp, isst_addr; /* 0x5e0 */
-	uint64_t rax; /* 0x5f8 */
-	uint64_t star, lstar, cstar, sfmask; /* 0x600 */
-	uint64_t kernel_gs_base; /* 0x620 */
+	uint64_t rsp;					  /* 0x5d8 */
+	uint64_t s_cet, ssp, isst_addr;			  /* 0x5e0 */
+	uint64_t rax;					  /* 0x5f8 */
+	uint64_t star, lstar, cstar, sfmask;		  /* 0x600 */
+	uint64_t kernel_gs_base;			  /* 0x620 */
 	uint64_t sysenter_cs, sysenter_esp, sysenter_eip; /* 0x628 */
-	uint64_t cr2; /* 0x640 */
+	uint64_t cr2;					  /* 0x640 */
 	uint8_t reserved_648[0x668 - 0x648];
-	uint64_t g_pat; /* 0x668 */
-	uint64_t dbgctl; /* 0x670 */
+	uint64_t g_pat;					       /* 0x668 */
+	uint64_t dbgctl;				       /* 0x670 */
 	uint64_t br_from, br_to, last_excp_from, last_excp_to; /* 0x678 */
 	uint8_t reserved_698[0x1000 - 0x698];
 };
@@ -88,8 +89,8 @@ struct __packed vmcb {
 	struct vmcb_save save;
 };
 
-#define VMCB_CHECK(field, off)                                               \
-	_Static_assert(offsetof(struct vmcb, field) == (off),                 \
+#define VMCB_CHECK(field, off)                                \
+	_Static_assert(offsetof(struct vmcb, field) == (off), \
 		       "VMCB offset of " #field)
 VMCB_CHECK(control.intercept_misc1, 0x00c);
 VMCB_CHECK(control.pause_filter_count, 0x03e);

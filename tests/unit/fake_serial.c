@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+/* Capture-buffer stand-in for core/serial.c in hosted tests. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "core/serial.h"
+#include "tests/unit/fake_serial.h"
+
+static char buf[FAKE_SERIAL_CAPACITY + 1];
+static size_t len, dropped;
+static uint16_t port = COM1_PORT;
+
+void serial_init(uint16_t p)
+{
+	port = p;
+}
+
+uint16_t serial_port(void)
+{
+	return port;
+}
+
+/* The real driver sends "\r\n" for '\n'; the capture keeps lines as is. */
+void serial_putc(char c)
+{
+	if (len == FAKE_SERIAL_CAPACITY) {
+		dropped++;
+		return;
+	}
+	buf[len++] = c;
+	buf[len] = '\0';
+}
+
+void serial_flush(void)
+{
+}
+
+void fake_serial_clear(void)
+{
+	len = 0;
+	dropped = 0;
+	buf[0] = '\0';
+}
+
+const char *fake_serial_output(void)
+{
+	return buf;
+}
+
+size_t fake_serial_len(void)
+{
+	return len;
+}
+
+size_t fake_serial_dropped(void)
+{
+	return dropped;
+}
+
+bool fake_serial_contains(const char *needle)
+{
+	return strstr(buf, needle) != NULL;
+}

@@ -1,0 +1,1207 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The real SVM exit dispatch (svm/svm_exit.c) against a VMCB in ordinary
+ * memory, with the real core/ exit semantics and devices behind it: what
+ * svm_run() would do after each #VMEXIT, minus VMRUN itself. The console
+ * goes to a capture buffer (fake_serial.c) so guest lines and error
+ * reports can be checked. Guest RAM and the VMCB are heap blocks of their
+ * exact size, so ASan catches any access past them.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/cpu_probe.h"
+#include "core/exits.h"
+#include "core/hypercall_abi.h"
+#include "lib/compiler.h"
+#include "svm/svm.h"
+#include "svm/svm_exit_codes.h"
+#include "tests/unit/fake_serial.h"
+
+/* Defined by cpu_probe.c in the kernel, which needs the hardware. */
+struct cpu_info boot_cpu;
+
+/* svm_backend (svm/svm.c) needs VMRUN; the VMCB-side ops are the real ones. */
+static const struct vm_backend test_backend = {
+	.name = "AMD SVM (hosted test)",
+	.inject_exception = svm_inject_exception,
+	.advance_rip = svm_advance_rip,
+	.get_state = svm_get_state,
+	.exit_name = svm_exit_name,
+	.exit_counter = svm_exit_counter,
+	.exit_slot_name = svm_exit_slot_name,
+	.read_state_msr = svm_read_state_msr,
+	.write_state_msr = svm_write_state_msr,
+};
+
+#define GUEST_NAME "svmtest"
+#define RAM_SIZE MiB(4)
+#define GUEST_RIP 0x1000ULL
+
+/* EVENTINJ values, spelled out from the APM rather than from vmcb.h. */
+#define EVENT_UD 0x80000306ULL /* valid | exception | vector 6 */
+#define EVENT_GP0 0x80000b0dULL /* valid | error valid | exception | 13 */
+
+#define MSR_TSC 0x10
+#define MSR_EFER 0xc0000080
+#define MSR_APIC_BASE 0x1b
+#define MSR_FEATURE_CONTROL 0x3a
+#define MSR_PAT 0x277
+#define MSR_AMD_PERFEVTSEL0 0xc0010000
+
+#define XAPIC_VERSION_GPA 0xfee00030ULL
+#define XAPIC_TPR_GPA 0xfee00080ULL
+
+static struct vm *vm;
+static struct vcpu *v;
+static struct svm_vcpu svm;
+static struct vmcb *vmcb;
+
+/* The multiboot entry state svm_vcpu_create() builds: 32-bit, paging off. */
+static void set_protected_mode_32(void)
+{
+	struct vmcb_save *g = &vmcb->save;
+
+	g->cs = (struct vmcb_seg){ .selector = 0x08,
+				   .attrib = 0xc9b,
+				   .limit = 0xffffffff };
+	g->ds = (struct vmcb_seg){ .selector = 0x10,
+				   .attrib = 0xc93,
+				   .limit = 0xffffffff };
+	g->efer = EFER_SVME;
+	g->cr0 = 0x11; /* PE, ET */
+	g->cr3 = 0;
+	g->cr4 = 0;
+	g->rflags = 0x2;
+	g->rip = GUEST_RIP;
+	g->g_pat = 0x0007040600070406ULL;
+}
+
+static void fixture_init(void)
+{
+	vm = calloc(1, sizeof(*vm));
+	assert_non_null(vm);
+	snprintf(vm->opt.name, sizeof(vm->opt.name), "%s", GUEST_NAME);
+	vm->opt.mem_bytes = RAM_SIZE;
+	vm->ram = calloc(1, RAM_SIZE);
+	assert_non_null(vm->ram);
+	vm->ram_size = RAM_SIZE;
+
+	vmcb = aligned_alloc(4096, sizeof(*vmcb));
+	assert_non_null(vmcb);
+	memset(vmcb, 0, sizeof(*vmcb));
+	svm = (struct svm_vcpu){ .vmcb = vmcb, .vmcb_pa = 0 };
+
+	v = &vm->vcpu;
+	v->vm = vm;
+	v->arch = &svm;
+	devices_init(vm);
+	set_protected_mode_32();
+
+	boot_cpu = (struct cpu_info){ .vendor = CPU_VENDOR_AMD };
+	vm_backend = &test_backend;
+	svm_has_nrip_save = false;
+	fake_serial_clear();
+}
+
+static void fixture_fini(void)
+{
+	free(vmcb);
+	free(vm->ram);
+	free(vm);
+	vmcb = NULL;
+	vm = NULL;
+	v = NULL;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+
+	fixture_init();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+
+	fixture_fini();
+	return 0;
+}
+
+/*
+ * One #VMEXIT as svm_run() delivers it: no NRIP unless the test set
+ * next_rip after the previous exit, no event pending.
+ */
+static void do_exit(uint64_t code, uint64_t info1, uint64_t info2)
+{
+	vmcb->control.exit_code = code;
+	vmcb->control.exit_info1 = info1;
+	vmcb->control.exit_info2 = info2;
+	vmcb->control.event_inj = 0;
+	svm_handle_exit(v);
+	vmcb->control.next_rip = 0;
+}
+
+/* The same exit on a CPU with NRIP save: next_rip = the next instruction. */
+static void do_exit_nrip(uint64_t code, uint64_t info1, uint64_t info2,
+			 uint64_t next_rip)
+{
+	svm_has_nrip_save = true;
+	vmcb->control.next_rip = next_rip;
+	do_exit(code, info1, info2);
+}
+
+#define assert_captured(s) assert_captured_(s, __FILE__, __LINE__)
+static void assert_captured_(const char *needle, const char *file, int line)
+{
+	if (!fake_serial_contains(needle))
+		fail_msg("%s:%d: \"%s\" is not in the console output:\n%s",
+			 file, line, needle, fake_serial_output());
+}
+
+#define assert_detail(s) assert_detail_(s, __FILE__, __LINE__)
+static void assert_detail_(const char *needle, const char *file, int line)
+{
+	if (!strstr(vm->detail, needle))
+		fail_msg("%s:%d: \"%s\" is not in the VM's end detail \"%s\"",
+			 file, line, needle, vm->detail);
+}
+
+static void assert_running(void)
+{
+	if (vm->ended)
+		fail_msg("the VM ended (outcome %s): %s",
+			 guest_outcome_name(vm->outcome), vm->detail);
+}
+
+static void assert_ended(enum guest_outcome want)
+{
+	if (!vm->ended)
+		fail_msg("the VM is still running, expected outcome %s",
+			 guest_outcome_name(want));
+	if (vm->outcome != want)
+		fail_msg("outcome %s, expected %s: %s",
+			 guest_outcome_name(vm->outcome),
+			 guest_outcome_name(want), vm->detail);
+}
+
+/* --- CPUID ----------------------------------------------------------------- */
+
+static void cpuid_exit(uint32_t leaf, uint32_t subleaf)
+{
+	v->gpr[GPR_RAX] = leaf;
+	v->gpr[GPR_RCX] = subleaf;
+	do_exit(SVM_EXIT_CPUID, 0, 0);
+}
+
+static void test_cpuid_leaf1_policy(void **state)
+{
+	(void)state;
+
+	cpuid_exit(1, 0);
+	assert_running();
+	assert_true(v->gpr[GPR_RCX] & (1u << 31)); /* hypervisor present */
+	assert_false(v->gpr[GPR_RCX] & (1u << 5)); /* no VMX */
+	assert_false(v->gpr[GPR_RCX] & (1u << 3)); /* no MONITOR */
+	assert_false(v->gpr[GPR_RCX] & (1u << 21)); /* no x2APIC */
+	assert_false(v->gpr[GPR_RCX] & (1u << 27)); /* guest CR4.OSXSAVE=0 */
+	/* One logical CPU, APIC ID 0. */
+	assert_int_equal((v->gpr[GPR_RBX] >> 16) & 0xff, 1);
+	assert_int_equal(v->gpr[GPR_RBX] >> 24, 0);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 2);
+	assert_int_equal(vmcb->control.event_inj, 0);
+	assert_int_equal(vm->exit_counts[SVM_EXIT_CPUID], 1);
+	assert_int_equal(vm->exits_total, 1);
+}
+
+static void test_cpuid_osxsave_follows_guest_cr4(void **state)
+{
+	(void)state;
+
+	vmcb->save.cr4 = 1u << 18; /* OSXSAVE */
+	cpuid_exit(1, 0);
+	assert_true(v->gpr[GPR_RCX] & (1u << 27));
+}
+
+static void test_cpuid_hides_svm(void **state)
+{
+	(void)state;
+
+	cpuid_exit(0x80000001, 0);
+	assert_false(v->gpr[GPR_RCX] & (1u << 2));
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 2);
+
+	cpuid_exit(0x8000000a, 0); /* SVM feature leaf: all zeros */
+	assert_int_equal(v->gpr[GPR_RAX], 0);
+	assert_int_equal(v->gpr[GPR_RBX], 0);
+	assert_int_equal(v->gpr[GPR_RCX], 0);
+	assert_int_equal(v->gpr[GPR_RDX], 0);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 4);
+	assert_int_equal(vm->exit_counts[SVM_EXIT_CPUID], 2);
+}
+
+static void test_cpuid_hypervisor_leaf(void **state)
+{
+	char sig[13] = { 0 };
+	uint32_t regs[3];
+
+	(void)state;
+	/* Only EAX's low half is the leaf; results zero-extend. */
+	v->gpr[GPR_RAX] = 0xdeadbeef00000000ULL | 0x40000000u;
+	v->gpr[GPR_RBX] = ~0ULL;
+	v->gpr[GPR_RCX] = 0;
+	v->gpr[GPR_RDX] = ~0ULL;
+	do_exit(SVM_EXIT_CPUID, 0, 0);
+	assert_int_equal(v->gpr[GPR_RAX], 0x40000001u);
+	regs[0] = (uint32_t)v->gpr[GPR_RBX];
+	regs[1] = (uint32_t)v->gpr[GPR_RCX];
+	regs[2] = (uint32_t)v->gpr[GPR_RDX];
+	memcpy(sig, regs, 12);
+	assert_string_equal(sig, "mhvmhvmhvmhv");
+	assert_int_equal(v->gpr[GPR_RBX] >> 32, 0);
+	assert_int_equal(v->gpr[GPR_RDX] >> 32, 0);
+
+	cpuid_exit(0x40000001, 0); /* within mhv's range: all zeros */
+	assert_int_equal(v->gpr[GPR_RAX], 0);
+	assert_int_equal(v->gpr[GPR_RBX], 0);
+}
+
+static void test_cpuid_nrip_save(void **state)
+{
+	(void)state;
+
+	vmcb->control.int_state = 1; /* STI shadow */
+	v->gpr[GPR_RAX] = 0;
+	/* A prefixed CPUID, say: NRIP is what counts, not the length. */
+	do_exit_nrip(SVM_EXIT_CPUID, 0, 0, GUEST_RIP + 5);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 5);
+	assert_int_equal(vmcb->control.int_state & 1, 0);
+
+	/* next_rip 0 means the CPU saved nothing: fall back to the length. */
+	v->gpr[GPR_RAX] = 0;
+	do_exit_nrip(SVM_EXIT_CPUID, 0, 0, 0);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 7);
+	assert_int_equal(vm->exit_counts[SVM_EXIT_CPUID], 2);
+}
+
+static void test_cpuid_without_nrip_ignores_next_rip(void **state)
+{
+	(void)state;
+
+	vmcb->control.int_state = 1;
+	v->gpr[GPR_RAX] = 0;
+	vmcb->control.next_rip = 0x5555; /* not saved: must not be used */
+	vmcb->control.exit_code = SVM_EXIT_CPUID;
+	svm_handle_exit(v);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 2);
+	assert_int_equal(vmcb->control.int_state & 1, 0);
+}
+
+/* --- VMMCALL --------------------------------------------------------------- */
+
+static void vmmcall(uint64_t nr)
+{
+	v->gpr[GPR_RAX] = nr;
+	do_exit(SVM_EXIT_VMMCALL, 0, 0);
+}
+
+static void test_vmmcall_ping(void **state)
+{
+	(void)state;
+
+	vm->opt.hypercalls = true;
+	vmmcall(MHV_HC_PING);
+	assert_running();
+	assert_int_equal(v->gpr[GPR_RAX], MHV_HC_PING_REPLY);
+	assert_int_equal(v->gpr[GPR_RAX], 0x6d6876);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 3);
+	assert_int_equal(vmcb->control.event_inj, 0);
+	assert_int_equal(vm->exit_counts[SVM_EXIT_VMMCALL], 1);
+}
+
+static void test_vmmcall_version_and_enosys(void **state)
+{
+	(void)state;
+
+	vm->opt.hypercalls = true;
+	vmmcall(MHV_HC_VERSION);
+	assert_int_equal(v->gpr[GPR_RAX], MHV_HC_ABI_VERSION);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 3);
+
+	vmmcall(0x1234);
+	assert_int_equal(v->gpr[GPR_RAX], (uint64_t)-1000);
+	assert_int_equal(v->gpr[GPR_RAX], MHV_HC_ENOSYS);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 6);
+
+	/* The whole of RAX is the number: a high bit makes it unknown. */
+	vmmcall((1ULL << 32) | MHV_HC_PING);
+	assert_int_equal(v->gpr[GPR_RAX], MHV_HC_ENOSYS);
+	assert_running();
+}
+
+static void test_vmmcall_exit_count(void **state)
+{
+	(void)state;
+
+	vm->opt.hypercalls = true;
+	cpuid_exit(0, 0);
+	cpuid_exit(0, 0);
+	v->gpr[GPR_RBX] = SVM_EXIT_CPUID;
+	vmmcall(MHV_HC_EXIT_COUNT);
+	assert_int_equal(v->gpr[GPR_RAX], 2);
+
+	/* This VMMCALL is counted before it runs: 2 so far. */
+	v->gpr[GPR_RBX] = SVM_EXIT_VMMCALL;
+	vmmcall(MHV_HC_EXIT_COUNT);
+	assert_int_equal(v->gpr[GPR_RAX], 2);
+
+	v->gpr[GPR_RBX] = SVM_EXIT_NPF;
+	vmmcall(MHV_HC_EXIT_COUNT);
+	assert_int_equal(v->gpr[GPR_RAX], 0);
+
+	/* Codes without a counter of their own share the last slot. */
+	v->gpr[GPR_RBX] = 0x1000;
+	vmmcall(MHV_HC_EXIT_COUNT);
+	assert_int_equal(v->gpr[GPR_RAX], MHV_HC_EINVAL);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 2 + 2 + 4 * 3);
+}
+
+static void test_vmmcall_nrip_save(void **state)
+{
+	(void)state;
+
+	vm->opt.hypercalls = true;
+	v->gpr[GPR_RAX] = MHV_HC_PING;
+	do_exit_nrip(SVM_EXIT_VMMCALL, 0, 0, GUEST_RIP + 0x40);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 0x40);
+	assert_int_equal(v->gpr[GPR_RAX], MHV_HC_PING_REPLY);
+}
+
+static void test_vmmcall_disabled_is_ud(void **state)
+{
+	(void)state;
+
+	vm->opt.hypercalls = false;
+	vmmcall(MHV_HC_PING);
+	assert_running();
+	assert_int_equal(vmcb->control.event_inj, EVENT_UD);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP);
+	assert_int_equal(v->gpr[GPR_RAX], MHV_HC_PING);
+
+	/* With NRIP save, too: #UD is raised at the instruction. */
+	v->gpr[GPR_RAX] = MHV_HC_VERSION + 100;
+	do_exit_nrip(SVM_EXIT_VMMCALL, 0, 0, GUEST_RIP + 3);
+	assert_int_equal(vmcb->control.event_inj, EVENT_UD);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP);
+	assert_int_equal(v->gpr[GPR_RAX], MHV_HC_VERSION + 100);
+}
+
+/* --- SVM instructions: no nested SVM ---------------------------------------- */
+
+static void test_svm_instructions_are_ud(void **state)
+{
+	static const uint64_t codes[] = {
+		SVM_EXIT_VMRUN, SVM_EXIT_VMLOAD, SVM_EXIT_VMSAVE,
+		SVM_EXIT_STGI,	SVM_EXIT_CLGI,	 SVM_EXIT_SKINIT,
+		SVM_EXIT_INVLPGA,
+	};
+	static const uint64_t numeric[] = { 0x80, 0x82, 0x83, 0x84,
+					    0x85, 0x86, 0x7a };
+
+	(void)state;
+	for (unsigned int i = 0; i < ARRAY_SIZE(codes); i++) {
+		assert_int_equal(codes[i], numeric[i]);
+		for (int nrip = 0; nrip < 2; nrip++) {
+			fixture_fini();
+			fixture_init();
+			v->gpr[GPR_RAX] = 0x1234;
+			if (nrip)
+				do_exit_nrip(codes[i], 0, 0, GUEST_RIP + 3);
+			else
+				do_exit(codes[i], 0, 0);
+			assert_running();
+			assert_int_equal(vmcb->control.event_inj, EVENT_UD);
+			assert_int_equal(vmcb->save.rip, GUEST_RIP);
+			assert_int_equal(v->gpr[GPR_RAX], 0x1234);
+			assert_int_equal(vm->exit_counts[codes[i]], 1);
+		}
+	}
+}
+
+/* --- MSR ------------------------------------------------------------------- */
+
+static void rdmsr_exit(uint32_t msr)
+{
+	v->gpr[GPR_RCX] = msr;
+	do_exit(SVM_EXIT_MSR, 0, 0);
+}
+
+static void wrmsr_exit(uint32_t msr, uint64_t val)
+{
+	v->gpr[GPR_RCX] = msr;
+	v->gpr[GPR_RAX] = (uint32_t)val;
+	v->gpr[GPR_RDX] = val >> 32;
+	do_exit(SVM_EXIT_MSR, 1, 0);
+}
+
+static void test_msr_rdmsr_efer_hides_svme(void **state)
+{
+	(void)state;
+
+	vmcb->save.efer = EFER_SVME | EFER_LME | EFER_LMA;
+	v->gpr[GPR_RAX] = ~0ULL;
+	v->gpr[GPR_RDX] = ~0ULL;
+	rdmsr_exit(MSR_EFER);
+	assert_running();
+	assert_int_equal(vmcb->control.event_inj, 0);
+	assert_int_equal(v->gpr[GPR_RAX], EFER_LME | EFER_LMA);
+	assert_false(v->gpr[GPR_RAX] & (1u << 12));
+	assert_int_equal(v->gpr[GPR_RDX], 0);
+	assert_int_equal(vmcb->save.efer, EFER_SVME | EFER_LME | EFER_LMA);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 2);
+	assert_int_equal(vm->exit_counts[SVM_EXIT_MSR], 1);
+}
+
+static void test_msr_wrmsr_efer_keeps_svme(void **state)
+{
+	(void)state;
+
+	wrmsr_exit(MSR_EFER, EFER_SCE | EFER_LME);
+	assert_running();
+	assert_int_equal(vmcb->control.event_inj, 0);
+	assert_int_equal(vmcb->save.efer, EFER_SCE | EFER_LME | EFER_SVME);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 2);
+
+	rdmsr_exit(MSR_EFER);
+	assert_int_equal(v->gpr[GPR_RAX], EFER_SCE | EFER_LME);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 4);
+
+	/* Clearing everything still leaves SVME set for VMRUN. */
+	wrmsr_exit(MSR_EFER, 0);
+	assert_int_equal(vmcb->save.efer, EFER_SVME);
+}
+
+static void test_msr_wrmsr_efer_svme_is_gp(void **state)
+{
+	(void)state;
+
+	/* SVM is hidden from the guest: SVME is a reserved bit to it. */
+	wrmsr_exit(MSR_EFER, EFER_SVME | EFER_LME);
+	assert_int_equal(vmcb->control.event_inj, EVENT_GP0);
+	assert_int_equal(vmcb->save.efer, EFER_SVME);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP);
+	assert_running();
+}
+
+static void test_msr_unknown_is_gp(void **state)
+{
+	(void)state;
+
+	v->gpr[GPR_RAX] = 0x1111;
+	v->gpr[GPR_RDX] = 0x2222;
+	rdmsr_exit(0x12345);
+	assert_running();
+	assert_int_equal(vmcb->control.event_inj, EVENT_GP0);
+	assert_true(vmcb->control.event_inj & (1u << 11)); /* error valid */
+	assert_int_equal(vmcb->control.event_inj >> 32, 0); /* error code 0 */
+	assert_int_equal(vmcb->save.rip, GUEST_RIP);
+	assert_int_equal(v->gpr[GPR_RAX], 0x1111);
+	assert_int_equal(v->gpr[GPR_RDX], 0x2222);
+
+	wrmsr_exit(0x12345, 1);
+	assert_int_equal(vmcb->control.event_inj, EVENT_GP0);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP);
+	assert_int_equal(vm->exit_counts[SVM_EXIT_MSR], 2);
+}
+
+static void test_msr_apic_base(void **state)
+{
+	(void)state;
+
+	/* Only ECX selects the MSR: RCX's high half is ignored. */
+	v->gpr[GPR_RCX] = 0xffffffff00000000ULL | MSR_APIC_BASE;
+	do_exit(SVM_EXIT_MSR, 0, 0);
+	assert_int_equal(vmcb->control.event_inj, 0);
+	assert_int_equal(v->gpr[GPR_RAX], 0xfee00900);
+	assert_int_equal(v->gpr[GPR_RDX], 0);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 2);
+
+	wrmsr_exit(MSR_APIC_BASE, 0xfee00900); /* unchanged: accepted */
+	assert_int_equal(vmcb->control.event_inj, 0);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 4);
+
+	wrmsr_exit(MSR_APIC_BASE, 0xfee00d00); /* x2APIC: refused */
+	assert_int_equal(vmcb->control.event_inj, EVENT_GP0);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 4);
+}
+
+static void test_msr_vendor_rules(void **state)
+{
+	(void)state;
+
+	rdmsr_exit(MSR_FEATURE_CONTROL); /* Intel only */
+	assert_int_equal(vmcb->control.event_inj, EVENT_GP0);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP);
+
+	v->gpr[GPR_RAX] = ~0ULL;
+	rdmsr_exit(MSR_AMD_PERFEVTSEL0); /* AMD only, reads zero */
+	assert_int_equal(vmcb->control.event_inj, 0);
+	assert_int_equal(v->gpr[GPR_RAX], 0);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 2);
+
+	boot_cpu.vendor = CPU_VENDOR_INTEL;
+	rdmsr_exit(MSR_AMD_PERFEVTSEL0);
+	assert_int_equal(vmcb->control.event_inj, EVENT_GP0);
+	rdmsr_exit(MSR_FEATURE_CONTROL); /* locked, VMX off */
+	assert_int_equal(vmcb->control.event_inj, 0);
+	assert_int_equal(v->gpr[GPR_RAX], 1);
+}
+
+static void test_msr_pat_in_vmcb(void **state)
+{
+	(void)state;
+
+	rdmsr_exit(MSR_PAT);
+	assert_int_equal(v->gpr[GPR_RAX], 0x00070406);
+	assert_int_equal(v->gpr[GPR_RDX], 0x00070406);
+
+	wrmsr_exit(MSR_PAT, 0x0000000100000006ULL);
+	assert_int_equal(vmcb->control.event_inj, 0);
+	assert_int_equal(vmcb->save.g_pat, 0x0000000100000006ULL);
+
+	/* Type 2 is reserved. */
+	wrmsr_exit(MSR_PAT, 0x0000000000000002ULL);
+	assert_int_equal(vmcb->control.event_inj, EVENT_GP0);
+	assert_int_equal(vmcb->save.g_pat, 0x0000000100000006ULL);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 4);
+}
+
+static void test_msr_tsc_write_sets_offset(void **state)
+{
+	(void)state;
+
+	wrmsr_exit(MSR_TSC, 0);
+	assert_int_equal(vmcb->control.event_inj, 0);
+	/* The guest's TSC restarts near 0: the offset is about -host TSC. */
+	assert_true((int64_t)vmcb->control.tsc_offset < 0);
+	rdmsr_exit(MSR_TSC);
+	assert_true(((v->gpr[GPR_RDX] << 32) | v->gpr[GPR_RAX]) < (1ULL << 62));
+}
+
+static void test_msr_nrip_save(void **state)
+{
+	(void)state;
+
+	v->gpr[GPR_RCX] = MSR_APIC_BASE;
+	do_exit_nrip(SVM_EXIT_MSR, 0, 0, GUEST_RIP + 3);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 3);
+
+	/* #GP leaves RIP at the instruction, whatever NRIP says. */
+	v->gpr[GPR_RCX] = 0x12345;
+	do_exit_nrip(SVM_EXIT_MSR, 0, 0, GUEST_RIP + 9);
+	assert_int_equal(vmcb->control.event_inj, EVENT_GP0);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 3);
+}
+
+/* --- IOIO ------------------------------------------------------------------ */
+
+static uint64_t ioio_info(uint16_t port, unsigned int size, bool in)
+{
+	return ((uint64_t)port << 16) | ((uint64_t)size << 4) | (in ? 1 : 0);
+}
+
+/* One IN/OUT at RIP; EXITINFO2 holds the next RIP (a 1-byte IN/OUT). */
+static void io_exit(uint16_t port, unsigned int size, bool in)
+{
+	uint64_t next = vmcb->save.rip + 1;
+
+	do_exit(SVM_EXIT_IOIO, ioio_info(port, size, in), next);
+}
+
+static void out_exit(uint16_t port, unsigned int size, uint32_t val)
+{
+	v->gpr[GPR_RAX] = val;
+	io_exit(port, size, false);
+}
+
+static uint8_t in8(uint16_t port)
+{
+	io_exit(port, 1, true);
+	return (uint8_t)v->gpr[GPR_RAX];
+}
+
+static void test_ioio_debug_exit(void **state)
+{
+	(void)state;
+
+	out_exit(0xf4, 4, 3);
+	assert_ended(OUTCOME_EXIT);
+	assert_int_equal(vm->exit_status, 3);
+	assert_int_equal(vm->exit_counts[SVM_EXIT_IOIO], 1);
+}
+
+static void test_ioio_debug_exit_byte(void **state)
+{
+	(void)state;
+
+	/* An 8-bit OUT carries only AL. */
+	out_exit(0xf4, 1, 0xabcd0105);
+	assert_ended(OUTCOME_EXIT);
+	assert_int_equal(vm->exit_status, 5);
+}
+
+static void test_ioio_in_uart_lsr(void **state)
+{
+	(void)state;
+
+	v->gpr[GPR_RAX] = 0x1234567890abcd00ULL;
+	io_exit(0x3fd, 1, true);
+	assert_running();
+	assert_true(v->gpr[GPR_RAX] & 0x20); /* THR empty */
+	assert_int_equal(v->gpr[GPR_RAX] & ~0xffULL, 0x1234567890abcd00ULL);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 1);
+}
+
+static void test_ioio_uart_output_line(void **state)
+{
+	const char *text = "hi\n";
+
+	(void)state;
+	for (const char *p = text; *p; p++) {
+		out_exit(0x3f8, 1, 0xffffff00u | (uint8_t)*p);
+		assert_running();
+		if (*p != '\n') /* buffered until the end of the line */
+			assert_false(fake_serial_contains(GUEST_NAME "|"));
+	}
+	assert_captured(GUEST_NAME "| hi\n");
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 3);
+	assert_int_equal(vm->exit_counts[SVM_EXIT_IOIO], 3);
+}
+
+static void test_ioio_unemulated_port(void **state)
+{
+	(void)state;
+
+	v->gpr[GPR_RAX] = 0xaaaaaaaaaaaaaa00ULL;
+	io_exit(0x2e0, 1, true);
+	assert_running();
+	assert_int_equal(v->gpr[GPR_RAX], 0xaaaaaaaaaaaaaaffULL);
+	assert_int_equal(vm->unhandled_io, 1);
+
+	v->gpr[GPR_RAX] = 0xaaaaaaaaaaaa0000ULL;
+	io_exit(0x2e0, 2, true);
+	assert_int_equal(v->gpr[GPR_RAX], 0xaaaaaaaaaaaaffffULL);
+
+	/* A 32-bit IN zero-extends into RAX, as in 64-bit mode. */
+	v->gpr[GPR_RAX] = 0xaaaaaaaa00000000ULL;
+	io_exit(0x2e0, 4, true);
+	assert_int_equal(v->gpr[GPR_RAX], 0xffffffffULL);
+
+	out_exit(0x2e0, 1, 0x55);
+	assert_running();
+	assert_int_equal(vm->unhandled_io, 4);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 4);
+}
+
+static void test_ioio_fwcfg_signature(void **state)
+{
+	char sig[5] = { 0 };
+
+	(void)state;
+	out_exit(0x510, 2, 0x0000);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 1);
+	for (int i = 0; i < 4; i++)
+		sig[i] = (char)in8(0x511);
+	assert_string_equal(sig, "QEMU");
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 5);
+	assert_running();
+
+	/* RAM size, 8 bytes little-endian, through 32-bit reads. */
+	out_exit(0x510, 2, 0x0003);
+	io_exit(0x511, 4, true);
+	assert_int_equal(v->gpr[GPR_RAX], (uint32_t)RAM_SIZE);
+	io_exit(0x511, 4, true);
+	assert_int_equal(v->gpr[GPR_RAX], RAM_SIZE >> 32);
+}
+
+static void test_ioio_pic_and_pci(void **state)
+{
+	(void)state;
+
+	assert_int_equal(in8(0x21), 0xff); /* masked after reset */
+	out_exit(0x21, 1, 0xfb);
+	assert_int_equal(in8(0x21), 0xfb);
+	assert_int_equal(in8(0xa1), 0xff);
+
+	out_exit(0xcf8, 4, 0x80001237);
+	io_exit(0xcf8, 4, true);
+	assert_int_equal(v->gpr[GPR_RAX], 0x80001234);
+	io_exit(0xcfc, 4, true); /* no device: all ones */
+	assert_int_equal(v->gpr[GPR_RAX], 0xffffffff);
+	assert_running();
+}
+
+static void test_ioio_rip_from_exitinfo2(void **state)
+{
+	(void)state;
+
+	/* A prefixed or immediate-port IN: EXITINFO2 is authoritative. */
+	do_exit(SVM_EXIT_IOIO, ioio_info(0x3fd, 1, true), GUEST_RIP + 2);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 2);
+
+	vmcb->control.int_state = 1;
+	do_exit_nrip(SVM_EXIT_IOIO, ioio_info(0x3fd, 1, true), GUEST_RIP + 4,
+		     GUEST_RIP + 4);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 4);
+	assert_int_equal(vmcb->control.int_state & 1, 0);
+}
+
+static void test_ioio_string_is_unexpected(void **state)
+{
+	(void)state;
+
+	do_exit(SVM_EXIT_IOIO, ioio_info(0x3f8, 1, false) | (1u << 2),
+		GUEST_RIP + 1);
+	assert_ended(OUTCOME_UNEXPECTED_EXIT);
+	assert_captured("unexpected exit");
+	assert_captured("(IOIO)");
+	assert_int_equal(vmcb->save.rip, GUEST_RIP);
+
+	fixture_fini();
+	fixture_init();
+	/* REP INSB */
+	do_exit(SVM_EXIT_IOIO,
+		ioio_info(0x3f8, 1, true) | (1u << 2) | (1u << 3),
+		GUEST_RIP + 2);
+	assert_ended(OUTCOME_UNEXPECTED_EXIT);
+	assert_captured("unexpected exit");
+}
+
+/* --- HLT, SHUTDOWN, NMI ---------------------------------------------------- */
+
+static void test_hlt_ends_vm(void **state)
+{
+	(void)state;
+
+	do_exit(SVM_EXIT_HLT, 0, 0);
+	assert_ended(OUTCOME_HALT);
+	assert_detail("disabled");
+	assert_int_equal(vm->exit_counts[SVM_EXIT_HLT], 1);
+
+	fixture_fini();
+	fixture_init();
+	vmcb->save.rflags = 0x202; /* IF */
+	do_exit_nrip(SVM_EXIT_HLT, 0, 0, GUEST_RIP + 1);
+	assert_ended(OUTCOME_HALT);
+	assert_detail("enabled");
+}
+
+static void test_shutdown_is_triple_fault(void **state)
+{
+	(void)state;
+
+	vmcb->save.rip = 0xabc123;
+	do_exit(SVM_EXIT_SHUTDOWN, 0, 0);
+	assert_ended(OUTCOME_TRIPLE_FAULT);
+	assert_detail("0xabc123");
+	assert_int_equal(vm->exit_counts[SVM_EXIT_SHUTDOWN], 1);
+}
+
+static void test_nmi_is_ignored(void **state)
+{
+	(void)state;
+
+	do_exit(SVM_EXIT_NMI, 0, 0);
+	assert_running();
+	assert_int_equal(vmcb->save.rip, GUEST_RIP);
+	assert_int_equal(vmcb->control.event_inj, 0);
+	assert_int_equal(vm->exit_counts[SVM_EXIT_NMI], 1);
+}
+
+/* --- NPF (xAPIC MMIO) ------------------------------------------------------ */
+
+static void put_code(uint64_t gpa, const uint8_t *bytes, size_t n)
+{
+	assert_true(gpa + n <= vm->ram_size);
+	memcpy(vm->ram + gpa, bytes, n);
+}
+
+static void test_npf_apic_version_read(void **state)
+{
+	static const uint8_t mov_eax_ebx[] = { 0x8b, 0x03 };
+
+	(void)state;
+	put_code(GUEST_RIP, mov_eax_ebx, sizeof(mov_eax_ebx));
+	v->gpr[GPR_RBX] = XAPIC_VERSION_GPA;
+	v->gpr[GPR_RAX] = 0x12345678;
+	do_exit(SVM_EXIT_NPF, 0, XAPIC_VERSION_GPA);
+	assert_running();
+	assert_int_equal((uint32_t)v->gpr[GPR_RAX], 0x00050014);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 2);
+	assert_int_equal(vm->exit_counts[svm_exit_counter(SVM_EXIT_NPF)], 1);
+}
+
+static void test_npf_tpr_write_then_read(void **state)
+{
+	(void)state;
+
+	/* mov [ebx],eax; mov ecx,[ebx] */
+	static const uint8_t code[] = { 0x89, 0x03, 0x8b, 0x0b };
+
+	put_code(GUEST_RIP, code, sizeof(code));
+	v->gpr[GPR_RBX] = XAPIC_TPR_GPA;
+	v->gpr[GPR_RAX] = 0x20;
+	do_exit(SVM_EXIT_NPF, SVM_NPF_WRITE, XAPIC_TPR_GPA);
+	assert_running();
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 2);
+	assert_int_equal(vm->dev.apic.tpr, 0x20);
+
+	v->gpr[GPR_RCX] = 0xffffffff;
+	do_exit(SVM_EXIT_NPF, 0, XAPIC_TPR_GPA);
+	assert_running();
+	assert_int_equal((uint32_t)v->gpr[GPR_RCX], 0x20);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 4);
+}
+
+static void test_npf_real_mode_uses_cs_base(void **state)
+{
+	static const uint8_t mov_ax_bx[] = { 0x8b, 0x07 }; /* mov ax,[bx] */
+
+	(void)state;
+	vmcb->save.cr0 = 0x10;
+	vmcb->save.cs = (struct vmcb_seg){ .selector = 0x1000,
+					   .attrib = 0x9b,
+					   .limit = 0xffff,
+					   .base = 0x10000 };
+	vmcb->save.rip = 0x100;
+	put_code(0x10100, mov_ax_bx, sizeof(mov_ax_bx));
+	v->gpr[GPR_RAX] = 0xaaaaaaaaaaaaaaaaULL;
+	do_exit(SVM_EXIT_NPF, 0, XAPIC_VERSION_GPA);
+	assert_running();
+	/* 16-bit operand: AX only, the rest of RAX kept. */
+	assert_int_equal(v->gpr[GPR_RAX], 0xaaaaaaaaaaaa0014ULL);
+	assert_int_equal(vmcb->save.rip, 0x102);
+}
+
+/* Long mode: RIP is a virtual address the exit must translate. */
+static void test_npf_long_mode_walks_guest_tables(void **state)
+{
+	static const uint8_t mov_eax_rbx[] = { 0x8b, 0x03 };
+	const uint64_t pml4 = 0x10000, pdpt = 0x11000, pd = 0x12000;
+	const uint64_t va_base = 0xffff800000000000ULL;
+	uint64_t e;
+
+	(void)state;
+	e = pdpt | 3;
+	memcpy(vm->ram + pml4 + 256 * 8, &e, 8);
+	e = pd | 3;
+	memcpy(vm->ram + pdpt, &e, 8);
+	e = 0 | 0x83; /* 2 MiB page at 0 */
+	memcpy(vm->ram + pd, &e, 8);
+	put_code(0x2000, mov_eax_rbx, sizeof(mov_eax_rbx));
+
+	vmcb->save.cs = (struct vmcb_seg){ .selector = 0x08,
+					   .attrib = 0xa9b, /* L, G */
+					   .limit = 0xffffffff };
+	vmcb->save.cr0 = 0x80000011;
+	vmcb->save.cr4 = 1u << 5; /* PAE */
+	vmcb->save.cr3 = pml4;
+	vmcb->save.efer = EFER_SVME | EFER_LME | EFER_LMA;
+	vmcb->save.rip = va_base + 0x2000;
+	v->gpr[GPR_RAX] = 0xffffffff00000000ULL;
+	do_exit(SVM_EXIT_NPF, 0, XAPIC_VERSION_GPA);
+	assert_running();
+	/* A 32-bit load zero-extends in 64-bit mode. */
+	assert_int_equal(v->gpr[GPR_RAX], 0x00050014);
+	assert_int_equal(vmcb->save.rip, va_base + 0x2002);
+}
+
+static void test_npf_instruction_at_end_of_ram(void **state)
+{
+	static const uint8_t mov_eax_ebx[] = { 0x8b, 0x03 };
+
+	(void)state;
+	/* Only 2 bytes are readable: the exit must not read past RAM. */
+	put_code(RAM_SIZE - 2, mov_eax_ebx, sizeof(mov_eax_ebx));
+	vmcb->save.rip = RAM_SIZE - 2;
+	do_exit(SVM_EXIT_NPF, 0, XAPIC_VERSION_GPA);
+	assert_running();
+	assert_int_equal((uint32_t)v->gpr[GPR_RAX], 0x00050014);
+	assert_int_equal(vmcb->save.rip, RAM_SIZE);
+}
+
+static void test_npf_outside_ram_and_devices(void **state)
+{
+	(void)state;
+
+	do_exit(SVM_EXIT_NPF, 0, 0xc0000000);
+	assert_ended(OUTCOME_BAD_ACCESS);
+	assert_detail("0xc0000000");
+	assert_detail("read");
+	assert_int_equal(vmcb->save.rip, GUEST_RIP);
+
+	fixture_fini();
+	fixture_init();
+	do_exit(SVM_EXIT_NPF, SVM_NPF_WRITE, XAPIC_BASE + XAPIC_SIZE);
+	assert_ended(OUTCOME_BAD_ACCESS);
+	assert_detail("write");
+	assert_detail("0xfee01000");
+}
+
+static void test_npf_fetch_from_apic(void **state)
+{
+	(void)state;
+
+	do_exit(SVM_EXIT_NPF, SVM_NPF_FETCH, XAPIC_BASE);
+	assert_ended(OUTCOME_BAD_ACCESS);
+	assert_detail("instruction fetch");
+}
+
+static void test_npf_undecodable(void **state)
+{
+	static const uint8_t ud2[] = { 0x0f, 0x0b };
+
+	(void)state;
+	put_code(GUEST_RIP, ud2, sizeof(ud2));
+	do_exit(SVM_EXIT_NPF, 0, XAPIC_VERSION_GPA);
+	assert_ended(OUTCOME_UNEXPECTED_EXIT);
+	assert_detail("0xfee00030");
+	assert_int_equal(vmcb->save.rip, GUEST_RIP);
+
+	/* RIP outside guest RAM: nothing to decode. */
+	fixture_fini();
+	fixture_init();
+	vmcb->save.rip = RAM_SIZE + 0x1000;
+	do_exit(SVM_EXIT_NPF, 0, XAPIC_VERSION_GPA);
+	assert_ended(OUTCOME_UNEXPECTED_EXIT);
+	assert_detail("cannot read");
+}
+
+/* --- invalid and unhandled codes ------------------------------------------- */
+
+static void test_invalid_state(void **state)
+{
+	static const uint64_t codes[] = { SVM_EXIT_INVALID, 0xffffffffULL };
+
+	(void)state;
+	for (unsigned int i = 0; i < ARRAY_SIZE(codes); i++) {
+		fixture_fini();
+		fixture_init();
+		do_exit(codes[i], 0, 0);
+		assert_ended(OUTCOME_ENTRY_FAILED);
+		assert_captured(GUEST_NAME ": VMRUN refused the guest state");
+		assert_captured("RIP=0000000000001000"); /* the state dump */
+		assert_int_equal(vm->exit_counts[svm_exit_counter(codes[i])],
+				 1);
+		assert_string_equal(svm_exit_name(codes[i]), "INVALID");
+		assert_string_equal(
+			svm_exit_slot_name(svm_exit_counter(codes[i])),
+			"INVALID");
+	}
+}
+
+static void test_unhandled_codes_end_the_vm(void **state)
+{
+	static const uint64_t codes[] = {
+		0xa7,	0xff,	0x3ff,	0x404, 0x1000, 0x7fffffffffffffffULL,
+		SVM_EXIT_READ_CR0,	SVM_EXIT_RDTSC, SVM_EXIT_INTR,
+		SVM_EXIT_EXCP_BASE + 14, SVM_EXIT_IDLE_HLT,
+		SVM_EXIT_VMGEXIT,
+		/* A truncated compare would take these for CPUID and NPF. */
+		0x100000072ULL,		0x100000400ULL,
+	};
+
+	(void)state;
+	for (unsigned int i = 0; i < ARRAY_SIZE(codes); i++) {
+		fixture_fini();
+		fixture_init();
+		v->gpr[GPR_RAX] = 0x77;
+		do_exit(codes[i], 0x1111, 0x2222);
+		assert_ended(OUTCOME_UNEXPECTED_EXIT);
+		assert_captured(GUEST_NAME ": unexpected exit");
+		assert_captured("RAX=0000000000000077"); /* the state dump */
+		assert_detail("unexpected exit");
+		assert_detail(svm_exit_name(codes[i]));
+		assert_int_equal(vmcb->save.rip, GUEST_RIP);
+		assert_int_equal(v->gpr[GPR_RAX], 0x77);
+		assert_int_equal(vm->exits_total, 1);
+		assert_int_equal(vm->exit_counts[svm_exit_counter(codes[i])],
+				 1);
+	}
+}
+
+static void test_unhandled_code_names(void **state)
+{
+	(void)state;
+
+	do_exit(SVM_EXIT_RDTSC, 0, 0);
+	assert_captured(GUEST_NAME ": unexpected exit 0x6e (RDTSC)");
+	assert_detail("RDTSC");
+
+	fixture_fini();
+	fixture_init();
+	do_exit(0x1000, 0, 0);
+	assert_captured("unexpected exit 0x1000 (unknown)");
+	assert_int_equal(svm_exit_counter(0x1000), VM_EXIT_COUNTERS - 1);
+	assert_string_equal(svm_exit_slot_name(VM_EXIT_COUNTERS - 1), "other");
+}
+
+/* What every exit code from 0 to 0x410 must do from the reset state. */
+static bool handled_code(uint64_t code)
+{
+	switch (code) {
+	case SVM_EXIT_NMI:
+	case SVM_EXIT_CPUID:
+	case SVM_EXIT_INVLPGA:
+	case SVM_EXIT_IOIO:
+	case SVM_EXIT_MSR:
+	case SVM_EXIT_VMRUN:
+	case SVM_EXIT_VMMCALL:
+	case SVM_EXIT_VMLOAD:
+	case SVM_EXIT_VMSAVE:
+	case SVM_EXIT_STGI:
+	case SVM_EXIT_CLGI:
+	case SVM_EXIT_SKINIT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void test_every_code(void **state)
+{
+	static const uint64_t infos[] = { 0, ~0ULL };
+
+	(void)state;
+	for (unsigned int pass = 0; pass < ARRAY_SIZE(infos); pass++) {
+		for (uint64_t code = 0; code <= 0x410; code++) {
+			unsigned int slot = svm_exit_counter(code);
+
+			fixture_fini();
+			fixture_init();
+			do_exit(code, infos[pass], infos[pass]);
+			assert_int_equal(vm->exits_total, 1);
+			assert_true(slot < VM_EXIT_COUNTERS);
+			assert_int_equal(vm->exit_counts[slot], 1);
+			assert_non_null(svm_exit_name(code));
+			if (pass == 1) /* garbage info: survive it, no more */
+				continue;
+			if (code == SVM_EXIT_HLT)
+				assert_ended(OUTCOME_HALT);
+			else if (code == SVM_EXIT_SHUTDOWN)
+				assert_ended(OUTCOME_TRIPLE_FAULT);
+			else if (code == SVM_EXIT_NPF) /* GPA 0 is RAM */
+				assert_ended(OUTCOME_BAD_ACCESS);
+			else if (handled_code(code))
+				assert_running();
+			else if (!vm->ended ||
+				 vm->outcome != OUTCOME_UNEXPECTED_EXIT)
+				fail_msg("exit %#lx: %s (%s)", code,
+					 vm->ended ? guest_outcome_name(
+							     vm->outcome)
+						   : "still running",
+					 vm->detail);
+		}
+	}
+}
+
+/* --- counters -------------------------------------------------------------- */
+
+static void test_exit_counters(void **state)
+{
+	static const uint8_t mov_eax_ebx[] = { 0x8b, 0x03 };
+
+	(void)state;
+	put_code(GUEST_RIP + 4, mov_eax_ebx, sizeof(mov_eax_ebx));
+	cpuid_exit(0, 0);
+	cpuid_exit(0, 0);
+	rdmsr_exit(MSR_APIC_BASE);
+	do_exit(SVM_EXIT_NMI, 0, 0);
+	out_exit(0x80, 1, 0);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 7);
+	vmcb->save.rip = GUEST_RIP + 4;
+	do_exit(SVM_EXIT_NPF, 0, XAPIC_VERSION_GPA);
+	assert_running();
+
+	assert_int_equal(vm->exits_total, 6);
+	assert_int_equal(vm->exit_counts[0x72], 2);
+	assert_int_equal(vm->exit_counts[0x7c], 1);
+	assert_int_equal(vm->exit_counts[0x61], 1);
+	assert_int_equal(vm->exit_counts[0x7b], 1);
+	assert_int_equal(svm_exit_counter(SVM_EXIT_NPF), 0xb0);
+	assert_int_equal(vm->exit_counts[0xb0], 1);
+	assert_string_equal(svm_exit_slot_name(0xb0), "NPF");
+	assert_string_equal(svm_exit_slot_name(0x72), "CPUID");
+	assert_string_equal(svm_exit_slot_name(0x7b), "IOIO");
+
+	/* Every slot adds up to the total. */
+	uint64_t sum = 0;
+
+	for (unsigned int i = 0; i < VM_EXIT_COUNTERS; i++)
+		sum += vm->exit_counts[i];
+	assert_int_equal(sum, vm->exits_total);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_cpuid_leaf1_policy),
+		T(test_cpuid_osxsave_follows_guest_cr4),
+		T(test_cpuid_hides_svm),
+		T(test_cpuid_hypervisor_leaf),
+		T(test_cpuid_nrip_save),
+		T(test_cpuid_without_nrip_ignores_next_rip),
+		T(test_vmmcall_ping),
+		T(test_vmmcall_version_and_enosys),
+		T(test_vmmcall_exit_count),
+		T(test_vmmcall_nrip_save),
+		T(test_vmmcall_disabled_is_ud),
+		T(test_svm_instructions_are_ud),
+		T(test_msr_rdmsr_efer_hides_svme),
+		T(test_msr_wrmsr_efer_keeps_svme),
+		T(test_msr_wrmsr_efer_svme_is_gp),
+		T(test_msr_unknown_is_gp),
+		T(test_msr_apic_base),
+		T(test_msr_vendor_rules),
+		T(test_msr_pat_in_vmcb),
+		T(test_msr_tsc_write_sets_offset),
+		T(test_msr_nrip_save),
+		T(test_ioio_debug_exit),
+		T(test_ioio_debug_exit_byte),
+		T(test_ioio_in_uart_lsr),
+		T(test_ioio_uart_output_line),
+		T(test_ioio_unemulated_port),
+		T(test_ioio_fwcfg_signature),
+		T(test_ioio_pic_and_pci),
+		T(test_ioio_rip_from_exitinfo2),
+		T(test_ioio_string_is_unexpected),
+		T(test_hlt_ends_vm),
+		T(test_shutdown_is_triple_fault),
+		T(test_nmi_is_ignored),
+		T(test_npf_apic_version_read),
+		T(test_npf_tpr_write_then_read),
+		T(test_npf_real_mode_uses_cs_base),
+		T(test_npf_long_mode_walks_guest_tables),
+		T(test_npf_instruction_at_end_of_ram),
+		T(test_npf_outside_ram_and_devices),
+		T(test_npf_fetch_from_apic),
+		T(test_npf_undecodable),
+		T(test_invalid_state),
+		T(test_unhandled_codes_end_the_vm),
+		T(test_unhandled_code_names),
+		T(test_every_code),
+		T(test_exit_counters),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

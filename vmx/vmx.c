@@ -1,0 +1,482 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Intel VMX: VMXON, a VMCS whose every control comes from the capability
+ * MSRs, EPT, and the VM-entry loop. The exit handling is in vmx_exit.c.
+ */
+#include "core/cpu.h"
+#include "core/cpu_probe.h"
+#include "core/exits.h"
+#include "core/log.h"
+#include "core/memory.h"
+#include "core/panic.h"
+#include "core/trap.h"
+#include "lib/bitops.h"
+#include "lib/fmt.h"
+#include "lib/string.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmx.h"
+
+#define MSR_VMX_PINBASED 0x481
+#define MSR_VMX_PROCBASED 0x482
+#define MSR_VMX_EXIT 0x483
+#define MSR_VMX_ENTRY 0x484
+#define MSR_VMX_CR0_FIXED0 0x486
+#define MSR_VMX_CR0_FIXED1 0x487
+#define MSR_VMX_CR4_FIXED0 0x488
+#define MSR_VMX_CR4_FIXED1 0x489
+#define MSR_VMX_PROCBASED2 0x48b
+#define MSR_VMX_TRUE_PINBASED 0x48d
+#define MSR_VMX_TRUE_PROCBASED 0x48e
+#define MSR_VMX_TRUE_EXIT 0x48f
+#define MSR_VMX_TRUE_ENTRY 0x490
+#define MSR_VMX_EPT_VPID_CAP 0x48c
+#define MSR_PAT 0x277
+
+#define PIN_EXTERNAL_INTERRUPT BIT(0)
+#define PIN_NMI_EXITING BIT(3)
+#define PROC_HLT_EXITING BIT(7)
+#define PROC_MWAIT_EXITING BIT(10)
+#define PROC_UNCOND_IO_EXITING BIT(24)
+#define PROC_MSR_BITMAPS BIT(28)
+#define PROC_MONITOR_EXITING BIT(29)
+#define PROC_SECONDARY BIT(31)
+#define PROC2_EPT BIT(1)
+#define PROC2_RDTSCP BIT(3)
+#define PROC2_VPID BIT(5)
+#define PROC2_UNRESTRICTED BIT(7)
+#define PROC2_INVPCID BIT(12)
+#define PROC2_ENCLS_EXITING BIT(15)
+#define PROC2_XSAVES BIT(20)
+#define EXIT_HOST_64BIT BIT(9)
+#define EXIT_SAVE_PAT BIT(18)
+#define EXIT_LOAD_PAT BIT(19)
+#define EXIT_SAVE_EFER BIT(20)
+#define EXIT_LOAD_EFER BIT(21)
+#define ENTRY_LOAD_PAT BIT(14)
+#define ENTRY_LOAD_EFER BIT(15)
+
+#define CR0_PE BIT(0)
+#define CR0_ET BIT(4)
+#define CR0_NE BIT(5)
+#define CR0_PG BIT(31)
+#define CR4_VMXE BIT(13)
+
+/* EPT: read/write/execute, write-back memory, 4-level walk. */
+#define EPT_RWX 7ULL
+#define EPT_MEMTYPE_WB (6ULL << 3)
+#define EPTP_WB_4LEVEL (6ULL | (3ULL << 3))
+
+extern char vmx_exit_point[];
+
+struct vmx_caps {
+	uint64_t pin, proc, proc2, exit, entry; /* allowed 0 (low), 1 (high) */
+	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+	uint32_t revision;
+};
+
+static struct vmx_caps caps;
+static uint64_t msr_bitmap_pa;
+static struct vmx_vcpu vmx_vcpus[1];
+
+__attribute__((noreturn, cold)) void vmcs_access_failed(enum vmcs_field field,
+							 bool write, int err)
+{
+	uint64_t insn_err = 0;
+
+	if (err == VMX_FAIL_VALID)
+		vmread(VMCS_INSTRUCTION_ERROR, &insn_err);
+	panic("VM%s of VMCS field %#x failed (%s, VM-instruction error %lu)",
+	      write ? "WRITE" : "READ", field,
+	      err == VMX_FAIL_INVALID ? "no current VMCS" : "VMfailValid",
+	      insn_err);
+}
+
+static uint64_t alloc_zeroed(uint64_t size)
+{
+	uint64_t pa = pmm_alloc(&phys_mem, size, PAGE_SIZE);
+
+	if (pa != PMM_NONE)
+		memset((void *)pa, 0, size);
+	return pa;
+}
+
+/*
+ * A control value: the bits we want, plus those the CPU insists on, minus
+ * those it cannot do. Returns -1 when a required bit is not available.
+ */
+static int adjust_controls(uint64_t cap, uint32_t want, uint32_t required,
+			   uint32_t *out)
+{
+	uint32_t must = (uint32_t)cap, may = (uint32_t)(cap >> 32);
+
+	if (required & ~may)
+		return -1;
+	*out = (want | must) & may;
+	return 0;
+}
+
+static void read_caps(const struct cpu_info *ci)
+{
+	bool true_ctls = ci->vmx_basic & VMX_BASIC_TRUE_CTLS;
+
+	caps.revision = ci->vmx_basic & 0x7fffffff;
+	caps.pin = rdmsr(true_ctls ? MSR_VMX_TRUE_PINBASED : MSR_VMX_PINBASED);
+	caps.proc = rdmsr(true_ctls ? MSR_VMX_TRUE_PROCBASED
+				    : MSR_VMX_PROCBASED);
+	caps.exit = rdmsr(true_ctls ? MSR_VMX_TRUE_EXIT : MSR_VMX_EXIT);
+	caps.entry = rdmsr(true_ctls ? MSR_VMX_TRUE_ENTRY : MSR_VMX_ENTRY);
+	caps.proc2 = rdmsr(MSR_VMX_PROCBASED2);
+	caps.cr0_fixed0 = rdmsr(MSR_VMX_CR0_FIXED0);
+	caps.cr0_fixed1 = rdmsr(MSR_VMX_CR0_FIXED1);
+	caps.cr4_fixed0 = rdmsr(MSR_VMX_CR4_FIXED0);
+	caps.cr4_fixed1 = rdmsr(MSR_VMX_CR4_FIXED1);
+}
+
+/* IA32_FEATURE_CONTROL: use it when locked on, set and lock it when unlocked. */
+static int enable_feature_control(char *err, size_t errlen)
+{
+	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+
+	if (fc & FEATURE_CONTROL_LOCKED) {
+		if (fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX)
+			return 0;
+		fmt_snprintf(err, errlen,
+			     "VMX is disabled and locked off by firmware "
+			     "(IA32_FEATURE_CONTROL=%#lx); enable VT-x in the "
+			     "firmware setup",
+			     fc);
+		return -1;
+	}
+	fc |= FEATURE_CONTROL_LOCKED | FEATURE_CONTROL_VMX_OUTSIDE_SMX;
+	if (wrmsr_safe(MSR_IA32_FEATURE_CONTROL, fc)) {
+		fmt_snprintf(err, errlen, "cannot set IA32_FEATURE_CONTROL");
+		return -1;
+	}
+	pr_info("vmx: IA32_FEATURE_CONTROL was unlocked: set to %#lx\n", fc);
+	return 0;
+}
+
+/* Pure guest state mhv never uses: no exit needed (as on SVM). */
+static const uint32_t passthrough_msrs[] = {
+	0x174,	    0x175,	0x176, /* SYSENTER_CS/ESP/EIP */
+	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, /* STAR..SFMASK */
+	0xc0000100, 0xc0000101, 0xc0000102, /* FS/GS/KERNEL_GS base */
+	0xc0000103, /* TSC_AUX */
+};
+
+/* Bitmap layout: read low, read high, write low, write high (1 KiB each). */
+static void msr_bitmap_pass(uint8_t *bm, uint32_t msr, bool write_too)
+{
+	uint32_t off = msr >= 0xc0000000 ? 1024 : 0;
+	uint32_t bit = msr & 0x1fff;
+
+	bm[off + bit / 8] &= ~(1u << (bit % 8));
+	if (write_too)
+		bm[2048 + off + bit / 8] &= ~(1u << (bit % 8));
+}
+
+static int vmx_enable(const struct cpu_info *ci, char *err, size_t errlen)
+{
+	const char *why = vmx_blocker(ci);
+	uint64_t vmxon_pa;
+	uint8_t *bm;
+
+	if (why) {
+		fmt_snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	if (!ci->ept || !ci->unrestricted_guest) {
+		fmt_snprintf(err, errlen,
+			     "VMX without %s is not supported (mhv needs EPT "
+			     "and unrestricted guest)",
+			     !ci->ept ? "EPT" : "unrestricted guest");
+		return -1;
+	}
+	if (enable_feature_control(err, errlen))
+		return -1;
+	read_caps(ci);
+	/* VMXON requires the CR0/CR4 bits the capability MSRs fix to 1. */
+	write_cr0((read_cr0() | caps.cr0_fixed0) & caps.cr0_fixed1);
+	write_cr4((read_cr4() | caps.cr4_fixed0 | CR4_VMXE) & caps.cr4_fixed1);
+
+	vmxon_pa = alloc_zeroed(PAGE_SIZE);
+	msr_bitmap_pa = alloc_zeroed(PAGE_SIZE);
+	if (!vmxon_pa || !msr_bitmap_pa) {
+		fmt_snprintf(err, errlen, "out of memory for VMX structures");
+		return -1;
+	}
+	*(uint32_t *)vmxon_pa = caps.revision;
+	if (vmxon(vmxon_pa)) {
+		fmt_snprintf(err, errlen, "VMXON failed");
+		return -1;
+	}
+	bm = (uint8_t *)msr_bitmap_pa;
+	memset(bm, 0xff, PAGE_SIZE);
+	for (unsigned int i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)
+		msr_bitmap_pass(bm, passthrough_msrs[i], true);
+	msr_bitmap_pass(bm, 0x10, false); /* TSC: read only */
+	return 0;
+}
+
+static int setup_controls(struct vmx_vcpu *x, bool vpid, char *err,
+			  size_t errlen)
+{
+	uint32_t pin, proc, proc2, exit, entry;
+	uint32_t want2 = PROC2_EPT | PROC2_UNRESTRICTED | PROC2_RDTSCP |
+			 PROC2_INVPCID | PROC2_XSAVES | PROC2_ENCLS_EXITING;
+
+	if (vpid)
+		want2 |= PROC2_VPID;
+	if (adjust_controls(caps.pin, PIN_EXTERNAL_INTERRUPT | PIN_NMI_EXITING,
+			    PIN_EXTERNAL_INTERRUPT | PIN_NMI_EXITING, &pin) ||
+	    adjust_controls(caps.proc,
+			    PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING |
+				    PROC_MSR_BITMAPS | PROC_SECONDARY |
+				    PROC_MWAIT_EXITING | PROC_MONITOR_EXITING,
+			    PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING |
+				    PROC_MSR_BITMAPS | PROC_SECONDARY,
+			    &proc) ||
+	    adjust_controls(caps.proc2, want2,
+			    PROC2_EPT | PROC2_UNRESTRICTED, &proc2) ||
+	    adjust_controls(caps.exit,
+			    EXIT_HOST_64BIT | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
+				    EXIT_SAVE_PAT | EXIT_LOAD_PAT,
+			    EXIT_HOST_64BIT | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
+			    &exit) ||
+	    adjust_controls(caps.entry, ENTRY_LOAD_EFER | ENTRY_LOAD_PAT,
+			    ENTRY_LOAD_EFER, &entry)) {
+		fmt_snprintf(err, errlen,
+			     "a required VMX control is not available");
+		return -1;
+	}
+	/* CR3 load/store exiting may be forced on by non-true controls. */
+	vmcs_write(VMCS_PIN_CONTROLS, pin);
+	vmcs_write(VMCS_PROC_CONTROLS, proc);
+	vmcs_write(VMCS_PROC_CONTROLS2, proc2);
+	vmcs_write(VMCS_EXIT_CONTROLS, exit);
+	vmcs_write(VMCS_ENTRY_CONTROLS, entry);
+	x->entry_controls = entry;
+	vmcs_write(VMCS_EXCEPTION_BITMAP, 0);
+	vmcs_write(VMCS_CR3_TARGET_COUNT, 0);
+	vmcs_write(VMCS_MSR_BITMAP, msr_bitmap_pa);
+	if (vpid)
+		vmcs_write(VMCS_VPID, 1);
+	return 0;
+}
+
+static void setup_host_state(void)
+{
+	struct desc_ptr gdtr, idtr;
+
+	asm volatile("sgdt %0" : "=m"(gdtr));
+	asm volatile("sidt %0" : "=m"(idtr));
+	vmcs_write(VMCS_HOST_CR0, read_cr0());
+	vmcs_write(VMCS_HOST_CR3, read_cr3());
+	vmcs_write(VMCS_HOST_CR4, read_cr4());
+	vmcs_write(VMCS_HOST_CS_SEL, 0x08);
+	vmcs_write(VMCS_HOST_SS_SEL, 0x10);
+	vmcs_write(VMCS_HOST_DS_SEL, 0x10);
+	vmcs_write(VMCS_HOST_ES_SEL, 0x10);
+	vmcs_write(VMCS_HOST_FS_SEL, 0);
+	vmcs_write(VMCS_HOST_GS_SEL, 0);
+	vmcs_write(VMCS_HOST_TR_SEL, 0x18);
+	vmcs_write(VMCS_HOST_FS_BASE, 0);
+	vmcs_write(VMCS_HOST_GS_BASE, 0);
+	vmcs_write(VMCS_HOST_TR_BASE, gdt_tss_base());
+	vmcs_write(VMCS_HOST_GDTR_BASE, gdtr.base);
+	vmcs_write(VMCS_HOST_IDTR_BASE, idtr.base);
+	vmcs_write(VMCS_HOST_SYSENTER_CS, 0);
+	vmcs_write(VMCS_HOST_SYSENTER_ESP, 0);
+	vmcs_write(VMCS_HOST_SYSENTER_EIP, 0);
+	vmcs_write(VMCS_HOST_EFER, rdmsr(MSR_EFER));
+	vmcs_write(VMCS_HOST_PAT, rdmsr(MSR_PAT));
+	vmcs_write(VMCS_HOST_RIP, (uint64_t)vmx_exit_point);
+}
+
+static void set_guest_seg(enum vmcs_field sel, uint16_t selector,
+			  uint32_t ar)
+{
+	/* Selector, limit, AR and base fields share the segment's index. */
+	unsigned int idx = sel - VMCS_GUEST_ES_SEL;
+
+	vmcs_write(sel, selector);
+	vmcs_write(VMCS_GUEST_ES_LIMIT + idx, 0xffffffff);
+	vmcs_write(VMCS_GUEST_ES_AR + idx, ar);
+	vmcs_write(VMCS_GUEST_ES_BASE + idx, 0);
+}
+
+/*
+ * The multiboot v1 entry state, as on SVM: 32-bit protected mode with flat
+ * segments, paging off (unrestricted guest allows it), interrupts off.
+ */
+static void setup_guest_state(uint64_t entry)
+{
+	uint64_t cr0_mask = caps.cr0_fixed0 & ~(CR0_PE | CR0_PG);
+	uint64_t cr4_mask = caps.cr4_fixed0;
+
+	set_guest_seg(VMCS_GUEST_CS_SEL, 0x08, 0xc09b);
+	set_guest_seg(VMCS_GUEST_DS_SEL, 0x10, 0xc093);
+	set_guest_seg(VMCS_GUEST_ES_SEL, 0x10, 0xc093);
+	set_guest_seg(VMCS_GUEST_SS_SEL, 0x10, 0xc093);
+	set_guest_seg(VMCS_GUEST_FS_SEL, 0x10, 0xc093);
+	set_guest_seg(VMCS_GUEST_GS_SEL, 0x10, 0xc093);
+	vmcs_write(VMCS_GUEST_LDTR_SEL, 0);
+	vmcs_write(VMCS_GUEST_LDTR_LIMIT, 0xffff);
+	vmcs_write(VMCS_GUEST_LDTR_AR, 0x10000); /* unusable */
+	vmcs_write(VMCS_GUEST_LDTR_BASE, 0);
+	vmcs_write(VMCS_GUEST_TR_SEL, 0);
+	vmcs_write(VMCS_GUEST_TR_LIMIT, 0xffff);
+	vmcs_write(VMCS_GUEST_TR_AR, 0x8b); /* busy 32-bit TSS */
+	vmcs_write(VMCS_GUEST_TR_BASE, 0);
+	vmcs_write(VMCS_GUEST_GDTR_BASE, 0);
+	vmcs_write(VMCS_GUEST_GDTR_LIMIT, 0xffff);
+	vmcs_write(VMCS_GUEST_IDTR_BASE, 0);
+	vmcs_write(VMCS_GUEST_IDTR_LIMIT, 0x3ff);
+
+	/* The guest sees PE|ET; NE and VMXE stay set underneath. */
+	vmcs_write(VMCS_CR0_GUEST_HOST_MASK, cr0_mask);
+	vmcs_write(VMCS_CR0_READ_SHADOW, CR0_PE | CR0_ET);
+	vmcs_write(VMCS_GUEST_CR0, CR0_PE | CR0_ET | cr0_mask);
+	vmcs_write(VMCS_CR4_GUEST_HOST_MASK, cr4_mask);
+	vmcs_write(VMCS_CR4_READ_SHADOW, 0);
+	vmcs_write(VMCS_GUEST_CR4, cr4_mask);
+	vmcs_write(VMCS_GUEST_CR3, 0);
+	vmcs_write(VMCS_GUEST_DR7, 0x400);
+	vmcs_write(VMCS_GUEST_RFLAGS, 0x2);
+	vmcs_write(VMCS_GUEST_RIP, entry);
+	vmcs_write(VMCS_GUEST_RSP, 0);
+	vmcs_write(VMCS_GUEST_EFER, 0);
+	vmcs_write(VMCS_GUEST_PAT, 0x0007040600070406ULL);
+	vmcs_write(VMCS_GUEST_DEBUGCTL, 0);
+	vmcs_write(VMCS_GUEST_SYSENTER_CS, 0);
+	vmcs_write(VMCS_GUEST_SYSENTER_ESP, 0);
+	vmcs_write(VMCS_GUEST_SYSENTER_EIP, 0);
+	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	vmcs_write(VMCS_GUEST_ACTIVITY_STATE, 0);
+	vmcs_write(VMCS_GUEST_PENDING_DEBUG, 0);
+	vmcs_write(VMCS_LINK_POINTER, ~0ULL);
+}
+
+/*
+ * Every VM reuses the same VPID and may get the same EPT root as an earlier
+ * one: drop whatever translations the CPU still caches for them.
+ */
+static void flush_guest_tlbs(uint64_t eptp, bool vpid)
+{
+	uint64_t cap = rdmsr(MSR_VMX_EPT_VPID_CAP);
+
+	if (cap & BIT(26))
+		invept(2, 0); /* all contexts */
+	else if (cap & BIT(25))
+		invept(1, eptp); /* this context */
+	if (vpid && (cap & BIT(42)))
+		invvpid(2, 0);
+	else if (vpid && (cap & BIT(41)))
+		invvpid(1, 1);
+}
+
+static int vmx_vcpu_create(struct vcpu *v, uint64_t entry, char *err,
+			   size_t errlen)
+{
+	struct vmx_vcpu *x = &vmx_vcpus[0];
+
+	*x = (struct vmx_vcpu){ 0 };
+	x->vmcs_pa = alloc_zeroed(PAGE_SIZE);
+	if (!x->vmcs_pa) {
+		fmt_snprintf(err, errlen, "out of memory for the VMCS");
+		return -1;
+	}
+	v->arch = x;
+	*(uint32_t *)x->vmcs_pa = caps.revision;
+	if (vmclear(x->vmcs_pa) || vmptrld(x->vmcs_pa)) {
+		fmt_snprintf(err, errlen, "VMCLEAR/VMPTRLD of the VMCS failed");
+		return -1;
+	}
+	if (setup_controls(x, boot_cpu.vpid, err, errlen))
+		return -1;
+	setup_host_state();
+	setup_guest_state(entry);
+	vmcs_write(VMCS_EPT_POINTER, v->vm->gpt.root | EPTP_WB_4LEVEL);
+	flush_guest_tlbs(v->vm->gpt.root | EPTP_WB_4LEVEL, boot_cpu.vpid);
+	return 0;
+}
+
+static void vmx_vcpu_destroy(struct vcpu *v)
+{
+	struct vmx_vcpu *x = v->arch;
+
+	if (x && x->vmcs_pa) {
+		vmclear(x->vmcs_pa);
+		pmm_free(&phys_mem, x->vmcs_pa, PAGE_SIZE);
+	}
+	v->arch = NULL;
+}
+
+/* An event whose delivery this exit interrupted must be delivered again. */
+static void reinject_vectoring_event(void)
+{
+	uint64_t info = vmcs_read(VMCS_IDT_VECTORING_INFO);
+
+	if (!(info & VMX_INTR_VALID))
+		return;
+	if (info & VMX_INTR_ERROR_VALID)
+		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR,
+			   vmcs_read(VMCS_IDT_VECTORING_ERROR));
+	vmcs_write(VMCS_ENTRY_INSTRUCTION_LEN,
+		   vmcs_read(VMCS_EXIT_INSTRUCTION_LEN));
+	vmcs_write(VMCS_ENTRY_INTR_INFO, info & ~(1u << 12));
+}
+
+static void vmx_run(struct vcpu *v)
+{
+	struct vmx_vcpu *x = v->arch;
+
+	while (!v->vm->ended) {
+		int rc;
+
+		vmcs_write(VMCS_GUEST_RSP, v->gpr[GPR_RSP]);
+		rc = vmx_vmenter(v->gpr, x->launched);
+		if (rc) {
+			uint64_t e = 0;
+
+			if (rc == VMX_FAIL_VALID)
+				vmread(VMCS_INSTRUCTION_ERROR, &e);
+			pr_err("%s: VM%s failed: %s, VM-instruction error %lu\n",
+			       v->vm->opt.name,
+			       x->launched ? "RESUME" : "LAUNCH",
+			       rc == VMX_FAIL_INVALID ? "VMfailInvalid"
+						      : "VMfailValid",
+			       e);
+			vm_dump_state(v);
+			vm_end(v->vm, OUTCOME_ENTRY_FAILED,
+			       "VM entry instruction failed (VM-instruction "
+			       "error %lu)",
+			       e);
+			break;
+		}
+		x->launched = true;
+		v->gpr[GPR_RSP] = vmcs_read(VMCS_GUEST_RSP);
+		vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
+		reinject_vectoring_event();
+		vmx_handle_exit(v);
+		vmx_sync_entry_controls(v);
+	}
+}
+
+const struct vm_backend vmx_backend = {
+	.name = "Intel VMX",
+	.enable = vmx_enable,
+	.gpt_leaf_flags = EPT_RWX | EPT_MEMTYPE_WB,
+	.gpt_table_flags = EPT_RWX,
+	.vcpu_create = vmx_vcpu_create,
+	.vcpu_destroy = vmx_vcpu_destroy,
+	.run = vmx_run,
+	.inject_exception = vmx_inject_exception,
+	.advance_rip = vmx_advance_rip,
+	.get_state = vmx_get_state,
+	.exit_name = vmx_exit_name,
+	.exit_counter = vmx_exit_counter,
+	.exit_slot_name = vmx_exit_slot_name,
+	.read_state_msr = vmx_read_state_msr,
+	.write_state_msr = vmx_write_state_msr,
+};

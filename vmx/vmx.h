@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef MHV_VMX_VMX_H
+#define MHV_VMX_VMX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/vm.h"
+
+/* Internal to vmx/: the backend's per-vCPU state behind vcpu->arch. */
+struct vmx_vcpu {
+	uint64_t vmcs_pa;
+	bool launched;
+	uint32_t entry_controls; /* cached: IA-32e mode follows EFER.LMA */
+};
+
+extern const struct vm_backend vmx_backend;
+
+/* Dispatch one VM exit through vmx_exit_handlers[]. */
+void vmx_handle_exit(struct vcpu *v);
+
+/* Interruption-information format shared by entry, exit and IDT vectoring. */
+#define VMX_INTR_VALID (1u << 31)
+#define VMX_INTR_ERROR_VALID (1u << 11)
+#define VMX_INTR_TYPE_HW_EXCEPTION (3u << 8)
+#define VMX_INTR_TYPE_MASK (7u << 8)
+
+#define VMX_ENTRY_IA32E_MODE (1u << 9)
+
+/* Backend ops that only touch the VMCS (also used by hosted tests). */
+void vmx_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,
+			  uint32_t error);
+void vmx_advance_rip(struct vcpu *v, unsigned int len);
+void vmx_skip_instruction(struct vcpu *v);
+void vmx_get_state(struct vcpu *v, struct vcpu_state *s);
+const char *vmx_exit_name(uint64_t reason);
+unsigned int vmx_exit_counter(uint64_t reason);
+const char *vmx_exit_slot_name(unsigned int slot);
+int vmx_read_state_msr(struct vcpu *v, uint32_t msr, uint64_t *val);
+int vmx_write_state_msr(struct vcpu *v, uint32_t msr, uint64_t val);
+/* After each exit: keep the IA-32e entry control equal to guest EFER.LMA. */
+void vmx_sync_entry_controls(struct vcpu *v);
+
+#endif

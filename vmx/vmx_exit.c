@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The VMX exit-handler table, indexed by basic exit reason and sized to
+ * cover every reason through 85. A reason without a row, or beyond the
+ * table, ends the VM with a state dump through exit_unexpected(): never a
+ * silent skip, never an out-of-bounds index.
+ */
+#include "core/exits.h"
+#include "core/log.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmx.h"
+#include "vmx/vmx_exit_reasons.h"
+
+typedef void (*vmx_exit_fn)(struct vcpu *v, uint64_t qual);
+
+#define RFLAGS_IF (1ULL << 9)
+
+static void handle_cpuid(struct vcpu *v, uint64_t qual)
+{
+	exit_cpuid(v);
+	vmx_skip_instruction(v);
+}
+
+static void handle_rdmsr(struct vcpu *v, uint64_t qual)
+{
+	if (exit_rdmsr(v))
+		vmx_skip_instruction(v);
+}
+
+static void handle_wrmsr(struct vcpu *v, uint64_t qual)
+{
+	if (exit_wrmsr(v))
+		vmx_skip_instruction(v);
+}
+
+static void handle_vmcall(struct vcpu *v, uint64_t qual)
+{
+	if (exit_hypercall(v))
+		vmx_skip_instruction(v);
+}
+
+/*
+ * Instructions that do not exist for the guest: the VMX set (no nested
+ * VMX), SEAMCALL and TDCALL (no TDX for guests; a TDX host exits with 76
+ * and 77), GETSEC, SGX leaves, MONITOR/MWAIT (hidden in CPUID).
+ * #UD at the instruction, RIP not advanced.
+ */
+static void handle_undefined(struct vcpu *v, uint64_t qual)
+{
+	exit_inject_ud(v);
+}
+
+static void handle_hlt(struct vcpu *v, uint64_t qual)
+{
+	vmx_skip_instruction(v);
+	exit_hlt(v, vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF);
+}
+
+/* INVD exits unconditionally; dropping caches unwritten would hurt the host. */
+static void handle_invd(struct vcpu *v, uint64_t qual)
+{
+	vmx_skip_instruction(v);
+}
+
+static void handle_triple_fault(struct vcpu *v, uint64_t qual)
+{
+	vm_end(v->vm, OUTCOME_TRIPLE_FAULT, "triple fault at RIP %#lx",
+	       vmcs_read(VMCS_GUEST_RIP));
+}
+
+/* Nothing to do: the exit itself was the point (NMIs, stray interrupts). */
+static void handle_nothing(struct vcpu *v, uint64_t qual)
+{
+}
+
+/* Exit qualification for I/O: size-1 in 2:0, IN in 3, string 4, port 31:16. */
+static void handle_io(struct vcpu *v, uint64_t qual)
+{
+	unsigned int size = (qual & 7) + 1;
+	bool in = qual & (1u << 3);
+	uint16_t port = (uint16_t)(qual >> 16);
+	uint32_t val = (uint32_t)v->gpr[GPR_RAX];
+
+	if (qual & (1u << 4)) {
+		exit_unexpected(v, VMX_EXIT_IO_INSTRUCTION, qual, 0);
+		return;
+	}
+	io_emulate(v, port, size, in, &val);
+	if (in) {
+		if (size == 4)
+			v->gpr[GPR_RAX] = val;
+		else
+			v->gpr[GPR_RAX] = (v->gpr[GPR_RAX] &
+					   ~((1ULL << (8 * size)) - 1)) |
+					  val;
+	}
+	if (!v->vm->ended)
+		vmx_skip_instruction(v);
+}
+
+/*
+ * CR0.NE and CR4.VMXE must stay set while in VMX operation; the guest
+ * owns every other bit, and sees those two through the read shadows. Only
+ * MOV to CR0/CR4 that changes a shadowed bit exits here.
+ */
+static void handle_cr_access(struct vcpu *v, uint64_t qual)
+{
+	unsigned int cr = qual & 15, type = (qual >> 4) & 3;
+	uint64_t val = v->gpr[(qual >> 8) & 15];
+
+	if (type != 0 || (cr != 0 && cr != 4)) {
+		exit_unexpected(v, VMX_EXIT_CR_ACCESS, qual, 0);
+		return;
+	}
+	if (cr == 0) {
+		uint64_t mask = vmcs_read(VMCS_CR0_GUEST_HOST_MASK);
+
+		vmcs_write(VMCS_CR0_READ_SHADOW, val);
+		vmcs_write(VMCS_GUEST_CR0, val | mask);
+	} else {
+		uint64_t mask = vmcs_read(VMCS_CR4_GUEST_HOST_MASK);
+
+		vmcs_write(VMCS_CR4_READ_SHADOW, val);
+		vmcs_write(VMCS_GUEST_CR4, val | mask);
+	}
+	vmx_skip_instruction(v);
+}
+
+static void handle_xsetbv(struct vcpu *v, uint64_t qual)
+{
+	if (exit_xsetbv(v))
+		vmx_skip_instruction(v);
+}
+
+/* Exit qualification bits 0-2: read, write, instruction fetch. */
+static void handle_ept_violation(struct vcpu *v, uint64_t qual)
+{
+	exit_mmio(v, vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS), qual & 2,
+		  qual & 4);
+}
+
+static const vmx_exit_fn vmx_exit_handlers[VMX_EXIT_REASON_MAX + 1] = {
+	[VMX_EXIT_EXCEPTION_NMI] = handle_nothing,
+	[VMX_EXIT_EXTERNAL_INTERRUPT] = handle_nothing,
+	[VMX_EXIT_TRIPLE_FAULT] = handle_triple_fault,
+	[VMX_EXIT_CPUID] = handle_cpuid,
+	[VMX_EXIT_GETSEC] = handle_undefined,
+	[VMX_EXIT_HLT] = handle_hlt,
+	[VMX_EXIT_INVD] = handle_invd,
+	[VMX_EXIT_VMCALL] = handle_vmcall,
+	[VMX_EXIT_VMCLEAR] = handle_undefined,
+	[VMX_EXIT_VMLAUNCH] = handle_undefined,
+	[VMX_EXIT_VMPTRLD] = handle_undefined,
+	[VMX_EXIT_VMPTRST] = handle_undefined,
+	[VMX_EXIT_VMREAD] = handle_undefined,
+	[VMX_EXIT_VMRESUME] = handle_undefined,
+	[VMX_EXIT_VMWRITE] = handle_undefined,
+	[VMX_EXIT_VMXOFF] = handle_undefined,
+	[VMX_EXIT_VMXON] = handle_undefined,
+	[VMX_EXIT_CR_ACCESS] = handle_cr_access,
+	[VMX_EXIT_IO_INSTRUCTION] = handle_io,
+	[VMX_EXIT_MSR_READ] = handle_rdmsr,
+	[VMX_EXIT_MSR_WRITE] = handle_wrmsr,
+	[VMX_EXIT_MWAIT] = handle_undefined,
+	[VMX_EXIT_MONITOR] = handle_undefined,
+	[VMX_EXIT_EPT_VIOLATION] = handle_ept_violation,
+	[VMX_EXIT_INVEPT] = handle_undefined,
+	[VMX_EXIT_INVVPID] = handle_undefined,
+	[VMX_EXIT_XSETBV] = handle_xsetbv,
+	[VMX_EXIT_VMFUNC] = handle_undefined,
+	[VMX_EXIT_ENCLS] = handle_undefined,
+	[VMX_EXIT_ENCLV] = handle_undefined,
+	[VMX_EXIT_SEAMCALL] = handle_undefined,
+	[VMX_EXIT_TDCALL] = handle_undefined,
+};
+
+/* Bit 31 of the reason: the VM entry itself failed (reasons 33, 34, 41). */
+static void handle_entry_failure(struct vcpu *v, uint32_t reason,
+				 uint64_t qual)
+{
+	static const char *const why[] = {
+		[VMX_EXIT_INVALID_GUEST_STATE] = "invalid guest state",
+		[VMX_EXIT_MSR_LOAD_FAIL] = "MSR loading",
+		[VMX_EXIT_MCE_DURING_VMENTRY] = "machine check",
+	};
+	uint16_t basic = (uint16_t)reason;
+	const char *w = basic < ARRAY_SIZE(why) && why[basic] ? why[basic]
+							      : "unknown";
+
+	pr_err("%s: VM entry failed: %s (reason %#x, qualification %#lx)\n",
+	       v->vm->opt.name, w, reason, qual);
+	vm_dump_state(v);
+	vm_end(v->vm, OUTCOME_ENTRY_FAILED,
+	       "VM entry failed: %s (exit reason %u, qualification %lu)", w,
+	       basic, qual);
+}
+
+void vmx_handle_exit(struct vcpu *v)
+{
+	uint32_t reason = (uint32_t)vmcs_read(VMCS_EXIT_REASON);
+	uint16_t basic = (uint16_t)reason;
+	uint64_t qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
+
+	vm_count_exit(v->vm, vmx_exit_counter(basic));
+	if (reason & VMX_EXIT_REASON_ENTRY_FAILURE)
+		handle_entry_failure(v, reason, qual);
+	else if (basic <= VMX_EXIT_REASON_MAX && vmx_exit_handlers[basic])
+		vmx_exit_handlers[basic](v, qual);
+	else
+		exit_unexpected(v, basic, qual,
+				vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS));
+}
