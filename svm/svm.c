@@ -156,14 +156,16 @@ static int svm_vcpu_create(struct vcpu *v, uint64_t entry, char *err,
 
 	c = &s->vmcb->control;
 	c->intercept_misc1 = SVM_INTERCEPT1_NMI | SVM_INTERCEPT1_CPUID |
-			     SVM_INTERCEPT1_HLT | SVM_INTERCEPT1_INVLPGA |
+			     SVM_INTERCEPT1_HLT | SVM_INTERCEPT1_INVD |
+			     SVM_INTERCEPT1_INVLPGA |
 			     SVM_INTERCEPT1_IOIO | SVM_INTERCEPT1_MSR |
 			     SVM_INTERCEPT1_SHUTDOWN;
 	/* VMMCALL always exits: mhv decides hypercall or #UD (see docs). */
 	c->intercept_misc2 = SVM_INTERCEPT2_VMRUN | SVM_INTERCEPT2_VMMCALL |
 			     SVM_INTERCEPT2_VMLOAD | SVM_INTERCEPT2_VMSAVE |
 			     SVM_INTERCEPT2_STGI | SVM_INTERCEPT2_CLGI |
-			     SVM_INTERCEPT2_SKINIT;
+			     SVM_INTERCEPT2_SKINIT | SVM_INTERCEPT2_MONITOR |
+			     SVM_INTERCEPT2_MWAIT | SVM_INTERCEPT2_MWAIT_COND;
 	c->iopm_base_pa = iopm_pa;
 	c->msrpm_base_pa = msrpm_pa;
 	c->guest_asid = GUEST_ASID;

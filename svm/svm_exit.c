@@ -18,6 +18,7 @@ enum {
 	LEN_RDMSR_WRMSR = 2,
 	LEN_HLT = 1,
 	LEN_VMMCALL = 3,
+	LEN_INVD = 2,
 };
 
 static void handle_cpuid(struct vcpu *v, struct vmcb *vmcb)
@@ -40,10 +41,20 @@ static void handle_vmmcall(struct vcpu *v, struct vmcb *vmcb)
 		svm_skip_instruction(v, LEN_VMMCALL);
 }
 
-/* VMRUN, VMLOAD, VMSAVE, STGI, CLGI, SKINIT, INVLPGA: no nested SVM. */
-static void handle_svm_instruction(struct vcpu *v, struct vmcb *vmcb)
+/*
+ * Instructions that do not exist for the guest: VMRUN, VMLOAD, VMSAVE,
+ * STGI, CLGI, SKINIT, INVLPGA (no nested SVM) and MONITOR/MWAIT (hidden in
+ * CPUID). #UD at the instruction, RIP not advanced.
+ */
+static void handle_undefined(struct vcpu *v, struct vmcb *vmcb)
 {
 	exit_inject_ud(v);
+}
+
+/* INVD would drop dirty cache lines of the host too: a no-op instead. */
+static void handle_invd(struct vcpu *v, struct vmcb *vmcb)
+{
+	svm_skip_instruction(v, LEN_INVD);
 }
 
 static void handle_hlt(struct vcpu *v, struct vmcb *vmcb)
@@ -96,18 +107,22 @@ static void handle_nmi(struct vcpu *v, struct vmcb *vmcb)
 static const svm_exit_fn svm_exit_handlers[SVM_EXIT_DENSE_LAST + 1] = {
 	[SVM_EXIT_NMI] = handle_nmi,
 	[SVM_EXIT_CPUID] = handle_cpuid,
+	[SVM_EXIT_INVD] = handle_invd,
 	[SVM_EXIT_HLT] = handle_hlt,
-	[SVM_EXIT_INVLPGA] = handle_svm_instruction,
+	[SVM_EXIT_INVLPGA] = handle_undefined,
 	[SVM_EXIT_IOIO] = handle_ioio,
 	[SVM_EXIT_MSR] = handle_msr,
 	[SVM_EXIT_SHUTDOWN] = handle_shutdown,
-	[SVM_EXIT_VMRUN] = handle_svm_instruction,
+	[SVM_EXIT_VMRUN] = handle_undefined,
 	[SVM_EXIT_VMMCALL] = handle_vmmcall,
-	[SVM_EXIT_VMLOAD] = handle_svm_instruction,
-	[SVM_EXIT_VMSAVE] = handle_svm_instruction,
-	[SVM_EXIT_STGI] = handle_svm_instruction,
-	[SVM_EXIT_CLGI] = handle_svm_instruction,
-	[SVM_EXIT_SKINIT] = handle_svm_instruction,
+	[SVM_EXIT_VMLOAD] = handle_undefined,
+	[SVM_EXIT_VMSAVE] = handle_undefined,
+	[SVM_EXIT_STGI] = handle_undefined,
+	[SVM_EXIT_CLGI] = handle_undefined,
+	[SVM_EXIT_SKINIT] = handle_undefined,
+	[SVM_EXIT_MONITOR] = handle_undefined,
+	[SVM_EXIT_MWAIT] = handle_undefined,
+	[SVM_EXIT_MWAIT_COND] = handle_undefined,
 };
 
 static void handle_npf(struct vcpu *v, struct vmcb *vmcb)

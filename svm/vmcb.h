@@ -152,6 +152,9 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define SVM_INTERCEPT2_STGI (1u << 4)
 #define SVM_INTERCEPT2_CLGI (1u << 5)
 #define SVM_INTERCEPT2_SKINIT (1u << 6)
+#define SVM_INTERCEPT2_MONITOR (1u << 10)
+#define SVM_INTERCEPT2_MWAIT (1u << 11)
+#define SVM_INTERCEPT2_MWAIT_COND (1u << 12)
 #define SVM_INTERCEPT2_XSETBV (1u << 13)
 
 #define SVM_INT_CTL_V_INTR_MASKING (1u << 24)
