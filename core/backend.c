@@ -28,3 +28,8 @@ int vm_backend_init(const struct cpu_info *ci, char *err, size_t errlen)
 	pr_info("virtualization: %s enabled\n", b->name);
 	return 0;
 }
+
+bool vm_backend_is_vmx(void)
+{
+	return vm_backend == &vmx_backend;
+}

@@ -94,11 +94,30 @@ static int parse_selftest(struct span v, struct mhv_options *opt)
 	return 0;
 }
 
+static int parse_tdx(struct span v, struct mhv_options *opt)
+{
+	static const struct keyword reqs[] = {
+		{"info", TDX_REQ_INFO},
+		{"off", TDX_REQ_OFF},
+		{"init", TDX_REQ_INIT},
+		{"disable", TDX_REQ_DISABLE},
+		{"update", TDX_REQ_UPDATE},
+		{"force-seamcall", TDX_REQ_FORCE_SEAMCALL},
+	};
+	int r;
+
+	if (span_lookup(v, reqs, ARRAY_SIZE(reqs), &r))
+		return -1;
+	opt->tdx = (enum tdx_request)r;
+	return 0;
+}
+
 static const struct option_desc options[] = {
 	{"serial", parse_serial, "com1-com4 or a hex port"},
 	{"loglevel", parse_loglevel, "error|warn|info|debug or 0-3"},
 	{"exit", parse_exit, "auto|halt"},
 	{"selftest", parse_selftest, "hang|triple|fail|fault|none"},
+	{"tdx", parse_tdx, "info|off|init|disable|update|force-seamcall"},
 };
 
 static int parse_word(struct span w, struct mhv_options *opt, char *err,
@@ -145,6 +164,7 @@ void cmdline_defaults(struct mhv_options *opt)
 	opt->loglevel = LOG_INFO;
 	opt->exit_mode = EXIT_AUTO;
 	opt->selftest = SELFTEST_NONE;
+	opt->tdx = TDX_REQ_INFO;
 }
 
 int cmdline_parse(const char *cmdline, struct mhv_options *opt, char *err,

@@ -27,14 +27,25 @@ enum selftest {
 	SELFTEST_FAULT, /* take an unexpected #GP: the panic path must report it */
 };
 
+/* What the SEAM layer does at boot on a TDX-capable CPU (tdx=). */
+enum tdx_request {
+	TDX_REQ_INFO,	 /* report the P-SEAMLDR and module (the default) */
+	TDX_REQ_OFF,	 /* no SEAMCALL at all */
+	TDX_REQ_INIT,	 /* TDH.SYS.INIT and LP.INIT, then report */
+	TDX_REQ_DISABLE, /* TDH.SYS.DISABLE */
+	TDX_REQ_UPDATE,	 /* install the tdx-blob module through the P-SEAMLDR */
+	TDX_REQ_FORCE_SEAMCALL, /* debug: one SEAMCALL whatever the CPU */
+};
+
 struct mhv_options {
 	uint16_t serial_port; /* I/O base of the console UART */
 	enum log_level loglevel;
 	enum exit_mode exit_mode;
 	enum selftest selftest;
+	enum tdx_request tdx;
 };
 
-/* Defaults: COM1 (0x3f8), loglevel info, exit auto, no selftest. */
+/* Defaults: COM1 (0x3f8), loglevel info, exit auto, no selftest, tdx=info. */
 void cmdline_defaults(struct mhv_options *opt);
 
 /*

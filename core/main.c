@@ -13,6 +13,7 @@
 #include "core/trap.h"
 #include "core/version.h"
 #include "core/vm.h"
+#include "tdx/tdx.h"
 
 #define MB2_BOOTLOADER_MAGIC 0x36d76289
 /* A sane upper bound for GRUB's info block; anything bigger is hostile. */
@@ -83,8 +84,26 @@ static void run_selftest(enum selftest t)
 	panic("selftest %d did not end the run", t);
 }
 
+static const struct boot_module *find_tdx_blob(const struct boot_info *bi)
+{
+	for (unsigned int i = 0; i < bi->module_count; i++)
+		if (module_is_tdx_blob(&bi->modules[i]))
+			return &bi->modules[i];
+	return NULL;
+}
+
+static unsigned int count_guests(const struct boot_info *bi)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < bi->module_count; i++)
+		n += !module_is_tdx_blob(&bi->modules[i]);
+	return n;
+}
+
 __noreturn void kmain(uint32_t magic, uint32_t info_pa)
 {
+	bool backend_ok, tdx_ok, guests_ok;
 	char err[160];
 
 	serial_init(COM1_PORT);
@@ -122,13 +141,21 @@ __noreturn void kmain(uint32_t magic, uint32_t info_pa)
 
 	run_selftest(options.selftest);
 
-	if (!boot_info.module_count) {
+	/* Guests and SEAMCALL both need the CPU's virtualization on. */
+	backend_ok = !vm_backend_init(&boot_cpu, err, sizeof(err));
+	if (!backend_ok)
+		pr_warn("virtualization unavailable: %s\n", err);
+	tdx_ok = !tdx_boot(&boot_cpu, options.tdx, find_tdx_blob(&boot_info),
+			   backend_ok && vm_backend_is_vmx());
+
+	if (!count_guests(&boot_info)) {
 		pr_info("no guests to run\n");
-		machine_finish(true);
+		machine_finish(tdx_ok);
 	}
-	if (vm_backend_init(&boot_cpu, err, sizeof(err))) {
+	if (!backend_ok) {
 		pr_err("cannot run guests: %s\n", err);
 		machine_finish(false);
 	}
-	machine_finish(vm_run_all(&boot_info));
+	guests_ok = vm_run_all(&boot_info);
+	machine_finish(guests_ok && tdx_ok);
 }

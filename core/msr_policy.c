@@ -78,13 +78,21 @@ static int read_efer(struct vcpu *v, uint32_t msr, uint64_t *val)
 	return 0;
 }
 
+/*
+ * LMA is the CPU's to set (a written value is ignored); LME may not change
+ * while paging is on. The backend keeps LMA as the CPU has it.
+ */
 static int write_efer(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	uint64_t allowed = EFER_SCE | EFER_LME | EFER_LMA;
+	struct vcpu_state s;
 
 	if (test_bit(cpuid(0x80000001).edx, 20))
 		allowed |= EFER_NXE;
 	if (val & ~allowed)
+		return -1;
+	vm_backend->get_state(v, &s);
+	if ((s.cr0 & BIT(31)) && ((val ^ s.efer) & EFER_LME))
 		return -1;
 	return vm_backend->write_state_msr(v, msr, val);
 }

@@ -117,6 +117,7 @@ void vm_dump_state(struct vcpu *v);
  * summary. Returns true when every guest ended the way it was expected to.
  */
 struct boot_info;
+struct boot_module;
 bool vm_run_all(const struct boot_info *bi);
 
 /*
@@ -124,6 +125,14 @@ bool vm_run_all(const struct boot_info *bi);
  * Returns -1 with the reason in err when neither VMX nor SVM can run.
  */
 int vm_backend_init(const struct cpu_info *ci, char *err, size_t errlen);
+/* True once the VMX backend is enabled (the CPU is in VMX root operation). */
+bool vm_backend_is_vmx(void);
+
+/*
+ * A module whose line starts with "tdx-blob" is a TDX module image for
+ * tdx=update, not a guest.
+ */
+bool module_is_tdx_blob(const struct boot_module *m);
 
 static inline void vm_count_exit(struct vm *vm, unsigned int slot)
 {

@@ -27,8 +27,8 @@ void vm_dump_state(struct vcpu *v)
 	const uint64_t *r = v->gpr;
 
 	vm_backend->get_state(v, &s);
-	pr_err("  RIP=%016lx RFLAGS=%016lx CPL=%u CS=%04x%s\n", s.rip,
-	       s.rflags, s.cpl, s.cs_sel, s.cs_long ? " (64-bit)" : "");
+	pr_err("  RIP=%016lx RFLAGS=%016lx CPL=%u CS=%04x%s\n", s.rip, s.rflags,
+	       s.cpl, s.cs_sel, s.cs_long ? " (64-bit)" : "");
 	pr_err("  RAX=%016lx RBX=%016lx RCX=%016lx RDX=%016lx\n", r[GPR_RAX],
 	       r[GPR_RBX], r[GPR_RCX], r[GPR_RDX]);
 	pr_err("  RSI=%016lx RDI=%016lx RBP=%016lx RSP=%016lx\n", r[GPR_RSI],

@@ -157,9 +157,8 @@ static int svm_vcpu_create(struct vcpu *v, uint64_t entry, char *err,
 	c = &s->vmcb->control;
 	c->intercept_misc1 = SVM_INTERCEPT1_NMI | SVM_INTERCEPT1_CPUID |
 			     SVM_INTERCEPT1_HLT | SVM_INTERCEPT1_INVD |
-			     SVM_INTERCEPT1_INVLPGA |
-			     SVM_INTERCEPT1_IOIO | SVM_INTERCEPT1_MSR |
-			     SVM_INTERCEPT1_SHUTDOWN;
+			     SVM_INTERCEPT1_INVLPGA | SVM_INTERCEPT1_IOIO |
+			     SVM_INTERCEPT1_MSR | SVM_INTERCEPT1_SHUTDOWN;
 	/* VMMCALL always exits: mhv decides hypercall or #UD (see docs). */
 	c->intercept_misc2 = SVM_INTERCEPT2_VMRUN | SVM_INTERCEPT2_VMMCALL |
 			     SVM_INTERCEPT2_VMLOAD | SVM_INTERCEPT2_VMSAVE |

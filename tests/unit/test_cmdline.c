@@ -37,6 +37,7 @@ static void assert_defaults(const struct mhv_options *o)
 	assert_int_equal(o->loglevel, LOG_INFO);
 	assert_int_equal(o->exit_mode, EXIT_AUTO);
 	assert_int_equal(o->selftest, SELFTEST_NONE);
+	assert_int_equal(o->tdx, TDX_REQ_INFO);
 }
 
 /* line is refused, err contains want, opt is unchanged. */
@@ -159,6 +160,31 @@ static void test_selftest(void **state)
 		assert_int_equal(parse(cases[i].line), 0);
 		assert_int_equal(opt.selftest, cases[i].t);
 	}
+}
+
+static void test_tdx(void **state)
+{
+	static const struct {
+		const char *line;
+		enum tdx_request r;
+	} cases[] = {
+		{"tdx=off", TDX_REQ_OFF},
+		{"tdx=init", TDX_REQ_INIT},
+		{"tdx=disable", TDX_REQ_DISABLE},
+		{"tdx=update", TDX_REQ_UPDATE},
+		{"tdx=force-seamcall", TDX_REQ_FORCE_SEAMCALL},
+		{"tdx=info", TDX_REQ_INFO},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		opt.tdx = (enum tdx_request)99;
+		assert_int_equal(parse(cases[i].line), 0);
+		assert_int_equal(opt.tdx, cases[i].r);
+	}
+	assert_refused("tdx=on", "bad value for tdx: 'on' (info|off|init|"
+				 "disable|update|force-seamcall)");
+	assert_refused("tdx=", "tdx");
 }
 
 static void test_all_together(void **state)
@@ -371,6 +397,7 @@ int main(void)
 		T(test_loglevel),
 		T(test_exit),
 		T(test_selftest),
+		T(test_tdx),
 		T(test_all_together),
 		T(test_starts_from_current_values),
 		T(test_image_path_skipped),

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The CPU operations behind tdx/seamcall.h besides SEAMCALL itself. The
+ * SEAM layer reaches vmx/ only through these: VMPTRST and VMPTRLD.
+ */
+#include "core/cpu.h"
+#include "tdx/seamcall.h"
+#include "vmx/vmx_asm.h"
+
+#define RFLAGS_IF (1ULL << 9)
+
+uint64_t seam_vmptrst(void)
+{
+	return vmptrst();
+}
+
+int seam_vmptrld(uint64_t pa)
+{
+	return vmptrld(pa);
+}
+
+uint64_t seam_irq_save(void)
+{
+	uint64_t flags = read_rflags() & RFLAGS_IF;
+
+	cli();
+	return flags;
+}
+
+void seam_irq_restore(uint64_t flags)
+{
+	if (flags & RFLAGS_IF)
+		sti();
+}
