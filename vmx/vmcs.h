@@ -140,7 +140,7 @@ void vmcs_write(enum vmcs_field field, uint64_t value);
 #include "vmx/vmx_asm.h"
 
 __attribute__((noreturn, cold)) void vmcs_access_failed(enum vmcs_field field,
-							 bool write, int err);
+							bool write, int err);
 
 static inline uint64_t vmcs_read(enum vmcs_field field)
 {

@@ -79,7 +79,7 @@ static uint64_t msr_bitmap_pa;
 static struct vmx_vcpu vmx_vcpus[1];
 
 __attribute__((noreturn, cold)) void vmcs_access_failed(enum vmcs_field field,
-							 bool write, int err)
+							bool write, int err)
 {
 	uint64_t insn_err = 0;
 
@@ -121,8 +121,8 @@ static void read_caps(const struct cpu_info *ci)
 
 	caps.revision = ci->vmx_basic & 0x7fffffff;
 	caps.pin = rdmsr(true_ctls ? MSR_VMX_TRUE_PINBASED : MSR_VMX_PINBASED);
-	caps.proc = rdmsr(true_ctls ? MSR_VMX_TRUE_PROCBASED
-				    : MSR_VMX_PROCBASED);
+	caps.proc =
+		rdmsr(true_ctls ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED);
 	caps.exit = rdmsr(true_ctls ? MSR_VMX_TRUE_EXIT : MSR_VMX_EXIT);
 	caps.entry = rdmsr(true_ctls ? MSR_VMX_TRUE_ENTRY : MSR_VMX_ENTRY);
 	caps.proc2 = rdmsr(MSR_VMX_PROCBASED2);
@@ -161,7 +161,7 @@ static const uint32_t passthrough_msrs[] = {
 	0x174,	    0x175,	0x176, /* SYSENTER_CS/ESP/EIP */
 	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, /* STAR..SFMASK */
 	0xc0000100, 0xc0000101, 0xc0000102, /* FS/GS/KERNEL_GS base */
-	0xc0000103, /* TSC_AUX */
+	0xc0000103,			    /* TSC_AUX */
 };
 
 /* Bitmap layout: read low, read high, write low, write high (1 KiB each). */
@@ -236,8 +236,8 @@ static int setup_controls(struct vmx_vcpu *x, bool vpid, char *err,
 			    PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING |
 				    PROC_MSR_BITMAPS | PROC_SECONDARY,
 			    &proc) ||
-	    adjust_controls(caps.proc2, want2,
-			    PROC2_EPT | PROC2_UNRESTRICTED, &proc2) ||
+	    adjust_controls(caps.proc2, want2, PROC2_EPT | PROC2_UNRESTRICTED,
+			    &proc2) ||
 	    adjust_controls(caps.exit,
 			    EXIT_HOST_64BIT | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
 				    EXIT_SAVE_PAT | EXIT_LOAD_PAT,
@@ -293,8 +293,7 @@ static void setup_host_state(void)
 	vmcs_write(VMCS_HOST_RIP, (uint64_t)vmx_exit_point);
 }
 
-static void set_guest_seg(enum vmcs_field sel, uint16_t selector,
-			  uint32_t ar)
+static void set_guest_seg(enum vmcs_field sel, uint16_t selector, uint32_t ar)
 {
 	/* Selector, limit, AR and base fields share the segment's index. */
 	unsigned int idx = sel - VMCS_GUEST_ES_SEL;
@@ -380,7 +379,7 @@ static int vmx_vcpu_create(struct vcpu *v, uint64_t entry, char *err,
 {
 	struct vmx_vcpu *x = &vmx_vcpus[0];
 
-	*x = (struct vmx_vcpu){ 0 };
+	*x = (struct vmx_vcpu){0};
 	x->vmcs_pa = alloc_zeroed(PAGE_SIZE);
 	if (!x->vmcs_pa) {
 		fmt_snprintf(err, errlen, "out of memory for the VMCS");
@@ -441,7 +440,8 @@ static void vmx_run(struct vcpu *v)
 
 			if (rc == VMX_FAIL_VALID)
 				vmread(VMCS_INSTRUCTION_ERROR, &e);
-			pr_err("%s: VM%s failed: %s, VM-instruction error %lu\n",
+			pr_err("%s: VM%s failed: %s, VM-instruction error "
+			       "%lu\n",
 			       v->vm->opt.name,
 			       x->launched ? "RESUME" : "LAUNCH",
 			       rc == VMX_FAIL_INVALID ? "VMfailInvalid"

@@ -28,7 +28,10 @@ static inline int vmxon(uint64_t pa)
 {
 	bool cf, zf;
 
-	asm volatile("vmxon %2" : "=@ccc"(cf), "=@ccz"(zf) : "m"(pa) : "memory");
+	asm volatile("vmxon %2"
+		     : "=@ccc"(cf), "=@ccz"(zf)
+		     : "m"(pa)
+		     : "memory");
 	return vmx_status(cf, zf);
 }
 
@@ -99,7 +102,7 @@ struct __packed invept_desc {
 
 static inline int invept(uint64_t type, uint64_t eptp)
 {
-	struct invept_desc d = { .eptp = eptp };
+	struct invept_desc d = {.eptp = eptp};
 	bool cf, zf;
 
 	asm volatile("invept %2, %3"
@@ -111,7 +114,7 @@ static inline int invept(uint64_t type, uint64_t eptp)
 
 static inline int invvpid(uint64_t type, uint16_t vpid)
 {
-	struct invept_desc d = { .eptp = vpid };
+	struct invept_desc d = {.eptp = vpid};
 	bool cf, zf;
 
 	asm volatile("invvpid %2, %3"

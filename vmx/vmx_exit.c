@@ -175,8 +175,7 @@ static const vmx_exit_fn vmx_exit_handlers[VMX_EXIT_REASON_MAX + 1] = {
 };
 
 /* Bit 31 of the reason: the VM entry itself failed (reasons 33, 34, 41). */
-static void handle_entry_failure(struct vcpu *v, uint32_t reason,
-				 uint64_t qual)
+static void handle_entry_failure(struct vcpu *v, uint32_t reason, uint64_t qual)
 {
 	static const char *const why[] = {
 		[VMX_EXIT_INVALID_GUEST_STATE] = "invalid guest state",
@@ -184,8 +183,8 @@ static void handle_entry_failure(struct vcpu *v, uint32_t reason,
 		[VMX_EXIT_MCE_DURING_VMENTRY] = "machine check",
 	};
 	uint16_t basic = (uint16_t)reason;
-	const char *w = basic < ARRAY_SIZE(why) && why[basic] ? why[basic]
-							      : "unknown";
+	const char *w =
+		basic < ARRAY_SIZE(why) && why[basic] ? why[basic] : "unknown";
 
 	pr_err("%s: VM entry failed: %s (reason %#x, qualification %#lx)\n",
 	       v->vm->opt.name, w, reason, qual);
