@@ -5,6 +5,7 @@
  * stops; the summary at the end judges each against what was expected.
  */
 #include "core/bootinfo.h"
+#include "core/cpu.h"
 #include "core/log.h"
 #include "core/mb1_loader.h"
 #include "core/memory.h"
@@ -114,6 +115,23 @@ static int prepare_guest(struct vm *vm, const struct boot_module *payload,
 	return vm_backend->vcpu_create(&vm->vcpu, img.entry, err, errlen);
 }
 
+/*
+ * Printed once, just before the first guest instruction: how many TSC
+ * ticks (instructions under QEMU -icount and Bochs) mhv took from its entry.
+ */
+static void note_first_entry(const struct vm *vm)
+{
+	extern uint64_t boot_tsc;
+	static bool done;
+
+	if (done)
+		return;
+	done = true;
+	pr_info("boot: %lu TSC ticks from mhv's entry to the first guest "
+		"entry\n",
+		rdtsc() - boot_tsc);
+}
+
 static bool judge(const struct vm *vm)
 {
 	if (vm->outcome != vm->opt.expect)
@@ -128,6 +146,7 @@ static void run_guest(unsigned int id, const struct boot_module *payload,
 		      const struct guest_options *opt, struct guest_result *res)
 {
 	struct vm *vm = &the_vm;
+	uint64_t free_before;
 	char err[160];
 
 	memset(vm, 0, sizeof(*vm));
@@ -136,10 +155,17 @@ static void run_guest(unsigned int id, const struct boot_module *payload,
 	pr_info("guest %u (%s): %lu MiB, hypercalls %s, expecting %s\n", id,
 		opt->name, opt->mem_bytes >> 20, opt->hypercalls ? "on" : "off",
 		guest_outcome_name(opt->expect));
+	free_before = phys_mem.free_bytes;
 	if (prepare_guest(vm, payload, extra, err, sizeof(err))) {
 		pr_err("%s: %s\n", opt->name, err);
 		vm_end(vm, OUTCOME_LOAD_ERROR, "refused: %s", err);
 	} else {
+		pr_info("%s: hypervisor memory for this VM: %lu KiB besides "
+			"its RAM\n",
+			opt->name,
+			(free_before - phys_mem.free_bytes - vm->ram_size) >>
+				10);
+		note_first_entry(vm);
 		vm_backend->run(&vm->vcpu);
 		devices_flush(vm);
 		print_exit_counts(vm);

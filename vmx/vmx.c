@@ -34,6 +34,7 @@
 
 #define PIN_EXTERNAL_INTERRUPT BIT(0)
 #define PIN_NMI_EXITING BIT(3)
+#define PROC_TSC_OFFSETTING BIT(3)
 #define PROC_HLT_EXITING BIT(7)
 #define PROC_MWAIT_EXITING BIT(10)
 #define PROC_UNCOND_IO_EXITING BIT(24)
@@ -232,9 +233,11 @@ static int setup_controls(struct vmx_vcpu *x, bool vpid, char *err,
 	    adjust_controls(caps.proc,
 			    PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING |
 				    PROC_MSR_BITMAPS | PROC_SECONDARY |
-				    PROC_MWAIT_EXITING | PROC_MONITOR_EXITING,
+				    PROC_MWAIT_EXITING | PROC_MONITOR_EXITING |
+				    PROC_TSC_OFFSETTING,
 			    PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING |
-				    PROC_MSR_BITMAPS | PROC_SECONDARY,
+				    PROC_MSR_BITMAPS | PROC_SECONDARY |
+				    PROC_TSC_OFFSETTING,
 			    &proc) ||
 	    adjust_controls(caps.proc2, want2, PROC2_EPT | PROC2_UNRESTRICTED,
 			    &proc2) ||
@@ -257,6 +260,7 @@ static int setup_controls(struct vmx_vcpu *x, bool vpid, char *err,
 	vmcs_write(VMCS_ENTRY_CONTROLS, entry);
 	x->entry_controls = entry;
 	vmcs_write(VMCS_EXCEPTION_BITMAP, 0);
+	vmcs_write(VMCS_TSC_OFFSET, 0); /* a guest WRMSR to the TSC moves it */
 	vmcs_write(VMCS_CR3_TARGET_COUNT, 0);
 	vmcs_write(VMCS_MSR_BITMAP, msr_bitmap_pa);
 	if (vpid)

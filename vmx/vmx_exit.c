@@ -98,6 +98,52 @@ static void handle_io(struct vcpu *v, uint64_t qual)
 		vmx_skip_instruction(v);
 }
 
+#define CR0_PE (1ULL << 0)
+#define CR0_NW (1ULL << 29)
+#define CR0_CD (1ULL << 30)
+#define CR0_PG (1ULL << 31)
+#define CR4_PAE (1ULL << 5)
+#define CR4_VMXE (1ULL << 13)
+
+static void inject_gp(struct vcpu *v)
+{
+	vm_backend->inject_exception(v, 13, true, 0);
+}
+
+/*
+ * MOV to CR0 that the CPU handed to us because it touches a host-owned
+ * bit (NE). Do what the CPU would have done: the architectural #GP checks,
+ * and EFER.LMA following CR0.PG when EFER.LME is set.
+ */
+static bool write_cr0(struct vcpu *v, uint64_t val)
+{
+	uint64_t efer = vmcs_read(VMCS_GUEST_EFER);
+	uint64_t cr4 = vmcs_read(VMCS_GUEST_CR4);
+
+	if ((val >> 32) || ((val & CR0_PG) && !(val & CR0_PE)) ||
+	    ((val & CR0_NW) && !(val & CR0_CD)) ||
+	    ((val & CR0_PG) && (efer & EFER_LME) && !(cr4 & CR4_PAE)))
+		return false;
+	vmcs_write(VMCS_CR0_READ_SHADOW, val);
+	vmcs_write(VMCS_GUEST_CR0, val | vmcs_read(VMCS_CR0_GUEST_HOST_MASK));
+	if ((val & CR0_PG) && (efer & EFER_LME))
+		efer |= EFER_LMA;
+	else if (!(val & CR0_PG))
+		efer &= ~EFER_LMA;
+	vmcs_write(VMCS_GUEST_EFER, efer);
+	return true;
+}
+
+/* VMXE is the host's (the guest has no VMX): setting it is #GP. */
+static bool write_cr4(struct vcpu *v, uint64_t val)
+{
+	if ((val >> 32) || (val & CR4_VMXE))
+		return false;
+	vmcs_write(VMCS_CR4_READ_SHADOW, val);
+	vmcs_write(VMCS_GUEST_CR4, val | vmcs_read(VMCS_CR4_GUEST_HOST_MASK));
+	return true;
+}
+
 /*
  * CR0.NE and CR4.VMXE must stay set while in VMX operation; the guest
  * owns every other bit, and sees those two through the read shadows. Only
@@ -107,21 +153,16 @@ static void handle_cr_access(struct vcpu *v, uint64_t qual)
 {
 	unsigned int cr = qual & 15, type = (qual >> 4) & 3;
 	uint64_t val = v->gpr[(qual >> 8) & 15];
+	bool ok;
 
 	if (type != 0 || (cr != 0 && cr != 4)) {
 		exit_unexpected(v, VMX_EXIT_CR_ACCESS, qual, 0);
 		return;
 	}
-	if (cr == 0) {
-		uint64_t mask = vmcs_read(VMCS_CR0_GUEST_HOST_MASK);
-
-		vmcs_write(VMCS_CR0_READ_SHADOW, val);
-		vmcs_write(VMCS_GUEST_CR0, val | mask);
-	} else {
-		uint64_t mask = vmcs_read(VMCS_CR4_GUEST_HOST_MASK);
-
-		vmcs_write(VMCS_CR4_READ_SHADOW, val);
-		vmcs_write(VMCS_GUEST_CR4, val | mask);
+	ok = cr == 0 ? write_cr0(v, val) : write_cr4(v, val);
+	if (!ok) {
+		inject_gp(v);
+		return;
 	}
 	vmx_skip_instruction(v);
 }
