@@ -114,11 +114,16 @@ void exit_mmio(struct vcpu *v, uint64_t gpa, bool is_write, bool is_fetch)
 		       "MMIO at %#lx, RIP %#lx: %s", gpa, s.rip, err);
 		return;
 	}
+	/* RSP is not synced on every exit: bring it in for the decoder. */
+	v->gpr[GPR_RSP] = s.rsp;
 	if (insn.write)
 		val = mmio_write_value(&insn, v->gpr);
 	mmio_device_access(vm, gpa, insn.size, insn.write, &val);
-	if (!insn.write)
+	if (!insn.write) {
 		mmio_complete_read(&insn, v->gpr, val);
+		if (v->gpr[GPR_RSP] != s.rsp)
+			vm_backend->set_rsp(v, v->gpr[GPR_RSP]);
+	}
 	vm_backend->advance_rip(v, insn.len);
 }
 

@@ -38,7 +38,7 @@ enum gpr {
  * backend fills it on request: the common exits never pay for it.
  */
 struct vcpu_state {
-	uint64_t rip, rflags;
+	uint64_t rip, rsp, rflags;
 	uint64_t cr0, cr2, cr3, cr4, efer;
 	uint64_t cs_base;
 	uint16_t cs_sel;
@@ -51,7 +51,11 @@ struct vcpu_state {
 
 struct vcpu {
 	struct vm *vm;
-	/* RAX and RSP are kept here too: the backend syncs them on each exit. */
+	/*
+	 * RAX is kept here too (the backend syncs it on each exit); RSP lives
+	 * in the VMCB/VMCS and gpr[GPR_RSP] is only meaningful inside slow
+	 * paths that fetch it (MMIO emulation).
+	 */
 	uint64_t gpr[GPR_COUNT];
 	void *arch; /* the backend's per-vCPU state (VMCB or VMCS) */
 };
@@ -94,6 +98,7 @@ struct vm_backend {
 				 bool has_error, uint32_t error);
 	void (*advance_rip)(struct vcpu *v, unsigned int len);
 	void (*get_state)(struct vcpu *v, struct vcpu_state *s);
+	void (*set_rsp)(struct vcpu *v, uint64_t rsp);
 	/* The backend's name for an exit code, for logs ("CPUID", "NPF"). */
 	const char *(*exit_name)(uint64_t code);
 	/* Counter slot of an exit code (see VM_EXIT_COUNTERS), and back. */

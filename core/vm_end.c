@@ -32,7 +32,7 @@ void vm_dump_state(struct vcpu *v)
 	pr_err("  RAX=%016lx RBX=%016lx RCX=%016lx RDX=%016lx\n", r[GPR_RAX],
 	       r[GPR_RBX], r[GPR_RCX], r[GPR_RDX]);
 	pr_err("  RSI=%016lx RDI=%016lx RBP=%016lx RSP=%016lx\n", r[GPR_RSI],
-	       r[GPR_RDI], r[GPR_RBP], r[GPR_RSP]);
+	       r[GPR_RDI], r[GPR_RBP], s.rsp);
 	pr_err("  R8 =%016lx R9 =%016lx R10=%016lx R11=%016lx\n", r[GPR_R8],
 	       r[GPR_R9], r[GPR_R10], r[GPR_R11]);
 	pr_err("  R12=%016lx R13=%016lx R14=%016lx R15=%016lx\n", r[GPR_R12],

@@ -193,11 +193,8 @@ static void svm_run(struct vcpu *v)
 
 	while (!v->vm->ended) {
 		vmcb->save.rax = v->gpr[GPR_RAX];
-		vmcb->save.rsp = v->gpr[GPR_RSP];
-		vmcb->control.next_rip = 0;
 		svm_vmrun(v->gpr, s->vmcb_pa, host_save_pa);
 		v->gpr[GPR_RAX] = vmcb->save.rax;
-		v->gpr[GPR_RSP] = vmcb->save.rsp;
 		vmcb->control.tlb_control = 0;
 		/*
 		 * An event whose delivery was cut short by this exit (say, an
@@ -222,6 +219,7 @@ const struct vm_backend svm_backend = {
 	.inject_exception = svm_inject_exception,
 	.advance_rip = svm_advance_rip,
 	.get_state = svm_get_state,
+	.set_rsp = svm_set_rsp,
 	.exit_name = svm_exit_name,
 	.exit_counter = svm_exit_counter,
 	.exit_slot_name = svm_exit_slot_name,

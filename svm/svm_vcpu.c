@@ -36,7 +36,10 @@ void svm_skip_instruction(struct vcpu *v, unsigned int len)
 {
 	struct vmcb *vmcb = svm_vmcb(v);
 
-	/* The run loop zeroes next_rip before VMRUN, so 0 means "not saved". */
+	/*
+	 * With NRIP save the CPU writes next_rip on every instruction
+	 * intercept, which is all this is called for.
+	 */
 	if (svm_has_nrip_save && vmcb->control.next_rip) {
 		vmcb->save.rip = vmcb->control.next_rip;
 		vmcb->control.int_state &= ~1ULL;
@@ -51,6 +54,7 @@ void svm_get_state(struct vcpu *v, struct vcpu_state *s)
 
 	*s = (struct vcpu_state){
 		.rip = g->rip,
+		.rsp = g->rsp,
 		.rflags = g->rflags,
 		.cr0 = g->cr0,
 		.cr2 = g->cr2,
@@ -63,6 +67,11 @@ void svm_get_state(struct vcpu *v, struct vcpu_state *s)
 		.cs_db = g->cs.attrib & (1u << 10),
 		.cpl = g->cpl,
 	};
+}
+
+void svm_set_rsp(struct vcpu *v, uint64_t rsp)
+{
+	svm_vmcb(v)->save.rsp = rsp;
 }
 
 int svm_read_state_msr(struct vcpu *v, uint32_t msr, uint64_t *val)

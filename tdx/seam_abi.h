@@ -93,7 +93,7 @@
 struct __packed seamldr_info {
 	uint32_t version;
 	uint32_t attributes; /* bit 31: debug loader */
-	uint32_t vendor_id; /* 0x8086 */
+	uint32_t vendor_id;  /* 0x8086 */
 	uint32_t build_date; /* yyyymmdd */
 	uint16_t build_num;
 	uint16_t minor_version;

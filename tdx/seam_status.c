@@ -9,7 +9,10 @@ struct status_name {
 	const char *name;
 };
 
-#define NAME(c) { c, #c }
+#define NAME(c)       \
+	{             \
+		c, #c \
+	}
 
 /* TDX-module codes compare by their upper 32 bits. */
 static const struct status_name module_codes[] = {
@@ -35,18 +38,12 @@ static const struct status_name module_codes[] = {
 
 /* P-SEAMLDR codes are whole 64-bit values. */
 static const struct status_name loader_codes[] = {
-	{ 0, "SEAMLDR_SUCCESS" },
-	NAME(SEAMLDR_EBADPARAM),
-	NAME(SEAMLDR_EBADCALL),
-	NAME(SEAMLDR_EBADHANDOFF),
-	NAME(SEAMLDR_ECLEANUPREQ),
-	NAME(SEAMLDR_EUNSUPPORTED),
-	NAME(SEAMLDR_ENOMEM),
-	NAME(SEAMLDR_EUNSPECERR),
-	NAME(SEAMLDR_EUNSUPCPU),
-	NAME(SEAMLDR_EBADSIG),
-	NAME(SEAMLDR_EBADHASH),
-	NAME(SEAMLDR_EINTERRUPT),
+	{0, "SEAMLDR_SUCCESS"},	   NAME(SEAMLDR_EBADPARAM),
+	NAME(SEAMLDR_EBADCALL),	   NAME(SEAMLDR_EBADHANDOFF),
+	NAME(SEAMLDR_ECLEANUPREQ), NAME(SEAMLDR_EUNSUPPORTED),
+	NAME(SEAMLDR_ENOMEM),	   NAME(SEAMLDR_EUNSPECERR),
+	NAME(SEAMLDR_EUNSUPCPU),   NAME(SEAMLDR_EBADSIG),
+	NAME(SEAMLDR_EBADHASH),	   NAME(SEAMLDR_EINTERRUPT),
 	NAME(SEAMLDR_ENOENTROPY),
 };
 
@@ -58,8 +55,8 @@ static const struct status_name software_codes[] = {
 	NAME(TDX_SW_ERROR),
 };
 
-static const char *lookup(const struct status_name *t, size_t n,
-			  uint64_t code, uint64_t mask)
+static const char *lookup(const struct status_name *t, size_t n, uint64_t code,
+			  uint64_t mask)
 {
 	for (size_t i = 0; i < n; i++)
 		if ((t[i].code & mask) == (code & mask))

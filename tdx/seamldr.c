@@ -46,21 +46,21 @@ uint64_t seamldr_call(uint64_t leaf, struct seam_args *args)
 
 uint64_t seamldr_get_info(struct seamldr_info *info)
 {
-	struct seam_args args = { .rcx = (uint64_t)(uintptr_t)info };
+	struct seam_args args = {.rcx = (uint64_t)(uintptr_t)info};
 
 	return seamldr_call(SEAMLDR_INFO, &args);
 }
 
 uint64_t seamldr_get_seaminfo(void *page)
 {
-	struct seam_args args = { .rcx = (uint64_t)(uintptr_t)page };
+	struct seam_args args = {.rcx = (uint64_t)(uintptr_t)page};
 
 	return seamldr_call(SEAMLDR_SEAMINFO, &args);
 }
 
 uint64_t seamldr_shutdown(void)
 {
-	struct seam_args args = { 0 };
+	struct seam_args args = {0};
 
 	return seamldr_call(SEAMLDR_SHUTDOWN, &args);
 }
@@ -159,7 +159,7 @@ uint64_t seamldr_install(const void *blob, size_t len, uint32_t scenario,
 			 char *err, size_t errlen)
 {
 	static struct seamldr_params params __aligned(4096);
-	struct seam_args args = { .rcx = (uint64_t)(uintptr_t)&params };
+	struct seam_args args = {.rcx = (uint64_t)(uintptr_t)&params};
 
 	if (seamldr_build_params(blob, len, scenario, &params, err, errlen))
 		return TDX_SW_ERROR;

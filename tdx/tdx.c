@@ -12,9 +12,12 @@
 #include "tdx/tdx.h"
 
 static const char *const request_names[] = {
-	[TDX_REQ_INFO] = "info",	 [TDX_REQ_OFF] = "off",
-	[TDX_REQ_INIT] = "init",	 [TDX_REQ_DISABLE] = "disable",
-	[TDX_REQ_UPDATE] = "update", [TDX_REQ_FORCE_SEAMCALL] = "force-seamcall",
+	[TDX_REQ_INFO] = "info",
+	[TDX_REQ_OFF] = "off",
+	[TDX_REQ_INIT] = "init",
+	[TDX_REQ_DISABLE] = "disable",
+	[TDX_REQ_UPDATE] = "update",
+	[TDX_REQ_FORCE_SEAMCALL] = "force-seamcall",
 };
 
 /* NULL when the CPU can run SEAM software; else why not. */

@@ -23,21 +23,21 @@ uint64_t tdx_module_call(uint64_t leaf, struct seam_args *args)
 
 uint64_t tdx_sys_init(void)
 {
-	struct seam_args args = { .rcx = 0 }; /* attributes: none */
+	struct seam_args args = {.rcx = 0}; /* attributes: none */
 
 	return tdx_module_call(TDH_SYS_INIT, &args);
 }
 
 uint64_t tdx_sys_lp_init(void)
 {
-	struct seam_args args = { 0 };
+	struct seam_args args = {0};
 
 	return tdx_module_call(TDH_SYS_LP_INIT, &args);
 }
 
 uint64_t tdx_sys_rd(uint64_t field, uint64_t *value)
 {
-	struct seam_args args = { .rdx = field };
+	struct seam_args args = {.rdx = field};
 	uint64_t ret = tdx_module_call(TDH_SYS_RD, &args);
 
 	if (!ret)
@@ -51,16 +51,16 @@ uint64_t tdx_read_version(struct tdx_module_version *v)
 		uint64_t field;
 		size_t offset;
 	} fields[] = {
-		{ MD_FIELD_MAJOR_VERSION,
-		  offsetof(struct tdx_module_version, major) },
-		{ MD_FIELD_MINOR_VERSION,
-		  offsetof(struct tdx_module_version, minor) },
-		{ MD_FIELD_UPDATE_VERSION,
-		  offsetof(struct tdx_module_version, update) },
-		{ MD_FIELD_INTERNAL_VERSION,
-		  offsetof(struct tdx_module_version, internal) },
-		{ MD_FIELD_BUILD_NUM,
-		  offsetof(struct tdx_module_version, build_num) },
+		{MD_FIELD_MAJOR_VERSION,
+		 offsetof(struct tdx_module_version, major)},
+		{MD_FIELD_MINOR_VERSION,
+		 offsetof(struct tdx_module_version, minor)},
+		{MD_FIELD_UPDATE_VERSION,
+		 offsetof(struct tdx_module_version, update)},
+		{MD_FIELD_INTERNAL_VERSION,
+		 offsetof(struct tdx_module_version, internal)},
+		{MD_FIELD_BUILD_NUM,
+		 offsetof(struct tdx_module_version, build_num)},
 	};
 	uint64_t val, ret;
 
@@ -83,14 +83,14 @@ uint64_t tdx_read_features(uint64_t *features0)
 
 uint64_t tdx_sys_shutdown(uint64_t handoff_version)
 {
-	struct seam_args args = { .rcx = handoff_version };
+	struct seam_args args = {.rcx = handoff_version};
 
 	return tdx_module_call(TDH_SYS_SHUTDOWN, &args);
 }
 
 uint64_t tdx_sys_update(void)
 {
-	struct seam_args args = { 0 };
+	struct seam_args args = {0};
 
 	return tdx_module_call(TDH_SYS_UPDATE, &args);
 }
@@ -106,7 +106,7 @@ uint64_t tdx_sys_disable(unsigned long *calls)
 	uint64_t ret;
 
 	do {
-		struct seam_args args = { 0 };
+		struct seam_args args = {0};
 
 		ret = seamcall(TDH_SYS_DISABLE, &args);
 		n++;

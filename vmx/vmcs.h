@@ -139,25 +139,40 @@ void vmcs_write(enum vmcs_field field, uint64_t value);
 #else
 #include "vmx/vmx_asm.h"
 
+/* Never returns: reports the failed access and the VM-instruction error. */
 __attribute__((noreturn, cold)) void vmcs_access_failed(enum vmcs_field field,
-							bool write, int err);
+							bool write);
 
+/*
+ * On the exit path every instruction counts: the failure check is one
+ * conditional jump (CF or ZF set) to a cold path, nothing on success.
+ */
 static inline uint64_t vmcs_read(enum vmcs_field field)
 {
 	uint64_t v;
-	int err = vmread(field, &v);
 
-	if (unlikely(err))
-		vmcs_access_failed(field, false, err);
+	asm goto("vmread %[f], %[v]\n\t"
+		 "jbe %l[fail]"
+		 : [v] "=r"(v)
+		 : [f] "r"((uint64_t)field)
+		 : "cc"
+		 : fail);
 	return v;
+fail:
+	vmcs_access_failed(field, false);
 }
 
 static inline void vmcs_write(enum vmcs_field field, uint64_t value)
 {
-	int err = vmwrite(field, value);
-
-	if (unlikely(err))
-		vmcs_access_failed(field, true, err);
+	asm goto("vmwrite %[v], %[f]\n\t"
+		 "jbe %l[fail]"
+		 :
+		 : [f] "r"((uint64_t)field), [v] "rm"(value)
+		 : "cc", "memory"
+		 : fail);
+	return;
+fail:
+	vmcs_access_failed(field, true);
 }
 #endif
 

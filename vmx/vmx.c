@@ -80,16 +80,16 @@ static uint64_t msr_bitmap_pa;
 static struct vmx_vcpu vmx_vcpus[1];
 
 __attribute__((noreturn, cold)) void vmcs_access_failed(enum vmcs_field field,
-							bool write, int err)
+							bool write)
 {
 	uint64_t insn_err = 0;
 
-	if (err == VMX_FAIL_VALID)
-		vmread(VMCS_INSTRUCTION_ERROR, &insn_err);
-	panic("VM%s of VMCS field %#x failed (%s, VM-instruction error %lu)",
-	      write ? "WRITE" : "READ", field,
-	      err == VMX_FAIL_INVALID ? "no current VMCS" : "VMfailValid",
-	      insn_err);
+	/* If even this read fails, there was no current VMCS at all. */
+	if (vmread(VMCS_INSTRUCTION_ERROR, &insn_err))
+		panic("VM%s of VMCS field %#x failed: no current VMCS",
+		      write ? "WRITE" : "READ", field);
+	panic("VM%s of VMCS field %#x failed, VM-instruction error %lu",
+	      write ? "WRITE" : "READ", field, insn_err);
 }
 
 static uint64_t alloc_zeroed(uint64_t size)
@@ -314,7 +314,13 @@ static void set_guest_seg(enum vmcs_field sel, uint16_t selector, uint32_t ar)
  */
 static void setup_guest_state(uint64_t entry)
 {
-	uint64_t cr0_mask = caps.cr0_fixed0 & ~(CR0_PE | CR0_PG);
+	/*
+	 * The host owns the bits VMX fixes to 1 (NE; VMXE) and CR0.PG: a
+	 * guest turning paging on or off exits, so EFER.LMA and the IA-32e
+	 * entry control are kept in step by mhv itself.
+	 */
+	uint64_t cr0_forced = caps.cr0_fixed0 & ~(CR0_PE | CR0_PG);
+	uint64_t cr0_mask = cr0_forced | CR0_PG;
 	uint64_t cr4_mask = caps.cr4_fixed0;
 
 	set_guest_seg(VMCS_GUEST_CS_SEL, 0x08, 0xc09b);
@@ -339,7 +345,7 @@ static void setup_guest_state(uint64_t entry)
 	/* The guest sees PE|ET; NE and VMXE stay set underneath. */
 	vmcs_write(VMCS_CR0_GUEST_HOST_MASK, cr0_mask);
 	vmcs_write(VMCS_CR0_READ_SHADOW, CR0_PE | CR0_ET);
-	vmcs_write(VMCS_GUEST_CR0, CR0_PE | CR0_ET | cr0_mask);
+	vmcs_write(VMCS_GUEST_CR0, CR0_PE | CR0_ET | cr0_forced);
 	vmcs_write(VMCS_CR4_GUEST_HOST_MASK, cr4_mask);
 	vmcs_write(VMCS_CR4_READ_SHADOW, 0);
 	vmcs_write(VMCS_GUEST_CR4, cr4_mask);
@@ -437,7 +443,6 @@ static void vmx_run(struct vcpu *v)
 	while (!v->vm->ended) {
 		int rc;
 
-		vmcs_write(VMCS_GUEST_RSP, v->gpr[GPR_RSP]);
 		rc = vmx_vmenter(v->gpr, x->launched);
 		if (rc) {
 			uint64_t e = 0;
@@ -459,11 +464,9 @@ static void vmx_run(struct vcpu *v)
 			break;
 		}
 		x->launched = true;
-		v->gpr[GPR_RSP] = vmcs_read(VMCS_GUEST_RSP);
-		vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
+		/* VM exits clear the valid bit of the entry event themselves. */
 		reinject_vectoring_event();
 		vmx_handle_exit(v);
-		vmx_sync_entry_controls(v);
 	}
 }
 
@@ -478,6 +481,7 @@ const struct vm_backend vmx_backend = {
 	.inject_exception = vmx_inject_exception,
 	.advance_rip = vmx_advance_rip,
 	.get_state = vmx_get_state,
+	.set_rsp = vmx_set_rsp,
 	.exit_name = vmx_exit_name,
 	.exit_counter = vmx_exit_counter,
 	.exit_slot_name = vmx_exit_slot_name,

@@ -33,6 +33,7 @@ void vmx_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,
 void vmx_advance_rip(struct vcpu *v, unsigned int len);
 void vmx_skip_instruction(struct vcpu *v);
 void vmx_get_state(struct vcpu *v, struct vcpu_state *s);
+void vmx_set_rsp(struct vcpu *v, uint64_t rsp);
 const char *vmx_exit_name(uint64_t reason);
 unsigned int vmx_exit_counter(uint64_t reason);
 const char *vmx_exit_slot_name(unsigned int slot);

@@ -11,29 +11,33 @@
 #include "vmx/vmx.h"
 #include "vmx/vmx_exit_reasons.h"
 
-typedef void (*vmx_exit_fn)(struct vcpu *v, uint64_t qual);
+/*
+ * Handlers read the exit qualification themselves when they need it: most
+ * exits (CPUID, VMCALL, MSRs) do not, and each VMREAD is on the hot path.
+ */
+typedef void (*vmx_exit_fn)(struct vcpu *v);
 
 #define RFLAGS_IF (1ULL << 9)
 
-static void handle_cpuid(struct vcpu *v, uint64_t qual)
+static void handle_cpuid(struct vcpu *v)
 {
 	exit_cpuid(v);
 	vmx_skip_instruction(v);
 }
 
-static void handle_rdmsr(struct vcpu *v, uint64_t qual)
+static void handle_rdmsr(struct vcpu *v)
 {
 	if (exit_rdmsr(v))
 		vmx_skip_instruction(v);
 }
 
-static void handle_wrmsr(struct vcpu *v, uint64_t qual)
+static void handle_wrmsr(struct vcpu *v)
 {
 	if (exit_wrmsr(v))
 		vmx_skip_instruction(v);
 }
 
-static void handle_vmcall(struct vcpu *v, uint64_t qual)
+static void handle_vmcall(struct vcpu *v)
 {
 	if (exit_hypercall(v))
 		vmx_skip_instruction(v);
@@ -45,37 +49,38 @@ static void handle_vmcall(struct vcpu *v, uint64_t qual)
  * and 77), GETSEC, SGX leaves, MONITOR/MWAIT (hidden in CPUID).
  * #UD at the instruction, RIP not advanced.
  */
-static void handle_undefined(struct vcpu *v, uint64_t qual)
+static void handle_undefined(struct vcpu *v)
 {
 	exit_inject_ud(v);
 }
 
-static void handle_hlt(struct vcpu *v, uint64_t qual)
+static void handle_hlt(struct vcpu *v)
 {
 	vmx_skip_instruction(v);
 	exit_hlt(v, vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF);
 }
 
 /* INVD exits unconditionally; dropping caches unwritten would hurt the host. */
-static void handle_invd(struct vcpu *v, uint64_t qual)
+static void handle_invd(struct vcpu *v)
 {
 	vmx_skip_instruction(v);
 }
 
-static void handle_triple_fault(struct vcpu *v, uint64_t qual)
+static void handle_triple_fault(struct vcpu *v)
 {
 	vm_end(v->vm, OUTCOME_TRIPLE_FAULT, "triple fault at RIP %#lx",
 	       vmcs_read(VMCS_GUEST_RIP));
 }
 
 /* Nothing to do: the exit itself was the point (NMIs, stray interrupts). */
-static void handle_nothing(struct vcpu *v, uint64_t qual)
+static void handle_nothing(struct vcpu *v)
 {
 }
 
 /* Exit qualification for I/O: size-1 in 2:0, IN in 3, string 4, port 31:16. */
-static void handle_io(struct vcpu *v, uint64_t qual)
+static void handle_io(struct vcpu *v)
 {
+	uint64_t qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
 	unsigned int size = (qual & 7) + 1;
 	bool in = qual & (1u << 3);
 	uint16_t port = (uint16_t)(qual >> 16);
@@ -124,13 +129,16 @@ static bool write_cr0(struct vcpu *v, uint64_t val)
 	    ((val & CR0_NW) && !(val & CR0_CD)) ||
 	    ((val & CR0_PG) && (efer & EFER_LME) && !(cr4 & CR4_PAE)))
 		return false;
+	/* Host-owned bits other than PG are the ones VMX forces to 1. */
 	vmcs_write(VMCS_CR0_READ_SHADOW, val);
-	vmcs_write(VMCS_GUEST_CR0, val | vmcs_read(VMCS_CR0_GUEST_HOST_MASK));
+	vmcs_write(VMCS_GUEST_CR0,
+		   val | (vmcs_read(VMCS_CR0_GUEST_HOST_MASK) & ~CR0_PG));
 	if ((val & CR0_PG) && (efer & EFER_LME))
 		efer |= EFER_LMA;
 	else if (!(val & CR0_PG))
 		efer &= ~EFER_LMA;
 	vmcs_write(VMCS_GUEST_EFER, efer);
+	vmx_sync_entry_controls(v);
 	return true;
 }
 
@@ -145,12 +153,14 @@ static bool write_cr4(struct vcpu *v, uint64_t val)
 }
 
 /*
- * CR0.NE and CR4.VMXE must stay set while in VMX operation; the guest
- * owns every other bit, and sees those two through the read shadows. Only
- * MOV to CR0/CR4 that changes a shadowed bit exits here.
+ * CR0.NE and CR4.VMXE must stay set while in VMX operation, and mhv owns
+ * CR0.PG to track long mode; the guest owns every other bit and sees those
+ * through the read shadows. Only MOV to CR0/CR4 that changes a shadowed
+ * bit exits here.
  */
-static void handle_cr_access(struct vcpu *v, uint64_t qual)
+static void handle_cr_access(struct vcpu *v)
 {
+	uint64_t qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
 	unsigned int cr = qual & 15, type = (qual >> 4) & 3;
 	uint64_t val = v->gpr[(qual >> 8) & 15];
 	bool ok;
@@ -167,15 +177,16 @@ static void handle_cr_access(struct vcpu *v, uint64_t qual)
 	vmx_skip_instruction(v);
 }
 
-static void handle_xsetbv(struct vcpu *v, uint64_t qual)
+static void handle_xsetbv(struct vcpu *v)
 {
 	if (exit_xsetbv(v))
 		vmx_skip_instruction(v);
 }
 
 /* Exit qualification bits 0-2: read, write, instruction fetch. */
-static void handle_ept_violation(struct vcpu *v, uint64_t qual)
+static void handle_ept_violation(struct vcpu *v)
 {
+	uint64_t qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
 	exit_mmio(v, vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS), qual & 2,
 		  qual & 4);
 }
@@ -239,14 +250,14 @@ void vmx_handle_exit(struct vcpu *v)
 {
 	uint32_t reason = (uint32_t)vmcs_read(VMCS_EXIT_REASON);
 	uint16_t basic = (uint16_t)reason;
-	uint64_t qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
 
 	vm_count_exit(v->vm, vmx_exit_counter(basic));
 	if (reason & VMX_EXIT_REASON_ENTRY_FAILURE)
-		handle_entry_failure(v, reason, qual);
+		handle_entry_failure(v, reason,
+				     vmcs_read(VMCS_EXIT_QUALIFICATION));
 	else if (basic <= VMX_EXIT_REASON_MAX && vmx_exit_handlers[basic])
-		vmx_exit_handlers[basic](v, qual);
+		vmx_exit_handlers[basic](v);
 	else
-		exit_unexpected(v, basic, qual,
+		exit_unexpected(v, basic, vmcs_read(VMCS_EXIT_QUALIFICATION),
 				vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS));
 }

@@ -51,6 +51,7 @@ void vmx_get_state(struct vcpu *v, struct vcpu_state *s)
 
 	*s = (struct vcpu_state){
 		.rip = vmcs_read(VMCS_GUEST_RIP),
+		.rsp = vmcs_read(VMCS_GUEST_RSP),
 		.rflags = vmcs_read(VMCS_GUEST_RFLAGS),
 		/* What the guest sees: shadowed bits come from the shadows. */
 		.cr0 = (vmcs_read(VMCS_GUEST_CR0) &
@@ -70,6 +71,11 @@ void vmx_get_state(struct vcpu *v, struct vcpu_state *s)
 		.cs_db = cs_ar & AR_DB,
 		.cpl = (vmcs_read(VMCS_GUEST_SS_AR) >> 5) & 3,
 	};
+}
+
+void vmx_set_rsp(struct vcpu *v, uint64_t rsp)
+{
+	vmcs_write(VMCS_GUEST_RSP, rsp);
 }
 
 int vmx_read_state_msr(struct vcpu *v, uint32_t msr, uint64_t *val)

@@ -23,14 +23,13 @@ static inline uint64_t rdtsc_ordered(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-#define BENCH(name, ...)                                                   \
-	do {                                                                \
-		uint64_t t0 = rdtsc_ordered();                              \
-		for (int i = 0; i < ITERATIONS; i++) {                      \
-			__VA_ARGS__;                                        \
-		}                                                           \
-		printf("%s %lu\n", name,                                    \
-		       (rdtsc_ordered() - t0) / ITERATIONS);                \
+#define BENCH(name, ...)                                                       \
+	do {                                                                   \
+		uint64_t t0 = rdtsc_ordered();                                 \
+		for (int i = 0; i < ITERATIONS; i++) {                         \
+			__VA_ARGS__;                                           \
+		}                                                              \
+		printf("%s %lu\n", name, (rdtsc_ordered() - t0) / ITERATIONS); \
 	} while (0)
 
 static bool under_mhv(void)
