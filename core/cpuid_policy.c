@@ -45,12 +45,13 @@ void exit_cpuid(struct vcpu *v)
 		case 1: {
 			struct vcpu_state s;
 
-			/* No virtualization, no MONITOR/MWAIT, no x2APIC yet. */
-			r.ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_SMX |
-				   CPUID1_ECX_MONITOR | CPUID1_ECX_PDCM |
-				   CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE |
-				   CPUID1_ECX_OSXSAVE);
-			r.ecx |= CPUID1_ECX_HYPERVISOR;
+			/* No virtualization, no MONITOR/MWAIT, no TSC deadline. */
+			r.ecx &=
+				~(CPUID1_ECX_VMX | CPUID1_ECX_SMX |
+				  CPUID1_ECX_MONITOR | CPUID1_ECX_PDCM |
+				  CPUID1_ECX_TSC_DEADLINE | CPUID1_ECX_OSXSAVE);
+			/* mhv emulates the x2APIC MSRs (core/dev_xapic.c). */
+			r.ecx |= CPUID1_ECX_HYPERVISOR | CPUID1_ECX_X2APIC;
 			/* OSXSAVE mirrors the guest's CR4, not the host's. */
 			vm_backend->get_state(v, &s);
 			if (s.cr4 & CR4_OSXSAVE)

@@ -27,7 +27,11 @@ enum {
 	APIC_TIMER_INITIAL = 0x380,
 	APIC_TIMER_CURRENT = 0x390,
 	APIC_TIMER_DIVIDE = 0x3e0,
+	APIC_SELF_IPI = 0x3f0, /* x2APIC only */
 };
+#define APIC_BASE_BSP (1ULL << 8)
+#define APIC_BASE_EXTD (1ULL << 10)
+#define APIC_BASE_EN (1ULL << 11)
 /* Version 0x14 (integrated APIC), 6 LVT entries (max LVT index 5). */
 #define APIC_VERSION_VALUE 0x00050014u
 #define LVT_MASKED (1u << 16)
@@ -38,7 +42,11 @@ void devices_init(struct vm *vm)
 {
 	struct xapic_state *a = &vm->dev.apic;
 
-	*a = (struct xapic_state){.dfr = 0xffffffffu, .spiv = 0xff};
+	*a = (struct xapic_state){
+		.base_msr = XAPIC_BASE | APIC_BASE_EN | APIC_BASE_BSP,
+		.dfr = 0xffffffffu,
+		.spiv = 0xff,
+	};
 	for (unsigned int i = 0; i < 7; i++)
 		a->lvt[i] = LVT_MASKED;
 	vm->dev.pic_imr[0] = vm->dev.pic_imr[1] = 0xff;
@@ -142,5 +150,124 @@ void xapic_write(struct vm *vm, unsigned int offset, uint32_t v)
 		break;
 	default:
 		break; /* EOI and read-only registers */
+	}
+}
+
+uint64_t apic_base_read(struct vm *vm)
+{
+	return vm->dev.apic.base_msr;
+}
+
+/*
+ * Modes: disabled (EN=0, EXTD=0), xAPIC (EN), x2APIC (EN|EXTD). x2APIC is
+ * entered from xAPIC only, and left only by disabling (SDM vol. 3,
+ * "x2APIC State Transitions"). The APIC stays at 0xfee00000: mhv does not
+ * relocate it.
+ */
+int apic_base_write(struct vm *vm, uint64_t val)
+{
+	uint64_t old = vm->dev.apic.base_msr;
+	uint64_t mode = val & (APIC_BASE_EN | APIC_BASE_EXTD);
+	uint64_t old_mode = old & (APIC_BASE_EN | APIC_BASE_EXTD);
+
+	if (val & ~(XAPIC_BASE | APIC_BASE_BSP | APIC_BASE_EN | APIC_BASE_EXTD))
+		return -1;
+	if ((val & XAPIC_BASE) != XAPIC_BASE)
+		return -1;
+	if (mode == APIC_BASE_EXTD)
+		return -1; /* x2APIC without the APIC enabled */
+	if (old_mode == (APIC_BASE_EN | APIC_BASE_EXTD) && mode == APIC_BASE_EN)
+		return -1; /* x2APIC straight back to xAPIC */
+	if (old_mode == 0 && mode == (APIC_BASE_EN | APIC_BASE_EXTD))
+		return -1; /* disabled straight to x2APIC */
+	vm->dev.apic.base_msr = val | APIC_BASE_BSP;
+	return 0;
+}
+
+static bool x2apic_on(const struct vm *vm)
+{
+	return (vm->dev.apic.base_msr & (APIC_BASE_EN | APIC_BASE_EXTD)) ==
+	       (APIC_BASE_EN | APIC_BASE_EXTD);
+}
+
+/* x2APIC register n is xAPIC offset n << 4; these have no x2APIC form. */
+static bool x2apic_reg_exists(unsigned int offset)
+{
+	switch (offset) {
+	case APIC_ID:
+	case APIC_VERSION:
+	case APIC_TPR:
+	case APIC_PPR:
+	case APIC_EOI:
+	case APIC_LDR:
+	case APIC_SPIV:
+	case APIC_ESR:
+	case APIC_ICR_LO:
+	case APIC_TIMER_INITIAL:
+	case APIC_TIMER_CURRENT:
+	case APIC_TIMER_DIVIDE:
+	case APIC_SELF_IPI:
+		return true;
+	default:
+		return (offset >= 0x100 && offset <= 0x270) || /* ISR/TMR/IRR */
+		       offset == APIC_LVT_CMCI ||
+		       (offset >= APIC_LVT_TIMER && offset <= APIC_LVT_LAST);
+	}
+}
+
+int x2apic_msr_read(struct vm *vm, uint32_t msr, uint64_t *val)
+{
+	unsigned int offset = (msr - X2APIC_MSR_FIRST) << 4;
+	struct xapic_state *a = &vm->dev.apic;
+
+	if (!x2apic_on(vm) || !x2apic_reg_exists(offset) ||
+	    offset == APIC_EOI || offset == APIC_SELF_IPI)
+		return -1;
+	switch (offset) {
+	case APIC_LDR:
+		/* Cluster 0, bit 0 for x2APIC ID 0. */
+		*val = 1;
+		return 0;
+	case APIC_ICR_LO:
+		*val = ((uint64_t)a->icr_hi << 32) | a->icr_lo;
+		return 0;
+	default:
+		*val = xapic_read(vm, offset);
+		return 0;
+	}
+}
+
+int x2apic_msr_write(struct vm *vm, uint32_t msr, uint64_t val)
+{
+	unsigned int offset = (msr - X2APIC_MSR_FIRST) << 4;
+
+	if (!x2apic_on(vm) || !x2apic_reg_exists(offset))
+		return -1;
+	switch (offset) {
+	case APIC_ID:
+	case APIC_VERSION:
+	case APIC_PPR:
+	case APIC_LDR:
+	case APIC_TIMER_CURRENT:
+		return -1; /* read-only */
+	case APIC_EOI:
+		return val ? -1 : 0;
+	case APIC_SELF_IPI:
+		if (val & ~0xffULL)
+			return -1;
+		pr_debug("%s: self-IPI vector %#lx dropped (no interrupt "
+			 "delivery yet)\n",
+			 vm->opt.name, val);
+		return 0;
+	case APIC_ICR_LO:
+		/* One 64-bit write: destination in 63:32, no delivery status. */
+		vm->dev.apic.icr_hi = (uint32_t)(val >> 32);
+		xapic_write(vm, APIC_ICR_LO, (uint32_t)val);
+		return 0;
+	default:
+		if ((offset >= 0x100 && offset <= 0x270) || (val >> 32))
+			return -1;
+		xapic_write(vm, offset, (uint32_t)val);
+		return 0;
 	}
 }

@@ -28,6 +28,7 @@ struct fwcfg_state {
 };
 
 struct xapic_state {
+	uint64_t base_msr; /* IA32_APIC_BASE as the guest sees it */
 	uint32_t tpr, ldr, dfr, spiv, esr;
 	uint32_t icr_lo, icr_hi;
 	uint32_t lvt[7]; /* timer, thermal, perf, LINT0, LINT1, error, CMCI */
@@ -64,5 +65,18 @@ uint32_t fwcfg_read(struct vm *vm, uint16_t port, unsigned int size);
 void fwcfg_write(struct vm *vm, uint16_t port, unsigned int size, uint32_t v);
 uint32_t xapic_read(struct vm *vm, unsigned int offset);
 void xapic_write(struct vm *vm, unsigned int offset, uint32_t v);
+
+/*
+ * IA32_APIC_BASE and the x2APIC MSRs (0x800-0x8ff). Each returns 0, or -1
+ * where the architecture raises #GP: an invalid mode transition, reserved
+ * bits, an x2APIC MSR while x2APIC mode is off, a read of a write-only or
+ * a write of a read-only register.
+ */
+#define X2APIC_MSR_FIRST 0x800
+#define X2APIC_MSR_LAST 0x8ff
+uint64_t apic_base_read(struct vm *vm);
+int apic_base_write(struct vm *vm, uint64_t val);
+int x2apic_msr_read(struct vm *vm, uint32_t msr, uint64_t *val);
+int x2apic_msr_write(struct vm *vm, uint32_t msr, uint64_t val);
 
 #endif

@@ -3,7 +3,9 @@
  * Guest port I/O and device MMIO dispatch. Port ranges are few and fixed,
  * so a short table beats anything cleverer.
  */
+#include "core/acpi_tables.h"
 #include "core/devices.h"
+#include "core/tsc.h"
 #include "core/log.h"
 #include "core/vm.h"
 
@@ -85,6 +87,17 @@ static void fwcfg_port_write(struct vcpu *v, uint16_t port, unsigned int size,
 	fwcfg_write(v->vm, port, size, val);
 }
 
+/* ACPI PM timer: a free-running 24-bit counter at 3.579545 MHz. */
+static uint32_t pm_timer_read(struct vcpu *v, uint16_t port, unsigned int size)
+{
+	return pm_timer_now() >> (8 * (port - GUEST_PM_TIMER_PORT));
+}
+
+static void ignore_write(struct vcpu *v, uint16_t port, unsigned int size,
+			 uint32_t val)
+{
+}
+
 static const struct port_range ports[] = {
 	{0x20, 0x21, pic_read, pic_write},
 	{0xa0, 0xa1, pic_read, pic_write},
@@ -93,6 +106,8 @@ static const struct port_range ports[] = {
 	{0x3f8, 0x3ff, com1_read, com1_write},
 	{0x510, 0x511, fwcfg_port_read, fwcfg_port_write},
 	{PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA + 3, pci_read, pci_write},
+	{GUEST_PM_TIMER_PORT, GUEST_PM_TIMER_PORT + 3, pm_timer_read,
+	 ignore_write},
 };
 
 void io_emulate(struct vcpu *v, uint16_t port, unsigned int size, bool in,

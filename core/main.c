@@ -11,6 +11,7 @@
 #include "core/panic.h"
 #include "core/serial.h"
 #include "core/trap.h"
+#include "core/tsc.h"
 #include "core/version.h"
 #include "core/vm.h"
 #include "tdx/tdx.h"
@@ -138,6 +139,7 @@ __noreturn void kmain(uint32_t magic, uint32_t info_pa)
 	cpu_probe(&boot_cpu);
 	cpu_probe_print(&boot_cpu);
 	cpu_enable_features(&boot_cpu);
+	tsc_calibrate();
 
 	run_selftest(options.selftest);
 

@@ -23,12 +23,12 @@
 #define MSR_DEBUGCTL 0x1d9
 #define MSR_PAT 0x277
 #define MSR_MTRR_DEF_TYPE 0x2ff
+#define MSR_SPEC_CTRL 0x48
+#define MSR_PRED_CMD 0x49
+#define MSR_ARCH_CAPABILITIES 0x10a
+#define MSR_FLUSH_CMD 0x10b
 #define MSR_AMD_PERF_FIRST 0xc0010000
 #define MSR_AMD_PERF_LAST 0xc0010007
-
-#define APIC_BASE_BSP BIT(8)
-#define APIC_BASE_EXTD BIT(10)
-#define APIC_BASE_ENABLE BIT(11)
 
 enum vendor_mask {
 	ANY = 3,
@@ -99,14 +99,23 @@ static int write_efer(struct vcpu *v, uint32_t msr, uint64_t val)
 
 static int read_apic_base(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
-	*val = XAPIC_BASE | APIC_BASE_BSP | APIC_BASE_ENABLE;
+	*val = apic_base_read(v->vm);
 	return 0;
 }
 
-/* The xAPIC stays where it is and enabled; x2APIC is not offered. */
 static int write_apic_base(struct vcpu *v, uint32_t msr, uint64_t val)
 {
-	return val == (XAPIC_BASE | APIC_BASE_BSP | APIC_BASE_ENABLE) ? 0 : -1;
+	return apic_base_write(v->vm, val);
+}
+
+static int read_x2apic(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	return x2apic_msr_read(v->vm, msr, val);
+}
+
+static int write_x2apic(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	return x2apic_msr_write(v->vm, msr, val);
 }
 
 static int read_feature_control(struct vcpu *v, uint32_t msr, uint64_t *val)
@@ -123,8 +132,82 @@ static int read_misc_enable(struct vcpu *v, uint32_t msr, uint64_t *val)
 
 static int read_mtrr_def_type(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
-	*val = 0xc06; /* MTRRs and fixed ranges enabled, default WB */
+	*val = v->vm->msr_mtrr_def_type;
 	return 0;
+}
+
+/* Type in 7:0 (UC, WC, WT, WP, WB), FE in 10, E in 11; the rest reserved. */
+static int write_mtrr_def_type(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	uint8_t type = val & 0xff;
+
+	if ((val & ~0xcffULL) || type == 2 || type == 3 || type > 6)
+		return -1;
+	v->vm->msr_mtrr_def_type = val;
+	return 0;
+}
+
+/*
+ * Speculation controls follow what CPUID tells the guest (the host's
+ * bits pass through): present when advertised, #GP when not.
+ */
+static bool intel(void)
+{
+	return boot_cpu.vendor == CPU_VENDOR_INTEL;
+}
+
+static uint64_t spec_ctrl_bits(void)
+{
+	uint32_t e7 = cpuid_count(7, 0).edx;
+	uint32_t ext = cpuid(0x80000008).ebx;
+	uint64_t bits = 0;
+
+	if (intel() ? test_bit(e7, 26) : test_bit(ext, 14))
+		bits |= BIT(0); /* IBRS */
+	if (intel() ? test_bit(e7, 27) : test_bit(ext, 15))
+		bits |= BIT(1); /* STIBP */
+	if (intel() ? test_bit(e7, 31) : test_bit(ext, 24))
+		bits |= BIT(2); /* SSBD */
+	return bits;
+}
+
+static int read_spec_ctrl(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	if (!spec_ctrl_bits())
+		return -1;
+	*val = v->vm->msr_spec_ctrl;
+	return 0;
+}
+
+static int write_spec_ctrl(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	uint64_t bits = spec_ctrl_bits();
+
+	if (!bits || (val & ~bits))
+		return -1;
+	v->vm->msr_spec_ctrl = val;
+	return 0;
+}
+
+/* Write-only commands: IBPB (PRED_CMD bit 0), L1D flush (FLUSH_CMD bit 0). */
+static int write_pred_cmd(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	bool ibpb = intel() ? test_bit(cpuid_count(7, 0).edx, 26)
+			    : test_bit(cpuid(0x80000008).ebx, 12);
+
+	return ibpb && val == 1 ? 0 : -1;
+}
+
+static int write_flush_cmd(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	return test_bit(cpuid_count(7, 0).edx, 28) && val == 1 ? 0 : -1;
+}
+
+static int read_arch_capabilities(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	if (!test_bit(cpuid_count(7, 0).edx, 29))
+		return -1;
+	return rdmsr_safe(msr, val) ? -1 : 0;
 }
 
 static const struct msr_rule rules[] = {
@@ -141,8 +224,14 @@ static const struct msr_rule rules[] = {
 	{MSR_DEBUGCTL, MSR_DEBUGCTL, ANY, read_zero, write_zero_only},
 	{MSR_PAT, MSR_PAT, ANY, read_state, write_state},
 	{MSR_MTRR_DEF_TYPE, MSR_MTRR_DEF_TYPE, ANY, read_mtrr_def_type,
-	 write_ignore},
+	 write_mtrr_def_type},
+	{MSR_SPEC_CTRL, MSR_SPEC_CTRL, ANY, read_spec_ctrl, write_spec_ctrl},
+	{MSR_PRED_CMD, MSR_PRED_CMD, ANY, NULL, write_pred_cmd},
+	{MSR_ARCH_CAPABILITIES, MSR_ARCH_CAPABILITIES, INTEL,
+	 read_arch_capabilities, NULL},
+	{MSR_FLUSH_CMD, MSR_FLUSH_CMD, ANY, NULL, write_flush_cmd},
 	{MSR_EFER, MSR_EFER, ANY, read_efer, write_efer},
+	{X2APIC_MSR_FIRST, X2APIC_MSR_LAST, ANY, read_x2apic, write_x2apic},
 	{MSR_AMD_PERF_FIRST, MSR_AMD_PERF_LAST, AMD, read_zero, write_ignore},
 };
 

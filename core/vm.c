@@ -4,12 +4,14 @@
  * to its end and destroyed in turn. Whatever a guest does, only that guest
  * stops; the summary at the end judges each against what was expected.
  */
+#include "core/acpi_tables.h"
 #include "core/bootinfo.h"
 #include "core/cpu.h"
 #include "core/log.h"
 #include "core/mb1_loader.h"
 #include "core/memory.h"
 #include "core/vm.h"
+#include "lib/bitops.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
 
@@ -96,6 +98,12 @@ static int prepare_guest(struct vm *vm, const struct boot_module *payload,
 	if (mb1_load(vm->ram, vm->ram_size, (const void *)payload->start,
 		     payload->end - payload->start, &img, err, errlen))
 		return -1;
+	/* A payload loaded over the BIOS area keeps its bytes: no ACPI then. */
+	if (img.load_start < 0x100000 && img.load_end > 0xe0000)
+		pr_warn("%s: payload covers 0xe0000-0xfffff: no ACPI tables\n",
+			vm->opt.name);
+	else
+		acpi_build_tables(vm->ram, vm->ram_size, GUEST_PM_TIMER_PORT);
 	/* argv[0] is the payload's name, as kvm-unit-tests expects. */
 	fmt_snprintf(cmdline, sizeof(cmdline), "%s%s%s", vm->opt.name,
 		     vm->opt.args[0] ? " " : "", vm->opt.args);
@@ -109,6 +117,10 @@ static int prepare_guest(struct vm *vm, const struct boot_module *payload,
 			   &info, err, errlen))
 		return -1;
 	vm->vcpu.vm = vm;
+	vm->msr_mtrr_def_type = 0xc06; /* MTRRs on, default WB */
+	/* TSC_AUX passes through: do not show a guest its predecessor's. */
+	if (test_bit(cpuid(0x80000001).edx, 27))
+		wrmsr_safe(0xc0000103, 0);
 	vm->vcpu.gpr[GPR_RAX] = MB1_BOOTLOADER_MAGIC;
 	vm->vcpu.gpr[GPR_RBX] = info;
 	devices_init(vm);

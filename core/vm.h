@@ -68,6 +68,8 @@ struct vm {
 	struct page_table gpt; /* NPT or EPT: guest-physical -> host-physical */
 	struct vcpu vcpu;
 	struct devices dev;
+	/* MSRs mhv emulates rather than passing through. */
+	uint64_t msr_spec_ctrl, msr_mtrr_def_type;
 
 	bool ended;
 	enum guest_outcome outcome;

@@ -209,7 +209,7 @@ static void test_cpuid_leaf1_policy(void **state)
 	assert_true(v->gpr[GPR_RCX] & (1u << 31));  /* hypervisor present */
 	assert_false(v->gpr[GPR_RCX] & (1u << 5));  /* no VMX */
 	assert_false(v->gpr[GPR_RCX] & (1u << 3));  /* no MONITOR */
-	assert_false(v->gpr[GPR_RCX] & (1u << 21)); /* no x2APIC */
+	assert_true(v->gpr[GPR_RCX] & (1u << 21));  /* x2APIC emulated */
 	assert_false(v->gpr[GPR_RCX] & (1u << 27)); /* guest CR4.OSXSAVE=0 */
 	/* One logical CPU, APIC ID 0. */
 	assert_int_equal((v->gpr[GPR_RBX] >> 16) & 0xff, 1);
@@ -536,9 +536,17 @@ static void test_msr_apic_base(void **state)
 	assert_int_equal(vmcb->control.event_inj, 0);
 	assert_int_equal(vmcb->save.rip, GUEST_RIP + 4);
 
-	wrmsr_exit(MSR_APIC_BASE, 0xfee00d00); /* x2APIC: refused */
+	wrmsr_exit(MSR_APIC_BASE, 0xfee00b00); /* reserved bit 9 */
 	assert_int_equal(vmcb->control.event_inj, EVENT_GP0);
 	assert_int_equal(vmcb->save.rip, GUEST_RIP + 4);
+
+	wrmsr_exit(MSR_APIC_BASE, 0xfee00d00); /* xAPIC -> x2APIC */
+	assert_int_equal(vmcb->control.event_inj, 0);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 6);
+
+	wrmsr_exit(MSR_APIC_BASE, 0xfee00900); /* x2APIC -> xAPIC: refused */
+	assert_int_equal(vmcb->control.event_inj, EVENT_GP0);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 6);
 }
 
 static void test_msr_vendor_rules(void **state)

@@ -687,7 +687,7 @@ static void test_cpuid_leaf1_policy(void **state)
 {
 	unsigned int a, b, c, d;
 	uint32_t hidden = (1u << 3) | (1u << 5) | (1u << 6) | (1u << 15) |
-			  (1u << 21) | (1u << 24) | (1u << 27);
+			  (1u << 24) | (1u << 27);
 
 	(void)state;
 	__cpuid(1, a, b, c, d);
@@ -697,10 +697,11 @@ static void test_cpuid_leaf1_policy(void **state)
 	assert_false(v->gpr[GPR_RCX] & (1u << 5));  /* no VMX */
 	assert_false(v->gpr[GPR_RCX] & (1u << 6));  /* no SMX */
 	assert_false(v->gpr[GPR_RCX] & (1u << 3));  /* no MONITOR */
-	assert_false(v->gpr[GPR_RCX] & (1u << 21)); /* no x2APIC */
+	assert_true(v->gpr[GPR_RCX] & (1u << 21));  /* x2APIC emulated */
 	assert_false(v->gpr[GPR_RCX] & (1u << 27)); /* guest CR4.OSXSAVE=0 */
 	/* The rest is the host's: the bits above are all that change. */
-	assert_int_equal(v->gpr[GPR_RCX], (c & ~hidden) | (1u << 31));
+	assert_int_equal(v->gpr[GPR_RCX],
+			 (c & ~hidden) | (1u << 31) | (1u << 21));
 	assert_int_equal(v->gpr[GPR_RDX], d);
 	assert_int_equal(v->gpr[GPR_RAX], a);
 	/* One logical CPU, APIC ID 0. */
@@ -947,7 +948,19 @@ static void test_msr_apic_base(void **state)
 	rdmsr_exit(MSR_APIC_BASE);
 	assert_int_equal(v->gpr[GPR_RAX], 0xfee00900);
 	assert_no_event();
-	wrmsr_exit(MSR_APIC_BASE, 0xfee00d00); /* x2APIC: refused */
+	wrmsr_exit(MSR_APIC_BASE, 0xfee00b00); /* reserved bit 9 */
+	assert_gp0_injected();
+	assert_rip(GUEST_RIP + 2);
+}
+
+/* xAPIC -> x2APIC is allowed; x2APIC straight back to xAPIC is #GP. */
+static void test_msr_apic_base_x2apic_transitions(void **state)
+{
+	(void)state;
+	wrmsr_exit(MSR_APIC_BASE, 0xfee00d00);
+	assert_no_event();
+	assert_rip(GUEST_RIP + 2);
+	wrmsr_exit(MSR_APIC_BASE, 0xfee00900);
 	assert_gp0_injected();
 	assert_rip(GUEST_RIP + 2);
 }
@@ -1564,6 +1577,7 @@ int main(void)
 		T(test_msr_unknown_is_gp),
 		T(test_msr_feature_control_on_intel),
 		T(test_msr_apic_base),
+		T(test_msr_apic_base_x2apic_transitions),
 		T(test_wrmsr_efer_keeps_cpu_lma),
 		T(test_wrmsr_efer_in_long_mode_sets_ia32e_control),
 		T(test_sync_entry_controls_follows_lma),
