@@ -52,26 +52,27 @@ struct __packed acpi_gas {
 /* FADT revision 3 (ACPI 2.0): 244 bytes. */
 struct __packed acpi_fadt {
 	struct acpi_header h;
-	uint32_t firmware_ctrl; /* 36 */
-	uint32_t dsdt; /* 40 */
-	uint8_t reserved1, preferred_pm_profile; /* 44 */
-	uint16_t sci_int; /* 46 */
-	uint32_t smi_cmd; /* 48 */
+	uint32_t firmware_ctrl;					   /* 36 */
+	uint32_t dsdt;						   /* 40 */
+	uint8_t reserved1, preferred_pm_profile;		   /* 44 */
+	uint16_t sci_int;					   /* 46 */
+	uint32_t smi_cmd;					   /* 48 */
 	uint8_t acpi_enable, acpi_disable, s4bios_req, pstate_cnt; /* 52 */
-	uint32_t pm1a_evt_blk, pm1b_evt_blk, pm1a_cnt_blk, pm1b_cnt_blk; /* 56 */
-	uint32_t pm2_cnt_blk, pm_tmr_blk, gpe0_blk, gpe1_blk; /* 72 */
-	uint8_t pm1_evt_len, pm1_cnt_len, pm2_cnt_len, pm_tmr_len; /* 88 */
-	uint8_t gpe0_blk_len, gpe1_blk_len, gpe1_base, cst_cnt; /* 92 */
-	uint16_t p_lvl2_lat, p_lvl3_lat, flush_size, flush_stride; /* 96 */
+	uint32_t pm1a_evt_blk, pm1b_evt_blk, pm1a_cnt_blk,
+		pm1b_cnt_blk;					      /* 56 */
+	uint32_t pm2_cnt_blk, pm_tmr_blk, gpe0_blk, gpe1_blk;	      /* 72 */
+	uint8_t pm1_evt_len, pm1_cnt_len, pm2_cnt_len, pm_tmr_len;    /* 88 */
+	uint8_t gpe0_blk_len, gpe1_blk_len, gpe1_base, cst_cnt;	      /* 92 */
+	uint16_t p_lvl2_lat, p_lvl3_lat, flush_size, flush_stride;    /* 96 */
 	uint8_t duty_offset, duty_width, day_alrm, mon_alrm, century; /* 104 */
-	uint16_t iapc_boot_arch; /* 109 */
-	uint8_t reserved2; /* 111 */
-	uint32_t flags; /* 112 */
-	struct acpi_gas reset_reg; /* 116 */
-	uint8_t reset_value; /* 128 */
+	uint16_t iapc_boot_arch;				      /* 109 */
+	uint8_t reserved2;					      /* 111 */
+	uint32_t flags;						      /* 112 */
+	struct acpi_gas reset_reg;				      /* 116 */
+	uint8_t reset_value;					      /* 128 */
 	uint8_t reserved3[3];
 	uint64_t x_firmware_ctrl; /* 132 */
-	uint64_t x_dsdt; /* 140 */
+	uint64_t x_dsdt;	  /* 140 */
 	struct acpi_gas x_pm1a_evt_blk, x_pm1b_evt_blk, x_pm1a_cnt_blk,
 		x_pm1b_cnt_blk, x_pm2_cnt_blk, x_pm_tmr_blk, x_gpe0_blk,
 		x_gpe1_blk; /* 148 */

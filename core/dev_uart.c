@@ -6,22 +6,8 @@
  */
 #include "core/devices.h"
 #include "core/log.h"
+#include "core/uart16550.h"
 #include "core/vm.h"
-
-enum {
-	UART_DATA = 0,
-	UART_IER = 1,
-	UART_IIR = 2,
-	UART_LCR = 3,
-	UART_MCR = 4,
-	UART_LSR = 5,
-	UART_MSR = 6,
-	UART_SCR = 7,
-};
-#define LCR_DLAB 0x80
-#define LSR_THR_EMPTY 0x20
-#define LSR_TX_IDLE 0x40
-#define IIR_NO_INTERRUPT 0x01
 
 static void emit_line(struct vm *vm)
 {
@@ -56,7 +42,7 @@ void devices_flush(struct vm *vm)
 uint32_t uart_read(struct vm *vm, unsigned int reg)
 {
 	struct uart_state *u = &vm->dev.uart;
-	bool dlab = u->lcr & LCR_DLAB;
+	bool dlab = u->lcr & UART_LCR_DLAB;
 
 	switch (reg) {
 	case UART_DATA:
@@ -64,13 +50,13 @@ uint32_t uart_read(struct vm *vm, unsigned int reg)
 	case UART_IER:
 		return dlab ? u->dlh : u->ier;
 	case UART_IIR:
-		return IIR_NO_INTERRUPT;
+		return UART_IIR_NO_INTERRUPT;
 	case UART_LCR:
 		return u->lcr;
 	case UART_MCR:
 		return u->mcr;
 	case UART_LSR:
-		return LSR_THR_EMPTY | LSR_TX_IDLE;
+		return UART_LSR_THR_EMPTY | UART_LSR_TX_IDLE;
 	case UART_MSR:
 		return 0;
 	default:
@@ -81,7 +67,7 @@ uint32_t uart_read(struct vm *vm, unsigned int reg)
 void uart_write(struct vm *vm, unsigned int reg, uint8_t v)
 {
 	struct uart_state *u = &vm->dev.uart;
-	bool dlab = u->lcr & LCR_DLAB;
+	bool dlab = u->lcr & UART_LCR_DLAB;
 
 	switch (reg) {
 	case UART_DATA:

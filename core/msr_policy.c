@@ -97,6 +97,18 @@ static int write_efer(struct vcpu *v, uint32_t msr, uint64_t val)
 	return vm_backend->write_state_msr(v, msr, val);
 }
 
+/* Each PAT entry must be an architectural memory type (not 2, 3 or > 7). */
+static int write_pat(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	for (int i = 0; i < 8; i++) {
+		uint8_t t = (val >> (8 * i)) & 0xff;
+
+		if (t == 2 || t == 3 || t > 7)
+			return -1;
+	}
+	return vm_backend->write_state_msr(v, msr, val);
+}
+
 static int read_apic_base(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	*val = apic_base_read(v->vm);
@@ -222,7 +234,7 @@ static const struct msr_rule rules[] = {
 	{MSR_MISC_ENABLE, MSR_MISC_ENABLE, INTEL, read_misc_enable,
 	 write_ignore},
 	{MSR_DEBUGCTL, MSR_DEBUGCTL, ANY, read_zero, write_zero_only},
-	{MSR_PAT, MSR_PAT, ANY, read_state, write_state},
+	{MSR_PAT, MSR_PAT, ANY, read_state, write_pat},
 	{MSR_MTRR_DEF_TYPE, MSR_MTRR_DEF_TYPE, ANY, read_mtrr_def_type,
 	 write_mtrr_def_type},
 	{MSR_SPEC_CTRL, MSR_SPEC_CTRL, ANY, read_spec_ctrl, write_spec_ctrl},

@@ -25,7 +25,8 @@ void tsc_calibrate(void)
 	uint64_t t0, t1;
 	unsigned long spins = 0;
 
-	outb(PIT_GATE, (inb(PIT_GATE) & ~0x02) | 0x01); /* gate on, no speaker */
+	outb(PIT_GATE,
+	     (inb(PIT_GATE) & ~0x02) | 0x01); /* gate on, no speaker */
 	outb(PIT_MODE, 0xb0); /* channel 2, lobyte/hibyte, mode 0 */
 	outb(PIT_CH2_DATA, count & 0xff);
 	t0 = rdtsc();

@@ -93,18 +93,6 @@ int svm_read_state_msr(struct vcpu *v, uint32_t msr, uint64_t *val)
 	}
 }
 
-/* PAT entries must be one of the architectural memory types. */
-static bool pat_valid(uint64_t pat)
-{
-	for (int i = 0; i < 8; i++) {
-		uint8_t t = (pat >> (8 * i)) & 0xff;
-
-		if (t == 2 || t == 3 || t > 7)
-			return false;
-	}
-	return true;
-}
-
 int svm_write_state_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	struct vmcb *vmcb = svm_vmcb(v);
@@ -116,8 +104,6 @@ int svm_write_state_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 			val | EFER_SVME | (vmcb->save.efer & EFER_LMA);
 		return 0;
 	case MSR_PAT:
-		if (!pat_valid(val))
-			return -1;
 		vmcb->save.g_pat = val;
 		return 0;
 	case MSR_TSC:

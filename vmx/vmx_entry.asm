@@ -92,11 +92,4 @@ vmx_exit_point:
 	mov [rdi + GPR(15)], r15
 	pop qword [rdi + GPR(7)]
 	xor eax, eax
-	add rsp, 8
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
-	pop rbp
-	ret
+	jmp vmx_vmenter.out

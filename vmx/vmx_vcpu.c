@@ -95,17 +95,6 @@ int vmx_read_state_msr(struct vcpu *v, uint32_t msr, uint64_t *val)
 	}
 }
 
-static bool pat_valid(uint64_t pat)
-{
-	for (int i = 0; i < 8; i++) {
-		uint8_t t = (pat >> (8 * i)) & 0xff;
-
-		if (t == 2 || t == 3 || t > 7)
-			return false;
-	}
-	return true;
-}
-
 int vmx_write_state_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	switch (msr) {
@@ -117,8 +106,6 @@ int vmx_write_state_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 		vmx_sync_entry_controls(v);
 		return 0;
 	case MSR_PAT:
-		if (!pat_valid(val))
-			return -1;
 		vmcs_write(VMCS_GUEST_PAT, val);
 		return 0;
 	case MSR_TSC:
