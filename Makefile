@@ -64,7 +64,14 @@ $(BUILD)/mhv.elf: $(KERNEL_OBJ) linker.ld
 
 # The ISO carries the guest suite (tests/guest/suite): one VM per module.
 SUITE ?= tests/guest/suite
-$(BUILD)/mhv.iso: $(BUILD)/mhv.elf scripts/mkiso $(SUITE) $(GUEST_PAYLOADS)
+# Rebuild the ISO when CMDLINE changes: the file changes only then.
+$(BUILD)/cmdline: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(CMDLINE)' | cmp -s - $@ || echo '$(CMDLINE)' >$@
+FORCE:
+
+$(BUILD)/mhv.iso: $(BUILD)/mhv.elf scripts/mkiso $(SUITE) $(GUEST_PAYLOADS) \
+		$(BUILD)/cmdline
 	scripts/suite-modules $(SUITE) $(BUILD)/guest | \
 		xargs -0 scripts/mkiso $@ $(BUILD)/mhv.elf "$(CMDLINE)"
 
@@ -77,9 +84,12 @@ deps:
 	@scripts/deps $(DEBIAN_PACKAGES)
 
 # --- running ----------------------------------------------------------------
+# The emulator's status says little (QEMU's isa-debug-exit gives 1 for a
+# pass): the run succeeds when mhv's final marker says PASS.
 run: deps all
-	scripts/run-emu --emu $(EMU) --firmware $(FIRMWARE) --accel $(ACCEL) \
-		$(BUILD)/mhv.iso
+	@scripts/run-emu --emu $(EMU) --firmware $(FIRMWARE) --accel $(ACCEL) \
+		$(BUILD)/mhv.iso | tee $(BUILD)/run.log; \
+	grep -q '^MHV-END: PASS' $(BUILD)/run.log
 
 debug: deps all
 	@echo "QEMU is halted at the first instruction with a gdb stub on :1234."

@@ -27,6 +27,10 @@
 #define MSR_PRED_CMD 0x49
 #define MSR_ARCH_CAPABILITIES 0x10a
 #define MSR_FLUSH_CMD 0x10b
+#define MSR_LSTAR 0xc0000082
+#define MSR_CSTAR 0xc0000083
+#define MSR_FS_BASE 0xc0000100
+#define MSR_KERNEL_GS_BASE 0xc0000102
 #define MSR_AMD_PERF_FIRST 0xc0010000
 #define MSR_AMD_PERF_LAST 0xc0010007
 
@@ -97,6 +101,28 @@ static int write_efer(struct vcpu *v, uint32_t msr, uint64_t val)
 	return vm_backend->write_state_msr(v, msr, val);
 }
 
+static bool intel(void)
+{
+	return boot_cpu.vendor == CPU_VENDOR_INTEL;
+}
+
+/*
+ * Linear-address MSRs take canonical values only (57-bit with CR4.LA57).
+ * AMD does not check CSTAR, which is unused in long mode there.
+ */
+static int write_canonical(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	struct vcpu_state s;
+	unsigned int bits;
+
+	vm_backend->get_state(v, &s);
+	bits = (s.cr4 & BIT(12)) ? 57 : 48;
+	if (!(msr == MSR_CSTAR && !intel()) &&
+	    (int64_t)(val << (64 - bits)) >> (64 - bits) != (int64_t)val)
+		return -1;
+	return vm_backend->write_state_msr(v, msr, val);
+}
+
 /* Each PAT entry must be an architectural memory type (not 2, 3 or > 7). */
 static int write_pat(struct vcpu *v, uint32_t msr, uint64_t val)
 {
@@ -163,11 +189,6 @@ static int write_mtrr_def_type(struct vcpu *v, uint32_t msr, uint64_t val)
  * Speculation controls follow what CPUID tells the guest (the host's
  * bits pass through): present when advertised, #GP when not.
  */
-static bool intel(void)
-{
-	return boot_cpu.vendor == CPU_VENDOR_INTEL;
-}
-
 static uint64_t spec_ctrl_bits(void)
 {
 	uint32_t e7 = cpuid_count(7, 0).edx;
@@ -244,6 +265,8 @@ static const struct msr_rule rules[] = {
 	{MSR_FLUSH_CMD, MSR_FLUSH_CMD, ANY, NULL, write_flush_cmd},
 	{MSR_EFER, MSR_EFER, ANY, read_efer, write_efer},
 	{X2APIC_MSR_FIRST, X2APIC_MSR_LAST, ANY, read_x2apic, write_x2apic},
+	{MSR_LSTAR, MSR_CSTAR, ANY, read_state, write_canonical},
+	{MSR_FS_BASE, MSR_KERNEL_GS_BASE, ANY, read_state, write_canonical},
 	{MSR_AMD_PERF_FIRST, MSR_AMD_PERF_LAST, AMD, read_zero, write_ignore},
 };
 

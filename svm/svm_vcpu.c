@@ -9,6 +9,11 @@
 #include "svm/svm_exit_codes.h"
 
 #define MSR_TSC 0x10
+#define MSR_LSTAR 0xc0000082
+#define MSR_CSTAR 0xc0000083
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+#define MSR_KERNEL_GS_BASE 0xc0000102
 #define MSR_PAT 0x277
 
 bool svm_has_nrip_save;
@@ -88,6 +93,21 @@ int svm_read_state_msr(struct vcpu *v, uint32_t msr, uint64_t *val)
 	case MSR_TSC:
 		*val = rdtsc() + vmcb->control.tsc_offset;
 		return 0;
+	case MSR_FS_BASE:
+		*val = vmcb->save.fs.base;
+		return 0;
+	case MSR_GS_BASE:
+		*val = vmcb->save.gs.base;
+		return 0;
+	case MSR_KERNEL_GS_BASE:
+		*val = vmcb->save.kernel_gs_base;
+		return 0;
+	case MSR_LSTAR:
+		*val = vmcb->save.lstar;
+		return 0;
+	case MSR_CSTAR:
+		*val = vmcb->save.cstar;
+		return 0;
 	default:
 		return -1;
 	}
@@ -108,6 +128,21 @@ int svm_write_state_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 		return 0;
 	case MSR_TSC:
 		vmcb->control.tsc_offset = val - rdtsc();
+		return 0;
+	case MSR_FS_BASE:
+		vmcb->save.fs.base = val;
+		return 0;
+	case MSR_GS_BASE:
+		vmcb->save.gs.base = val;
+		return 0;
+	case MSR_KERNEL_GS_BASE:
+		vmcb->save.kernel_gs_base = val;
+		return 0;
+	case MSR_LSTAR:
+		vmcb->save.lstar = val;
+		return 0;
+	case MSR_CSTAR:
+		vmcb->save.cstar = val;
 		return 0;
 	default:
 		return -1;
