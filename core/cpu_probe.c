@@ -229,7 +229,7 @@ void cpu_probe_print(const struct cpu_info *ci)
 	print_seam(ci);
 }
 
-void cpu_enable_features(const struct cpu_info *ci)
+void cpu_enable_features(void)
 {
 	/*
 	 * CR4.OSXSAVE lets mhv execute XSETBV for its guests (an exit on
@@ -240,5 +240,4 @@ void cpu_enable_features(const struct cpu_info *ci)
 	/* Nothing may interrupt mhv: mask both 8259s (firmware may not). */
 	outb(0x21, 0xff);
 	outb(0xa1, 0xff);
-	(void)ci;
 }

@@ -53,7 +53,7 @@ extern struct cpu_info boot_cpu;
 void cpu_probe(struct cpu_info *ci);
 void cpu_probe_print(const struct cpu_info *ci);
 /* Host CPU setup that follows from the probe (CR4.OSXSAVE, PIC masks). */
-void cpu_enable_features(const struct cpu_info *ci);
+void cpu_enable_features(void);
 
 /* NULL when VMX can be used; else why not, for the user. */
 const char *vmx_blocker(const struct cpu_info *ci);

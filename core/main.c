@@ -138,7 +138,7 @@ __noreturn void kmain(uint32_t magic, uint32_t info_pa)
 
 	cpu_probe(&boot_cpu);
 	cpu_probe_print(&boot_cpu);
-	cpu_enable_features(&boot_cpu);
+	cpu_enable_features();
 	tsc_calibrate();
 
 	run_selftest(options.selftest);
