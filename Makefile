@@ -64,6 +64,10 @@ $(BUILD)/mhv.elf: $(KERNEL_OBJ) linker.ld
 
 # The ISO carries the guest suite (tests/guest/suite): one VM per module.
 SUITE ?= tests/guest/suite
+# --- guest payloads (tests/guest) ------------------------------------------
+# Included before the ISO rule, which needs $(GUEST_PAYLOADS) defined.
+include tests/guest/guest.mk
+
 # Rebuild the ISO when CMDLINE changes: the file changes only then.
 $(BUILD)/cmdline: FORCE
 	@mkdir -p $(BUILD)
@@ -74,9 +78,6 @@ $(BUILD)/mhv.iso: $(BUILD)/mhv.elf scripts/mkiso $(SUITE) $(GUEST_PAYLOADS) \
 		$(BUILD)/cmdline
 	scripts/suite-modules $(SUITE) $(BUILD)/guest | \
 		xargs -0 scripts/mkiso $@ $(BUILD)/mhv.elf "$(CMDLINE)"
-
-# --- guest payloads (tests/guest) ------------------------------------------
-include tests/guest/guest.mk
 
 # --- dependencies -----------------------------------------------------------
 # Installs the Debian packages when missing (as root) or prints the command.

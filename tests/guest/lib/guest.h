@@ -34,6 +34,8 @@ int report_summary(void);
 
 /* Multiboot v1 info: mem_upper in KiB (offset 8). */
 uint32_t boot_mem_upper(void);
+/* The multiboot v1 info structure the guest was entered with (EBX). */
+const void *boot_info(void);
 
 /*
  * Run fn(arg) with every exception vector 0-31 caught: on a fault, unwind
@@ -59,6 +61,13 @@ struct fault catch_fault(void (*fn)(void *), void *arg);
  */
 #define INSN_LABEL(name, insn) ".global " #name "\n" #name ":\n\t" insn "\n\t"
 #define DECLARE_INSN_LABEL(name) extern const char name[]
+
+/*
+ * RDMSR/WRMSR under catch_fault: true if the instruction completed, false
+ * if it raised #GP (any other exception is reported as a FAIL line).
+ */
+bool rdmsr_checked(uint32_t msr, uint64_t *val);
+bool wrmsr_checked(uint32_t msr, uint64_t val);
 
 #define UD_VECTOR 6
 #define GP_VECTOR 13

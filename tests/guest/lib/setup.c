@@ -9,12 +9,18 @@ void idt_init(void);
 __noreturn void guest_start(uint32_t mbi);
 
 static uint32_t mem_upper;
+static const void *mb_info;
 static char cmdline[1024];
 static char *argv[MAX_ARGS + 1];
 
 uint32_t boot_mem_upper(void)
 {
 	return mem_upper;
+}
+
+const void *boot_info(void)
+{
+	return mb_info;
 }
 
 /* Copy the command line (the info is read-only to us) and split it. */
@@ -47,6 +53,7 @@ void guest_start(uint32_t mbi)
 
 	serial_init();
 	idt_init();
+	mb_info = info;
 	mem_upper = info[2];
 	argc = parse_cmdline((const char *)(uint64_t)info[4]);
 	exit(main(argc, argv));
