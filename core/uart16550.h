@@ -8,8 +8,8 @@
  */
 enum {
 	UART_DATA = 0, /* THR/RBR with DLAB=0, divisor low with DLAB=1 */
-	UART_IER = 1, /* divisor high with DLAB=1 */
-	UART_IIR = 2, /* FCR on writes */
+	UART_IER = 1,  /* divisor high with DLAB=1 */
+	UART_IIR = 2,  /* FCR on writes */
 	UART_LCR = 3,
 	UART_MCR = 4,
 	UART_LSR = 5,

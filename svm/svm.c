@@ -61,12 +61,12 @@ static void msrpm_pass(uint8_t *msrpm, uint32_t msr, bool write_too)
  */
 static const uint32_t passthrough_msrs[] = {
 	0x174,	    0x175,	0x176, /* SYSENTER_CS/ESP/EIP */
-	0xc0000081, 0xc0000084, /* STAR, SFMASK */
-	0xc0000103, /* TSC_AUX */
+	0xc0000081, 0xc0000084,	       /* STAR, SFMASK */
+	0xc0000103,		       /* TSC_AUX */
 };
 static const uint32_t read_only_passthrough_msrs[] = {
-	0x10, /* TSC */
-	0xc0000082, 0xc0000083, /* LSTAR, CSTAR */
+	0x10,				    /* TSC */
+	0xc0000082, 0xc0000083,		    /* LSTAR, CSTAR */
 	0xc0000100, 0xc0000101, 0xc0000102, /* FS/GS/KERNEL_GS base */
 };
 
@@ -104,7 +104,8 @@ static int svm_enable(const struct cpu_info *ci, char *err, size_t errlen)
 	memset(msrpm, 0xff, MSRPM_SIZE);
 	for (unsigned int i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)
 		msrpm_pass(msrpm, passthrough_msrs[i], true);
-	for (unsigned int i = 0; i < ARRAY_SIZE(read_only_passthrough_msrs); i++)
+	for (unsigned int i = 0; i < ARRAY_SIZE(read_only_passthrough_msrs);
+	     i++)
 		msrpm_pass(msrpm, read_only_passthrough_msrs[i], false);
 	return 0;
 }
