@@ -389,7 +389,12 @@ static int vmx_vcpu_create(struct vcpu *v, uint64_t entry, char *err,
 {
 	struct vmx_vcpu *x = &vmx_vcpus[0];
 
-	*x = (struct vmx_vcpu){0};
+	*x = (struct vmx_vcpu){
+		.cr0_fixed0 = caps.cr0_fixed0,
+		.cr0_fixed1 = caps.cr0_fixed1,
+		.cr4_fixed0 = caps.cr4_fixed0,
+		.cr4_fixed1 = caps.cr4_fixed1,
+	};
 	x->vmcs_pa = alloc_zeroed(PAGE_SIZE);
 	if (!x->vmcs_pa) {
 		fmt_snprintf(err, errlen, "out of memory for the VMCS");

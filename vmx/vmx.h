@@ -12,6 +12,8 @@ struct vmx_vcpu {
 	uint64_t vmcs_pa;
 	bool launched;
 	uint32_t entry_controls; /* cached: IA-32e mode follows EFER.LMA */
+	/* The CPU's CR0/CR4 fixed bits, for diagnosing failed entries. */
+	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 };
 
 extern const struct vm_backend vmx_backend;
@@ -39,6 +41,13 @@ unsigned int vmx_exit_counter(uint64_t reason);
 const char *vmx_exit_slot_name(unsigned int slot);
 int vmx_read_state_msr(struct vcpu *v, uint32_t msr, uint64_t *val);
 int vmx_write_state_msr(struct vcpu *v, uint32_t msr, uint64_t val);
+/*
+ * After a VM entry failed on guest state: the first architectural check
+ * the current guest state fails, in words, into buf. Returns 0 when none
+ * of the checks mhv knows fails.
+ */
+int vmx_diagnose_guest_state(struct vcpu *v, char *buf, size_t len);
+
 /* After each exit: keep the IA-32e entry control equal to guest EFER.LMA. */
 void vmx_sync_entry_controls(struct vcpu *v);
 

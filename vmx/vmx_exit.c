@@ -237,13 +237,17 @@ static void handle_entry_failure(struct vcpu *v, uint32_t reason, uint64_t qual)
 	uint16_t basic = (uint16_t)reason;
 	const char *w =
 		basic < ARRAY_SIZE(why) && why[basic] ? why[basic] : "unknown";
+	char check[112] = "";
 
 	pr_err("%s: VM entry failed: %s (reason %#x, qualification %#lx)\n",
 	       v->vm->opt.name, w, reason, qual);
+	if (basic == VMX_EXIT_INVALID_GUEST_STATE &&
+	    vmx_diagnose_guest_state(v, check, sizeof(check)))
+		pr_err("%s: failing check: %s\n", v->vm->opt.name, check);
 	vm_dump_state(v);
 	vm_end(v->vm, OUTCOME_ENTRY_FAILED,
-	       "VM entry failed: %s (exit reason %u, qualification %lu)", w,
-	       basic, qual);
+	       "VM entry failed: %s%s%s (exit reason %u, qualification %lu)", w,
+	       check[0] ? ": " : "", check, basic, qual);
 }
 
 void vmx_handle_exit(struct vcpu *v)

@@ -177,9 +177,14 @@ static void fixture_init(void)
 	assert_non_null(vm->ram);
 	vm->ram_size = RAM_SIZE;
 
+	/* Fixed bits as Bochs tigerlake reports them: NE, PE, PG; VMXE. */
 	vmx = (struct vmx_vcpu){.vmcs_pa = 0x100000,
 				.launched = true,
-				.entry_controls = ENTRY_CONTROLS_RESET};
+				.entry_controls = ENTRY_CONTROLS_RESET,
+				.cr0_fixed0 = 0x80000021,
+				.cr0_fixed1 = 0xffffffff,
+				.cr4_fixed0 = 0x2000,
+				.cr4_fixed1 = 0x3727ff};
 	v = &vm->vcpu;
 	v->vm = vm;
 	v->arch = &vmx;
@@ -640,6 +645,53 @@ static void check_entry_failure(uint32_t basic, const char *why)
 	assert_true(vmx_exit_counter(basic) < VM_EXIT_COUNTERS);
 	assert_int_equal(vm->exit_counts[vmx_exit_counter(basic)], 1);
 	assert_false(fake_serial_contains("unexpected exit"));
+}
+
+/*
+ * An invalid-guest-state failure names the first architectural check the
+ * guest state fails (vmx/vmx_diagnose.c); a valid state names none.
+ */
+static void expect_failing_check(enum vmcs_field field, uint64_t value,
+				 const char *check)
+{
+	fixture_restart();
+	fake_vmcs_set(field, value);
+	do_exit(VMX_EXIT_REASON_ENTRY_FAILURE | VMX_EXIT_INVALID_GUEST_STATE, 0,
+		0);
+	assert_ended(OUTCOME_ENTRY_FAILED);
+	assert_captured("failing check: ");
+	assert_captured(check);
+	assert_detail(check);
+}
+
+static void test_entry_failure_names_the_failing_check(void **state)
+{
+	(void)state;
+	expect_failing_check(VMCS_GUEST_CR0, 0x11,
+			     "CR0 0x11 lacks bits fixed to 1 (0x20)");
+	expect_failing_check(VMCS_GUEST_CR4, 0,
+			     "CR4 0 lacks bits fixed to 1 (0x2000)");
+	expect_failing_check(VMCS_GUEST_CR0, 0x80000030,
+			     "CR0.PG set with CR0.PE clear");
+	expect_failing_check(VMCS_GUEST_EFER, 0x500,
+			     "EFER.LMA is 1 but the IA-32e mode guest entry "
+			     "control is 0");
+	expect_failing_check(VMCS_GUEST_RFLAGS, 0,
+			     "RFLAGS 0 has reserved bits wrong");
+	expect_failing_check(VMCS_GUEST_TR_AR, 0x10000, "TR is unusable");
+	expect_failing_check(VMCS_GUEST_CS_AR, 0xc093 & ~0xf,
+			     "CS type 0 is not allowed");
+	expect_failing_check(VMCS_LINK_POINTER, 0,
+			     "VMCS link pointer is not all ones");
+	expect_failing_check(VMCS_GUEST_ACTIVITY_STATE, 7,
+			     "activity state 7 is invalid");
+
+	/* The fixture's own state passes every check. */
+	fixture_restart();
+	do_exit(VMX_EXIT_REASON_ENTRY_FAILURE | VMX_EXIT_INVALID_GUEST_STATE, 0,
+		0);
+	assert_ended(OUTCOME_ENTRY_FAILED);
+	assert_false(fake_serial_contains("failing check"));
 }
 
 static void test_entry_failure_invalid_guest_state(void **state)
@@ -1563,6 +1615,7 @@ int main(void)
 		T(test_enclave_mode_bit_keeps_basic_reason),
 		T(test_every_reason),
 		T(test_entry_failure_invalid_guest_state),
+		T(test_entry_failure_names_the_failing_check),
 		T(test_entry_failure_msr_loading),
 		T(test_entry_failure_other_reasons),
 		T(test_cpuid_leaf1_policy),
