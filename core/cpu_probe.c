@@ -229,6 +229,32 @@ void cpu_probe_print(const struct cpu_info *ci)
 	print_seam(ci);
 }
 
+#define MSR_APIC_BASE 0x1b
+#define MSR_X2APIC_SPIV 0x80f
+#define APIC_BASE_EXTD BIT(10)
+#define APIC_BASE_EN BIT(11)
+#define APIC_SPIV_ENABLE BIT(8)
+
+static void disable_local_apic(void)
+{
+	uint64_t base, spiv;
+
+	/* No APIC (CPUID.1:EDX[9]) or one that is off already: nothing to do. */
+	if (!test_bit(cpuid(1).edx, 9) || rdmsr_safe(MSR_APIC_BASE, &base) ||
+	    !(base & APIC_BASE_EN))
+		return;
+	if (base & APIC_BASE_EXTD) {
+		if (!rdmsr_safe(MSR_X2APIC_SPIV, &spiv))
+			wrmsr_safe(MSR_X2APIC_SPIV, spiv & ~APIC_SPIV_ENABLE);
+		return;
+	}
+	/* xAPIC registers are MMIO at the base (identity-mapped below 4 GiB). */
+	volatile uint32_t *reg =
+		(volatile uint32_t *)(uintptr_t)((base & GENMASK(35, 12)) + 0xf0);
+
+	*reg &= ~(uint32_t)APIC_SPIV_ENABLE;
+}
+
 void cpu_enable_features(void)
 {
 	/*
@@ -237,7 +263,14 @@ void cpu_enable_features(void)
 	 */
 	if (test_bit(cpuid(1).ecx, 26))
 		write_cr4(read_cr4() | BIT(18));
-	/* Nothing may interrupt mhv: mask both 8259s (firmware may not). */
+	/*
+	 * Nothing may interrupt mhv: it runs with interrupts off and has no
+	 * handlers above vector 31, and on VMX a pending external interrupt
+	 * would make every VM entry exit again. Firmware may leave the 8259s
+	 * or the local APIC (its timer, LINT0) live: mask the 8259s and
+	 * software-disable the local APIC, which masks all its LVT entries.
+	 */
 	outb(0x21, 0xff);
 	outb(0xa1, 0xff);
+	disable_local_apic();
 }
