@@ -250,7 +250,8 @@ static void disable_local_apic(void)
 	}
 	/* xAPIC registers are MMIO at the base (identity-mapped below 4 GiB). */
 	volatile uint32_t *reg =
-		(volatile uint32_t *)(uintptr_t)((base & GENMASK(35, 12)) + 0xf0);
+		(volatile uint32_t *)(uintptr_t)((base & GENMASK(35, 12)) +
+						 0xf0);
 
 	*reg &= ~(uint32_t)APIC_SPIV_ENABLE;
 }

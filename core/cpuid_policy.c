@@ -60,6 +60,23 @@ void exit_cpuid(struct vcpu *v)
 			r.ebx = (r.ebx & 0x0000ffffu) | (1u << 16);
 			break;
 		}
+		case 7:
+			if (subleaf == 0) {
+				/*
+				 * Features whose MSRs mhv does not emulate stay
+				 * hidden, so CPUID and the MSRs agree: PKS,
+				 * WAITPKG, CET, arch LBR, TSX force-abort.
+				 */
+				r.ecx &= ~(uint32_t)(BIT(5) | BIT(7) | BIT(31));
+				r.edx &= ~(uint32_t)(BIT(13) | BIT(19) |
+						     BIT(20));
+			}
+			break;
+		case 0xd:
+			/* XSAVES and its IA32_XSS MSR are not offered. */
+			if (subleaf == 1)
+				r.eax &= ~(uint32_t)BIT(3);
+			break;
 		case 0xa: /* no PMU is virtualized */
 			r = (struct cpuid_regs){0};
 			break;

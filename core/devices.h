@@ -41,6 +41,7 @@ struct devices {
 	struct xapic_state apic;
 	uint8_t pic_imr[2];
 	uint32_t pci_address;
+	uint32_t testdev_port; /* QEMU's pc-testdev echo register */
 };
 
 void devices_init(struct vm *vm);

@@ -16,7 +16,11 @@
 #include "lib/words.h"
 
 #define GUEST_MEM_MIN MiB(2)
-#define GUEST_MEM_MAX GiB(4)
+/*
+ * Guest RAM is mapped from guest-physical 0 up; above 3 GiB it would cover
+ * the IOAPIC and local APIC at 0xfec00000 and 0xfee00000.
+ */
+#define GUEST_MEM_MAX GiB(3)
 #define GUEST_MEM_ALIGN MiB(2)
 
 /* The messages and hints below spell these numbers out. */
@@ -97,7 +101,7 @@ static int parse_mem(struct span v, struct guest_options *out, const char **why)
 		return -1;
 	}
 	if (rc == SPAN_TOO_LARGE) {
-		*why = "more than 4G";
+		*why = "more than 3G (RAM would cover the APIC window)";
 		return -1;
 	}
 	n <<= shift;
@@ -188,7 +192,7 @@ static int parse_module(struct span v, struct guest_options *out,
 
 static const struct guest_option_desc options[] = {
 	{"name", parse_name, "up to 31 of A-Z a-z 0-9 . _ -"},
-	{"mem", parse_mem, "2M..4G in steps of 2M, e.g. 256M or 1G"},
+	{"mem", parse_mem, "2M..3G in steps of 2M, e.g. 256M or 1G"},
 	{"hypercalls", parse_hypercalls, "on|off"},
 	{"expect", parse_expect,
 	 "exit|exit:N|halt|triple-fault|bad-access|load-error"},

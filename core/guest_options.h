@@ -15,7 +15,7 @@
  *   name=WORD        how the guest is called in the log and as argv[0]
  *                    (default: the caller's, e.g. "guest3": GRUB does not
  *                    pass the module's path)
- *   mem=SIZE         guest RAM: a number with suffix M or G (2M..4G, a
+ *   mem=SIZE         guest RAM: a number with suffix M or G (2M..3G, a
  *                    multiple of 2 MiB; default 256M)
  *   hypercalls=on|off  whether VMCALL/VMMCALL is a hypercall or #UD (default off)
  *   expect=OUTCOME   what counts as a pass: exit (status 0, the default),

@@ -87,6 +87,27 @@ static void fwcfg_port_write(struct vcpu *v, uint16_t port, unsigned int size,
 	fwcfg_write(v->vm, port, size, val);
 }
 
+/*
+ * The echo register of QEMU's pc-testdev at 0xe0 (kvm-unit-tests checks
+ * port I/O of every size with it): reads give back what was written.
+ */
+#define TESTDEV_PORT 0xe0
+
+static uint32_t testdev_read(struct vcpu *v, uint16_t port, unsigned int size)
+{
+	return v->vm->dev.testdev_port >> (8 * (port - TESTDEV_PORT));
+}
+
+static void testdev_write(struct vcpu *v, uint16_t port, unsigned int size,
+			  uint32_t val)
+{
+	unsigned int shift = 8 * (port - TESTDEV_PORT);
+	uint32_t mask = (size >= 4 ? ~0u : (1u << (8 * size)) - 1) << shift;
+	uint32_t *reg = &v->vm->dev.testdev_port;
+
+	*reg = (*reg & ~mask) | ((val << shift) & mask);
+}
+
 /* ACPI PM timer: a free-running 24-bit counter at 3.579545 MHz. */
 static uint32_t pm_timer_read(struct vcpu *v, uint16_t port, unsigned int size)
 {
@@ -103,6 +124,7 @@ static const struct port_range ports[] = {
 	{0xa0, 0xa1, pic_read, pic_write},
 	{DEBUG_EXIT_PORT, DEBUG_EXIT_PORT + 3, debug_exit_read,
 	 debug_exit_write},
+	{TESTDEV_PORT, TESTDEV_PORT + 3, testdev_read, testdev_write},
 	{0x3f8, 0x3ff, com1_read, com1_write},
 	{0x510, 0x511, fwcfg_port_read, fwcfg_port_write},
 	{PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA + 3, pci_read, pci_write},

@@ -15,6 +15,7 @@
 #include "lib/bitops.h"
 
 #define MSR_TSC 0x10
+#define MSR_TSC_ADJUST 0x3b
 #define MSR_APIC_BASE 0x1b
 #define MSR_BIOS_SIGN_ID 0x8b
 #define MSR_MCG_CAP 0x179
@@ -69,11 +70,6 @@ static int read_state(struct vcpu *v, uint32_t msr, uint64_t *val)
 	return vm_backend->read_state_msr(v, msr, val);
 }
 
-static int write_state(struct vcpu *v, uint32_t msr, uint64_t val)
-{
-	return vm_backend->write_state_msr(v, msr, val);
-}
-
 static int read_efer(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	if (vm_backend->read_state_msr(v, msr, val))
@@ -107,8 +103,8 @@ static bool intel(void)
 }
 
 /*
- * Linear-address MSRs take canonical values only (57-bit with CR4.LA57).
- * AMD does not check CSTAR, which is unused in long mode there.
+ * Linear-address MSRs take canonical values only (57-bit with CR4.LA57),
+ * CSTAR included on both vendors, as KVM has it.
  */
 static int write_canonical(struct vcpu *v, uint32_t msr, uint64_t val)
 {
@@ -117,8 +113,7 @@ static int write_canonical(struct vcpu *v, uint32_t msr, uint64_t val)
 
 	vm_backend->get_state(v, &s);
 	bits = (s.cr4 & BIT(12)) ? 57 : 48;
-	if (!(msr == MSR_CSTAR && !intel()) &&
-	    (int64_t)(val << (64 - bits)) >> (64 - bits) != (int64_t)val)
+	if ((int64_t)(val << (64 - bits)) >> (64 - bits) != (int64_t)val)
 		return -1;
 	return vm_backend->write_state_msr(v, msr, val);
 }
@@ -162,9 +157,59 @@ static int read_feature_control(struct vcpu *v, uint32_t msr, uint64_t *val)
 	return 0;
 }
 
+/*
+ * As KVM offers it, on either vendor (kvm-unit-tests reads it on AMD too):
+ * stored per VM; the performance-monitoring bits (7, 11, 12) are the
+ * CPU's and a write may not change them.
+ */
+#define MISC_ENABLE_RO (BIT(7) | BIT(11) | BIT(12))
+
 static int read_misc_enable(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
-	*val = 1; /* fast strings */
+	*val = v->vm->msr_misc_enable;
+	return 0;
+}
+
+static int write_misc_enable(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	if ((val ^ v->vm->msr_misc_enable) & MISC_ENABLE_RO)
+		return -1;
+	v->vm->msr_misc_enable = val;
+	return 0;
+}
+
+/*
+ * IA32_TSC_ADJUST moves the guest's TSC by the change written (and a
+ * write to the TSC moves TSC_ADJUST, SDM vol. 3 "Time-Stamp Counter
+ * Adjustment"): both live in the backend's TSC offset plus this value.
+ */
+static int read_tsc_adjust(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	*val = v->vm->msr_tsc_adjust;
+	return 0;
+}
+
+static int write_tsc_adjust(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	vm_backend->set_tsc_offset(v, vm_backend->get_tsc_offset(v) +
+					      (val - v->vm->msr_tsc_adjust));
+	v->vm->msr_tsc_adjust = val;
+	return 0;
+}
+
+/* Reads pass through where the backend allows; this serves the others. */
+static int read_tsc(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	*val = rdtsc() + vm_backend->get_tsc_offset(v);
+	return 0;
+}
+
+static int write_tsc(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	uint64_t offset = val - rdtsc();
+
+	v->vm->msr_tsc_adjust += offset - vm_backend->get_tsc_offset(v);
+	vm_backend->set_tsc_offset(v, offset);
 	return 0;
 }
 
@@ -236,15 +281,19 @@ static int write_flush_cmd(struct vcpu *v, uint32_t msr, uint64_t val)
 	return test_bit(cpuid_count(7, 0).edx, 28) && val == 1 ? 0 : -1;
 }
 
+/* The host's, without TSX_CTRL (bit 7): that MSR is not emulated. */
 static int read_arch_capabilities(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
-	if (!test_bit(cpuid_count(7, 0).edx, 29))
+	if (!test_bit(cpuid_count(7, 0).edx, 29) || rdmsr_safe(msr, val))
 		return -1;
-	return rdmsr_safe(msr, val) ? -1 : 0;
+	*val &= ~BIT(7);
+	return 0;
 }
 
 static const struct msr_rule rules[] = {
-	{MSR_TSC, MSR_TSC, ANY, read_state, write_state},
+	{MSR_TSC, MSR_TSC, ANY, read_tsc, write_tsc},
+	{MSR_TSC_ADJUST, MSR_TSC_ADJUST, ANY, read_tsc_adjust,
+	 write_tsc_adjust},
 	{MSR_APIC_BASE, MSR_APIC_BASE, ANY, read_apic_base, write_apic_base},
 	{MSR_IA32_FEATURE_CONTROL, MSR_IA32_FEATURE_CONTROL, INTEL,
 	 read_feature_control, NULL},
@@ -252,8 +301,8 @@ static const struct msr_rule rules[] = {
 	{MSR_IA32_MTRRCAP, MSR_IA32_MTRRCAP, ANY, read_zero, NULL},
 	{MSR_MCG_CAP, MSR_MCG_CAP, ANY, read_zero, NULL},
 	{MSR_MCG_STATUS, MSR_MCG_STATUS, ANY, read_zero, write_zero_only},
-	{MSR_MISC_ENABLE, MSR_MISC_ENABLE, INTEL, read_misc_enable,
-	 write_ignore},
+	{MSR_MISC_ENABLE, MSR_MISC_ENABLE, ANY, read_misc_enable,
+	 write_misc_enable},
 	{MSR_DEBUGCTL, MSR_DEBUGCTL, ANY, read_zero, write_zero_only},
 	{MSR_PAT, MSR_PAT, ANY, read_state, write_pat},
 	{MSR_MTRR_DEF_TYPE, MSR_MTRR_DEF_TYPE, ANY, read_mtrr_def_type,

@@ -118,6 +118,8 @@ static int prepare_guest(struct vm *vm, const struct boot_module *payload,
 		return -1;
 	vm->vcpu.vm = vm;
 	vm->msr_mtrr_def_type = 0xc06; /* MTRRs on, default WB */
+	/* Fast strings, perf monitoring, no BTS, no PEBS: KVM's defaults. */
+	vm->msr_misc_enable = BIT(0) | BIT(7) | BIT(11) | BIT(12);
 	/* TSC_AUX passes through: do not show a guest its predecessor's. */
 	if (test_bit(cpuid(0x80000001).edx, 27))
 		wrmsr_safe(0xc0000103, 0);

@@ -69,7 +69,8 @@ struct vm {
 	struct vcpu vcpu;
 	struct devices dev;
 	/* MSRs mhv emulates rather than passing through. */
-	uint64_t msr_spec_ctrl, msr_mtrr_def_type;
+	uint64_t msr_spec_ctrl, msr_mtrr_def_type, msr_misc_enable;
+	uint64_t msr_tsc_adjust;
 
 	bool ended;
 	enum guest_outcome outcome;
@@ -106,6 +107,9 @@ struct vm_backend {
 	/* Counter slot of an exit code (see VM_EXIT_COUNTERS), and back. */
 	unsigned int (*exit_counter)(uint64_t code);
 	const char *(*exit_slot_name)(unsigned int slot);
+	/* The VM's TSC offset (guest TSC = host TSC + offset). */
+	uint64_t (*get_tsc_offset)(struct vcpu *v);
+	void (*set_tsc_offset)(struct vcpu *v, uint64_t offset);
 	/* Vendor MSR state kept in the VMCB/VMCS rather than in hardware. */
 	int (*read_state_msr)(struct vcpu *v, uint32_t msr, uint64_t *val);
 	int (*write_state_msr)(struct vcpu *v, uint32_t msr, uint64_t val);

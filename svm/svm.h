@@ -35,6 +35,8 @@ void svm_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,
 void svm_advance_rip(struct vcpu *v, unsigned int len);
 void svm_get_state(struct vcpu *v, struct vcpu_state *s);
 void svm_set_rsp(struct vcpu *v, uint64_t rsp);
+uint64_t svm_get_tsc_offset(struct vcpu *v);
+void svm_set_tsc_offset(struct vcpu *v, uint64_t offset);
 const char *svm_exit_name(uint64_t code);
 unsigned int svm_exit_counter(uint64_t code);
 const char *svm_exit_slot_name(unsigned int slot);

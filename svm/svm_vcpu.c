@@ -8,7 +8,6 @@
 #include "svm/svm.h"
 #include "svm/svm_exit_codes.h"
 
-#define MSR_TSC 0x10
 #define MSR_LSTAR 0xc0000082
 #define MSR_CSTAR 0xc0000083
 #define MSR_FS_BASE 0xc0000100
@@ -74,6 +73,16 @@ void svm_get_state(struct vcpu *v, struct vcpu_state *s)
 	};
 }
 
+uint64_t svm_get_tsc_offset(struct vcpu *v)
+{
+	return svm_vmcb(v)->control.tsc_offset;
+}
+
+void svm_set_tsc_offset(struct vcpu *v, uint64_t offset)
+{
+	svm_vmcb(v)->control.tsc_offset = offset;
+}
+
 void svm_set_rsp(struct vcpu *v, uint64_t rsp)
 {
 	svm_vmcb(v)->save.rsp = rsp;
@@ -89,9 +98,6 @@ int svm_read_state_msr(struct vcpu *v, uint32_t msr, uint64_t *val)
 		return 0;
 	case MSR_PAT:
 		*val = vmcb->save.g_pat;
-		return 0;
-	case MSR_TSC:
-		*val = rdtsc() + vmcb->control.tsc_offset;
 		return 0;
 	case MSR_FS_BASE:
 		*val = vmcb->save.fs.base;
@@ -125,9 +131,6 @@ int svm_write_state_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 		return 0;
 	case MSR_PAT:
 		vmcb->save.g_pat = val;
-		return 0;
-	case MSR_TSC:
-		vmcb->control.tsc_offset = val - rdtsc();
 		return 0;
 	case MSR_FS_BASE:
 		vmcb->save.fs.base = val;

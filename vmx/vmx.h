@@ -36,6 +36,8 @@ void vmx_advance_rip(struct vcpu *v, unsigned int len);
 void vmx_skip_instruction(struct vcpu *v);
 void vmx_get_state(struct vcpu *v, struct vcpu_state *s);
 void vmx_set_rsp(struct vcpu *v, uint64_t rsp);
+uint64_t vmx_get_tsc_offset(struct vcpu *v);
+void vmx_set_tsc_offset(struct vcpu *v, uint64_t offset);
 const char *vmx_exit_name(uint64_t reason);
 unsigned int vmx_exit_counter(uint64_t reason);
 const char *vmx_exit_slot_name(unsigned int slot);

@@ -106,9 +106,9 @@ static int check_rflags_and_rip(char *buf, size_t len)
 				    "RIP %#lx is wider than 32 bits outside "
 				    "64-bit mode",
 				    rip);
-	if ((ia32e && (cs_ar & AR_L)) && (int64_t)(rip << 16) >> 16 != (int64_t)rip)
-		return fmt_snprintf(buf, len, "RIP %#lx is not canonical",
-				    rip);
+	if ((ia32e && (cs_ar & AR_L)) &&
+	    (int64_t)(rip << 16) >> 16 != (int64_t)rip)
+		return fmt_snprintf(buf, len, "RIP %#lx is not canonical", rip);
 	return 0;
 }
 
@@ -168,7 +168,8 @@ static int check_other_state(char *buf, size_t len)
 		return fmt_snprintf(buf, len,
 				    "blocking by STI with RFLAGS.IF clear");
 	if ((vmcs_read(VMCS_GUEST_GDTR_LIMIT) |
-	     vmcs_read(VMCS_GUEST_IDTR_LIMIT)) >> 16)
+	     vmcs_read(VMCS_GUEST_IDTR_LIMIT)) >>
+	    16)
 		return fmt_snprintf(buf, len,
 				    "GDTR or IDTR limit wider than 16 bits");
 	if (vmcs_read(VMCS_LINK_POINTER) != ~0ULL)

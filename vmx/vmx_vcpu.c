@@ -10,7 +10,6 @@
 #include "vmx/vmx.h"
 #include "vmx/vmx_exit_reasons.h"
 
-#define MSR_TSC 0x10
 #define MSR_PAT 0x277
 #define AR_L (1u << 13)
 #define AR_DB (1u << 14)
@@ -73,6 +72,16 @@ void vmx_get_state(struct vcpu *v, struct vcpu_state *s)
 	};
 }
 
+uint64_t vmx_get_tsc_offset(struct vcpu *v)
+{
+	return vmcs_read(VMCS_TSC_OFFSET);
+}
+
+void vmx_set_tsc_offset(struct vcpu *v, uint64_t offset)
+{
+	vmcs_write(VMCS_TSC_OFFSET, offset);
+}
+
 void vmx_set_rsp(struct vcpu *v, uint64_t rsp)
 {
 	vmcs_write(VMCS_GUEST_RSP, rsp);
@@ -86,9 +95,6 @@ int vmx_read_state_msr(struct vcpu *v, uint32_t msr, uint64_t *val)
 		return 0;
 	case MSR_PAT:
 		*val = vmcs_read(VMCS_GUEST_PAT);
-		return 0;
-	case MSR_TSC:
-		*val = rdtsc() + vmcs_read(VMCS_TSC_OFFSET);
 		return 0;
 	default:
 		return -1;
@@ -107,9 +113,6 @@ int vmx_write_state_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 		return 0;
 	case MSR_PAT:
 		vmcs_write(VMCS_GUEST_PAT, val);
-		return 0;
-	case MSR_TSC:
-		vmcs_write(VMCS_TSC_OFFSET, val - rdtsc());
 		return 0;
 	default:
 		return -1;

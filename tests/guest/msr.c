@@ -99,10 +99,8 @@ int main(int argc, char **argv)
 	test_canonical("GS_BASE", MSR_GS_BASE);
 	test_canonical("KERNEL_GS_BASE", MSR_KERNEL_GS_BASE);
 	test_canonical("LSTAR", MSR_LSTAR);
-	if (is_intel())
-		test_canonical("CSTAR", MSR_CSTAR);
-	else
-		report_skip("CSTAR: no canonical check on AMD");
+	/* As KVM (and kvm-unit-tests' msr test) has it, on both vendors. */
+	test_canonical("CSTAR", MSR_CSTAR);
 
 	mcg = rd(MSR_MCG_CAP);
 	if (cpuid(1).d & (1u << 14))
@@ -146,5 +144,28 @@ int main(int argc, char **argv)
 
 	report(wr_gp(MSR_PAT, (rdmsr(MSR_PAT) & ~0xffull) | 0x02),
 	       "PAT type 0x02 (reserved) raises #GP");
+	/* MISC_ENABLE: readable on both vendors, its value writable back. */
+	t = rd(0x1a0);
+	report(t != ~0ull && !wr_gp(0x1a0, t) && rd(0x1a0) == t,
+	       "MISC_ENABLE %#lx reads and writes back", t);
+
+	/*
+	 * TSC_ADJUST, where CPUID has it: moves the TSC by the change written
+	 * (it already holds what the TSC write above moved it by).
+	 */
+	if (cpuid_count(7, 0).b & (1u << 1)) {
+		uint64_t a0 = rd(0x3b), t0 = __builtin_ia32_rdtsc(), t1;
+
+		report(!wr_gp(0x3b, a0 + (1ull << 40)),
+		       "TSC_ADJUST write accepted");
+		t1 = __builtin_ia32_rdtsc();
+		report(t1 - t0 >= (1ull << 40) &&
+			       t1 - t0 < (1ull << 40) + 1000000000ull,
+		       "TSC moved forward by the adjustment (%#lx)", t1 - t0);
+		report(rd(0x3b) == a0 + (1ull << 40), "TSC_ADJUST reads back");
+		wr_gp(0x3b, a0);
+	} else {
+		report_skip("TSC_ADJUST not advertised");
+	}
 	return report_summary();
 }

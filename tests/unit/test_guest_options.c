@@ -142,10 +142,10 @@ static void test_mem(void **state)
 	} cases[] = {
 		{"mem=2M", 2ULL << 20},	    {"mem=2m", 2ULL << 20},
 		{"mem=256M", 256ULL << 20}, {"mem=1G", 1ULL << 30},
-		{"mem=1g", 1ULL << 30},	    {"mem=4G", 4ULL << 30},
-		{"mem=4096M", 4ULL << 30},  {"mem=4094M", 4094ULL << 20},
+		{"mem=1g", 1ULL << 30},	    {"mem=3G", 3ULL << 30},
+		{"mem=3072M", 3ULL << 30},  {"mem=3070M", 3070ULL << 20},
 		{"mem=0002M", 2ULL << 20},  {"mem=3G", 3ULL << 30},
-		{"mem=1024m", 1ULL << 30},  {"mem=0004g", 4ULL << 30},
+		{"mem=1024m", 1ULL << 30},  {"mem=0003g", 3ULL << 30},
 	};
 
 	(void)state;
@@ -160,16 +160,16 @@ static void test_mem_refused(void **state)
 	(void)state;
 	assert_refused("mem=3M",
 		       "guest option 'mem=3M': not a multiple of 2 MiB");
-	assert_refused("mem=4095M", "'mem=4095M': not a multiple of 2 MiB");
+	assert_refused("mem=3071M", "'mem=3071M': not a multiple of 2 MiB");
 	assert_refused("mem=1M", "'mem=1M': less than 2M");
 	assert_refused("mem=0M", "'mem=0M': less than 2M");
 	assert_refused("mem=0G", "'mem=0G': less than 2M");
-	assert_refused("mem=5G", "'mem=5G': more than 4G");
-	assert_refused("mem=4098M", "'mem=4098M': more than 4G");
+	assert_refused("mem=4G", "'mem=4G': more than 3G");
+	assert_refused("mem=3074M", "'mem=3074M': more than 3G");
 	/* 2^64 + 2 MiB and worse: must not wrap to something small. */
-	assert_refused("mem=17592186044418M", "more than 4G");
-	assert_refused("mem=18446744073709551618M", "more than 4G");
-	assert_refused("mem=99999999999999999999999999999999G", "more than 4G");
+	assert_refused("mem=17592186044418M", "more than 3G");
+	assert_refused("mem=18446744073709551618M", "more than 3G");
+	assert_refused("mem=99999999999999999999999999999999G", "more than 3G");
 	assert_refused("mem=256", "'mem=256': needs a suffix M or G");
 	assert_refused("mem=0", "needs a suffix M or G");
 	assert_refused("mem=256K", "'mem=256K': needs a suffix M or G");
@@ -182,7 +182,7 @@ static void test_mem_refused(void **state)
 	assert_refused("mem=0x200M", "not a number");
 	assert_refused("mem=2MM", "not a number");
 	assert_refused("mem=1.5G", "not a number");
-	assert_refused("mem=", "guest option 'mem=': empty value (2M..4G");
+	assert_refused("mem=", "guest option 'mem=': empty value (2M..3G");
 }
 
 static void test_hypercalls(void **state)
@@ -300,10 +300,10 @@ static void test_all_together(void **state)
 static void test_last_wins(void **state)
 {
 	(void)state;
-	assert_ok("name=a mem=2M expect=halt hypercalls=on name=b mem=4G "
+	assert_ok("name=a mem=2M expect=halt hypercalls=on name=b mem=3G "
 		  "expect=bad-access hypercalls=off");
 	assert_string_equal(go.name, "b");
-	assert_int_equal(go.mem_bytes, 4ULL << 30);
+	assert_int_equal(go.mem_bytes, 3ULL << 30);
 	assert_int_equal(go.expect, OUTCOME_BAD_ACCESS);
 	assert_false(go.hypercalls);
 }
@@ -388,7 +388,7 @@ static void test_missing_value(void **state)
 	assert_refused("/boot/payload.elf", "'/boot/payload.elf': unknown");
 	assert_refused("-v -- x", "'-v': unknown option");
 	assert_refused("---", "'---': unknown option");
-	assert_refused("mem", "guest option 'mem': needs a value (mem=2M..4G");
+	assert_refused("mem", "guest option 'mem': needs a value (mem=2M..3G");
 	assert_refused("hypercalls", "guest option 'hypercalls': needs a value "
 				     "(hypercalls=on|off)");
 	assert_refused("name=x module",

@@ -36,6 +36,9 @@ static const struct vm_backend test_backend = {
 	.exit_name = svm_exit_name,
 	.exit_counter = svm_exit_counter,
 	.exit_slot_name = svm_exit_slot_name,
+	.set_rsp = svm_set_rsp,
+	.get_tsc_offset = svm_get_tsc_offset,
+	.set_tsc_offset = svm_set_tsc_offset,
 	.read_state_msr = svm_read_state_msr,
 	.write_state_msr = svm_write_state_msr,
 };

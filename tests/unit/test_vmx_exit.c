@@ -40,6 +40,9 @@ static const struct vm_backend test_backend = {
 	.exit_name = vmx_exit_name,
 	.exit_counter = vmx_exit_counter,
 	.exit_slot_name = vmx_exit_slot_name,
+	.set_rsp = vmx_set_rsp,
+	.get_tsc_offset = vmx_get_tsc_offset,
+	.set_tsc_offset = vmx_set_tsc_offset,
 	.read_state_msr = vmx_read_state_msr,
 	.write_state_msr = vmx_write_state_msr,
 };
@@ -107,7 +110,7 @@ static void set_guest_seg(enum vmcs_field sel, uint16_t selector, uint32_t ar)
  * The VMCS vmx_vcpu_create() builds for a multiboot entry: 32-bit
  * protected mode, flat segments, paging off (unrestricted guest), CR0.NE
  * and CR4.VMXE set underneath and hidden by the read shadows. Only what
- * it writes is set: it never writes VMCS_TSC_OFFSET, so neither does this.
+ * it writes is set.
  */
 static void set_protected_mode_32(void)
 {
@@ -162,6 +165,7 @@ static void set_protected_mode_32(void)
 	fake_vmcs_set(VMCS_GUEST_ACTIVITY_STATE, 0);
 	fake_vmcs_set(VMCS_GUEST_PENDING_DEBUG, 0);
 	fake_vmcs_set(VMCS_LINK_POINTER, ~0ULL);
+	fake_vmcs_set(VMCS_TSC_OFFSET, 0); /* vmx_vcpu_create() writes it */
 
 	/* Exit information the CPU always has: no EPT exit yet. */
 	fake_vmcs_set(VMCS_GUEST_PHYSICAL_ADDRESS, 0);
@@ -379,7 +383,6 @@ static void test_fake_vmcs_behaves_like_vmread_vmwrite(void **state)
 	assert_rip(GUEST_RIP);
 
 	/* The fixture leaves unset what vmx_vcpu_create() never writes. */
-	assert_false(fake_vmcs_is_set(VMCS_TSC_OFFSET));
 	assert_false(fake_vmcs_is_set(VMCS_EXIT_REASON));
 	assert_true(fake_vmcs_is_set(VMCS_GUEST_PHYSICAL_ADDRESS));
 	assert_string_equal(fake_vmcs_field_name(VMCS_EXIT_QUALIFICATION),
@@ -1150,6 +1153,42 @@ static void test_msr_tsc_write_sets_offset(void **state)
 	assert_rip(GUEST_RIP + 4);
 }
 
+/* IA32_TSC_ADJUST moves the offset by the change; a TSC write moves it. */
+static void test_msr_tsc_adjust(void **state)
+{
+	(void)state;
+
+	wrmsr_exit(0x3b, 1000);
+	assert_no_event();
+	assert_int_equal(fake_vmcs_last_write(VMCS_TSC_OFFSET), 1000);
+	rdmsr_exit(0x3b);
+	assert_int_equal(v->gpr[GPR_RAX], 1000);
+	wrmsr_exit(0x3b, 400);
+	assert_int_equal(fake_vmcs_last_write(VMCS_TSC_OFFSET), 400);
+	/* Setting the TSC near 0 makes TSC_ADJUST about minus the old TSC. */
+	wrmsr_exit(MSR_TSC, 0);
+	rdmsr_exit(0x3b);
+	assert_true((int64_t)((v->gpr[GPR_RDX] << 32) | v->gpr[GPR_RAX]) < 0);
+	assert_no_event();
+}
+
+/* MISC_ENABLE: stored, its perf-monitoring bits read-only. */
+static void test_msr_misc_enable(void **state)
+{
+	(void)state;
+
+	vm->msr_misc_enable = 0x1881;
+	rdmsr_exit(0x1a0);
+	assert_int_equal(v->gpr[GPR_RAX], 0x1881);
+	wrmsr_exit(0x1a0, 0x400c51889ULL); /* the kvm-unit-tests value */
+	assert_no_event();
+	rdmsr_exit(0x1a0);
+	assert_int_equal(v->gpr[GPR_RAX], 0x00c51889);
+	assert_int_equal(v->gpr[GPR_RDX], 0x4);
+	wrmsr_exit(0x1a0, 0x1801); /* clears bit 7 */
+	assert_gp0_injected();
+}
+
 /* --- I/O ------------------------------------------------------------------ */
 
 static void io_exit(uint16_t port, unsigned int size, bool in,
@@ -1637,6 +1676,8 @@ int main(void)
 		T(test_wrmsr_efer_lme_change_with_paging_is_gp),
 		T(test_msr_pat_in_vmcs),
 		T(test_msr_tsc_write_sets_offset),
+		T(test_msr_tsc_adjust),
+		T(test_msr_misc_enable),
 		T(test_io_debug_exit),
 		T(test_io_in_uart_lsr),
 		T(test_io_uart_output_line),
