@@ -7,7 +7,7 @@
 #define PIT_CH2_DATA 0x42
 #define PIT_MODE 0x43
 #define PIT_GATE 0x61 /* bit 0: channel 2 gate, bit 5: channel 2 output */
-#define CALIBRATE_MS 10
+#define CALIBRATE_MS 2
 #define FALLBACK_HZ 1000000000ULL /* 1 GHz: what QEMU -icount shift=0 runs at */
 
 static uint64_t hz = FALLBACK_HZ;
@@ -15,7 +15,7 @@ static uint64_t hz = FALLBACK_HZ;
 static uint64_t pm_mult = (PM_TIMER_HZ << 32) / FALLBACK_HZ;
 
 /*
- * PIT channel 2 counts down 10 ms in mode 0 and raises its output when it
+ * PIT channel 2 counts down 2 ms in mode 0 and raises its output when it
  * reaches zero; the TSC delta over that window gives its rate. Bounded, so
  * a machine without a PIT keeps the fallback rather than hanging.
  */
