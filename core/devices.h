@@ -55,6 +55,8 @@ void io_emulate(struct vcpu *v, uint16_t port, unsigned int size, bool in,
 #define XAPIC_BASE 0xfee00000ULL
 #define XAPIC_SIZE 0x1000ULL
 
+/* Whether an emulated device decodes this guest-physical address. */
+bool mmio_device_at(uint64_t gpa);
 /* MMIO to a device; false when no device decodes the address. */
 bool mmio_device_access(struct vm *vm, uint64_t gpa, unsigned int size,
 			bool write, uint64_t *val);

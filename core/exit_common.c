@@ -89,7 +89,7 @@ void exit_mmio(struct vcpu *v, uint64_t gpa, bool is_write, bool is_fetch)
 	char err[96];
 
 	vm_backend->get_state(v, &s);
-	if (is_fetch || gpa >= XAPIC_BASE + XAPIC_SIZE || gpa < XAPIC_BASE) {
+	if (is_fetch || !mmio_device_at(gpa)) {
 		vm_end(vm, OUTCOME_BAD_ACCESS,
 		       "%s of guest-physical %#lx outside RAM and devices at "
 		       "RIP %#lx",

@@ -156,12 +156,17 @@ void io_emulate(struct vcpu *v, uint16_t port, unsigned int size, bool in,
 		 in ? "read from" : "write to", port, size);
 }
 
+bool mmio_device_at(uint64_t gpa)
+{
+	return gpa >= XAPIC_BASE && gpa < XAPIC_BASE + XAPIC_SIZE;
+}
+
 bool mmio_device_access(struct vm *vm, uint64_t gpa, unsigned int size,
 			bool write, uint64_t *val)
 {
 	unsigned int offset;
 
-	if (gpa < XAPIC_BASE || gpa >= XAPIC_BASE + XAPIC_SIZE)
+	if (!mmio_device_at(gpa))
 		return false;
 	offset = (unsigned int)(gpa - XAPIC_BASE);
 	/* Registers are 32 bits wide at 16-byte strides. */
