@@ -38,7 +38,8 @@ enum {
 #define ICR_DELIVERY_MODE(icr) (((icr) >> 8) & 7)
 #define ICR_SHORTHAND(icr) (((icr) >> 18) & 3)
 
-void devices_init(struct vm *vm)
+/* The power-on state: xAPIC mode at 0xfee00000, every LVT masked. */
+void xapic_reset(struct vm *vm)
 {
 	struct xapic_state *a = &vm->dev.apic;
 
@@ -49,7 +50,6 @@ void devices_init(struct vm *vm)
 	};
 	for (unsigned int i = 0; i < 7; i++)
 		a->lvt[i] = LVT_MASKED;
-	vm->dev.pic_imr[0] = vm->dev.pic_imr[1] = 0xff;
 }
 
 static uint32_t *lvt_slot(struct xapic_state *a, unsigned int offset)

@@ -66,6 +66,7 @@ uint32_t uart_read(struct vm *vm, unsigned int reg);
 void uart_write(struct vm *vm, unsigned int reg, uint8_t v);
 uint32_t fwcfg_read(struct vm *vm, uint16_t port, unsigned int size);
 void fwcfg_write(struct vm *vm, uint16_t port, unsigned int size, uint32_t v);
+void xapic_reset(struct vm *vm);
 uint32_t xapic_read(struct vm *vm, unsigned int offset);
 void xapic_write(struct vm *vm, unsigned int offset, uint32_t v);
 

@@ -156,6 +156,12 @@ void io_emulate(struct vcpu *v, uint16_t port, unsigned int size, bool in,
 		 in ? "read from" : "write to", port, size);
 }
 
+void devices_init(struct vm *vm)
+{
+	vm->dev = (struct devices){.pic_imr = {0xff, 0xff}};
+	xapic_reset(vm);
+}
+
 bool mmio_device_at(uint64_t gpa)
 {
 	return gpa >= XAPIC_BASE && gpa < XAPIC_BASE + XAPIC_SIZE;
