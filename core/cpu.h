@@ -113,6 +113,32 @@ static inline int xsetbv_safe(uint32_t xcr, uint64_t val)
 	return vector;
 }
 
+/*
+ * Put the x87/SSE (and, with XSAVE, every enabled) register state in its
+ * initial configuration from `area`: an XSAVE area whose header asks for
+ * init state (XSAVE), or an FXSAVE image (without XSAVE).
+ */
+static inline void xrstor_init(const void *area, uint64_t mask)
+{
+	asm volatile("xrstor64 %0" ::"m"(*(const char(*)[576])area),
+		     "a"((uint32_t)mask), "d"((uint32_t)(mask >> 32))
+		     : "memory");
+}
+
+static inline uint64_t xgetbv(uint32_t xcr)
+{
+	uint32_t lo, hi;
+
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(xcr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void fxrstor(const void *area)
+{
+	asm volatile("fxrstor64 %0" ::"m"(*(const char(*)[512])area)
+		     : "memory");
+}
+
 static inline void outb(uint16_t port, uint8_t v)
 {
 	asm volatile("outb %0, %1" ::"a"(v), "Nd"(port));

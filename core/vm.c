@@ -7,6 +7,7 @@
 #include "core/acpi_tables.h"
 #include "core/bootinfo.h"
 #include "core/cpu.h"
+#include "core/cpu_probe.h"
 #include "core/log.h"
 #include "core/mb1_loader.h"
 #include "core/memory.h"
@@ -120,7 +121,8 @@ static int prepare_guest(struct vm *vm, const struct boot_module *payload,
 	vm->msr_mtrr_def_type = 0xc06; /* MTRRs on, default WB */
 	/* Fast strings, perf monitoring, no BTS, no PEBS: KVM's defaults. */
 	vm->msr_misc_enable = BIT(0) | BIT(7) | BIT(11) | BIT(12);
-	/* TSC_AUX passes through: do not show a guest its predecessor's. */
+	/* Nor the extended registers, nor TSC_AUX (it passes through). */
+	cpu_reset_extended_state();
 	if (test_bit(cpuid(0x80000001).edx, 27))
 		wrmsr_safe(0xc0000103, 0);
 	vm->vcpu.gpr[GPR_RAX] = MB1_BOOTLOADER_MAGIC;
