@@ -35,6 +35,7 @@ enum {
 /* Version 0x14 (integrated APIC), 6 LVT entries (max LVT index 5). */
 #define APIC_VERSION_VALUE 0x00050014u
 #define LVT_MASKED (1u << 16)
+#define IPI_LOG_MAX 8
 #define ICR_DELIVERY_MODE(icr) (((icr) >> 8) & 7)
 #define ICR_SHORTHAND(icr) (((icr) >> 18) & 3)
 
@@ -105,9 +106,14 @@ static void send_ipi(struct vm *vm, uint32_t lo, uint32_t hi)
 	static const char *const shorthands[4] = {"destination", "self", "all",
 						  "all but self"};
 
-	pr_debug("%s: IPI %s vector %#x to %s %#x dropped (one vCPU)\n",
-		 vm->opt.name, modes[ICR_DELIVERY_MODE(lo)], lo & 0xff,
-		 shorthands[ICR_SHORTHAND(lo)], hi >> 24);
+	/* Logged, but a guest that sends IPIs in a loop may not flood the log. */
+	if (++vm->dev.apic.ipis_logged > IPI_LOG_MAX)
+		return;
+	pr_info("%s: IPI %s vector %#x to %s %#x dropped (one vCPU)%s\n",
+		vm->opt.name, modes[ICR_DELIVERY_MODE(lo)], lo & 0xff,
+		shorthands[ICR_SHORTHAND(lo)], hi >> 24,
+		vm->dev.apic.ipis_logged == IPI_LOG_MAX ? "; no more logged"
+							: "");
 }
 
 void xapic_write(struct vm *vm, unsigned int offset, uint32_t v)

@@ -33,6 +33,7 @@ struct xapic_state {
 	uint32_t icr_lo, icr_hi;
 	uint32_t lvt[7]; /* timer, thermal, perf, LINT0, LINT1, error, CMCI */
 	uint32_t timer_initial, timer_divide;
+	unsigned int ipis_logged;
 };
 
 struct devices {

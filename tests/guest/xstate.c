@@ -16,7 +16,7 @@ static void enable_sse(void)
 	asm volatile("mov %%cr0, %0" : "=r"(cr0));
 	asm volatile("mov %%cr4, %0" : "=r"(cr4));
 	cr0 = (cr0 & ~(1ULL << 2)) | (1ULL << 1); /* EM off, MP on */
-	cr4 |= (1ULL << 9) | (1ULL << 10); /* OSFXSR, OSXMMEXCPT */
+	cr4 |= (1ULL << 9) | (1ULL << 10);	  /* OSFXSR, OSXMMEXCPT */
 	asm volatile("mov %0, %%cr0" ::"r"(cr0));
 	asm volatile("mov %0, %%cr4" ::"r"(cr4));
 }
@@ -33,7 +33,8 @@ int main(int argc, char **argv)
 		asm volatile("movq %0, %%xmm0" ::"r"(PATTERN));
 		asm volatile("ldmxcsr %0" ::"m"(mxcsr));
 		asm volatile("movq %%xmm0, %0" : "=r"(xmm0));
-		report(xmm0 == PATTERN, "XMM0 holds the pattern for the next VM");
+		report(xmm0 == PATTERN,
+		       "XMM0 holds the pattern for the next VM");
 	} else if (check) {
 		asm volatile("movq %%xmm0, %0" : "=r"(xmm0));
 		asm volatile("stmxcsr %0" : "=m"(mxcsr));
