@@ -64,6 +64,16 @@
 #define TDX_SEAMCALL_GP 0x8000ff000000000dULL
 #define TDX_SEAMCALL_UD 0x8000ff0000000006ULL
 
+/*
+ * mhv's own software-defined code: the same class 0xff, with details L1
+ * set to 1 so that it can never equal one of Linux's codes (theirs use
+ * L1 = 0). A P-SEAMLDR call came back, but the VMCS that was current
+ * before it could not be made current again (VMPTRLD failed): whatever
+ * the loader answered, the caller has lost its VMCS. The loader's own
+ * status is in the log line that goes with it.
+ */
+#define SEAM_VMCS_RELOAD_FAILED 0x8000ff0100000000ULL
+
 /* P-SEAMLDR status codes. */
 #define SEAMLDR_EBADPARAM 0x8000000000000000ULL
 #define SEAMLDR_EBADCALL 0x8000000000000003ULL

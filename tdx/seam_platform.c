@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * The CPU operations behind tdx/seamcall.h besides SEAMCALL itself. The
- * SEAM layer reaches vmx/ only through these: VMPTRST and VMPTRLD.
+ * SEAM layer reaches vmx/ only through these: VMPTRST, VMPTRLD and the
+ * backend's launch-state hook.
  */
 #include "core/cpu.h"
 #include "tdx/seamcall.h"
+#include "vmx/vmx.h"
 #include "vmx/vmx_asm.h"
 
 #define RFLAGS_IF (1ULL << 9)
@@ -17,6 +19,11 @@ uint64_t seam_vmptrst(void)
 int seam_vmptrld(uint64_t pa)
 {
 	return vmptrld(pa);
+}
+
+void seam_vmcs_launch_cleared(uint64_t pa)
+{
+	vmx_vmcs_launch_cleared(pa);
 }
 
 uint64_t seam_irq_save(void)

@@ -47,12 +47,13 @@ static const struct status_name loader_codes[] = {
 	NAME(SEAMLDR_ENOENTROPY),
 };
 
-/* The stubs' own codes, for either target. */
+/* The stubs' own codes, for either target, and mhv's. */
 static const struct status_name software_codes[] = {
 	NAME(TDX_SEAMCALL_VMFAILINVALID),
 	NAME(TDX_SEAMCALL_GP),
 	NAME(TDX_SEAMCALL_UD),
 	NAME(TDX_SW_ERROR),
+	NAME(SEAM_VMCS_RELOAD_FAILED),
 };
 
 static const char *lookup(const struct status_name *t, size_t n, uint64_t code,

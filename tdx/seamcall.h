@@ -31,8 +31,14 @@ uint64_t seamcall_saved_ret(uint64_t leaf, struct seam_args *args);
  * there is none) and the interrupt flag.
  */
 uint64_t seam_vmptrst(void);
-int seam_vmptrld(uint64_t pa);
-uint64_t seam_irq_save(void); /* returns RFLAGS.IF, then clears it */
+int seam_vmptrld(uint64_t pa); /* 0, or nonzero when VMPTRLD failed */
+uint64_t seam_irq_save(void);  /* returns RFLAGS.IF, then clears it */
 void seam_irq_restore(uint64_t flags);
+/*
+ * Tell the VMX backend that the VMCS at `pa` is in the clear launch state
+ * now (SEAMRET from the P-SEAMLDR did it, not the backend): the next VM
+ * entry on it must be VMLAUNCH. The only way tdx/ reaches vmx/'s state.
+ */
+void seam_vmcs_launch_cleared(uint64_t pa);
 
 #endif

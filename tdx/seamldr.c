@@ -3,7 +3,8 @@
  * Calls to the P-SEAMLDR. Its rules, all in seamldr_call(): interrupts
  * off, one CPU inside at a time, the current VMCS saved before and
  * reloaded after (SEAMRET from the loader clears it unless
- * IA32_VMX_BASIC[60] says otherwise), and ENOENTROPY retried.
+ * IA32_VMX_BASIC[60] says otherwise) and known to the VMX backend as not
+ * launched, and ENOENTROPY retried.
  */
 #include "core/log.h"
 #include "lib/fmt.h"
@@ -21,10 +22,21 @@ void seamldr_set_vmcs_preserved(bool preserved)
 	vmcs_preserved = preserved;
 }
 
+/*
+ * The stubs' own codes (class 0xff, which the P-SEAMLDR never uses: its
+ * codes are class 0) mean the SEAMCALL faulted or failed with CF=1: the
+ * loader was not entered, and no SEAMRET touched the current VMCS.
+ */
+static bool loader_entered(uint64_t stub_ret)
+{
+	return !seam_status_is_sw(stub_ret);
+}
+
 uint64_t seamldr_call(uint64_t leaf, struct seam_args *args)
 {
 	struct seam_args in = *args;
 	uint64_t flags, vmcs = NO_VMCS, ret;
+	bool entered = false, reloaded = true;
 	int tries = 0;
 
 	flags = seam_irq_save();
@@ -34,13 +46,31 @@ uint64_t seamldr_call(uint64_t leaf, struct seam_args *args)
 	do {
 		*args = in; /* a failed try may have changed the outputs */
 		ret = seamcall_ret(leaf, args);
+		entered |= loader_entered(ret);
 	} while (ret == SEAMLDR_ENOENTROPY && ++tries < SEAM_ENTROPY_TRIES);
 	/* Reload only a pointer that was valid: VMPTRST gives all ones if none. */
-	if (vmcs != NO_VMCS && seam_vmptrld(vmcs))
-		pr_err("seam: cannot reload VMCS %#lx after a P-SEAMLDR call\n",
-		       vmcs);
+	if (vmcs != NO_VMCS) {
+		/*
+		 * SEAMRET from the loader left that VMCS clear, as VMCLEAR
+		 * would (TDX CPU Architectural Extensions, ch. 2.3): VMPTRLD
+		 * brings it back, but not launched.
+		 */
+		if (entered)
+			seam_vmcs_launch_cleared(vmcs);
+		reloaded = !seam_vmptrld(vmcs);
+	}
 	spin_unlock(&seamldr_lock);
 	seam_irq_restore(flags);
+	if (!reloaded) {
+		char buf[96];
+
+		/* The loader's answer would hide that the VMCS is gone. */
+		seam_status_format(ret, true, buf, sizeof(buf));
+		pr_err("seam: cannot reload VMCS %#lx after P-SEAMLDR leaf "
+		       "%#lx, which returned %s\n",
+		       vmcs, leaf, buf);
+		return SEAM_VMCS_RELOAD_FAILED;
+	}
 	return ret;
 }
 

@@ -26,7 +26,10 @@
 const char *seam_status_name(uint64_t status, bool loader);
 /* "0x... (NAME)" or "0x... (class 0x.., details 0x..)" into buf. */
 void seam_status_format(uint64_t status, bool loader, char *buf, size_t len);
-/* Software-defined codes (class 0xff): no SEAM answered at all. */
+/*
+ * Software-defined codes (class 0xff): the stubs' (no SEAM answered at
+ * all) and mhv's own SEAM_VMCS_RELOAD_FAILED.
+ */
 static inline bool seam_status_is_sw(uint64_t status)
 {
 	return (status & 0xffff000000000000ULL) == 0x8000000000000000ULL &&
@@ -45,8 +48,10 @@ void seamldr_set_vmcs_preserved(bool preserved);
 /*
  * One P-SEAMLDR call with every rule applied: interrupts off, one CPU at a
  * time (a lock), the current VMCS saved with VMPTRST and reloaded with
- * VMPTRLD afterwards when it was valid, and SEAMLDR ENOENTROPY retried
- * (SEAM_ENTROPY_TRIES calls at most).
+ * VMPTRLD afterwards when it was valid (and the VMX backend told that its
+ * launch state is clear when the loader ran), and SEAMLDR ENOENTROPY
+ * retried (SEAM_ENTROPY_TRIES calls at most). Returns the loader's status,
+ * or SEAM_VMCS_RELOAD_FAILED when that VMPTRLD failed.
  */
 uint64_t seamldr_call(uint64_t leaf, struct seam_args *args);
 

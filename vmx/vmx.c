@@ -426,6 +426,18 @@ static void vmx_vcpu_destroy(struct vcpu *v)
 	v->arch = NULL;
 }
 
+/*
+ * VMRESUME of a VMCS whose launch state is clear fails (VM-instruction
+ * error 5, SDM Vol. 3C "VM Instruction Error Numbers"), so `launched` must
+ * follow the CPU when something else clears it.
+ */
+void vmx_vmcs_launch_cleared(uint64_t vmcs_pa)
+{
+	for (unsigned int i = 0; i < ARRAY_SIZE(vmx_vcpus); i++)
+		if (vmx_vcpus[i].vmcs_pa == vmcs_pa)
+			vmx_vcpus[i].launched = false;
+}
+
 /* An event whose delivery this exit interrupted must be delivered again. */
 static void reinject_vectoring_event(void)
 {

@@ -53,4 +53,10 @@ int vmx_diagnose_guest_state(struct vcpu *v, char *buf, size_t len);
 /* After each exit: keep the IA-32e entry control equal to guest EFER.LMA. */
 void vmx_sync_entry_controls(struct vcpu *v);
 
+/*
+ * Something outside vmx/ (SEAMRET from the P-SEAMLDR, tdx/) left the VMCS
+ * at vmcs_pa in the clear launch state: its next entry must be VMLAUNCH.
+ */
+void vmx_vmcs_launch_cleared(uint64_t vmcs_pa);
+
 #endif

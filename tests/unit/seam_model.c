@@ -18,6 +18,7 @@
 #define NO_VMCS (~0ULL)
 #define MAX_INJECT 32
 #define LEAF_SLOTS 512
+#define MAX_VMCS 16
 
 /* One logical CPU: a thread. */
 struct model_cpu {
@@ -37,6 +38,12 @@ struct inject {
 	unsigned int left;
 };
 
+/* One VMCS's launch state: the CPU's, and the VMX backend's copy of it. */
+struct launch_state {
+	uint64_t pa; /* 0: free slot */
+	bool cpu_launched, backend_launched;
+};
+
 /* Global state: mutable fields under `lock`, counters atomic. */
 static struct {
 	pthread_mutex_t lock;
@@ -54,11 +61,16 @@ static struct {
 	uint64_t last_handoff;
 	unsigned long installs, updates;
 
+	unsigned int vmptrld_fail_left;
+	struct launch_state launch[MAX_VMCS];
+
 	int inside; /* CPUs inside the P-SEAMLDR */
 	unsigned long calls[LEAF_SLOTS], total;
 	unsigned long loader_calls, irq_violations, overlaps, clobbers;
 	unsigned long vmptrst, vmptrld, bad_vmptrld, irq_saves, irq_restores;
 	unsigned long irq_window;
+	unsigned long launch_clears, launch_marks, bad_launch_marks;
+	uint64_t trace[SEAM_MODEL_MAX_RECORDS]; /* leaves, in call order */
 	struct seam_model_loader_call records[SEAM_MODEL_MAX_RECORDS];
 } model = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -78,9 +90,9 @@ static unsigned long get(const unsigned long *c)
 /* Loader leaves in 256..510, module leaves in 0..255, the rest in 511. */
 static unsigned int leaf_slot(uint64_t leaf)
 {
-	uint64_t nr = leaf & ~SEAMLDR_LEAF_BIT;
+	uint64_t nr = leaf & ~REF_SEAMLDR_LEAF_BIT;
 
-	if (leaf & SEAMLDR_LEAF_BIT)
+	if (leaf & REF_SEAMLDR_LEAF_BIT)
 		return nr < 255 ? 256 + (unsigned int)nr : LEAF_SLOTS - 1;
 	return nr < 256 ? (unsigned int)nr : LEAF_SLOTS - 1;
 }
@@ -98,7 +110,7 @@ void seam_model_reset(const struct seam_model_config *cfg)
 		model.cfg = *cfg;
 	model.module = model.cfg.module;
 	model.gen++;
-	model.install_scenario = SEAMLDR_SCENARIO_LOAD;
+	model.install_scenario = REF_SEAMLDR_SCENARIO_LOAD;
 	model.updated = false;
 	memset(model.inject, 0, sizeof(model.inject));
 	model.fault_left = 0;
@@ -121,6 +133,12 @@ void seam_model_reset(const struct seam_model_config *cfg)
 	model.irq_saves = 0;
 	model.irq_restores = 0;
 	model.irq_window = 0;
+	model.vmptrld_fail_left = 0;
+	memset(model.launch, 0, sizeof(model.launch));
+	model.launch_clears = 0;
+	model.launch_marks = 0;
+	model.bad_launch_marks = 0;
+	memset(model.trace, 0, sizeof(model.trace));
 	memset(model.records, 0, sizeof(model.records));
 	pthread_mutex_unlock(&model.lock);
 
@@ -155,8 +173,9 @@ void seam_model_inject_status(uint64_t leaf, uint64_t status, unsigned int n)
 void seam_model_inject_entropy(uint64_t leaf, unsigned int n)
 {
 	seam_model_inject_status(leaf,
-				 leaf & SEAMLDR_LEAF_BIT ? SEAMLDR_ENOENTROPY
-							 : TDX_RND_NO_ENTROPY,
+				 leaf & REF_SEAMLDR_LEAF_BIT
+					 ? REF_SEAMLDR_ENOENTROPY
+					 : REF_TDX_RND_NO_ENTROPY,
 				 n);
 }
 
@@ -201,6 +220,68 @@ void seam_model_set_irq(bool on)
 bool seam_model_irq_enabled(void)
 {
 	return cpu.irq_on;
+}
+
+void seam_model_fail_vmptrld(unsigned int n)
+{
+	pthread_mutex_lock(&model.lock);
+	model.vmptrld_fail_left = n;
+	pthread_mutex_unlock(&model.lock);
+}
+
+/* The slot for pa, taking a free one if `add` (lock held). */
+static struct launch_state *launch_slot(uint64_t pa, bool add)
+{
+	struct launch_state *free_slot = NULL;
+
+	for (unsigned int i = 0; i < MAX_VMCS; i++) {
+		if (model.launch[i].pa == pa)
+			return &model.launch[i];
+		if (!model.launch[i].pa && !free_slot)
+			free_slot = &model.launch[i];
+	}
+	if (!add || !free_slot)
+		return NULL;
+	*free_slot = (struct launch_state){.pa = pa};
+	return free_slot;
+}
+
+void seam_model_set_vmcs_launched(uint64_t pa)
+{
+	struct launch_state *ls;
+
+	pthread_mutex_lock(&model.lock);
+	ls = launch_slot(pa, true);
+	if (ls) {
+		ls->cpu_launched = true;
+		ls->backend_launched = true;
+	}
+	pthread_mutex_unlock(&model.lock);
+}
+
+/* A VMCS the model was never told about was never launched. */
+bool seam_model_vmcs_launched(uint64_t pa)
+{
+	struct launch_state *ls;
+	bool launched;
+
+	pthread_mutex_lock(&model.lock);
+	ls = launch_slot(pa, false);
+	launched = ls && ls->cpu_launched;
+	pthread_mutex_unlock(&model.lock);
+	return launched;
+}
+
+bool seam_model_backend_vmcs_launched(uint64_t pa)
+{
+	struct launch_state *ls;
+	bool launched;
+
+	pthread_mutex_lock(&model.lock);
+	ls = launch_slot(pa, false);
+	launched = ls && ls->backend_launched;
+	pthread_mutex_unlock(&model.lock);
+	return launched;
 }
 
 /* --- what happened ---------------------------------------------------- */
@@ -286,6 +367,31 @@ unsigned long seam_model_irq_window_violations(void)
 	return get(&model.irq_window);
 }
 
+unsigned long seam_model_launch_clears(void)
+{
+	return get(&model.launch_clears);
+}
+
+unsigned long seam_model_launch_marks(void)
+{
+	return get(&model.launch_marks);
+}
+
+unsigned long seam_model_bad_launch_marks(void)
+{
+	return get(&model.bad_launch_marks);
+}
+
+bool seam_model_call_leaf(unsigned long i, uint64_t *leaf)
+{
+	if (i >= seam_model_total_calls() || i >= SEAM_MODEL_MAX_RECORDS)
+		return false;
+	pthread_mutex_lock(&model.lock);
+	*leaf = model.trace[i];
+	pthread_mutex_unlock(&model.lock);
+	return true;
+}
+
 unsigned long seam_model_installs(void)
 {
 	return get(&model.installs);
@@ -326,17 +432,48 @@ uint64_t seam_vmptrst(void)
 	return cpu.vmcs;
 }
 
-/* VMPTRLD of all ones or of a misaligned address: VMfailInvalid. */
+/*
+ * VMPTRLD of all ones or of a misaligned address: VMfailInvalid. An
+ * injected failure: VMfailValid. Either way the current VMCS stays.
+ */
 int seam_vmptrld(uint64_t pa)
 {
+	bool fail;
+
 	inc(&model.vmptrld);
 	if (pa == NO_VMCS || (pa & 0xfff)) {
 		inc(&model.bad_vmptrld);
-		return -1;
+		return 1;
 	}
+	pthread_mutex_lock(&model.lock);
+	fail = model.vmptrld_fail_left > 0;
+	if (fail)
+		model.vmptrld_fail_left--;
+	pthread_mutex_unlock(&model.lock);
+	if (fail)
+		return 2;
 	cpu.vmcs = pa;
 	cpu.vmcs_lost = false;
 	return 0;
+}
+
+/*
+ * In place of vmx/'s hook: the backend will VMLAUNCH this VMCS next. Only
+ * right when the CPU has it clear: VMLAUNCH of a launched VMCS fails.
+ */
+void seam_vmcs_launch_cleared(uint64_t pa)
+{
+	struct launch_state *ls;
+
+	inc(&model.launch_marks);
+	pthread_mutex_lock(&model.lock);
+	ls = launch_slot(pa, true);
+	if (ls) {
+		if (ls->cpu_launched)
+			inc(&model.bad_launch_marks);
+		ls->backend_launched = false;
+	}
+	pthread_mutex_unlock(&model.lock);
 }
 
 uint64_t seam_irq_save(void)
@@ -389,16 +526,17 @@ static bool instruction_faults(struct outcome *o)
 	if (model.fault_left) {
 		model.fault_left--;
 		fault = true;
-		*o = stub_code(model.fault == SEAM_FAULT_UD ? TDX_SEAMCALL_UD
+		*o = stub_code(model.fault == SEAM_FAULT_UD
+				       ? REF_TDX_SEAMCALL_UD
 			       : model.fault == SEAM_FAULT_GP
-				       ? TDX_SEAMCALL_GP
-				       : TDX_SEAMCALL_VMFAILINVALID);
+				       ? REF_TDX_SEAMCALL_GP
+				       : REF_TDX_SEAMCALL_VMFAILINVALID);
 	} else if (model.cfg.seam_absent) {
 		fault = true;
-		*o = stub_code(TDX_SEAMCALL_UD);
+		*o = stub_code(REF_TDX_SEAMCALL_UD);
 	} else if (model.cfg.seamrr_disabled) {
 		fault = true;
-		*o = stub_code(TDX_SEAMCALL_GP);
+		*o = stub_code(REF_TDX_SEAMCALL_GP);
 	}
 	pthread_mutex_unlock(&model.lock);
 	return fault;
@@ -463,7 +601,7 @@ static uint64_t loader_info(struct seam_args *r)
 	struct seamldr_info *info;
 
 	if (!r->rcx || (r->rcx & 0xff))
-		return SEAMLDR_EBADPARAM;
+		return REF_SEAMLDR_EBADPARAM;
 	info = pa_ptr(r->rcx);
 	memset(info, 0, sizeof(*info));
 	info->version = 0;
@@ -489,7 +627,7 @@ static uint64_t loader_seaminfo(struct seam_args *r)
 	uint8_t *page;
 
 	if (!page_aligned(r->rcx))
-		return SEAMLDR_EBADPARAM;
+		return REF_SEAMLDR_EBADPARAM;
 	page = pa_ptr(r->rcx);
 	for (unsigned int i = 0; i < 4096; i++)
 		page[i] = seam_model_seaminfo_byte(i);
@@ -518,19 +656,19 @@ static uint64_t loader_install(struct seam_args *r)
 	const struct seamldr_params *p;
 
 	if (!page_aligned(r->rcx))
-		return SEAMLDR_EBADPARAM;
+		return REF_SEAMLDR_EBADPARAM;
 	p = pa_ptr(r->rcx);
 	model.last_params = *p;
 	model.have_params = true;
-	if (p->version != 0 || p->scenario > SEAMLDR_SCENARIO_UPDATE ||
+	if (p->version != 0 || p->scenario > REF_SEAMLDR_SCENARIO_UPDATE ||
 	    !page_aligned(p->sigstruct_pa) ||
 	    !all_zero(p->reserved, sizeof(p->reserved)) ||
 	    p->num_module_pages < 1 ||
-	    p->num_module_pages > SEAMLDR_MAX_MODULE_PAGES)
-		return SEAMLDR_EBADPARAM;
+	    p->num_module_pages > REF_SEAMLDR_MAX_MODULE_PAGES)
+		return REF_SEAMLDR_EBADPARAM;
 	for (uint64_t i = 0; i < p->num_module_pages; i++)
 		if (!page_aligned(p->module_pages_pa[i]))
-			return SEAMLDR_EBADPARAM;
+			return REF_SEAMLDR_EBADPARAM;
 	touch_page(p->sigstruct_pa);
 	for (uint64_t i = 0; i < p->num_module_pages; i++)
 		touch_page(p->module_pages_pa[i]);
@@ -549,19 +687,19 @@ static uint64_t loader_leaf(uint64_t leaf, struct seam_args *r)
 	if (injected_answer(leaf, r, &status))
 		return status;
 	switch (leaf) {
-	case SEAMLDR_INFO:
+	case REF_SEAMLDR_INFO:
 		return loader_info(r);
-	case SEAMLDR_SEAMINFO:
+	case REF_SEAMLDR_SEAMINFO:
 		return loader_seaminfo(r);
-	case SEAMLDR_INSTALL:
+	case REF_SEAMLDR_INSTALL:
 		return loader_install(r);
-	case SEAMLDR_SHUTDOWN:
-	case SEAMLDR_CLEANUP:
+	case REF_SEAMLDR_SHUTDOWN:
+	case REF_SEAMLDR_CLEANUP:
 		model.module = SEAM_MODULE_ABSENT;
 		model.gen++;
 		return 0;
 	default:
-		return SEAMLDR_EBADCALL;
+		return REF_SEAMLDR_EBADCALL;
 	}
 }
 
@@ -573,6 +711,18 @@ static void hold(unsigned long ns)
 	if (ns)
 		while (nanosleep(&ts, &ts))
 			;
+}
+
+static void clear_launch_state(uint64_t pa)
+{
+	struct launch_state *ls;
+
+	inc(&model.launch_clears);
+	pthread_mutex_lock(&model.lock);
+	ls = launch_slot(pa, true);
+	if (ls)
+		ls->cpu_launched = false;
+	pthread_mutex_unlock(&model.lock);
 }
 
 static struct outcome loader_call(uint64_t leaf, struct seam_args *r)
@@ -599,21 +749,26 @@ static struct outcome loader_call(uint64_t leaf, struct seam_args *r)
 	if (instruction_faults(&o)) {
 		/* no SEAM entry: nothing changes */
 	} else if (absent) {
-		o = stub_code(TDX_SEAMCALL_VMFAILINVALID);
+		o = stub_code(REF_TDX_SEAMCALL_VMFAILINVALID);
 	} else if (__atomic_fetch_add(&model.inside, 1, __ATOMIC_ACQ_REL)) {
 		/* Another CPU is inside: VMfailInvalid, as the hardware. */
 		__atomic_fetch_sub(&model.inside, 1, __ATOMIC_ACQ_REL);
 		inc(&model.overlaps);
-		o = stub_code(TDX_SEAMCALL_VMFAILINVALID);
+		o = stub_code(REF_TDX_SEAMCALL_VMFAILINVALID);
 	} else {
 		hold(hold_ns);
 		pthread_mutex_lock(&model.lock);
 		o = answered(loader_leaf(leaf, r));
 		pthread_mutex_unlock(&model.lock);
-		/* SEAMRET from the P-SEAMLDR clears the current VMCS. */
+		/*
+		 * SEAMRET from the P-SEAMLDR clears the current VMCS, as
+		 * VMCLEAR would: no longer current, launch state clear.
+		 */
 		if (!preserved) {
 			if (cpu.vmcs != NO_VMCS) {
 				inc(&model.clobbers);
+				clear_launch_state(cpu.vmcs);
+				rec.launch_cleared = true;
 				cpu.vmcs_lost = true;
 			}
 			cpu.vmcs = NO_VMCS;
@@ -662,16 +817,16 @@ static uint64_t sys_rd(struct seam_args *r)
 	r->r8 = 0;
 	/* LP.INIT on this CPU, which implies SYS.INIT (the module's check). */
 	if (!lp_initialized())
-		return TDX_SYS_LP_INIT_NOT_DONE;
+		return REF_TDX_SYS_LP_INIT_NOT_DONE;
 	for (size_t i = 0; i < n; i++) {
 		if (sys_fields[i].field == field) {
 			r->r8 = sys_fields[i].value;
 			if (i + 1 < n)
 				r->rdx = sys_fields[i + 1].field;
-			return TDX_SUCCESS;
+			return REF_TDX_SUCCESS;
 		}
 	}
-	return TDX_OPERAND_INVALID;
+	return REF_TDX_OPERAND_INVALID;
 }
 
 static uint64_t sys_disable(void)
@@ -679,29 +834,29 @@ static uint64_t sys_disable(void)
 	struct seam_model_disable *d = &model.disable;
 
 	if (model.module == SEAM_MODULE_LOADED)
-		return TDX_SYS_NOT_READY; /* never initialized */
+		return REF_TDX_SYS_NOT_READY; /* never initialized */
 	if (d->resumable && d->busy && d->interleave) {
 		/* alternate, resumable first */
 		if (d->resumable >= d->busy) {
 			d->resumable--;
-			return TDX_INTERRUPTED_RESUMABLE;
+			return REF_TDX_INTERRUPTED_RESUMABLE;
 		}
 		d->busy--;
-		return TDX_SYS_BUSY;
+		return REF_TDX_SYS_BUSY;
 	}
 	if (d->resumable) {
 		d->resumable--;
-		return TDX_INTERRUPTED_RESUMABLE;
+		return REF_TDX_INTERRUPTED_RESUMABLE;
 	}
 	if (d->busy) {
 		d->busy--;
-		return TDX_SYS_BUSY;
+		return REF_TDX_SYS_BUSY;
 	}
 	if (d->final_status)
 		return d->final_status;
 	model.module = SEAM_MODULE_DISABLED;
 	model.gen++;
-	return TDX_SUCCESS;
+	return REF_TDX_SUCCESS;
 }
 
 static uint64_t module_leaf(uint64_t leaf, struct seam_args *r)
@@ -712,58 +867,59 @@ static uint64_t module_leaf(uint64_t leaf, struct seam_args *r)
 		return status;
 	/* Bits 63:24 reserved; the model knows version 0 of each leaf. */
 	if (leaf >> 16)
-		return TDX_OPERAND_INVALID;
-	if (model.module == SEAM_MODULE_SHUTDOWN && leaf != TDH_SYS_LP_SHUTDOWN)
-		return TDX_SYS_SHUTDOWN;
+		return REF_TDX_OPERAND_INVALID;
+	if (model.module == SEAM_MODULE_SHUTDOWN &&
+	    leaf != REF_TDH_SYS_LP_SHUTDOWN)
+		return REF_TDX_SYS_SHUTDOWN;
 
 	switch (leaf) {
-	case TDH_SYS_INIT:
+	case REF_TDH_SYS_INIT:
 		if (r->rcx)
-			return TDX_OPERAND_INVALID; /* attributes: none known */
+			return REF_TDX_OPERAND_INVALID; /* attributes: none known */
 		if (model.module != SEAM_MODULE_LOADED)
-			return TDX_SYS_INIT_NOT_PENDING;
+			return REF_TDX_SYS_INIT_NOT_PENDING;
 		model.module = SEAM_MODULE_SYS_INIT_DONE;
-		return TDX_SUCCESS;
-	case TDH_SYS_LP_INIT:
+		return REF_TDX_SUCCESS;
+	case REF_TDH_SYS_LP_INIT:
 		if (model.module != SEAM_MODULE_SYS_INIT_DONE &&
 		    model.module != SEAM_MODULE_READY)
 			return SEAM_MODEL_SYS_LP_INIT_NOT_PENDING;
 		if (lp_initialized())
-			return TDX_SYS_LP_INIT_DONE;
+			return REF_TDX_SYS_LP_INIT_DONE;
 		cpu.lp_gen = model.gen;
 		model.module = SEAM_MODULE_READY;
-		return TDX_SUCCESS;
-	case TDH_SYS_RD:
+		return REF_TDX_SUCCESS;
+	case REF_TDH_SYS_RD:
 		return sys_rd(r);
-	case TDH_SYS_LP_SHUTDOWN:
+	case REF_TDH_SYS_LP_SHUTDOWN:
 		cpu.lp_gen = 0;
-		return TDX_SUCCESS;
-	case TDH_SYS_SHUTDOWN:
+		return REF_TDX_SUCCESS;
+	case REF_TDH_SYS_SHUTDOWN:
 		if (model.module != SEAM_MODULE_READY)
-			return TDX_SYS_NOT_READY;
+			return REF_TDX_SYS_NOT_READY;
 		if (!lp_initialized())
-			return TDX_SYS_LP_INIT_NOT_DONE;
+			return REF_TDX_SYS_LP_INIT_NOT_DONE;
 		if (r->rcx > SEAM_MODEL_MODULE_HV)
-			return TDX_OPERAND_INVALID;
+			return REF_TDX_OPERAND_INVALID;
 		model.last_handoff = r->rcx;
 		model.module = SEAM_MODULE_SHUTDOWN;
-		return TDX_SUCCESS;
-	case TDH_SYS_UPDATE:
+		return REF_TDX_SUCCESS;
+	case REF_TDH_SYS_UPDATE:
 		if (model.module != SEAM_MODULE_READY)
-			return TDX_SYS_NOT_READY;
+			return REF_TDX_SYS_NOT_READY;
 		if (!lp_initialized())
-			return TDX_SYS_LP_INIT_NOT_DONE;
-		if (model.install_scenario != SEAMLDR_SCENARIO_UPDATE)
-			return TDX_SYS_INVALID_HANDOFF; /* nothing handed off */
+			return REF_TDX_SYS_LP_INIT_NOT_DONE;
+		if (model.install_scenario != REF_SEAMLDR_SCENARIO_UPDATE)
+			return REF_TDX_SYS_INVALID_HANDOFF; /* nothing handed off */
 		if (model.updated)
-			return TDX_SYS_STATE_INCORRECT;
+			return REF_TDX_SYS_STATE_INCORRECT;
 		model.updated = true;
 		inc(&model.updates);
-		return TDX_SUCCESS;
-	case TDH_SYS_DISABLE:
+		return REF_TDX_SUCCESS;
+	case REF_TDH_SYS_DISABLE:
 		return sys_disable();
 	default:
-		return TDX_OPERAND_INVALID;
+		return REF_TDX_OPERAND_INVALID;
 	}
 }
 
@@ -776,7 +932,7 @@ static struct outcome module_call(uint64_t leaf, struct seam_args *r)
 	pthread_mutex_lock(&model.lock);
 	if (model.module == SEAM_MODULE_ABSENT ||
 	    model.module == SEAM_MODULE_DISABLED)
-		o = stub_code(TDX_SEAMCALL_VMFAILINVALID);
+		o = stub_code(REF_TDX_SEAMCALL_VMFAILINVALID);
 	else
 		o = answered(module_leaf(leaf, r));
 	pthread_mutex_unlock(&model.lock);
@@ -790,10 +946,16 @@ static uint64_t model_seamcall(uint64_t leaf, struct seam_args *args,
 {
 	struct seam_args regs = *args;
 	struct outcome o;
+	unsigned long idx =
+		__atomic_fetch_add(&model.total, 1, __ATOMIC_RELAXED);
 
 	inc(&model.calls[leaf_slot(leaf)]);
-	inc(&model.total);
-	if (leaf & SEAMLDR_LEAF_BIT)
+	if (idx < SEAM_MODEL_MAX_RECORDS) {
+		pthread_mutex_lock(&model.lock);
+		model.trace[idx] = leaf;
+		pthread_mutex_unlock(&model.lock);
+	}
+	if (leaf & REF_SEAMLDR_LEAF_BIT)
 		o = loader_call(leaf, &regs);
 	else
 		o = module_call(leaf, &regs);

@@ -19,7 +19,8 @@
  * - The P-SEAMLDR: INFO, INSTALL, SHUTDOWN, SEAMINFO, CLEANUP with their
  *   parameter checks; one CPU inside at a time (a second one gets
  *   VMfailInvalid, and the model counts the overlap); SEAMRET from it
- *   clears the current VMCS unless IA32_VMX_BASIC[60] is set. INSTALL is
+ *   clears the current VMCS, as VMCLEAR would (no longer current, launch
+ *   state clear), unless IA32_VMX_BASIC[60] is set. INSTALL is
  *   modelled as a single call (the real loader wants it on every CPU and
  *   installs on the last).
  * - The TDX module's system leaves: SYS.INIT, LP.INIT (per CPU), SYS.RD,
@@ -29,16 +30,70 @@
  * Physical addresses are host pointers (identity map): the model reads and
  * writes through (void *)(uintptr_t)pa, so ASan catches a bad one.
  *
- * Every SEAMCALL is counted per leaf, every P-SEAMLDR call is recorded
- * (interrupt flag and current VMCS before and after), and rule violations
- * by the caller are counted: a loader call with interrupts on, two CPUs in
- * the loader at once, VMPTRLD of all ones or of a misaligned address,
- * interrupts back on before the VMCS the loader cleared is reloaded.
+ * Every SEAMCALL is counted per leaf and kept in call order, every
+ * P-SEAMLDR call is recorded (interrupt flag and current VMCS before and
+ * after), and rule violations by the caller are counted: a loader call
+ * with interrupts on, two CPUs in the loader at once, VMPTRLD of all ones
+ * or of a misaligned address, interrupts back on before the VMCS the
+ * loader cleared is reloaded, the VMX backend told a VMCS is clear while
+ * the CPU has it launched.
+ *
+ * It also stands in for the VMX backend's launch-state hook
+ * (seam_vmcs_launch_cleared), recording what the backend was told.
  */
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "tdx/seam_abi.h"
+
+/*
+ * Leaves and status codes as literals copied from
+ * shared/reference/seam-abi.md. The model goes by these and never by
+ * tdx/seam_abi.h's names, so that a wrong number in the header cannot be
+ * shared by the code under test and its model (test_seam.c pins the
+ * header to the same literals).
+ */
+#define REF_SEAMLDR_LEAF_BIT 0x8000000000000000ULL
+#define REF_SEAMLDR_INFO 0x8000000000000000ULL
+#define REF_SEAMLDR_INSTALL 0x8000000000000001ULL
+#define REF_SEAMLDR_SHUTDOWN 0x8000000000000002ULL
+#define REF_SEAMLDR_SEAMINFO 0x8000000000000003ULL
+#define REF_SEAMLDR_CLEANUP 0x8000000000000004ULL
+
+#define REF_TDH_SYS_INIT 33ULL
+#define REF_TDH_SYS_RD 34ULL
+#define REF_TDH_SYS_LP_INIT 35ULL
+#define REF_TDH_SYS_LP_SHUTDOWN 44ULL
+#define REF_TDH_SYS_SHUTDOWN 52ULL
+#define REF_TDH_SYS_UPDATE 53ULL
+#define REF_TDH_SYS_DISABLE 69ULL
+
+#define REF_TDX_SUCCESS 0ULL
+#define REF_TDX_INTERRUPTED_RESUMABLE 0x8000000300000000ULL
+#define REF_TDX_OPERAND_INVALID 0xc000010000000000ULL
+#define REF_TDX_SYS_BUSY 0x8000020200000000ULL
+#define REF_TDX_RND_NO_ENTROPY 0x8000020300000000ULL
+#define REF_TDX_SYS_INIT_NOT_PENDING 0xc000050000000000ULL
+#define REF_TDX_SYS_LP_INIT_NOT_DONE 0xc000050200000000ULL
+#define REF_TDX_SYS_LP_INIT_DONE 0xc000050300000000ULL
+#define REF_TDX_SYS_NOT_READY 0xc000050500000000ULL
+#define REF_TDX_SYS_SHUTDOWN 0xc000050600000000ULL
+#define REF_TDX_SYS_STATE_INCORRECT 0xc000050800000000ULL
+#define REF_TDX_SYS_INVALID_HANDOFF 0xc000050900000000ULL
+
+#define REF_TDX_SEAMCALL_VMFAILINVALID 0x8000ff00ffff0000ULL
+#define REF_TDX_SEAMCALL_GP 0x8000ff000000000dULL
+#define REF_TDX_SEAMCALL_UD 0x8000ff0000000006ULL
+
+#define REF_SEAMLDR_EBADPARAM 0x8000000000000000ULL
+#define REF_SEAMLDR_EBADCALL 0x8000000000000003ULL
+#define REF_SEAMLDR_EBADSIG 0x8000000000020000ULL
+#define REF_SEAMLDR_EUNSPECERR 0x8000000000010003ULL
+#define REF_SEAMLDR_ENOENTROPY 0x8000000000030001ULL
+
+#define REF_SEAMLDR_SCENARIO_LOAD 0
+#define REF_SEAMLDR_SCENARIO_UPDATE 1
+#define REF_SEAMLDR_MAX_MODULE_PAGES 496
 
 /* The TDX module's state, as the model keeps it. */
 enum seam_model_module {
@@ -140,6 +195,27 @@ uint64_t seam_model_current_vmcs(void);
 void seam_model_set_irq(bool on);
 bool seam_model_irq_enabled(void);
 
+/*
+ * The next n VMPTRLDs of a valid address fail (VMfailValid, as for a VMCS
+ * with the wrong revision identifier): the CPU's current VMCS is left as
+ * it was.
+ */
+void seam_model_fail_vmptrld(unsigned int n);
+
+/*
+ * VMCS launch state. The CPU keeps it in the VMCS (clear after VMCLEAR,
+ * launched after VMLAUNCH); the VMX backend keeps its own copy to choose
+ * VMLAUNCH or VMRESUME. The model keeps both, for up to 16 VMCSes: the
+ * CPU's, which SEAMRET from the P-SEAMLDR clears with the current VMCS,
+ * and the backend's, which seam_vmcs_launch_cleared() (the hook the SEAM
+ * layer calls, defined by the model in place of vmx/) clears.
+ *
+ * A guest has run on the VMCS at pa: launched, for the CPU and the backend.
+ */
+void seam_model_set_vmcs_launched(uint64_t pa);
+bool seam_model_vmcs_launched(uint64_t pa);	    /* the CPU's state */
+bool seam_model_backend_vmcs_launched(uint64_t pa); /* the backend's */
+
 /* --- what happened ---------------------------------------------------- */
 
 enum seam_model_module seam_model_module_state(void);
@@ -155,6 +231,7 @@ struct seam_model_loader_call {
 	uint64_t vmcs_after;  /* and when the stub returned */
 	bool irq_on;	      /* RFLAGS.IF was set: a violation */
 	bool entered;	      /* reached the loader (not a fault, not busy) */
+	bool launch_cleared; /* SEAMRET left vmcs_before's launch state clear */
 };
 #define SEAM_MODEL_MAX_RECORDS 1024
 /* Loader calls so far (records are kept for the first 1024). */
@@ -173,6 +250,17 @@ unsigned long seam_model_irq_restores(void);
 /* Interrupts turned back on while a VMCS the loader cleared is not yet
  * reloaded: an interrupt handler would find no current VMCS. */
 unsigned long seam_model_irq_window_violations(void);
+
+/* Valid VMCSes whose launch state SEAMRET from the loader cleared. */
+unsigned long seam_model_launch_clears(void);
+/* seam_vmcs_launch_cleared() calls; and those for a VMCS the CPU still has
+ * launched, after which the backend's VMLAUNCH would fail. */
+unsigned long seam_model_launch_marks(void);
+unsigned long seam_model_bad_launch_marks(void);
+
+/* The leaf (RAX) of SEAMCALL number i, in the order they were made, faulted
+ * or not (the first SEAM_MODEL_MAX_RECORDS); false past the end. */
+bool seam_model_call_leaf(unsigned long i, uint64_t *leaf);
 
 unsigned long seam_model_installs(void); /* successful SEAMLDR.INSTALLs */
 /* The seamldr_params of the last SEAMLDR.INSTALL that reached the loader

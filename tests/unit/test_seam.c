@@ -37,6 +37,111 @@ static int setup(void **state)
 	return 0;
 }
 
+/* --- the ABI numbers, pinned ------------------------------------------- */
+
+/*
+ * Every leaf and status code mhv uses, against the literal copied from
+ * shared/reference/seam-abi.md. The other tests share tdx/seam_abi.h with
+ * the code, so without this a wrong number there would pass them all.
+ */
+struct pin {
+	const char *name;
+	uint64_t value;	  /* tdx/seam_abi.h */
+	uint64_t literal; /* the reference */
+};
+
+#define PIN(name, literal)           \
+	{                            \
+#name, name, literal \
+	}
+
+static const struct pin abi_pins[] = {
+	/* P-SEAMLDR leaves */
+	PIN(SEAMLDR_INFO, 0x8000000000000000ULL),
+	PIN(SEAMLDR_INSTALL, 0x8000000000000001ULL),
+	PIN(SEAMLDR_SHUTDOWN, 0x8000000000000002ULL),
+	PIN(SEAMLDR_SEAMINFO, 0x8000000000000003ULL),
+	PIN(SEAMLDR_CLEANUP, 0x8000000000000004ULL),
+	PIN(SEAMLDR_LEAF_BIT, 0x8000000000000000ULL),
+	/* TDX-module host leaves */
+	PIN(TDH_SYS_KEY_CONFIG, 31),
+	PIN(TDH_SYS_INFO, 32),
+	PIN(TDH_SYS_INIT, 33),
+	PIN(TDH_SYS_RD, 34),
+	PIN(TDH_SYS_LP_INIT, 35),
+	PIN(TDH_SYS_TDMR_INIT, 36),
+	PIN(TDH_SYS_RDALL, 37),
+	PIN(TDH_SYS_LP_SHUTDOWN, 44),
+	PIN(TDH_SYS_CONFIG, 45),
+	PIN(TDH_SYS_SHUTDOWN, 52),
+	PIN(TDH_SYS_UPDATE, 53),
+	PIN(TDH_SYS_DISABLE, 69),
+	/* TDX-module status */
+	PIN(TDX_STATUS_MASK, 0xFFFFFFFF00000000ULL),
+	PIN(TDX_SUCCESS, 0),
+	PIN(TDX_INTERRUPTED_RESUMABLE, 0x8000000300000000ULL),
+	PIN(TDX_INTERRUPTED_RESTARTABLE, 0x8000000400000000ULL),
+	PIN(TDX_OPERAND_INVALID, 0xC000010000000000ULL),
+	PIN(TDX_OPERAND_BUSY, 0x8000020000000000ULL),
+	PIN(TDX_SYS_BUSY, 0x8000020200000000ULL),
+	PIN(TDX_RND_NO_ENTROPY, 0x8000020300000000ULL),
+	PIN(TDX_SYS_INIT_NOT_PENDING, 0xC000050000000000ULL),
+	PIN(TDX_SYS_LP_INIT_NOT_DONE, 0xC000050200000000ULL),
+	PIN(TDX_SYS_LP_INIT_DONE, 0xC000050300000000ULL),
+	PIN(TDX_SYS_NOT_READY, 0xC000050500000000ULL),
+	PIN(TDX_SYS_SHUTDOWN, 0xC000050600000000ULL),
+	PIN(TDX_SYS_KEY_CONFIG_NOT_PENDING, 0xC000050700000000ULL),
+	PIN(TDX_SYS_STATE_INCORRECT, 0xC000050800000000ULL),
+	PIN(TDX_SYS_INVALID_HANDOFF, 0xC000050900000000ULL),
+	PIN(TDX_SYS_CONFIG_NOT_PENDING, 0xC000050C00000000ULL),
+	PIN(TDX_KEY_CONFIGURED, 0x0000081500000000ULL),
+	PIN(TDX_KEY_GENERATION_FAILED, 0x8000080000000000ULL),
+	/* software-defined (Linux's) */
+	PIN(TDX_SW_ERROR, 0x8000FF0000000000ULL),
+	PIN(TDX_SEAMCALL_VMFAILINVALID, 0x8000FF00FFFF0000ULL),
+	PIN(TDX_SEAMCALL_GP, 0x8000FF000000000DULL),
+	PIN(TDX_SEAMCALL_UD, 0x8000FF0000000006ULL),
+	/* mhv's own: not in the reference, but in docs/tdx.md */
+	PIN(SEAM_VMCS_RELOAD_FAILED, 0x8000FF0100000000ULL),
+	/* P-SEAMLDR status */
+	PIN(SEAMLDR_EBADPARAM, 0x8000000000000000ULL),
+	PIN(SEAMLDR_EBADCALL, 0x8000000000000003ULL),
+	PIN(SEAMLDR_EBADHANDOFF, 0x8000000000000004ULL),
+	PIN(SEAMLDR_ECLEANUPREQ, 0x8000000000000005ULL),
+	PIN(SEAMLDR_EUNSUPPORTED, 0x8000000000000006ULL),
+	PIN(SEAMLDR_ENOMEM, 0x8000000000010002ULL),
+	PIN(SEAMLDR_EUNSPECERR, 0x8000000000010003ULL),
+	PIN(SEAMLDR_EUNSUPCPU, 0x8000000000010004ULL),
+	PIN(SEAMLDR_EBADSIG, 0x8000000000020000ULL),
+	PIN(SEAMLDR_EBADHASH, 0x8000000000020001ULL),
+	PIN(SEAMLDR_EINTERRUPT, 0x8000000000030000ULL),
+	PIN(SEAMLDR_ENOENTROPY, 0x8000000000030001ULL),
+	/* seamldr_params and the TDX-BLOB */
+	PIN(SEAMLDR_SCENARIO_LOAD, 0),
+	PIN(SEAMLDR_SCENARIO_UPDATE, 1),
+	PIN(SEAMLDR_MAX_MODULE_PAGES, 496),
+	PIN(TDX_BLOB_VERSION, 0x200),
+};
+
+static void test_abi_pinned(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(abi_pins) / sizeof(abi_pins[0]); i++)
+		if (abi_pins[i].value != abi_pins[i].literal)
+			fail_msg("%s is %#llx in tdx/seam_abi.h, %#llx in the "
+				 "reference",
+				 abi_pins[i].name,
+				 (unsigned long long)abi_pins[i].value,
+				 (unsigned long long)abi_pins[i].literal);
+	/* mhv's code is a software one that no other code can be */
+	assert_true(seam_status_is_sw(SEAM_VMCS_RELOAD_FAILED));
+	for (size_t i = 0; i < sizeof(abi_pins) / sizeof(abi_pins[0]); i++)
+		if (strcmp(abi_pins[i].name, "SEAM_VMCS_RELOAD_FAILED") &&
+		    abi_pins[i].value == SEAM_VMCS_RELOAD_FAILED)
+			fail_msg("SEAM_VMCS_RELOAD_FAILED equals %s",
+				 abi_pins[i].name);
+}
+
 /* --- TDX-BLOB images ---------------------------------------------------- */
 
 struct blob {
@@ -118,10 +223,27 @@ static void last_record(struct seam_model_loader_call *rec)
 }
 
 /*
+ * After the last loader call: the model cleared the launch state of `pa`,
+ * and the backend was told (and told nothing the CPU contradicts).
+ */
+static bool rec_launch_cleared_and_told(uint64_t pa)
+{
+	struct seam_model_loader_call rec;
+
+	last_record(&rec);
+	return rec.launch_cleared && rec.vmcs_before == pa &&
+	       !seam_model_vmcs_launched(pa) &&
+	       !seam_model_backend_vmcs_launched(pa) &&
+	       seam_model_bad_launch_marks() == 0;
+}
+
+/*
  * IA32_VMX_BASIC[60] clear: SEAMRET from the loader clears the current
  * VMCS. After each call it must be the one we had, and the model must have
  * cleared it (so the layer really reloaded it), with interrupts off in the
- * loader and back as they were afterwards.
+ * loader and back as they were afterwards. The VMCS comes back clear, not
+ * launched, and the VMX backend must have been told so: its next entry on
+ * it is VMLAUNCH.
  */
 static void check_vmcs_restored(bool irq_before)
 {
@@ -129,10 +251,15 @@ static void check_vmcs_restored(bool irq_before)
 		struct seam_model_loader_call rec;
 		unsigned long clobbers = seam_model_vmcs_clobbers();
 		unsigned long loads = seam_model_vmptrld_count();
+		unsigned long marks = seam_model_launch_marks();
 
 		assert_int_equal(seam_vmptrld(TEST_VMCS), 0);
+		seam_model_set_vmcs_launched(TEST_VMCS); /* a guest ran on it */
 		seam_model_set_irq(irq_before);
 		assert_int_equal(run_op(op), 0);
+
+		assert_true(rec_launch_cleared_and_told(TEST_VMCS));
+		assert_int_equal(seam_model_launch_marks(), marks + 1);
 
 		assert_int_equal(seam_vmptrst(), TEST_VMCS);
 		last_record(&rec);
@@ -178,6 +305,117 @@ static void test_loader_no_vmcs_no_reload(void **state)
 	assert_int_equal(seam_model_bad_vmptrld(), 0);
 	assert_int_equal(seam_vmptrst(), NO_VMCS);
 	assert_int_equal(seam_model_irq_violations(), 0);
+	assert_int_equal(seam_model_launch_marks(), 0);
+}
+
+/*
+ * The launch state follows what the loader did (fix for issue #11): clear
+ * whenever the loader ran, on any answer and after retries; untouched when
+ * the SEAMCALL never entered it (#UD, #GP, VMfailInvalid), because
+ * VMLAUNCH of a launched VMCS fails just as VMRESUME of a clear one does.
+ */
+static void test_loader_launch_state(void **state)
+{
+	struct seam_model_config no_loader = {.loader_absent = true};
+	struct seam_model_loader_call rec;
+
+	(void)state;
+	seam_vmptrld(TEST_VMCS);
+	seam_model_set_vmcs_launched(TEST_VMCS);
+	seam_model_inject_status(SEAMLDR_INFO, SEAMLDR_EUNSPECERR, 1);
+	assert_int_equal(seamldr_get_info(&info_buf), SEAMLDR_EUNSPECERR);
+	assert_true(rec_launch_cleared_and_told(TEST_VMCS));
+	assert_int_equal(seam_model_launch_marks(), 1);
+
+	/* Retries: the first try cleared it, the later ones found none. */
+	seam_model_set_vmcs_launched(TEST_VMCS);
+	seam_model_inject_entropy(SEAMLDR_INFO, 2);
+	assert_int_equal(seamldr_get_info(&info_buf), 0);
+	assert_int_equal(seam_model_loader_calls(), 4);
+	assert_true(seam_model_loader_record(1, &rec));
+	assert_true(rec.launch_cleared);
+	assert_false(seam_model_vmcs_launched(TEST_VMCS));
+	assert_false(seam_model_backend_vmcs_launched(TEST_VMCS));
+	assert_int_equal(seam_model_bad_launch_marks(), 0);
+	assert_int_equal(seam_model_launch_marks(), 2); /* once per call */
+	assert_int_equal(seam_vmptrst(), TEST_VMCS);
+
+	/* Not entered: the VMCS stays launched and the backend must know. */
+	seam_model_set_vmcs_launched(TEST_VMCS);
+	seam_model_inject_fault(SEAM_FAULT_UD, 1);
+	assert_int_equal(seamldr_get_info(&info_buf), TDX_SEAMCALL_UD);
+	seam_model_inject_fault(SEAM_FAULT_GP, 1);
+	assert_int_equal(seamldr_shutdown(), TDX_SEAMCALL_GP);
+	seam_model_inject_fault(SEAM_FAULT_VMFAIL, 1);
+	assert_int_equal(seamldr_get_seaminfo(seaminfo_page),
+			 TDX_SEAMCALL_VMFAILINVALID);
+	assert_int_equal(seam_model_launch_marks(), 2);
+	assert_true(seam_model_vmcs_launched(TEST_VMCS));
+	assert_true(seam_model_backend_vmcs_launched(TEST_VMCS));
+
+	reset(&no_loader);
+	seam_vmptrld(TEST_VMCS);
+	seam_model_set_vmcs_launched(TEST_VMCS);
+	assert_int_equal(seamldr_get_info(&info_buf),
+			 TDX_SEAMCALL_VMFAILINVALID);
+	assert_int_equal(seam_model_launch_marks(), 0);
+	assert_true(seam_model_backend_vmcs_launched(TEST_VMCS));
+	assert_int_equal(seam_model_bad_launch_marks(), 0);
+	assert_int_equal(seam_vmptrst(), TEST_VMCS);
+}
+
+/*
+ * VMPTRLD after the call fails (fix for issue #11): the caller gets
+ * SEAM_VMCS_RELOAD_FAILED, never the loader's status, and the log says
+ * which VMCS and what the loader had answered.
+ */
+static void test_loader_vmcs_reload_fails(void **state)
+{
+	struct blob b = make_blob(1, 1);
+	char line[128];
+
+	(void)state;
+	for (int op = 0; op < OP_COUNT; op++) {
+		fake_serial_clear();
+		assert_int_equal(seam_vmptrld(TEST_VMCS), 0);
+		seam_model_fail_vmptrld(1);
+		assert_int_equal(run_op(op), SEAM_VMCS_RELOAD_FAILED);
+		assert_int_equal(seam_vmptrst(), NO_VMCS);
+		assert_true(seam_model_irq_enabled());
+		snprintf(line, sizeof(line),
+			 "mhv: error: seam: cannot reload VMCS %#llx after "
+			 "P-SEAMLDR leaf %#llx, which returned 0 "
+			 "(SEAMLDR_SUCCESS)\n",
+			 TEST_VMCS, (unsigned long long)op_leaf[op]);
+		if (!fake_serial_contains(line))
+			fail_msg("no \"%s\" in \"%s\"", line,
+				 fake_serial_output());
+	}
+
+	/* A loader error is not what the caller sees either. */
+	fake_serial_clear();
+	assert_int_equal(seam_vmptrld(TEST_VMCS), 0);
+	seam_model_inject_status(SEAMLDR_INSTALL, SEAMLDR_EBADSIG, 1);
+	seam_model_fail_vmptrld(1);
+	assert_int_equal(
+		seamldr_install(b.mem, b.len, SEAMLDR_SCENARIO_LOAD, NULL, 0),
+		SEAM_VMCS_RELOAD_FAILED);
+	assert_true(fake_serial_contains(
+		"which returned 0x8000000000020000 (SEAMLDR_EBADSIG)"));
+
+	/* Nor when the SEAMCALL faulted and VMPTRLD failed anyway. */
+	assert_int_equal(seam_vmptrld(TEST_VMCS), 0);
+	seam_model_inject_fault(SEAM_FAULT_UD, 1);
+	seam_model_fail_vmptrld(1);
+	assert_int_equal(seamldr_get_info(&info_buf), SEAM_VMCS_RELOAD_FAILED);
+
+	/* The next call, whose VMPTRLD works, is back to normal. */
+	assert_int_equal(seam_vmptrld(TEST_VMCS), 0);
+	assert_int_equal(seamldr_get_info(&info_buf), 0);
+	assert_int_equal(seam_vmptrst(), TEST_VMCS);
+	assert_string_equal(seam_status_name(SEAM_VMCS_RELOAD_FAILED, true),
+			    "SEAM_VMCS_RELOAD_FAILED");
+	free(b.mem);
 }
 
 /* IA32_VMX_BASIC[60] set: the loader keeps the VMCS; no save/restore. */
@@ -188,6 +426,7 @@ static void test_loader_vmcs_preserved(void **state)
 	(void)state;
 	reset(&cfg);
 	seam_model_set_current_vmcs(TEST_VMCS);
+	seam_model_set_vmcs_launched(TEST_VMCS);
 	for (int op = 0; op < OP_COUNT; op++) {
 		assert_int_equal(run_op(op), 0);
 		assert_int_equal(seam_model_current_vmcs(), TEST_VMCS);
@@ -196,6 +435,11 @@ static void test_loader_vmcs_preserved(void **state)
 	assert_int_equal(seam_model_vmptrst_count(), 0);
 	assert_int_equal(seam_model_vmptrld_count(), 0);
 	assert_int_equal(seam_model_vmcs_clobbers(), 0);
+	/* still launched, and the backend still VMRESUMEs it */
+	assert_int_equal(seam_model_launch_clears(), 0);
+	assert_int_equal(seam_model_launch_marks(), 0);
+	assert_true(seam_model_vmcs_launched(TEST_VMCS));
+	assert_true(seam_model_backend_vmcs_launched(TEST_VMCS));
 	assert_int_equal(seam_model_irq_violations(), 0);
 	assert_int_equal(seam_model_loader_calls(), OP_COUNT);
 }
@@ -588,6 +832,8 @@ static void test_loader_serialized(void **state)
 	assert_int_equal(seam_model_irq_violations(), 0);
 	assert_int_equal(seam_model_irq_window_violations(), 0);
 	assert_int_equal(seam_model_vmcs_clobbers(), THREADS * CALLS);
+	assert_int_equal(seam_model_launch_marks(), THREADS * CALLS);
+	assert_int_equal(seam_model_bad_launch_marks(), 0);
 }
 
 /* The check above could fail: without the lock the model sees overlaps. */
@@ -618,9 +864,11 @@ static void test_seam_absent(void **state)
 	(void)state;
 	reset(&cfg);
 	seam_vmptrld(TEST_VMCS);
+	seam_model_set_vmcs_launched(TEST_VMCS);
 	assert_int_equal(seamldr_get_info(&info_buf), TDX_SEAMCALL_UD);
 	assert_int_equal(seam_model_calls(SEAMLDR_INFO), 1);
 	assert_int_equal(seam_vmptrst(), TEST_VMCS);
+	assert_true(seam_model_backend_vmcs_launched(TEST_VMCS));
 	assert_true(seam_model_irq_enabled());
 	assert_int_equal(seam_model_irq_violations(), 0);
 	assert_int_equal(seam_model_vmcs_clobbers(), 0);
@@ -911,11 +1159,14 @@ static void test_loader_seaminfo_and_shutdown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_abi_pinned),
 		cmocka_unit_test_setup(test_loader_restores_vmcs_irq_on, setup),
 		cmocka_unit_test_setup(test_loader_restores_vmcs_irq_off,
 				       setup),
 		cmocka_unit_test_setup(test_loader_no_vmcs_no_reload, setup),
 		cmocka_unit_test_setup(test_loader_vmcs_preserved, setup),
+		cmocka_unit_test_setup(test_loader_launch_state, setup),
+		cmocka_unit_test_setup(test_loader_vmcs_reload_fails, setup),
 		cmocka_unit_test_setup(test_loader_entropy_retried, setup),
 		cmocka_unit_test_setup(test_loader_entropy_gives_up, setup),
 		cmocka_unit_test_setup(test_module_entropy_retried, setup),
