@@ -174,6 +174,36 @@ DEFINE_READ_CR(2)
 DEFINE_READ_CR(3)
 DEFINE_READ_CR(4)
 
+static inline void write_cr2(uint64_t v)
+{
+	asm volatile("mov %0, %%cr2" ::"r"(v));
+}
+
+/* DR0-DR3, DR6 and DR7 through one switch: MOV DR takes no register index. */
+static inline void write_dr(unsigned int n, uint64_t v)
+{
+	switch (n) {
+	case 0:
+		asm volatile("mov %0, %%db0" ::"r"(v));
+		break;
+	case 1:
+		asm volatile("mov %0, %%db1" ::"r"(v));
+		break;
+	case 2:
+		asm volatile("mov %0, %%db2" ::"r"(v));
+		break;
+	case 3:
+		asm volatile("mov %0, %%db3" ::"r"(v));
+		break;
+	case 6:
+		asm volatile("mov %0, %%db6" ::"r"(v));
+		break;
+	case 7:
+		asm volatile("mov %0, %%db7" ::"r"(v));
+		break;
+	}
+}
+
 static inline void write_cr0(uint64_t v)
 {
 	asm volatile("mov %0, %%cr0" ::"r"(v) : "memory");

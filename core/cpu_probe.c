@@ -256,45 +256,6 @@ static void disable_local_apic(void)
 	*reg &= ~(uint32_t)APIC_SPIV_ENABLE;
 }
 
-/*
- * Extended register state (x87, SSE, AVX...) is not switched by VMRUN or
- * VM entry, and mhv never uses it: a guest's registers and XCR0 stay in
- * the CPU after it ends. Before the next guest starts, put XCR0 back to
- * x87|SSE and every register in its initial state, so that nothing of one
- * guest shows through to the next.
- */
-void cpu_reset_extended_state(void)
-{
-	/*
-	 * The legacy FXSAVE image: x87 and MXCSR at their reset values.
-	 * XRSTOR takes MXCSR from it even when it initializes SSE state.
-	 * Followed by a zero XSAVE header (XSTATE_BV = 0: "initialize all").
-	 */
-	static const struct __packed {
-		uint16_t fcw, fsw;
-		uint8_t ftw, rsvd;
-		uint16_t fop;
-		uint64_t fip, fdp;
-		uint32_t mxcsr, mxcsr_mask;
-		uint8_t rest[480];
-		uint8_t xsave_header[64];
-	} init_image __aligned(64) = {.fcw = 0x37f, .mxcsr = 0x1f80};
-	_Static_assert(sizeof(init_image) == 576, "XSAVE legacy area + header");
-	const void *xsave_init = &init_image, *fxsave_init = &init_image;
-
-	if (read_cr4() & BIT(18)) {
-		/*
-		 * Initialize every component the last guest enabled before
-		 * narrowing XCR0: a component switched off and on again may
-		 * keep its contents.
-		 */
-		xrstor_init(xsave_init, xgetbv(0));
-		xsetbv_safe(0, 3);
-	} else {
-		fxrstor(fxsave_init);
-	}
-}
-
 void cpu_enable_features(void)
 {
 	/*

@@ -54,8 +54,6 @@ void cpu_probe(struct cpu_info *ci);
 void cpu_probe_print(const struct cpu_info *ci);
 /* Host CPU setup that follows from the probe (CR4.OSXSAVE, PIC masks). */
 void cpu_enable_features(void);
-/* Between guests: XCR0 and the x87/SSE/AVX registers to their initial state. */
-void cpu_reset_extended_state(void);
 
 /* NULL when VMX can be used; else why not, for the user. */
 const char *vmx_blocker(const struct cpu_info *ci);

@@ -22,7 +22,6 @@ enum {
 	APIC_ICR_LO = 0x300,
 	APIC_ICR_HI = 0x310,
 	APIC_LVT_TIMER = 0x320,
-	APIC_LVT_CMCI = 0x2f0,
 	APIC_LVT_LAST = 0x370,
 	APIC_TIMER_INITIAL = 0x380,
 	APIC_TIMER_CURRENT = 0x390,
@@ -49,14 +48,17 @@ void xapic_reset(struct vm *vm)
 		.dfr = 0xffffffffu,
 		.spiv = 0xff,
 	};
-	for (unsigned int i = 0; i < 7; i++)
+	for (unsigned int i = 0; i < ARRAY_SIZE(a->lvt); i++)
 		a->lvt[i] = LVT_MASKED;
 }
 
+/*
+ * LVT CMCI exists only with CMCI (MCG_CAP[10]), which mhv's guests do not
+ * have (MCG_CAP reads 0, and the version register counts 6 LVT entries):
+ * in x2APIC mode its MSR 0x82f raises #GP (SDM vol. 3, 11.12.1.2).
+ */
 static uint32_t *lvt_slot(struct xapic_state *a, unsigned int offset)
 {
-	if (offset == APIC_LVT_CMCI)
-		return &a->lvt[6];
 	if (offset >= APIC_LVT_TIMER && offset <= APIC_LVT_LAST)
 		return &a->lvt[(offset - APIC_LVT_TIMER) >> 4];
 	return NULL;
@@ -216,7 +218,6 @@ static bool x2apic_reg_exists(unsigned int offset)
 		return true;
 	default:
 		return (offset >= 0x100 && offset <= 0x270) || /* ISR/TMR/IRR */
-		       offset == APIC_LVT_CMCI ||
 		       (offset >= APIC_LVT_TIMER && offset <= APIC_LVT_LAST);
 	}
 }

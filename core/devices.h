@@ -31,7 +31,7 @@ struct xapic_state {
 	uint64_t base_msr; /* IA32_APIC_BASE as the guest sees it */
 	uint32_t tpr, ldr, dfr, spiv, esr;
 	uint32_t icr_lo, icr_hi;
-	uint32_t lvt[7]; /* timer, thermal, perf, LINT0, LINT1, error, CMCI */
+	uint32_t lvt[6]; /* timer, thermal, perf, LINT0, LINT1, error */
 	uint32_t timer_initial, timer_divide;
 	unsigned int ipis_logged;
 };

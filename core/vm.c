@@ -8,6 +8,7 @@
 #include "core/bootinfo.h"
 #include "core/cpu.h"
 #include "core/cpu_probe.h"
+#include "core/cpu_reset.h"
 #include "core/log.h"
 #include "core/mb1_loader.h"
 #include "core/memory.h"
@@ -121,10 +122,8 @@ static int prepare_guest(struct vm *vm, const struct boot_module *payload,
 	vm->msr_mtrr_def_type = 0xc06; /* MTRRs on, default WB */
 	/* Fast strings, perf monitoring, no BTS, no PEBS: KVM's defaults. */
 	vm->msr_misc_enable = BIT(0) | BIT(7) | BIT(11) | BIT(12);
-	/* Nor the extended registers, nor TSC_AUX (it passes through). */
-	cpu_reset_extended_state();
-	if (test_bit(cpuid(0x80000001).edx, 27))
-		wrmsr_safe(0xc0000103, 0);
+	/* Nor what stays in the CPU between VMs (registers, MSRs). */
+	cpu_reset_guest_state();
 	vm->vcpu.gpr[GPR_RAX] = MB1_BOOTLOADER_MAGIC;
 	vm->vcpu.gpr[GPR_RBX] = info;
 	devices_init(vm);

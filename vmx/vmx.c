@@ -48,11 +48,13 @@
 #define PROC2_INVPCID BIT(12)
 #define PROC2_ENCLS_EXITING BIT(15)
 #define PROC2_XSAVES BIT(20)
+#define EXIT_SAVE_DEBUG BIT(2)
 #define EXIT_HOST_64BIT BIT(9)
 #define EXIT_SAVE_PAT BIT(18)
 #define EXIT_LOAD_PAT BIT(19)
 #define EXIT_SAVE_EFER BIT(20)
 #define EXIT_LOAD_EFER BIT(21)
+#define ENTRY_LOAD_DEBUG BIT(2)
 #define ENTRY_LOAD_PAT BIT(14)
 #define ENTRY_LOAD_EFER BIT(15)
 
@@ -241,13 +243,20 @@ static int setup_controls(struct vmx_vcpu *x, bool vpid, char *err,
 			    &proc) ||
 	    adjust_controls(caps.proc2, want2, PROC2_EPT | PROC2_UNRESTRICTED,
 			    &proc2) ||
+	    /*
+	     * DR7 and DEBUGCTL are the guest's only through the debug-control
+	     * save/load: without it the next VM would inherit them.
+	     */
 	    adjust_controls(caps.exit,
-			    EXIT_HOST_64BIT | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
-				    EXIT_SAVE_PAT | EXIT_LOAD_PAT,
-			    EXIT_HOST_64BIT | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
+			    EXIT_SAVE_DEBUG | EXIT_HOST_64BIT | EXIT_SAVE_EFER |
+				    EXIT_LOAD_EFER | EXIT_SAVE_PAT |
+				    EXIT_LOAD_PAT,
+			    EXIT_SAVE_DEBUG | EXIT_HOST_64BIT | EXIT_SAVE_EFER |
+				    EXIT_LOAD_EFER,
 			    &exit) ||
-	    adjust_controls(caps.entry, ENTRY_LOAD_EFER | ENTRY_LOAD_PAT,
-			    ENTRY_LOAD_EFER, &entry)) {
+	    adjust_controls(caps.entry,
+			    ENTRY_LOAD_DEBUG | ENTRY_LOAD_EFER | ENTRY_LOAD_PAT,
+			    ENTRY_LOAD_DEBUG | ENTRY_LOAD_EFER, &entry)) {
 		fmt_snprintf(err, errlen,
 			     "a required VMX control is not available");
 		return -1;

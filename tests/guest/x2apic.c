@@ -76,6 +76,13 @@ int main(int argc, char **argv)
 	report(!wrmsr_checked(X2APIC_ID, 0), "WRMSR ID (read-only) raises #GP");
 	report(rd_gp(X2APIC_DFR), "RDMSR %#x (no DFR in x2APIC) raises #GP",
 	       X2APIC_DFR);
+	/* LVT CMCI exists only with MCG_CAP.CMCI_P (bit 10). */
+	if (!(rd(0x179) & (1u << 10))) {
+		report(rd_gp(0x82f),
+		       "RDMSR 0x82f (LVT CMCI, no CMCI) raises #GP");
+		report(!wrmsr_checked(0x82f, 0),
+		       "WRMSR 0x82f (LVT CMCI, no CMCI) raises #GP");
+	}
 	report(rd_gp(X2APIC_SELF_IPI),
 	       "RDMSR SELF_IPI (write-only) raises #GP");
 	v = wr_rd(X2APIC_SPIV, 0x1ff);
