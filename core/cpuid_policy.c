@@ -20,15 +20,35 @@
 #define CPUID80000001_ECX_SVM BIT(2)
 #define CR4_OSXSAVE BIT(18)
 
-static void mhv_leaf(uint32_t leaf, struct cpuid_regs *r)
+/* Four signature characters as the register holds them (little-endian). */
+static inline uint32_t sig_word(const char *s)
 {
-	*r = (struct cpuid_regs){0};
-	if (leaf == MHV_CPUID_BASE) {
-		r->eax = MHV_CPUID_BASE + 1;
-		memcpy(&r->ebx, MHV_CPUID_SIGNATURE + 0, 4);
-		memcpy(&r->ecx, MHV_CPUID_SIGNATURE + 4, 4);
-		memcpy(&r->edx, MHV_CPUID_SIGNATURE + 8, 4);
-	}
+	return (uint32_t)(uint8_t)s[0] | (uint32_t)(uint8_t)s[1] << 8 |
+	       (uint32_t)(uint8_t)s[2] << 16 | (uint32_t)(uint8_t)s[3] << 24;
+}
+
+static struct cpuid_regs mhv_leaf(uint32_t leaf)
+{
+	if (leaf != MHV_CPUID_BASE)
+		return (struct cpuid_regs){0};
+	return (struct cpuid_regs){
+		.eax = MHV_CPUID_BASE + 1,
+		.ebx = sig_word(MHV_CPUID_SIGNATURE + 0),
+		.ecx = sig_word(MHV_CPUID_SIGNATURE + 4),
+		.edx = sig_word(MHV_CPUID_SIGNATURE + 8),
+	};
+}
+
+/*
+ * OSXSAVE mirrors the guest's CR4, not the host's. Out of line: the guest
+ * state it reads would otherwise cost every CPUID exit a stack frame.
+ */
+__attribute__((noinline)) static uint32_t guest_osxsave(struct vcpu *v)
+{
+	struct vcpu_state s;
+
+	vm_backend->get_state(v, &s);
+	return s.cr4 & CR4_OSXSAVE ? CPUID1_ECX_OSXSAVE : 0;
 }
 
 void exit_cpuid(struct vcpu *v)
@@ -38,13 +58,11 @@ void exit_cpuid(struct vcpu *v)
 	struct cpuid_regs r;
 
 	if ((leaf & 0xffffff00u) == MHV_CPUID_BASE) {
-		mhv_leaf(leaf, &r);
+		r = mhv_leaf(leaf);
 	} else {
 		r = cpuid_count(leaf, subleaf);
 		switch (leaf) {
-		case 1: {
-			struct vcpu_state s;
-
+		case 1:
 			/* No virtualization, no MONITOR/MWAIT, no TSC deadline. */
 			r.ecx &=
 				~(CPUID1_ECX_VMX | CPUID1_ECX_SMX |
@@ -52,14 +70,10 @@ void exit_cpuid(struct vcpu *v)
 				  CPUID1_ECX_TSC_DEADLINE | CPUID1_ECX_OSXSAVE);
 			/* mhv emulates the x2APIC MSRs (core/dev_xapic.c). */
 			r.ecx |= CPUID1_ECX_HYPERVISOR | CPUID1_ECX_X2APIC;
-			/* OSXSAVE mirrors the guest's CR4, not the host's. */
-			vm_backend->get_state(v, &s);
-			if (s.cr4 & CR4_OSXSAVE)
-				r.ecx |= CPUID1_ECX_OSXSAVE;
+			r.ecx |= guest_osxsave(v);
 			/* One logical CPU, APIC ID 0. */
 			r.ebx = (r.ebx & 0x0000ffffu) | (1u << 16);
 			break;
-		}
 		case 7:
 			if (subleaf == 0) {
 				/*

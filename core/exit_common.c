@@ -71,20 +71,13 @@ void exit_hlt(struct vcpu *v, bool interrupts_enabled)
 	       interrupts_enabled ? "enabled (none will come)" : "disabled");
 }
 
-static enum cpu_mode mode_of(const struct vcpu_state *s)
-{
-	if (s->cs_long && (s->efer & EFER_LMA))
-		return CPU_MODE_64;
-	return s->cs_db ? CPU_MODE_32 : CPU_MODE_16;
-}
-
 void exit_mmio(struct vcpu *v, uint64_t gpa, bool is_write, bool is_fetch)
 {
 	struct vm *vm = v->vm;
 	struct vcpu_state s;
 	struct mmio_insn insn;
 	uint8_t bytes[15];
-	size_t avail = sizeof(bytes);
+	size_t avail;
 	uint64_t val = 0;
 	char err[96];
 
@@ -100,16 +93,15 @@ void exit_mmio(struct vcpu *v, uint64_t gpa, bool is_write, bool is_fetch)
 		return;
 	}
 	/* Near the end of mapped memory fewer than 15 bytes may be readable. */
-	while (avail &&
-	       guest_read_virt(vm, &s, s.cs_base + s.rip, bytes, avail))
-		avail--;
+	avail = guest_fetch_insn(vm, &s, bytes);
 	if (!avail) {
 		vm_end(vm, OUTCOME_UNEXPECTED_EXIT,
 		       "MMIO at %#lx: cannot read the instruction at RIP %#lx",
 		       gpa, s.rip);
 		return;
 	}
-	if (mmio_decode(bytes, avail, mode_of(&s), &insn, err, sizeof(err))) {
+	if (mmio_decode(bytes, avail, guest_cpu_mode(&s), &insn, err,
+			sizeof(err))) {
 		vm_end(vm, OUTCOME_UNEXPECTED_EXIT,
 		       "MMIO at %#lx, RIP %#lx: %s", gpa, s.rip, err);
 		return;

@@ -104,3 +104,29 @@ int guest_read_virt(struct vm *vm, const struct vcpu_state *s, uint64_t gva,
 	}
 	return 0;
 }
+
+size_t guest_fetch_insn(struct vm *vm, const struct vcpu_state *s, uint8_t *buf)
+{
+	bool long64 = guest_cpu_mode(s) == CPU_MODE_64;
+	size_t n = 0;
+
+	while (n < INSN_MAX_LEN) {
+		uint64_t lin, chunk = INSN_MAX_LEN - n;
+
+		if (long64) {
+			lin = s->rip + n;
+		} else {
+			uint32_t off = (uint32_t)(s->rip + n);
+
+			lin = (uint32_t)(s->cs_base + off);
+			/* Stop where the offset or the address wraps. */
+			chunk = MIN(chunk, 0x100000000ULL - off);
+			chunk = MIN(chunk, 0x100000000ULL - lin);
+		}
+		chunk = MIN(chunk, 4096 - (lin & 4095));
+		if (guest_read_virt(vm, s, lin, buf + n, chunk))
+			break;
+		n += chunk;
+	}
+	return n;
+}

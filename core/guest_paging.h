@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/insn_decode.h"
 #include "core/vm.h"
 
 /*
@@ -17,5 +18,22 @@ int guest_virt_to_phys(struct vm *vm, const struct vcpu_state *s, uint64_t gva,
 		       uint64_t *gpa);
 int guest_read_virt(struct vm *vm, const struct vcpu_state *s, uint64_t gva,
 		    void *buf, size_t len);
+
+/* The mode the guest's code runs in: CS.L with EFER.LMA, else CS.D. */
+static inline enum cpu_mode guest_cpu_mode(const struct vcpu_state *s)
+{
+	if (s->cs_long && (s->efer & (1ULL << 10)))
+		return CPU_MODE_64;
+	return s->cs_db ? CPU_MODE_32 : CPU_MODE_16;
+}
+
+/*
+ * Up to INSN_MAX_LEN bytes of the instruction at CS:RIP, as the CPU
+ * fetches them: in 64-bit mode the CS base is ignored (SDM vol. 3, 3.4.4);
+ * outside it the offset wraps at 4 GiB and so does the linear address.
+ * Returns how many bytes could be read, stopping at the first unmapped one.
+ */
+size_t guest_fetch_insn(struct vm *vm, const struct vcpu_state *s,
+			uint8_t *buf);
 
 #endif

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/insn_decode.h"
+
 /*
  * A small x86 instruction decoder for MMIO exits (NPF on AMD, EPT violation
  * on Intel): the faulting address comes from the exit, so all we need is
@@ -16,12 +18,6 @@
  * General registers are indexed in hardware encoding order:
  * 0 RAX, 1 RCX, 2 RDX, 3 RBX, 4 RSP, 5 RBP, 6 RSI, 7 RDI, 8-15 R8-R15.
  */
-enum cpu_mode {
-	CPU_MODE_16 = 16, /* real mode or 16-bit protected mode (CS.D = 0) */
-	CPU_MODE_32 = 32, /* protected mode, CS.D = 1 */
-	CPU_MODE_64 = 64, /* long mode, CS.L = 1 */
-};
-
 enum mmio_src {
 	MMIO_SRC_REG, /* the register `reg` is written to / read from memory */
 	MMIO_SRC_IMM, /* a store of the immediate `imm` */

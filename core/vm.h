@@ -101,6 +101,7 @@ struct vm_backend {
 				 bool has_error, uint32_t error);
 	void (*advance_rip)(struct vcpu *v, unsigned int len);
 	void (*get_state)(struct vcpu *v, struct vcpu_state *s);
+	uint64_t (*get_rsp)(struct vcpu *v);
 	void (*set_rsp)(struct vcpu *v, uint64_t rsp);
 	/* The backend's name for an exit code, for logs ("CPUID", "NPF"). */
 	const char *(*exit_name)(uint64_t code);
@@ -144,6 +145,24 @@ bool vm_backend_is_vmx(void);
  * tdx=update, not a guest.
  */
 bool module_is_tdx_blob(const struct boot_module *m);
+
+/*
+ * A general register by its encoding number, the one rule for every
+ * handler that decodes a register operand: RSP lives in the VMCB/VMCS, and
+ * gpr[GPR_RSP] is stale outside the paths that sync it.
+ */
+static inline uint64_t vcpu_gpr(struct vcpu *v, unsigned int n)
+{
+	return n == GPR_RSP ? vm_backend->get_rsp(v) : v->gpr[n];
+}
+
+static inline void vcpu_set_gpr(struct vcpu *v, unsigned int n, uint64_t val)
+{
+	if (n == GPR_RSP)
+		vm_backend->set_rsp(v, val);
+	else
+		v->gpr[n] = val;
+}
 
 static inline void vm_count_exit(struct vm *vm, unsigned int slot)
 {

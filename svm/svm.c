@@ -161,6 +161,7 @@ static int svm_vcpu_create(struct vcpu *v, uint64_t entry, char *err,
 		return -1;
 	}
 	s->vmcb = (struct vmcb *)s->vmcb_pa;
+	svm_insn_memo_clear(s);
 	v->arch = s;
 
 	c = &s->vmcb->control;
@@ -212,7 +213,7 @@ static void svm_run(struct vcpu *v)
 		vmcb->control.event_inj = 0;
 		if (vmcb->control.exit_int_info & SVM_EVENT_VALID)
 			vmcb->control.event_inj = vmcb->control.exit_int_info;
-		svm_handle_exit(v);
+		svm_dispatch_exit(v, vmcb);
 	}
 }
 
@@ -228,6 +229,7 @@ const struct vm_backend svm_backend = {
 	.inject_exception = svm_inject_exception,
 	.advance_rip = svm_advance_rip,
 	.get_state = svm_get_state,
+	.get_rsp = svm_get_rsp,
 	.set_rsp = svm_set_rsp,
 	.get_tsc_offset = svm_get_tsc_offset,
 	.set_tsc_offset = svm_set_tsc_offset,

@@ -9,10 +9,30 @@
 #include "svm/vmcb.h"
 
 /* Internal to svm/: the backend's per-vCPU state behind vcpu->arch. */
+/*
+ * The last instruction whose length mhv decoded (SVM without NRIP save):
+ * an intercept at the same RIP and CR3 whose first bytes are still `bytes`
+ * at the same host address is the same instruction. That check sees
+ * rewritten code; a guest that maps other code at the same RIP under the
+ * same CR3 is decoded again only once the old bytes change, much as a
+ * CPU's TLB keeps a stale translation until INVLPG.
+ */
+struct svm_insn_memo {
+	uint64_t rip, cr3;
+	const uint8_t *host; /* never NULL: see svm_insn_memo_clear() */
+	uint64_t bytes;	     /* the first 8 bytes at host, masked */
+	uint64_t mask;
+	unsigned int len;
+};
+
+/* Non-canonical: no intercept ever happens there. */
+#define SVM_MEMO_NO_RIP 0x8000000000000000ULL
+
 struct svm_vcpu {
 	struct vmcb *vmcb;
 	uint64_t vmcb_pa;
 	uint64_t tsc_offset;
+	struct svm_insn_memo memo;
 };
 
 static inline struct vmcb *svm_vmcb(const struct vcpu *v)
@@ -25,15 +45,59 @@ extern bool svm_has_nrip_save;
 
 /* Dispatch one #VMEXIT through svm_exit_handlers[]. */
 void svm_handle_exit(struct vcpu *v);
+/* The same, for the run loop, which has the VMCB at hand. */
+void svm_dispatch_exit(struct vcpu *v, struct vmcb *vmcb);
 
-/* Skip the intercepted instruction: NRIP when the CPU saved it, else len. */
-void svm_skip_instruction(struct vcpu *v, unsigned int len);
+/*
+ * Opcode bytes of an intercepted instruction mhv completes: without NRIP
+ * save its length comes from decoding the guest's bytes.
+ */
+struct svm_opcode {
+	uint8_t bytes[3];
+	uint8_t len;
+};
+
+/* Forget the remembered instruction (a new vCPU, or a failed decode). */
+void svm_insn_memo_clear(struct svm_vcpu *sv);
+/* The slow path of svm_skip_instruction(): decode, remember, skip. */
+bool svm_skip_decoded(struct vcpu *v, const struct svm_opcode *op);
+
+/*
+ * Skip the intercepted instruction: NRIP when the CPU saved it, else the
+ * decoded length of `op` with its prefixes (a fixed length would resume
+ * inside 66 0f a2). Returns false, having ended the VM with a report, when
+ * the bytes at RIP are not that instruction. Inline: it is on every
+ * CPUID, MSR and VMMCALL exit, and a loop around one of them decodes once.
+ */
+static inline bool svm_skip_instruction(struct vcpu *v,
+					const struct svm_opcode *op)
+{
+	struct svm_vcpu *sv = v->arch;
+	struct vmcb *vmcb = sv->vmcb;
+	const struct svm_insn_memo *m = &sv->memo;
+	uint64_t now;
+
+	if (svm_has_nrip_save && vmcb->control.next_rip) {
+		vmcb->save.rip = vmcb->control.next_rip;
+		vmcb->control.int_state &= ~1ULL;
+		return true;
+	}
+	/* One load, even with -fno-builtin. */
+	__builtin_memcpy(&now, m->host, 8);
+	if (m->rip != vmcb->save.rip || m->cr3 != vmcb->save.cr3 ||
+	    (now & m->mask) != m->bytes)
+		return svm_skip_decoded(v, op);
+	vmcb->save.rip += m->len;
+	vmcb->control.int_state &= ~1ULL;
+	return true;
+}
 
 /* Backend ops that only touch the VMCB (also used by hosted tests). */
 void svm_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,
 			  uint32_t error);
 void svm_advance_rip(struct vcpu *v, unsigned int len);
 void svm_get_state(struct vcpu *v, struct vcpu_state *s);
+uint64_t svm_get_rsp(struct vcpu *v);
 void svm_set_rsp(struct vcpu *v, uint64_t rsp);
 uint64_t svm_get_tsc_offset(struct vcpu *v);
 void svm_set_tsc_offset(struct vcpu *v, uint64_t offset);

@@ -12,33 +12,32 @@
 
 typedef void (*svm_exit_fn)(struct vcpu *v, struct vmcb *vmcb);
 
-/* Instruction lengths for CPUs without NRIP save (QEMU TCG). */
-enum {
-	LEN_CPUID = 2,
-	LEN_RDMSR_WRMSR = 2,
-	LEN_HLT = 1,
-	LEN_VMMCALL = 3,
-	LEN_INVD = 2,
-};
+/* What CPUs without NRIP save (QEMU TCG) make mhv decode. */
+static const struct svm_opcode op_cpuid = {{0x0f, 0xa2}, 2};
+static const struct svm_opcode op_rdmsr = {{0x0f, 0x32}, 2};
+static const struct svm_opcode op_wrmsr = {{0x0f, 0x30}, 2};
+static const struct svm_opcode op_hlt = {{0xf4}, 1};
+static const struct svm_opcode op_vmmcall = {{0x0f, 0x01, 0xd9}, 3};
+static const struct svm_opcode op_invd = {{0x0f, 0x08}, 2};
 
 static void handle_cpuid(struct vcpu *v, struct vmcb *vmcb)
 {
 	exit_cpuid(v);
-	svm_skip_instruction(v, LEN_CPUID);
+	svm_skip_instruction(v, &op_cpuid);
 }
 
 static void handle_msr(struct vcpu *v, struct vmcb *vmcb)
 {
-	bool done = vmcb->control.exit_info1 ? exit_wrmsr(v) : exit_rdmsr(v);
+	bool wr = vmcb->control.exit_info1;
 
-	if (done)
-		svm_skip_instruction(v, LEN_RDMSR_WRMSR);
+	if (wr ? exit_wrmsr(v) : exit_rdmsr(v))
+		svm_skip_instruction(v, wr ? &op_wrmsr : &op_rdmsr);
 }
 
 static void handle_vmmcall(struct vcpu *v, struct vmcb *vmcb)
 {
 	if (exit_hypercall(v))
-		svm_skip_instruction(v, LEN_VMMCALL);
+		svm_skip_instruction(v, &op_vmmcall);
 }
 
 /*
@@ -54,13 +53,13 @@ static void handle_undefined(struct vcpu *v, struct vmcb *vmcb)
 /* INVD would drop dirty cache lines of the host too: a no-op instead. */
 static void handle_invd(struct vcpu *v, struct vmcb *vmcb)
 {
-	svm_skip_instruction(v, LEN_INVD);
+	svm_skip_instruction(v, &op_invd);
 }
 
 static void handle_hlt(struct vcpu *v, struct vmcb *vmcb)
 {
-	svm_skip_instruction(v, LEN_HLT);
-	exit_hlt(v, vmcb->save.rflags & (1u << 9));
+	if (svm_skip_instruction(v, &op_hlt))
+		exit_hlt(v, vmcb->save.rflags & (1u << 9));
 }
 
 static void handle_shutdown(struct vcpu *v, struct vmcb *vmcb)
@@ -142,9 +141,8 @@ static void handle_invalid(struct vcpu *v, struct vmcb *vmcb)
 	       "VMRUN failed its consistency checks (VMEXIT_INVALID)");
 }
 
-void svm_handle_exit(struct vcpu *v)
+void svm_dispatch_exit(struct vcpu *v, struct vmcb *vmcb)
 {
-	struct vmcb *vmcb = svm_vmcb(v);
 	uint64_t code = vmcb->control.exit_code;
 
 	vm_count_exit(v->vm, svm_exit_counter(code));
@@ -157,4 +155,9 @@ void svm_handle_exit(struct vcpu *v)
 	else
 		exit_unexpected(v, code, vmcb->control.exit_info1,
 				vmcb->control.exit_info2);
+}
+
+void svm_handle_exit(struct vcpu *v)
+{
+	svm_dispatch_exit(v, svm_vmcb(v));
 }

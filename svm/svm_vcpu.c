@@ -5,6 +5,8 @@
  */
 #include "core/cpu.h"
 #include "core/exits.h"
+#include "core/guest_paging.h"
+#include "lib/string.h"
 #include "svm/svm.h"
 #include "svm/svm_exit_codes.h"
 
@@ -36,20 +38,60 @@ void svm_advance_rip(struct vcpu *v, unsigned int len)
 	vmcb->control.int_state &= ~1ULL;
 }
 
-void svm_skip_instruction(struct vcpu *v, unsigned int len)
+/* The slow path: fetch and decode, then remember for the next time. */
+static unsigned int decode_length(struct vcpu *v, const struct svm_opcode *op)
 {
-	struct vmcb *vmcb = svm_vmcb(v);
+	struct svm_insn_memo *m = &((struct svm_vcpu *)v->arch)->memo;
+	struct vcpu_state s;
+	uint8_t bytes[INSN_MAX_LEN];
+	unsigned int len;
+	size_t n;
+	uint64_t gpa;
 
-	/*
-	 * With NRIP save the CPU writes next_rip on every instruction
-	 * intercept, which is all this is called for.
-	 */
-	if (svm_has_nrip_save && vmcb->control.next_rip) {
-		vmcb->save.rip = vmcb->control.next_rip;
-		vmcb->control.int_state &= ~1ULL;
-	} else {
-		svm_advance_rip(v, len);
+	svm_get_state(v, &s);
+	n = guest_fetch_insn(v->vm, &s, bytes);
+	len = insn_length_of(bytes, n, guest_cpu_mode(&s), op->bytes, op->len);
+	svm_insn_memo_clear(v->arch);
+	/* Remember only what lies in one page: the usual case. */
+	if (len && guest_cpu_mode(&s) == CPU_MODE_64 &&
+	    (s.rip & 4095) + 8 <= 4096 &&
+	    !guest_virt_to_phys(v->vm, &s, s.rip, &gpa) &&
+	    gpa + 8 <= v->vm->ram_size) {
+		*m = (struct svm_insn_memo){
+			.rip = s.rip,
+			.cr3 = s.cr3,
+			.host = v->vm->ram + gpa,
+			.mask = len >= 8 ? ~0ULL : (1ULL << (8 * len)) - 1,
+			.len = len,
+		};
+		memcpy(&m->bytes, m->host, 8);
+		m->bytes &= m->mask;
 	}
+	return len;
+}
+
+/* Decode, skip, or end the VM: the path taken once per new RIP. */
+bool svm_skip_decoded(struct vcpu *v, const struct svm_opcode *op)
+{
+	unsigned int len = decode_length(v, op);
+
+	if (!len) {
+		vm_end(v->vm, OUTCOME_UNEXPECTED_EXIT,
+		       "intercepted instruction at RIP %#lx not decodable "
+		       "(expected opcode %02x %02x)",
+		       svm_vmcb(v)->save.rip, op->bytes[0], op->bytes[1]);
+		return false;
+	}
+	svm_advance_rip(v, len);
+	return true;
+}
+
+void svm_insn_memo_clear(struct svm_vcpu *sv)
+{
+	static const uint8_t nothing[8];
+
+	sv->memo =
+		(struct svm_insn_memo){.rip = SVM_MEMO_NO_RIP, .host = nothing};
 }
 
 void svm_get_state(struct vcpu *v, struct vcpu_state *s)
@@ -81,6 +123,11 @@ uint64_t svm_get_tsc_offset(struct vcpu *v)
 void svm_set_tsc_offset(struct vcpu *v, uint64_t offset)
 {
 	svm_vmcb(v)->control.tsc_offset = offset;
+}
+
+uint64_t svm_get_rsp(struct vcpu *v)
+{
+	return svm_vmcb(v)->save.rsp;
 }
 
 void svm_set_rsp(struct vcpu *v, uint64_t rsp)

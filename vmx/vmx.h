@@ -35,6 +35,7 @@ void vmx_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,
 void vmx_advance_rip(struct vcpu *v, unsigned int len);
 void vmx_skip_instruction(struct vcpu *v);
 void vmx_get_state(struct vcpu *v, struct vcpu_state *s);
+uint64_t vmx_get_rsp(struct vcpu *v);
 void vmx_set_rsp(struct vcpu *v, uint64_t rsp);
 uint64_t vmx_get_tsc_offset(struct vcpu *v);
 void vmx_set_tsc_offset(struct vcpu *v, uint64_t offset);

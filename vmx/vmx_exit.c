@@ -162,7 +162,7 @@ static void handle_cr_access(struct vcpu *v)
 {
 	uint64_t qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
 	unsigned int cr = qual & 15, type = (qual >> 4) & 3;
-	uint64_t val = v->gpr[(qual >> 8) & 15];
+	uint64_t val = vcpu_gpr(v, (qual >> 8) & 15);
 	bool ok;
 
 	if (type != 0 || (cr != 0 && cr != 4)) {

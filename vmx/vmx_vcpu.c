@@ -82,6 +82,11 @@ void vmx_set_tsc_offset(struct vcpu *v, uint64_t offset)
 	vmcs_write(VMCS_TSC_OFFSET, offset);
 }
 
+uint64_t vmx_get_rsp(struct vcpu *v)
+{
+	return vmcs_read(VMCS_GUEST_RSP);
+}
+
 void vmx_set_rsp(struct vcpu *v, uint64_t rsp)
 {
 	vmcs_write(VMCS_GUEST_RSP, rsp);

@@ -36,6 +36,7 @@ static const struct vm_backend test_backend = {
 	.exit_name = svm_exit_name,
 	.exit_counter = svm_exit_counter,
 	.exit_slot_name = svm_exit_slot_name,
+	.get_rsp = svm_get_rsp,
 	.set_rsp = svm_set_rsp,
 	.get_tsc_offset = svm_get_tsc_offset,
 	.set_tsc_offset = svm_set_tsc_offset,
@@ -65,6 +66,7 @@ static struct vm *vm;
 static struct vcpu *v;
 static struct svm_vcpu svm;
 static struct vmcb *vmcb;
+static bool own_bytes;
 
 /* The multiboot entry state svm_vcpu_create() builds: 32-bit, paging off. */
 static void set_protected_mode_32(void)
@@ -98,6 +100,7 @@ static void fixture_init(void)
 	assert_non_null(vmcb);
 	memset(vmcb, 0, sizeof(*vmcb));
 	svm = (struct svm_vcpu){.vmcb = vmcb, .vmcb_pa = 0};
+	svm_insn_memo_clear(&svm);
 
 	v = &vm->vcpu;
 	v->vm = vm;
@@ -108,6 +111,7 @@ static void fixture_init(void)
 	boot_cpu = (struct cpu_info){.vendor = CPU_VENDOR_AMD};
 	vm_backend = &test_backend;
 	svm_has_nrip_save = false;
+	own_bytes = false;
 	fake_serial_clear();
 }
 
@@ -141,8 +145,40 @@ static int teardown(void **state)
  * One #VMEXIT as svm_run() delivers it: no NRIP unless the test set
  * next_rip after the previous exit, no event pending.
  */
+/*
+ * Without NRIP save mhv decodes the instruction at RIP: do_exit() puts the
+ * plain encoding of the intercepted instruction there, unless the test
+ * wrote its own bytes (own_bytes).
+ */
+
+static void plant_insn(uint64_t code, uint64_t info1)
+{
+	static const struct {
+		uint64_t code;
+		uint8_t bytes[3], len;
+	} encodings[] = {
+		{SVM_EXIT_CPUID, {0x0f, 0xa2}, 2},
+		{SVM_EXIT_HLT, {0xf4}, 1},
+		{SVM_EXIT_INVD, {0x0f, 0x08}, 2},
+		{SVM_EXIT_VMMCALL, {0x0f, 0x01, 0xd9}, 3},
+	};
+	uint64_t rip = vmcb->save.rip;
+
+	if (own_bytes || rip + 3 > RAM_SIZE)
+		return;
+	if (code == SVM_EXIT_MSR) {
+		memcpy(vm->ram + rip, info1 ? "\x0f\x30" : "\x0f\x32", 2);
+		return;
+	}
+	for (unsigned int i = 0; i < ARRAY_SIZE(encodings); i++)
+		if (encodings[i].code == code)
+			memcpy(vm->ram + rip, encodings[i].bytes,
+			       encodings[i].len);
+}
+
 static void do_exit(uint64_t code, uint64_t info1, uint64_t info2)
 {
+	plant_insn(code, info1);
 	vmcb->control.exit_code = code;
 	vmcb->control.exit_info1 = info1;
 	vmcb->control.exit_info2 = info2;
@@ -300,10 +336,164 @@ static void test_cpuid_without_nrip_ignores_next_rip(void **state)
 	vmcb->control.int_state = 1;
 	v->gpr[GPR_RAX] = 0;
 	vmcb->control.next_rip = 0x5555; /* not saved: must not be used */
+	plant_insn(SVM_EXIT_CPUID, 0);
 	vmcb->control.exit_code = SVM_EXIT_CPUID;
 	svm_handle_exit(v);
 	assert_int_equal(vmcb->save.rip, GUEST_RIP + 2);
 	assert_int_equal(vmcb->control.int_state & 1, 0);
+}
+
+static void put_code(uint64_t gpa, const uint8_t *bytes, size_t n)
+{
+	assert_true(gpa + n <= vm->ram_size);
+	memcpy(vm->ram + gpa, bytes, n);
+}
+
+/* Long mode with a 2 MiB page at va_base -> 0, for code fetches. */
+#define LONG_VA_BASE 0xffff800000000000ULL
+static void set_long_mode(uint64_t cs_base)
+{
+	const uint64_t pml4 = 0x10000, pdpt = 0x11000, pd = 0x12000;
+	uint64_t e;
+
+	e = pdpt | 3;
+	memcpy(vm->ram + pml4 + 256 * 8, &e, 8);
+	e = pd | 3;
+	memcpy(vm->ram + pdpt, &e, 8);
+	e = 0 | 0x83;
+	memcpy(vm->ram + pd, &e, 8);
+	vmcb->save.cs = (struct vmcb_seg){.selector = 0x08,
+					  .attrib = 0xa9b, /* L, G */
+					  .limit = 0xffffffff,
+					  .base = cs_base};
+	vmcb->save.cr0 = 0x80000011;
+	vmcb->save.cr4 = 1u << 5; /* PAE */
+	vmcb->save.cr3 = pml4;
+	vmcb->save.efer = EFER_SVME | EFER_LME | EFER_LMA;
+}
+
+/*
+ * Without NRIP save the length comes from the guest's bytes: a legal
+ * prefix must not leave RIP inside the instruction (66 0f a2 resumed at
+ * 0f used to run a12 as an instruction and take #GP).
+ */
+static void test_no_nrip_lengths_include_prefixes(void **state)
+{
+	static const struct {
+		uint64_t code, info1;
+		uint8_t bytes[8];
+		unsigned int len;
+	} cases[] = {
+		{SVM_EXIT_CPUID, 0, {0x66, 0x0f, 0xa2}, 3},
+		{SVM_EXIT_CPUID, 0, {0x2e, 0x3e, 0xf3, 0x0f, 0xa2}, 5},
+		{SVM_EXIT_MSR, 0, {0x66, 0x0f, 0x32}, 3},
+		{SVM_EXIT_MSR, 1, {0x26, 0x0f, 0x30}, 3},
+		{SVM_EXIT_VMMCALL, 0, {0x67, 0x0f, 0x01, 0xd9}, 4},
+		{SVM_EXIT_INVD, 0, {0x3e, 0x0f, 0x08}, 3},
+	};
+
+	(void)state;
+	own_bytes = true;
+	vm->opt.hypercalls = true;
+	for (unsigned int i = 0; i < ARRAY_SIZE(cases); i++) {
+		uint64_t rip = GUEST_RIP + 0x40 * i;
+
+		put_code(rip, cases[i].bytes, cases[i].len);
+		vmcb->save.rip = rip;
+		v->gpr[GPR_RCX] = 0x2ff; /* MTRR_DEF_TYPE: readable, writable */
+		v->gpr[GPR_RAX] = cases[i].info1 ? 0xc06 : 0;
+		v->gpr[GPR_RDX] = 0;
+		do_exit(cases[i].code, cases[i].info1, 0);
+		assert_running();
+		assert_int_equal(vmcb->save.rip, rip + cases[i].len);
+	}
+}
+
+/* 64-bit mode: REX prefixes count, and the CS base is ignored. */
+static void test_no_nrip_long_mode(void **state)
+{
+	static const uint8_t rex_cpuid[] = {0x48, 0x0f, 0xa2};
+	static const uint8_t hlt_after_rex[] = {0x66, 0x41, 0xf4};
+
+	(void)state;
+	own_bytes = true;
+	set_long_mode(0x100000); /* ignored in 64-bit mode */
+	put_code(0x2000, rex_cpuid, sizeof(rex_cpuid));
+	vmcb->save.rip = LONG_VA_BASE + 0x2000;
+	v->gpr[GPR_RAX] = 0;
+	do_exit(SVM_EXIT_CPUID, 0, 0);
+	assert_running();
+	assert_int_equal(vmcb->save.rip, LONG_VA_BASE + 0x2003);
+
+	put_code(0x3000, hlt_after_rex, sizeof(hlt_after_rex));
+	vmcb->save.rip = LONG_VA_BASE + 0x3000;
+	do_exit(SVM_EXIT_HLT, 0, 0);
+	assert_ended(OUTCOME_HALT);
+	assert_int_equal(vmcb->save.rip, LONG_VA_BASE + 0x3003);
+}
+
+/* Legacy modes: CS base + EIP, the offset wrapping at 4 GiB. */
+static void test_no_nrip_cs_base_and_eip_wrap(void **state)
+{
+	static const uint8_t cpuid_insn[] = {0x0f, 0xa2};
+
+	(void)state;
+	own_bytes = true;
+	vmcb->save.cs.base = 0x3000;
+	put_code(0x3100, cpuid_insn, sizeof(cpuid_insn));
+	vmcb->save.rip = 0x100;
+	v->gpr[GPR_RAX] = 0;
+	do_exit(SVM_EXIT_CPUID, 0, 0);
+	assert_running();
+	assert_int_equal(vmcb->save.rip, 0x102);
+
+	/* 66 at EIP 0xffffffff, then 0f a2 at offset 0 (linear 0x3000). */
+	vm->ram[0x2fff] = 0x66;
+	put_code(0x3000, cpuid_insn, sizeof(cpuid_insn));
+	vmcb->save.rip = 0xffffffff;
+	do_exit(SVM_EXIT_CPUID, 0, 0);
+	assert_running();
+	assert_int_equal(vmcb->save.rip, 0xffffffffULL + 3);
+}
+
+/*
+ * The decoded length is remembered per RIP; new bytes at that RIP (the
+ * guest rewrote its code) are decoded again.
+ */
+static void test_no_nrip_memo_follows_the_bytes(void **state)
+{
+	static const uint8_t plain[] = {0x0f, 0xa2};
+	static const uint8_t prefixed[] = {0x66, 0x0f, 0xa2};
+
+	(void)state;
+	own_bytes = true;
+	set_long_mode(0);
+	for (unsigned int round = 0; round < 3; round++) {
+		const uint8_t *code = round == 1 ? prefixed : plain;
+		size_t n = round == 1 ? sizeof(prefixed) : sizeof(plain);
+
+		put_code(0x2000, code, n);
+		vmcb->save.rip = LONG_VA_BASE + 0x2000;
+		v->gpr[GPR_RAX] = 0;
+		do_exit(SVM_EXIT_CPUID, 0, 0);
+		assert_running();
+		assert_int_equal(vmcb->save.rip, LONG_VA_BASE + 0x2000 + n);
+	}
+}
+
+/* Bytes that are not the intercepted instruction: end the VM, say so. */
+static void test_no_nrip_undecodable(void **state)
+{
+	static const uint8_t nops[] = {0x90, 0x90};
+
+	(void)state;
+	own_bytes = true;
+	put_code(GUEST_RIP, nops, sizeof(nops));
+	v->gpr[GPR_RAX] = 0;
+	do_exit(SVM_EXIT_CPUID, 0, 0);
+	assert_ended(OUTCOME_UNEXPECTED_EXIT);
+	assert_detail("not decodable");
+	assert_int_equal(vmcb->save.rip, GUEST_RIP);
 }
 
 /* --- VMMCALL --------------------------------------------------------------- */
@@ -837,12 +1027,6 @@ static void test_nmi_is_ignored(void **state)
 
 /* --- NPF (xAPIC MMIO) ------------------------------------------------------ */
 
-static void put_code(uint64_t gpa, const uint8_t *bytes, size_t n)
-{
-	assert_true(gpa + n <= vm->ram_size);
-	memcpy(vm->ram + gpa, bytes, n);
-}
-
 static void test_npf_apic_version_read(void **state)
 {
 	static const uint8_t mov_eax_ebx[] = {0x8b, 0x03};
@@ -1190,13 +1374,13 @@ static void test_exit_counters(void **state)
 	static const uint8_t mov_eax_ebx[] = {0x8b, 0x03};
 
 	(void)state;
-	put_code(GUEST_RIP + 4, mov_eax_ebx, sizeof(mov_eax_ebx));
 	cpuid_exit(0, 0);
 	cpuid_exit(0, 0);
 	rdmsr_exit(MSR_APIC_BASE);
 	do_exit(SVM_EXIT_NMI, 0, 0);
 	out_exit(0x80, 1, 0);
 	assert_int_equal(vmcb->save.rip, GUEST_RIP + 7);
+	put_code(GUEST_RIP + 4, mov_eax_ebx, sizeof(mov_eax_ebx));
 	vmcb->save.rip = GUEST_RIP + 4;
 	do_exit(SVM_EXIT_NPF, 0, XAPIC_VERSION_GPA);
 	assert_running();
@@ -1262,6 +1446,11 @@ int main(void)
 		T(test_npf_tpr_write_then_read),
 		T(test_npf_real_mode_uses_cs_base),
 		T(test_npf_long_mode_walks_guest_tables),
+		T(test_no_nrip_lengths_include_prefixes),
+		T(test_no_nrip_long_mode),
+		T(test_no_nrip_cs_base_and_eip_wrap),
+		T(test_no_nrip_memo_follows_the_bytes),
+		T(test_no_nrip_undecodable),
 		T(test_npf_instruction_at_end_of_ram),
 		T(test_npf_outside_ram_and_devices),
 		T(test_npf_fetch_from_apic),

@@ -40,6 +40,7 @@ static const struct vm_backend test_backend = {
 	.exit_name = vmx_exit_name,
 	.exit_counter = vmx_exit_counter,
 	.exit_slot_name = vmx_exit_slot_name,
+	.get_rsp = vmx_get_rsp,
 	.set_rsp = vmx_set_rsp,
 	.get_tsc_offset = vmx_get_tsc_offset,
 	.set_tsc_offset = vmx_set_tsc_offset,
@@ -1444,6 +1445,29 @@ static void test_mov_to_cr0(void **state)
 	assert_rip(GUEST_RIP + 6);
 }
 
+/*
+ * MOV CR0, RSP / MOV CR4, RSP: the value is the guest's RSP in the VMCS,
+ * not the stale register-array slot (it used to write 0 to CR0).
+ */
+static void test_mov_to_cr_from_rsp(void **state)
+{
+	(void)state;
+	v->gpr[GPR_RSP] = 0;
+	fake_vmcs_set(VMCS_GUEST_RSP, CR0_PE | CR0_ET | CR0_NE);
+	do_exit(VMX_EXIT_CR_ACCESS, CR_QUAL(0, 0, GPR_RSP), 3);
+	assert_running();
+	assert_no_event();
+	assert_vmcs_written(VMCS_CR0_READ_SHADOW, 0x31);
+	assert_vmcs_written(VMCS_GUEST_CR0, 0x31);
+	assert_rip(GUEST_RIP + 3);
+
+	fake_vmcs_set(VMCS_GUEST_RSP, CR4_PAE);
+	do_exit(VMX_EXIT_CR_ACCESS, CR_QUAL(4, 0, GPR_RSP), 3);
+	assert_running();
+	assert_vmcs_written(VMCS_CR4_READ_SHADOW, CR4_PAE);
+	assert_vmcs_written(VMCS_GUEST_CR4, CR4_PAE | CR4_VMXE);
+}
+
 static void test_other_cr_accesses_are_unexpected(void **state)
 {
 	static const uint64_t quals[] = {
@@ -1691,6 +1715,7 @@ int main(void)
 		T(test_xsetbv_bad_xcr_is_gp),
 		T(test_mov_to_cr4),
 		T(test_mov_to_cr0),
+		T(test_mov_to_cr_from_rsp),
 		T(test_other_cr_accesses_are_unexpected),
 		T(test_cr0_paging_on_with_lme_sets_lma),
 		T(test_cr0_paging_without_protection_is_gp),
