@@ -51,10 +51,10 @@ __attribute__((noinline)) static uint32_t guest_osxsave(struct vcpu *v)
 	return s.cr4 & CR4_OSXSAVE ? CPUID1_ECX_OSXSAVE : 0;
 }
 
-void exit_cpuid(struct vcpu *v)
+/* Inlined into both callers: exit_cpuid() is on the exit path. */
+static inline __attribute__((always_inline)) struct cpuid_regs
+policy(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 {
-	uint32_t leaf = (uint32_t)v->gpr[GPR_RAX];
-	uint32_t subleaf = (uint32_t)v->gpr[GPR_RCX];
 	struct cpuid_regs r;
 
 	if ((leaf & 0xffffff00u) == MHV_CPUID_BASE) {
@@ -70,7 +70,8 @@ void exit_cpuid(struct vcpu *v)
 				  CPUID1_ECX_TSC_DEADLINE | CPUID1_ECX_OSXSAVE);
 			/* mhv emulates the x2APIC MSRs (core/dev_xapic.c). */
 			r.ecx |= CPUID1_ECX_HYPERVISOR | CPUID1_ECX_X2APIC;
-			r.ecx |= guest_osxsave(v);
+			if (v)
+				r.ecx |= guest_osxsave(v);
 			/* One logical CPU, APIC ID 0. */
 			r.ebx = (r.ebx & 0x0000ffffu) | (1u << 16);
 			break;
@@ -108,6 +109,19 @@ void exit_cpuid(struct vcpu *v)
 			break;
 		}
 	}
+	return r;
+}
+
+struct cpuid_regs cpuid_policy(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
+{
+	return policy(v, leaf, subleaf);
+}
+
+void exit_cpuid(struct vcpu *v)
+{
+	struct cpuid_regs r =
+		policy(v, (uint32_t)v->gpr[GPR_RAX], (uint32_t)v->gpr[GPR_RCX]);
+
 	v->gpr[GPR_RAX] = r.eax;
 	v->gpr[GPR_RBX] = r.ebx;
 	v->gpr[GPR_RCX] = r.ecx;

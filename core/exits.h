@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/cpu.h"
 #include "core/vm.h"
 
 /*
@@ -16,6 +17,21 @@
 
 /* CPUID with the VM's policy: RAX/RCX in, RAX/RBX/RCX/RDX out. */
 void exit_cpuid(struct vcpu *v);
+/*
+ * The guest's view of one leaf. v may be NULL (before the vCPU exists):
+ * leaf 1's OSXSAVE, which mirrors the guest's CR4, is then clear.
+ */
+struct cpuid_regs cpuid_policy(struct vcpu *v, uint32_t leaf, uint32_t subleaf);
+
+/*
+ * MOV to CR0/CR4 as the CPU does it (SDM vol. 3, 2.5; vol. 2, MOV CR):
+ * true when writing val must raise #GP. s is the guest's state before the
+ * write, its CR0/CR4 as the guest sees them.
+ */
+bool cr0_write_faults(const struct vcpu_state *s, uint64_t val);
+bool cr4_write_faults(struct vcpu *v, const struct vcpu_state *s, uint64_t val);
+/* CR4 bits the guest may not set: its CPUID lacks their feature. */
+uint64_t cr4_guest_reserved(struct vcpu *v);
 
 /* RDMSR/WRMSR: ECX = MSR; EDX:EAX. Injects #GP where hardware would. */
 bool exit_rdmsr(struct vcpu *v);
@@ -40,8 +56,35 @@ void exit_hlt(struct vcpu *v, bool interrupts_enabled);
  */
 void exit_mmio(struct vcpu *v, uint64_t gpa, bool is_write, bool is_fetch);
 
+/*
+ * Fault-class exceptions push RFLAGS with RF set, so that the faulting
+ * instruction restarts without a second instruction-breakpoint #DB (SDM
+ * vol. 3, 18.3.1.1). The CPU does it for exceptions it delivers itself,
+ * not for events injected at VM entry: the backends set RF when they
+ * inject one of these (as KVM does). #DB, #BP and #OF (traps), #NMI and
+ * the aborts (#DF, #MC) leave RF alone.
+ */
+static inline bool exception_is_fault(unsigned int vector)
+{
+	return vector < 32 &&
+	       ((1u << vector) &
+		((1u << 0) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 10) |
+		 (1u << 11) | (1u << 12) | (1u << 13) | (1u << 14) |
+		 (1u << 16) | (1u << 17) | (1u << 19) | (1u << 20) |
+		 (1u << 21)));
+}
+
+#define RFLAGS_RF (1ULL << 16)
+
 /* Inject #UD, RIP unchanged: the instruction does not exist for the guest. */
 void exit_inject_ud(struct vcpu *v);
+
+/*
+ * An intercepted instruction whose bytes are not what the exit says it
+ * was (the decoder's view): report it like an unexpected exit and end the
+ * VM, the detail naming `what`.
+ */
+void exit_not_decodable(struct vcpu *v, uint64_t code, const char *what);
 
 /* The default table entry: report and end the VM with a state dump. */
 void exit_unexpected(struct vcpu *v, uint64_t code, uint64_t info1,

@@ -165,6 +165,8 @@ static int svm_vcpu_create(struct vcpu *v, uint64_t entry, char *err,
 	v->arch = s;
 
 	c = &s->vmcb->control;
+	c->intercept_cr = 1u << (16 + 4);  /* CR4 writes: svm_exit.c */
+	c->intercept_exceptions = 1u << 6; /* #UD: svm_exit.c */
 	c->intercept_misc1 = SVM_INTERCEPT1_NMI | SVM_INTERCEPT1_CPUID |
 			     SVM_INTERCEPT1_HLT | SVM_INTERCEPT1_INVD |
 			     SVM_INTERCEPT1_INVLPGA | SVM_INTERCEPT1_IOIO |

@@ -6,6 +6,7 @@
  * handled before the table is indexed.
  */
 #include "core/exits.h"
+#include "core/guest_paging.h"
 #include "core/log.h"
 #include "svm/svm.h"
 #include "svm/svm_exit_codes.h"
@@ -98,12 +99,71 @@ static void handle_ioio(struct vcpu *v, struct vmcb *vmcb)
 	}
 }
 
+#define CR4_TLB_BITS                                              \
+	((1ULL << 4) | (1ULL << 5) | (1ULL << 7) | (1ULL << 12) | \
+	 (1ULL << 17) | (1ULL << 20) | (1ULL << 21) | (1ULL << 22))
+#define EXITINFO1_MOV_CR_VALID (1ULL << 63) /* decode assists */
+
+/*
+ * MOV to CR4, intercepted so that a feature the guest's CPUID hides (PCID,
+ * VMXE, CET...) cannot be switched on underneath it, and so that the
+ * write is checked as the CPU checks it (a state VMRUN refuses must never
+ * reach the VMCB). Without decode assists the instruction is decoded.
+ */
+static void handle_cr4_write(struct vcpu *v, struct vmcb *vmcb)
+{
+	uint64_t info = vmcb->control.exit_info1, val;
+	struct vcpu_state s;
+	struct insn_mov_cr m = {0};
+	uint8_t bytes[INSN_MAX_LEN];
+	size_t n;
+
+	svm_get_state(v, &s);
+	n = guest_fetch_insn(v->vm, &s, bytes);
+	if (insn_decode_mov_cr(bytes, n, guest_cpu_mode(&s), &m) || !m.to_cr ||
+	    m.cr != 4) {
+		exit_not_decodable(v, vmcb->control.exit_code,
+				   "CR4 write: not a MOV to CR4");
+		return;
+	}
+	if (info & EXITINFO1_MOV_CR_VALID)
+		m.gpr = info & 15;
+	val = vcpu_gpr(v, m.gpr);
+	if (guest_cpu_mode(&s) != CPU_MODE_64)
+		val = (uint32_t)val; /* the register's low half */
+	if (cr4_write_faults(v, &s, val)) {
+		svm_inject_exception(v, 13, true, 0);
+		return;
+	}
+	vmcb->save.cr4 = val;
+	/* What the CPU would flush itself: translations of this guest. */
+	if ((val ^ s.cr4) & CR4_TLB_BITS)
+		vmcb->control.tlb_control = SVM_TLB_FLUSH_ALL;
+	if (svm_has_nrip_save && vmcb->control.next_rip)
+		svm_advance_rip(v, vmcb->control.next_rip - s.rip);
+	else
+		svm_advance_rip(v, m.len);
+}
+
+/*
+ * #UD is intercepted (as KVM does on SVM) and given back to the guest
+ * through event injection, which sets RFLAGS.RF in the frame as the
+ * architecture asks: not every CPU under mhv does it for its own delivery
+ * (QEMU TCG does not).
+ */
+static void handle_exception_ud(struct vcpu *v, struct vmcb *vmcb)
+{
+	exit_inject_ud(v);
+}
+
 /* An NMI arrived while the guest ran: the host takes it after STGI. */
 static void handle_nmi(struct vcpu *v, struct vmcb *vmcb)
 {
 }
 
 static const svm_exit_fn svm_exit_handlers[SVM_EXIT_DENSE_LAST + 1] = {
+	[SVM_EXIT_WRITE_CR0 + 4] = handle_cr4_write,
+	[SVM_EXIT_EXCP_BASE + 6] = handle_exception_ud,
 	[SVM_EXIT_NMI] = handle_nmi,
 	[SVM_EXIT_CPUID] = handle_cpuid,
 	[SVM_EXIT_INVD] = handle_invd,

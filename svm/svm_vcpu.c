@@ -27,6 +27,8 @@ void svm_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,
 	if (has_error)
 		ev |= SVM_EVENT_ERROR_VALID | ((uint64_t)error << 32);
 	svm_vmcb(v)->control.event_inj = ev;
+	if (exception_is_fault(vector))
+		svm_vmcb(v)->save.rflags |= RFLAGS_RF;
 }
 
 void svm_advance_rip(struct vcpu *v, unsigned int len)
@@ -76,10 +78,8 @@ bool svm_skip_decoded(struct vcpu *v, const struct svm_opcode *op)
 	unsigned int len = decode_length(v, op);
 
 	if (!len) {
-		vm_end(v->vm, OUTCOME_UNEXPECTED_EXIT,
-		       "intercepted instruction at RIP %#lx not decodable "
-		       "(expected opcode %02x %02x)",
-		       svm_vmcb(v)->save.rip, op->bytes[0], op->bytes[1]);
+		exit_not_decodable(v, svm_vmcb(v)->control.exit_code,
+				   "intercepted instruction not decodable");
 		return false;
 	}
 	svm_advance_rip(v, len);

@@ -330,7 +330,13 @@ static void setup_guest_state(uint64_t entry)
 	 */
 	uint64_t cr0_forced = caps.cr0_fixed0 & ~(CR0_PE | CR0_PG);
 	uint64_t cr0_mask = cr0_forced | CR0_PG;
-	uint64_t cr4_mask = caps.cr4_fixed0;
+	/*
+	 * CR4 bits the CPU has but the guest's CPUID hides (VMXE, SMXE, CET,
+	 * PKS...) exit too, so that setting one raises #GP as it would on a
+	 * CPU without the feature.
+	 */
+	uint64_t cr4_mask =
+		caps.cr4_fixed0 | (cr4_guest_reserved(NULL) & caps.cr4_fixed1);
 
 	set_guest_seg(VMCS_GUEST_CS_SEL, 0x08, 0xc09b);
 	set_guest_seg(VMCS_GUEST_DS_SEL, 0x10, 0xc093);
@@ -357,7 +363,7 @@ static void setup_guest_state(uint64_t entry)
 	vmcs_write(VMCS_GUEST_CR0, CR0_PE | CR0_ET | cr0_forced);
 	vmcs_write(VMCS_CR4_GUEST_HOST_MASK, cr4_mask);
 	vmcs_write(VMCS_CR4_READ_SHADOW, 0);
-	vmcs_write(VMCS_GUEST_CR4, cr4_mask);
+	vmcs_write(VMCS_GUEST_CR4, caps.cr4_fixed0);
 	vmcs_write(VMCS_GUEST_CR3, 0);
 	vmcs_write(VMCS_GUEST_DR7, 0x400);
 	vmcs_write(VMCS_GUEST_RFLAGS, 0x2);

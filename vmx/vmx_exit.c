@@ -6,6 +6,7 @@
  * silent skip, never an out-of-bounds index.
  */
 #include "core/exits.h"
+#include "core/guest_paging.h"
 #include "core/log.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
@@ -103,12 +104,7 @@ static void handle_io(struct vcpu *v)
 		vmx_skip_instruction(v);
 }
 
-#define CR0_PE (1ULL << 0)
-#define CR0_NW (1ULL << 29)
-#define CR0_CD (1ULL << 30)
 #define CR0_PG (1ULL << 31)
-#define CR4_PAE (1ULL << 5)
-#define CR4_VMXE (1ULL << 13)
 
 static void inject_gp(struct vcpu *v)
 {
@@ -117,22 +113,24 @@ static void inject_gp(struct vcpu *v)
 
 /*
  * MOV to CR0 that the CPU handed to us because it touches a host-owned
- * bit (NE). Do what the CPU would have done: the architectural #GP checks,
- * and EFER.LMA following CR0.PG when EFER.LME is set.
+ * bit (NE, PG). Do what the CPU would have done: the architectural #GP
+ * checks, and EFER.LMA following CR0.PG when EFER.LME is set.
  */
-static bool write_cr0(struct vcpu *v, uint64_t val)
+static bool emulate_cr0_write(struct vcpu *v, uint64_t val)
 {
-	uint64_t efer = vmcs_read(VMCS_GUEST_EFER);
-	uint64_t cr4 = vmcs_read(VMCS_GUEST_CR4);
+	struct vmx_vcpu *x = v->arch;
+	struct vcpu_state s;
+	uint64_t efer;
 
-	if ((val >> 32) || ((val & CR0_PG) && !(val & CR0_PE)) ||
-	    ((val & CR0_NW) && !(val & CR0_CD)) ||
-	    ((val & CR0_PG) && (efer & EFER_LME) && !(cr4 & CR4_PAE)))
+	vmx_get_state(v, &s);
+	if (guest_cpu_mode(&s) != CPU_MODE_64)
+		val = (uint32_t)val; /* the register's low half */
+	if (cr0_write_faults(&s, val))
 		return false;
-	/* Host-owned bits other than PG are the ones VMX forces to 1. */
+	efer = s.efer;
 	vmcs_write(VMCS_CR0_READ_SHADOW, val);
-	vmcs_write(VMCS_GUEST_CR0,
-		   val | (vmcs_read(VMCS_CR0_GUEST_HOST_MASK) & ~CR0_PG));
+	/* What VMX forces to 1 (NE) stays set underneath. */
+	vmcs_write(VMCS_GUEST_CR0, val | (x->cr0_fixed0 & ~CR0_PG & ~1ULL));
 	if ((val & CR0_PG) && (efer & EFER_LME))
 		efer |= EFER_LMA;
 	else if (!(val & CR0_PG))
@@ -142,13 +140,23 @@ static bool write_cr0(struct vcpu *v, uint64_t val)
 	return true;
 }
 
-/* VMXE is the host's (the guest has no VMX): setting it is #GP. */
-static bool write_cr4(struct vcpu *v, uint64_t val)
+/*
+ * MOV to CR4 touching a host-owned bit (VMXE) or one the guest's CPUID
+ * hides although the CPU has it: the guest's checks, then the write with
+ * VMXE kept set underneath.
+ */
+static bool emulate_cr4_write(struct vcpu *v, uint64_t val)
 {
-	if ((val >> 32) || (val & CR4_VMXE))
+	struct vmx_vcpu *x = v->arch;
+	struct vcpu_state s;
+
+	vmx_get_state(v, &s);
+	if (guest_cpu_mode(&s) != CPU_MODE_64)
+		val = (uint32_t)val;
+	if (cr4_write_faults(v, &s, val))
 		return false;
 	vmcs_write(VMCS_CR4_READ_SHADOW, val);
-	vmcs_write(VMCS_GUEST_CR4, val | vmcs_read(VMCS_CR4_GUEST_HOST_MASK));
+	vmcs_write(VMCS_GUEST_CR4, val | x->cr4_fixed0);
 	return true;
 }
 
@@ -169,7 +177,7 @@ static void handle_cr_access(struct vcpu *v)
 		exit_unexpected(v, VMX_EXIT_CR_ACCESS, qual, 0);
 		return;
 	}
-	ok = cr == 0 ? write_cr0(v, val) : write_cr4(v, val);
+	ok = cr == 0 ? emulate_cr0_write(v, val) : emulate_cr4_write(v, val);
 	if (!ok) {
 		inject_gp(v);
 		return;

@@ -25,6 +25,9 @@ void vmx_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,
 		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, error);
 	}
 	vmcs_write(VMCS_ENTRY_INTR_INFO, info);
+	if (exception_is_fault(vector))
+		vmcs_write(VMCS_GUEST_RFLAGS,
+			   vmcs_read(VMCS_GUEST_RFLAGS) | RFLAGS_RF);
 }
 
 void vmx_advance_rip(struct vcpu *v, unsigned int len)

@@ -496,6 +496,101 @@ static void test_no_nrip_undecodable(void **state)
 	assert_int_equal(vmcb->save.rip, GUEST_RIP);
 }
 
+/*
+ * #UD is intercepted and injected back; injected faults carry RFLAGS.RF
+ * in their frame (idt_test's "rflags.rf"), traps do not.
+ */
+static void test_ud_intercept_and_rf(void **state)
+{
+	(void)state;
+	do_exit(SVM_EXIT_EXCP_BASE + 6, 0, 0);
+	assert_running();
+	assert_int_equal(vmcb->control.event_inj, EVENT_UD);
+	assert_true(vmcb->save.rflags & (1ULL << 16));
+	assert_int_equal(vmcb->save.rip, GUEST_RIP);
+
+	vmcb->save.rflags = 0x2;
+	svm_inject_exception(v, 3, false, 0); /* #BP: a trap */
+	assert_int_equal(vmcb->save.rflags, 0x2);
+	svm_inject_exception(v, 14, true, 2); /* #PF: a fault */
+	assert_int_equal(vmcb->save.rflags, 0x2 | (1ULL << 16));
+}
+
+/* --- CR4 writes ----------------------------------------------------------- */
+
+static void cr4_write(const uint8_t *insn, size_t n)
+{
+	put_code(GUEST_RIP, insn, n);
+	own_bytes = true;
+	vmcb->save.rip = GUEST_RIP;
+	vmcb->control.event_inj = 0;
+	do_exit(SVM_EXIT_WRITE_CR0 + 4, 0, 0);
+}
+
+/* The write is checked as the CPU checks it, then lands in the VMCB. */
+static void test_cr4_write_decoded_and_checked(void **state)
+{
+	static const uint8_t mov_cr4_eax[] = {0x0f, 0x22, 0xe0};
+	static const uint8_t mov_cr4_esp[] = {0x0f, 0x22, 0xe4};
+
+	(void)state;
+	v->gpr[GPR_RAX] = 1u << 5; /* PAE */
+	cr4_write(mov_cr4_eax, sizeof(mov_cr4_eax));
+	assert_running();
+	assert_int_equal(vmcb->control.event_inj, 0);
+	assert_int_equal(vmcb->save.cr4, 1u << 5);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 3);
+	assert_int_equal(vmcb->control.tlb_control, SVM_TLB_FLUSH_ALL);
+
+	/* VMXE, SMXE, CET, PKS, reserved bit 15: #GP, CR4 unchanged. */
+	static const uint32_t bad[] = {1u << 13, 1u << 14, 1u << 15, 1u << 23,
+				       1u << 24};
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
+		v->gpr[GPR_RAX] = (1u << 5) | bad[i];
+		cr4_write(mov_cr4_eax, sizeof(mov_cr4_eax));
+		assert_running();
+		assert_int_equal(vmcb->control.event_inj, EVENT_GP0);
+		assert_int_equal(vmcb->save.cr4, 1u << 5);
+		assert_int_equal(vmcb->save.rip, GUEST_RIP);
+	}
+
+	/* From ESP: the VMCB's RSP, not the register array. */
+	v->gpr[GPR_RSP] = 0;
+	vmcb->save.rsp = 0;
+	cr4_write(mov_cr4_esp, sizeof(mov_cr4_esp));
+	assert_int_equal(vmcb->control.event_inj, 0);
+	assert_int_equal(vmcb->save.cr4, 0);
+}
+
+/* 64-bit mode: REX.B selects R8; PCIDE needs CR3[11:0] = 0. */
+static void test_cr4_write_long_mode(void **state)
+{
+	static const uint8_t mov_cr4_r8[] = {0x41, 0x0f, 0x22, 0xe0};
+
+	(void)state;
+	set_long_mode(0);
+	vmcb->save.rip = LONG_VA_BASE + 0x2000;
+	put_code(0x2000, mov_cr4_r8, sizeof(mov_cr4_r8));
+	own_bytes = true;
+	v->gpr[GPR_R8] = (1u << 5) | (1u << 7); /* PAE, PGE */
+	do_exit(SVM_EXIT_WRITE_CR0 + 4, 0, 0);
+	assert_running();
+	assert_int_equal(vmcb->control.event_inj, 0);
+	assert_int_equal(vmcb->save.cr4, (1u << 5) | (1u << 7));
+	assert_int_equal(vmcb->save.rip, LONG_VA_BASE + 0x2004);
+
+	/* Clearing PAE in long mode, or PCIDE with CR3[11:0] != 0: #GP. */
+	vmcb->save.rip = LONG_VA_BASE + 0x2000;
+	v->gpr[GPR_R8] = 0;
+	do_exit(SVM_EXIT_WRITE_CR0 + 4, 0, 0);
+	assert_int_equal(vmcb->control.event_inj, EVENT_GP0);
+	vmcb->save.cr3 |= 1;
+	v->gpr[GPR_R8] = (1u << 5) | (1u << 17);
+	do_exit(SVM_EXIT_WRITE_CR0 + 4, 0, 0);
+	assert_int_equal(vmcb->control.event_inj, EVENT_GP0);
+	assert_int_equal(vmcb->save.rip, LONG_VA_BASE + 0x2000);
+}
+
 /* --- VMMCALL --------------------------------------------------------------- */
 
 static void vmmcall(uint64_t nr)
@@ -1451,6 +1546,9 @@ int main(void)
 		T(test_no_nrip_cs_base_and_eip_wrap),
 		T(test_no_nrip_memo_follows_the_bytes),
 		T(test_no_nrip_undecodable),
+		T(test_ud_intercept_and_rf),
+		T(test_cr4_write_decoded_and_checked),
+		T(test_cr4_write_long_mode),
 		T(test_npf_instruction_at_end_of_ram),
 		T(test_npf_outside_ram_and_devices),
 		T(test_npf_fetch_from_apic),

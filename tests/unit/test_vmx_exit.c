@@ -1468,6 +1468,81 @@ static void test_mov_to_cr_from_rsp(void **state)
 	assert_vmcs_written(VMCS_GUEST_CR4, CR4_PAE | CR4_VMXE);
 }
 
+/* 64-bit mode: CS.L, EFER.LME|LMA, paging and PAE on. */
+static void set_long_mode_64(void)
+{
+	fake_vmcs_set(VMCS_GUEST_CS_AR, 0xa09b); /* L, G */
+	fake_vmcs_set(VMCS_GUEST_EFER, EFER_LME | EFER_LMA);
+	fake_vmcs_set(VMCS_CR0_GUEST_HOST_MASK, CR0_MASK | CR0_PG);
+	fake_vmcs_set(VMCS_CR0_READ_SHADOW, CR0_PE | CR0_ET | CR0_PG);
+	fake_vmcs_set(VMCS_GUEST_CR0, CR0_PE | CR0_ET | CR0_NE | CR0_PG);
+	fake_vmcs_set(VMCS_CR4_READ_SHADOW, CR4_PAE);
+	fake_vmcs_set(VMCS_GUEST_CR4, CR4_PAE | CR4_VMXE);
+	fake_vmcs_set(VMCS_GUEST_CR3, 0x10000);
+}
+
+/*
+ * Clearing CR0.PG in 64-bit mode (CS.L = 1) raises #GP (SDM vol. 2, MOV
+ * CR): mhv used to clear EFER.LMA, and the next entry failed.
+ */
+static void test_cr0_pg_clear_in_64bit_mode_is_gp(void **state)
+{
+	(void)state;
+	set_long_mode_64();
+	cr_exit(0, 0, GPR_RAX, CR0_PE | CR0_ET | CR0_NE);
+	assert_gp0_injected();
+	assert_vmcs_not_written(VMCS_GUEST_CR0);
+	assert_vmcs_not_written(VMCS_GUEST_EFER);
+	assert_rip(GUEST_RIP);
+
+	/* In compatibility mode (CS.L = 0) it leaves long mode. */
+	fake_vmcs_set(VMCS_GUEST_CS_AR, 0xc09b);
+	cr_exit(0, 0, GPR_RAX, CR0_PE | CR0_ET | CR0_NE);
+	assert_no_event();
+	assert_vmcs_written(VMCS_GUEST_EFER, EFER_LME);
+	assert_rip(GUEST_RIP + 3);
+}
+
+/*
+ * CR4 bits the guest's CPUID does not offer raise #GP, whatever the CPU
+ * underneath has: VMXE (no nested VMX), PKS and CET (hidden), bit 15 and
+ * bits 63:32 (reserved). PCIDE needs long mode and CR3[11:0] = 0.
+ */
+static void test_cr4_hidden_and_reserved_bits_are_gp(void **state)
+{
+	static const uint64_t bad[] = {
+		CR4_VMXE,   1ULL << 14, 1ULL << 15,
+		1ULL << 23, 1ULL << 24, 1ULL << 26,
+	};
+
+	(void)state;
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
+		cr_exit(4, 0, GPR_RAX, CR4_PAE | bad[i]);
+		assert_gp0_injected();
+		assert_vmcs_not_written(VMCS_CR4_READ_SHADOW);
+		assert_rip(GUEST_RIP);
+		fake_vmcs_set(VMCS_ENTRY_INTR_INFO, 0);
+	}
+	/* PCIDE outside long mode, then with CR3[11:0] != 0 in it. */
+	cr_exit(4, 0, GPR_RAX, (1ULL << 17));
+	assert_gp0_injected();
+	set_long_mode_64();
+	fake_vmcs_set(VMCS_GUEST_CR3, 0x10001);
+	fake_vmcs_set(VMCS_ENTRY_INTR_INFO, 0);
+	cr_exit(4, 0, GPR_RAX, CR4_PAE | (1ULL << 17));
+	assert_gp0_injected();
+	/* Bit 32 is reserved; outside 64-bit mode only EAX counts. */
+	fake_vmcs_set(VMCS_GUEST_CR3, 0x10000);
+	fake_vmcs_set(VMCS_ENTRY_INTR_INFO, 0);
+	cr_exit(4, 0, GPR_RAX, CR4_PAE | (1ULL << 32));
+	assert_gp0_injected();
+	/* Clearing PAE in long mode. */
+	fake_vmcs_set(VMCS_ENTRY_INTR_INFO, 0);
+	cr_exit(4, 0, GPR_RAX, 0);
+	assert_gp0_injected();
+	assert_rip(GUEST_RIP);
+}
+
 static void test_other_cr_accesses_are_unexpected(void **state)
 {
 	static const uint64_t quals[] = {
@@ -1716,6 +1791,8 @@ int main(void)
 		T(test_mov_to_cr4),
 		T(test_mov_to_cr0),
 		T(test_mov_to_cr_from_rsp),
+		T(test_cr0_pg_clear_in_64bit_mode_is_gp),
+		T(test_cr4_hidden_and_reserved_bits_are_gp),
 		T(test_other_cr_accesses_are_unexpected),
 		T(test_cr0_paging_on_with_lme_sets_lma),
 		T(test_cr0_paging_without_protection_is_gp),
