@@ -34,7 +34,7 @@ static void print_exit_counts(const struct vm *vm)
 	size_t pos = 0;
 
 	pos += fmt_snprintf(line, sizeof(line), "%s: %lu exits:", vm->opt.name,
-			    vm->exits_total);
+			    vm_exits_total(vm));
 	for (unsigned int i = 0; i < VM_EXIT_COUNTERS; i++) {
 		if (!vm->exit_counts[i])
 			continue;

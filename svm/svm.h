@@ -57,6 +57,24 @@ struct svm_opcode {
 	uint8_t len;
 };
 
+/* A single-step trap after an instruction mhv completed: DR6.BS, #DB. */
+void svm_single_step(struct vcpu *v);
+
+/*
+ * Every intercepted instruction mhv completes ends here: RIP moves on, an
+ * STI/MOV SS interrupt shadow ends with it, and with RFLAGS.TF set the
+ * guest gets the single-step #DB the CPU would have raised (SDM vol. 3,
+ * 18.3.1.4; APM vol. 2, 13.1.3.1).
+ */
+static inline void svm_complete_insn(struct vcpu *v, struct vmcb *vmcb,
+				     uint64_t next_rip)
+{
+	vmcb->save.rip = next_rip;
+	vmcb->control.int_state &= ~1ULL;
+	if (__builtin_expect(vmcb->save.rflags & (1ULL << 8), 0))
+		svm_single_step(v);
+}
+
 /* Forget the remembered instruction (a new vCPU, or a failed decode). */
 void svm_insn_memo_clear(struct svm_vcpu *sv);
 /* The slow path of svm_skip_instruction(): decode, remember, skip. */
@@ -78,8 +96,7 @@ static inline bool svm_skip_instruction(struct vcpu *v,
 	uint64_t now;
 
 	if (svm_has_nrip_save && vmcb->control.next_rip) {
-		vmcb->save.rip = vmcb->control.next_rip;
-		vmcb->control.int_state &= ~1ULL;
+		svm_complete_insn(v, vmcb, vmcb->control.next_rip);
 		return true;
 	}
 	/* One load, even with -fno-builtin. */
@@ -87,8 +104,7 @@ static inline bool svm_skip_instruction(struct vcpu *v,
 	if (m->rip != vmcb->save.rip || m->cr3 != vmcb->save.cr3 ||
 	    (now & m->mask) != m->bytes)
 		return svm_skip_decoded(v, op);
-	vmcb->save.rip += m->len;
-	vmcb->control.int_state &= ~1ULL;
+	svm_complete_insn(v, vmcb, vmcb->save.rip + m->len);
 	return true;
 }
 

@@ -93,10 +93,8 @@ static void handle_ioio(struct vcpu *v, struct vmcb *vmcb)
 					  val;
 	}
 	/* EXITINFO2 holds the next RIP, with or without NRIP save. */
-	if (!v->vm->ended) {
-		vmcb->save.rip = vmcb->control.exit_info2;
-		vmcb->control.int_state &= ~1ULL;
-	}
+	if (!v->vm->ended)
+		svm_complete_insn(v, vmcb, vmcb->control.exit_info2);
 }
 
 #define CR4_TLB_BITS                                              \

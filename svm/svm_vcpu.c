@@ -17,6 +17,8 @@
 #define MSR_KERNEL_GS_BASE 0xc0000102
 #define MSR_PAT 0x277
 
+#define DR6_BS (1ULL << 14)
+
 bool svm_has_nrip_save;
 
 void svm_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,
@@ -35,9 +37,13 @@ void svm_advance_rip(struct vcpu *v, unsigned int len)
 {
 	struct vmcb *vmcb = svm_vmcb(v);
 
-	vmcb->save.rip += len;
-	/* A completed instruction ends any STI/MOV SS interrupt shadow. */
-	vmcb->control.int_state &= ~1ULL;
+	svm_complete_insn(v, vmcb, vmcb->save.rip + len);
+}
+
+void svm_single_step(struct vcpu *v)
+{
+	svm_vmcb(v)->save.dr6 |= DR6_BS;
+	svm_inject_exception(v, 1, false, 0);
 }
 
 /* The slow path: fetch and decode, then remember for the next time. */

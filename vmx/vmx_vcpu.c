@@ -14,6 +14,8 @@
 #define AR_L (1u << 13)
 #define AR_DB (1u << 14)
 #define INTERRUPTIBILITY_STI_MOVSS 3u
+#define RFLAGS_TF (1ULL << 8)
+#define PENDING_DBG_BS (1ULL << 14)
 
 void vmx_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,
 			  uint32_t error)
@@ -30,15 +32,30 @@ void vmx_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,
 			   vmcs_read(VMCS_GUEST_RFLAGS) | RFLAGS_RF);
 }
 
+/*
+ * Every instruction mhv completes ends here: RIP moves on, an STI/MOV SS
+ * shadow ends with it, and with RFLAGS.TF set the guest gets the
+ * single-step #DB the CPU would have raised (SDM vol. 3, 18.3.1.4). It is
+ * left to the CPU through the pending debug exceptions field (BS), which
+ * VM entry delivers as a #DB with DR6.BS once the guest may take it (SDM
+ * vol. 3, 27.7.3): DR6 is not in the VMCS.
+ */
+__attribute__((noinline, cold)) static void single_step(void)
+{
+	vmcs_write(VMCS_GUEST_PENDING_DEBUG,
+		   vmcs_read(VMCS_GUEST_PENDING_DEBUG) | PENDING_DBG_BS);
+}
+
 void vmx_advance_rip(struct vcpu *v, unsigned int len)
 {
 	uint64_t intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
 
 	vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + len);
-	/* A completed instruction ends any STI/MOV SS shadow. */
 	if (intr & INTERRUPTIBILITY_STI_MOVSS)
 		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
 			   intr & ~INTERRUPTIBILITY_STI_MOVSS);
+	if (__builtin_expect(vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF, 0))
+		single_step();
 }
 
 /* The CPU reports the length of every instruction that caused an exit. */
