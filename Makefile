@@ -109,10 +109,10 @@ UNIT_SRCS_test_words := lib/words.c lib/fmt.c
 UNIT_SRCS_test_guest_options := core/guest_options.c lib/words.c lib/fmt.c
 UNIT_SRCS_test_mb1_loader := core/mb1_loader.c lib/fmt.c
 UNIT_SRCS_test_mmio_decode := core/mmio_decode.c lib/fmt.c
-UNIT_SRCS_test_svm_exit := svm/svm_exit.c svm/svm_vcpu.c core/insn_decode.c core/exit_cr.c core/exit_common.c core/cpuid_policy.c core/msr_policy.c core/io.c core/tsc.c core/dev_uart.c core/dev_fwcfg.c core/dev_xapic.c core/vm_end.c core/mmio_decode.c core/guest_paging.c core/guest_options.c core/log.c lib/words.c lib/fmt.c tests/unit/fake_serial.c
+UNIT_SRCS_test_svm_exit := svm/svm_exit.c svm/svm_vcpu.c core/insn_decode.c core/exit_cr.c core/exit_io.c core/exit_common.c core/cpuid_policy.c core/msr_policy.c core/io.c core/tsc.c core/dev_uart.c core/dev_fwcfg.c core/dev_xapic.c core/vm_end.c core/mmio_decode.c core/guest_paging.c core/guest_options.c core/log.c lib/words.c lib/fmt.c tests/unit/fake_serial.c
 UNIT_SRCS_test_seam := tdx/seamldr.c tdx/tdx_module.c tdx/seam_status.c core/log.c lib/fmt.c tests/unit/fake_serial.c tests/unit/seam_model.c
 UNIT_SRCS_test_tdx := tdx/tdx.c tdx/seamldr.c tdx/tdx_module.c tdx/seam_status.c core/log.c lib/fmt.c tests/unit/fake_serial.c tests/unit/seam_model.c
-UNIT_SRCS_test_vmx_exit := vmx/vmx_exit.c vmx/vmx_vcpu.c vmx/vmx_diagnose.c core/insn_decode.c core/exit_cr.c core/exit_common.c core/cpuid_policy.c core/msr_policy.c core/io.c core/tsc.c core/dev_uart.c core/dev_fwcfg.c core/dev_xapic.c core/vm_end.c core/mmio_decode.c core/guest_paging.c core/guest_options.c core/log.c lib/words.c lib/fmt.c tests/unit/fake_serial.c tests/unit/fake_vmcs.c
+UNIT_SRCS_test_vmx_exit := vmx/vmx_exit.c vmx/vmx_vcpu.c vmx/vmx_diagnose.c core/insn_decode.c core/exit_cr.c core/exit_io.c core/exit_common.c core/cpuid_policy.c core/msr_policy.c core/io.c core/tsc.c core/dev_uart.c core/dev_fwcfg.c core/dev_xapic.c core/vm_end.c core/mmio_decode.c core/guest_paging.c core/guest_options.c core/log.c lib/words.c lib/fmt.c tests/unit/fake_serial.c tests/unit/fake_vmcs.c
 
 .SECONDEXPANSION:
 $(BUILD)/unit/%: tests/unit/%.c $$(UNIT_SRCS_%) $(wildcard lib/*.h core/*.h svm/*.h vmx/*.h tdx/*.h tests/unit/*.h)

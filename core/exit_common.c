@@ -130,13 +130,13 @@ void exit_unexpected(struct vcpu *v, uint64_t code, uint64_t info1,
 	       code, vm_backend->exit_name(code));
 }
 
-void exit_not_decodable(struct vcpu *v, uint64_t code, const char *what)
+void exit_not_decodable(struct vcpu *v, const char *what)
 {
 	struct vcpu_state s;
 
 	vm_backend->get_state(v, &s);
-	pr_err("%s: unexpected exit %#lx (%s): %s at RIP %#lx\n",
-	       v->vm->opt.name, code, vm_backend->exit_name(code), what, s.rip);
+	pr_err("%s: unexpected exit: %s at RIP %#lx\n", v->vm->opt.name, what,
+	       s.rip);
 	vm_dump_state(v);
 	vm_end(v->vm, OUTCOME_UNEXPECTED_EXIT, "%s at RIP %#lx", what, s.rip);
 }

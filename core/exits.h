@@ -43,6 +43,24 @@ bool exit_wrmsr(struct vcpu *v);
  */
 bool exit_hypercall(struct vcpu *v);
 
+/*
+ * IN/OUT of `size` bytes at `port` (not string I/O): through the device
+ * models, IN merging into AL/AX or zero-extending into RAX as the CPU
+ * does. Returns true when the instruction completed (advance RIP).
+ */
+bool exit_port_io(struct vcpu *v, uint16_t port, unsigned int size, bool in);
+
+/*
+ * INS/OUTS, with or without REP, decoded at RIP (prefixes: segment
+ * override, address size, REP): each element goes through the same port
+ * dispatch as IN/OUT. Returns IO_DONE (advance RIP), IO_REPEAT (a REP
+ * stopped after a batch: RIP stays, RCX/RSI/RDI say where it is, as after
+ * an interrupt) or IO_STOPPED (the VM ended).
+ */
+enum io_result { IO_DONE, IO_REPEAT, IO_STOPPED };
+enum io_result exit_string_io(struct vcpu *v, uint16_t port,
+			      unsigned int size, bool in);
+
 /* XSETBV (exits unconditionally on VMX): ECX = XCR, EDX:EAX = value. */
 bool exit_xsetbv(struct vcpu *v);
 
@@ -84,7 +102,7 @@ void exit_inject_ud(struct vcpu *v);
  * was (the decoder's view): report it like an unexpected exit and end the
  * VM, the detail naming `what`.
  */
-void exit_not_decodable(struct vcpu *v, uint64_t code, const char *what);
+void exit_not_decodable(struct vcpu *v, const char *what);
 
 /* The default table entry: report and end the VM with a state dump. */
 void exit_unexpected(struct vcpu *v, uint64_t code, uint64_t info1,

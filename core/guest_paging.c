@@ -84,12 +84,10 @@ int guest_virt_to_phys(struct vm *vm, const struct vcpu_state *s, uint64_t gva,
 	return walk32(vm, s->cr3, gva & 0xffffffffu, s->cr4 & CR4_PSE, gpa);
 }
 
-int guest_read_virt(struct vm *vm, const struct vcpu_state *s, uint64_t gva,
-		    void *buf, size_t len)
+/* Page by page: guest-virtual pages need not be contiguous in RAM. */
+static int copy_virt(struct vm *vm, const struct vcpu_state *s, uint64_t gva,
+		     uint8_t *buf, size_t len, bool to_guest)
 {
-	uint8_t *out = buf;
-
-	/* Byte by byte across page boundaries: len is at most 15 here. */
 	while (len) {
 		uint64_t gpa;
 		size_t chunk = MIN(len, 4096 - (gva & 4095));
@@ -97,12 +95,27 @@ int guest_read_virt(struct vm *vm, const struct vcpu_state *s, uint64_t gva,
 		if (guest_virt_to_phys(vm, s, gva, &gpa) ||
 		    gpa + chunk > vm->ram_size)
 			return -1;
-		memcpy(out, vm->ram + gpa, chunk);
-		out += chunk;
+		if (to_guest)
+			memcpy(vm->ram + gpa, buf, chunk);
+		else
+			memcpy(buf, vm->ram + gpa, chunk);
+		buf += chunk;
 		gva += chunk;
 		len -= chunk;
 	}
 	return 0;
+}
+
+int guest_read_virt(struct vm *vm, const struct vcpu_state *s, uint64_t gva,
+		    void *buf, size_t len)
+{
+	return copy_virt(vm, s, gva, buf, len, false);
+}
+
+int guest_write_virt(struct vm *vm, const struct vcpu_state *s, uint64_t gva,
+		     const void *buf, size_t len)
+{
+	return copy_virt(vm, s, gva, (uint8_t *)buf, len, true);
 }
 
 size_t guest_fetch_insn(struct vm *vm, const struct vcpu_state *s, uint8_t *buf)

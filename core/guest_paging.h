@@ -19,6 +19,10 @@ int guest_virt_to_phys(struct vm *vm, const struct vcpu_state *s, uint64_t gva,
 int guest_read_virt(struct vm *vm, const struct vcpu_state *s, uint64_t gva,
 		    void *buf, size_t len);
 
+/* The same the other way: guest-virtual writes (string I/O's INS). */
+int guest_write_virt(struct vm *vm, const struct vcpu_state *s, uint64_t gva,
+		     const void *buf, size_t len);
+
 /* The mode the guest's code runs in: CS.L with EFER.LMA, else CS.D. */
 static inline enum cpu_mode guest_cpu_mode(const struct vcpu_state *s)
 {

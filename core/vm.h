@@ -101,6 +101,8 @@ struct vm_backend {
 	void (*advance_rip)(struct vcpu *v, unsigned int len);
 	void (*get_state)(struct vcpu *v, struct vcpu_state *s);
 	uint64_t (*get_rsp)(struct vcpu *v);
+	/* Base of segment register seg (enum insn_seg order: ES CS SS DS FS GS). */
+	uint64_t (*seg_base)(struct vcpu *v, unsigned int seg);
 	void (*set_rsp)(struct vcpu *v, uint64_t rsp);
 	/* The backend's name for an exit code, for logs ("CPUID", "NPF"). */
 	const char *(*exit_name)(uint64_t code);

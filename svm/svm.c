@@ -232,6 +232,7 @@ const struct vm_backend svm_backend = {
 	.advance_rip = svm_advance_rip,
 	.get_state = svm_get_state,
 	.get_rsp = svm_get_rsp,
+	.seg_base = svm_seg_base,
 	.set_rsp = svm_set_rsp,
 	.get_tsc_offset = svm_get_tsc_offset,
 	.set_tsc_offset = svm_set_tsc_offset,

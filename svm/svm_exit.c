@@ -74,26 +74,15 @@ static void handle_ioio(struct vcpu *v, struct vmcb *vmcb)
 	uint64_t info = vmcb->control.exit_info1;
 	uint16_t port = (uint16_t)(info >> SVM_IOIO_PORT_SHIFT);
 	unsigned int size = (info >> SVM_IOIO_SIZE_SHIFT) & 7;
-	bool in = info & SVM_IOIO_IN;
-	uint32_t val = (uint32_t)v->gpr[GPR_RAX];
+	bool in = info & SVM_IOIO_IN, done;
 
-	if (info & SVM_IOIO_STR) {
-		exit_unexpected(v, vmcb->control.exit_code, info,
-				vmcb->control.exit_info2);
-		return;
-	}
 	size = size == 4 ? 4 : size == 2 ? 2 : 1;
-	io_emulate(v, port, size, in, &val);
-	if (in) {
-		if (size == 4)
-			v->gpr[GPR_RAX] = val; /* 32-bit writes zero-extend */
-		else
-			v->gpr[GPR_RAX] = (v->gpr[GPR_RAX] &
-					   ~((1ULL << (8 * size)) - 1)) |
-					  val;
-	}
+	if (info & SVM_IOIO_STR)
+		done = exit_string_io(v, port, size, in) == IO_DONE;
+	else
+		done = exit_port_io(v, port, size, in);
 	/* EXITINFO2 holds the next RIP, with or without NRIP save. */
-	if (!v->vm->ended)
+	if (done)
 		svm_complete_insn(v, vmcb, vmcb->control.exit_info2);
 }
 
@@ -120,8 +109,7 @@ static void handle_cr4_write(struct vcpu *v, struct vmcb *vmcb)
 	n = guest_fetch_insn(v->vm, &s, bytes);
 	if (insn_decode_mov_cr(bytes, n, guest_cpu_mode(&s), &m) || !m.to_cr ||
 	    m.cr != 4) {
-		exit_not_decodable(v, vmcb->control.exit_code,
-				   "CR4 write: not a MOV to CR4");
+		exit_not_decodable(v, "CR4 write: not a MOV to CR4");
 		return;
 	}
 	if (info & EXITINFO1_MOV_CR_VALID)

@@ -84,8 +84,7 @@ bool svm_skip_decoded(struct vcpu *v, const struct svm_opcode *op)
 	unsigned int len = decode_length(v, op);
 
 	if (!len) {
-		exit_not_decodable(v, svm_vmcb(v)->control.exit_code,
-				   "intercepted instruction not decodable");
+		exit_not_decodable(v, "intercepted instruction not decodable");
 		return false;
 	}
 	svm_advance_rip(v, len);
@@ -129,6 +128,15 @@ uint64_t svm_get_tsc_offset(struct vcpu *v)
 void svm_set_tsc_offset(struct vcpu *v, uint64_t offset)
 {
 	svm_vmcb(v)->control.tsc_offset = offset;
+}
+
+uint64_t svm_seg_base(struct vcpu *v, unsigned int seg)
+{
+	const struct vmcb_save *g = &svm_vmcb(v)->save;
+	const struct vmcb_seg *segs[] = {&g->es, &g->cs, &g->ss,
+					 &g->ds, &g->fs, &g->gs};
+
+	return seg < ARRAY_SIZE(segs) ? segs[seg]->base : 0;
 }
 
 uint64_t svm_get_rsp(struct vcpu *v)

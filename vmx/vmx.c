@@ -514,6 +514,7 @@ const struct vm_backend vmx_backend = {
 	.advance_rip = vmx_advance_rip,
 	.get_state = vmx_get_state,
 	.get_rsp = vmx_get_rsp,
+	.seg_base = vmx_seg_base,
 	.set_rsp = vmx_set_rsp,
 	.get_tsc_offset = vmx_get_tsc_offset,
 	.set_tsc_offset = vmx_set_tsc_offset,

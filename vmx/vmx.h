@@ -36,6 +36,7 @@ void vmx_advance_rip(struct vcpu *v, unsigned int len);
 void vmx_skip_instruction(struct vcpu *v);
 void vmx_get_state(struct vcpu *v, struct vcpu_state *s);
 uint64_t vmx_get_rsp(struct vcpu *v);
+uint64_t vmx_seg_base(struct vcpu *v, unsigned int seg);
 void vmx_set_rsp(struct vcpu *v, uint64_t rsp);
 uint64_t vmx_get_tsc_offset(struct vcpu *v);
 void vmx_set_tsc_offset(struct vcpu *v, uint64_t offset);

@@ -78,29 +78,27 @@ static void handle_nothing(struct vcpu *v)
 {
 }
 
-/* Exit qualification for I/O: size-1 in 2:0, IN in 3, string 4, port 31:16. */
+/*
+ * Exit qualification for I/O: size-1 in 2:0, IN in 3, string 4, port
+ * 31:16. Sizes 1, 2 and 4 are the only ones the CPU reports (field value
+ * 0, 1 or 3); anything else comes from a corrupted VMCS.
+ */
 static void handle_io(struct vcpu *v)
 {
 	uint64_t qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
 	unsigned int size = (qual & 7) + 1;
-	bool in = qual & (1u << 3);
+	bool in = qual & (1u << 3), done;
 	uint16_t port = (uint16_t)(qual >> 16);
-	uint32_t val = (uint32_t)v->gpr[GPR_RAX];
 
-	if (qual & (1u << 4)) {
+	if (size != 1 && size != 2 && size != 4) {
 		exit_unexpected(v, VMX_EXIT_IO_INSTRUCTION, qual, 0);
 		return;
 	}
-	io_emulate(v, port, size, in, &val);
-	if (in) {
-		if (size == 4)
-			v->gpr[GPR_RAX] = val;
-		else
-			v->gpr[GPR_RAX] = (v->gpr[GPR_RAX] &
-					   ~((1ULL << (8 * size)) - 1)) |
-					  val;
-	}
-	if (!v->vm->ended)
+	if (qual & (1u << 4))
+		done = exit_string_io(v, port, size, in) == IO_DONE;
+	else
+		done = exit_port_io(v, port, size, in);
+	if (done)
 		vmx_skip_instruction(v);
 }
 

@@ -102,6 +102,12 @@ void vmx_set_tsc_offset(struct vcpu *v, uint64_t offset)
 	vmcs_write(VMCS_TSC_OFFSET, offset);
 }
 
+uint64_t vmx_seg_base(struct vcpu *v, unsigned int seg)
+{
+	/* ES, CS, SS, DS, FS, GS: the base fields are 2 apart, in order. */
+	return seg < 6 ? vmcs_read(VMCS_GUEST_ES_BASE + 2 * seg) : 0;
+}
+
 uint64_t vmx_get_rsp(struct vcpu *v)
 {
 	return vmcs_read(VMCS_GUEST_RSP);

@@ -37,6 +37,7 @@ static const struct vm_backend test_backend = {
 	.exit_counter = svm_exit_counter,
 	.exit_slot_name = svm_exit_slot_name,
 	.get_rsp = svm_get_rsp,
+	.seg_base = svm_seg_base,
 	.set_rsp = svm_set_rsp,
 	.get_tsc_offset = svm_get_tsc_offset,
 	.set_tsc_offset = svm_set_tsc_offset,
@@ -1089,25 +1090,92 @@ static void test_ioio_rip_from_exitinfo2(void **state)
 	assert_int_equal(vmcb->control.int_state & 1, 0);
 }
 
-static void test_ioio_string_is_unexpected(void **state)
+/* One INS/OUTS at RIP: the bytes there, the IOIO exit, EXITINFO2. */
+static void string_exit(const uint8_t *insn, size_t n, uint16_t port,
+			unsigned int size, bool in, bool rep)
 {
-	(void)state;
-
-	do_exit(SVM_EXIT_IOIO, ioio_info(0x3f8, 1, false) | (1u << 2),
-		GUEST_RIP + 1);
-	assert_ended(OUTCOME_UNEXPECTED_EXIT);
-	assert_captured("unexpected exit");
-	assert_captured("(IOIO)");
-	assert_int_equal(vmcb->save.rip, GUEST_RIP);
-
-	fixture_fini();
-	fixture_init();
-	/* REP INSB */
+	own_bytes = true;
+	put_code(vmcb->save.rip, insn, n);
 	do_exit(SVM_EXIT_IOIO,
-		ioio_info(0x3f8, 1, true) | (1u << 2) | (1u << 3),
-		GUEST_RIP + 2);
+		ioio_info(port, size, in) | (1u << 2) | (rep ? 1u << 3 : 0),
+		vmcb->save.rip + n);
+}
+
+/*
+ * INS/OUTS through the port dispatch: REP INSB of fw_cfg's signature into
+ * ES:EDI, OUTSB with an FS override and DF=1, INSW into a buffer that
+ * crosses a page, a REP longer than one batch, a buffer outside RAM.
+ */
+static void test_ioio_string(void **state)
+{
+	static const uint8_t rep_insb[] = {0xf3, 0x6c};
+	static const uint8_t fs_outsb[] = {0x64, 0x6e};
+	static const uint8_t insw[] = {0x66, 0x6d};
+
+	(void)state;
+	out_exit(0x510, 2, 0x0000); /* fw_cfg signature */
+	v->gpr[GPR_RDI] = 0x2000;
+	v->gpr[GPR_RCX] = 4;
+	vmcb->save.rip = GUEST_RIP;
+	string_exit(rep_insb, sizeof(rep_insb), 0x511, 1, true, true);
+	assert_running();
+	assert_memory_equal(vm->ram + 0x2000, "QEMU", 4);
+	assert_int_equal(v->gpr[GPR_RDI], 0x2004);
+	assert_int_equal(v->gpr[GPR_RCX], 0);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 2);
+
+	vmcb->save.fs.base = 0x3000;
+	vm->ram[0x3010] = 0xa5;
+	v->gpr[GPR_RSI] = 0x10;
+	vmcb->save.rflags |= 1u << 10; /* DF */
+	vmcb->save.rip = GUEST_RIP;
+	string_exit(fs_outsb, sizeof(fs_outsb), 0x21, 1, false, false);
+	assert_running();
+	assert_int_equal(v->gpr[GPR_RSI], 0xf);
+	assert_int_equal(in8(0x21), 0xa5);
+	vmcb->save.rflags &= ~(1ULL << 10);
+
+	/* INSW at 0x3fff: the word straddles two pages. */
+	out_exit(0x510, 2, 0x0000);
+	v->gpr[GPR_RDI] = 0x3fff;
+	vmcb->save.rip = GUEST_RIP;
+	string_exit(insw, sizeof(insw), 0x511, 2, true, false);
+	assert_running();
+	assert_int_equal(vm->ram[0x3fff], 'Q');
+	assert_int_equal(vm->ram[0x4000], 'E');
+	assert_int_equal(v->gpr[GPR_RDI], 0x4001);
+
+	/* 5000 iterations: one batch, RIP kept, then the rest. */
+	v->gpr[GPR_RDI] = 0x10000;
+	v->gpr[GPR_RCX] = 5000;
+	vmcb->save.rip = GUEST_RIP;
+	string_exit(rep_insb, sizeof(rep_insb), 0x21, 1, true, true);
+	assert_running();
+	assert_int_equal(vmcb->save.rip, GUEST_RIP);
+	assert_int_equal(v->gpr[GPR_RCX], 5000 - 4096);
+	string_exit(rep_insb, sizeof(rep_insb), 0x21, 1, true, true);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 2);
+	assert_int_equal(v->gpr[GPR_RCX], 0);
+	assert_int_equal(v->gpr[GPR_RDI], 0x10000 + 5000);
+
+	/* A buffer beyond RAM: the VM ends, as for any bad access. */
+	v->gpr[GPR_RSI] = RAM_SIZE;
+	vmcb->save.fs.base = 0;
+	string_exit(fs_outsb, sizeof(fs_outsb), 0x21, 1, false, false);
+	assert_ended(OUTCOME_BAD_ACCESS);
+	assert_detail("not guest RAM");
+}
+
+/* Bytes at RIP that are not INS/OUTS: reported, never guessed. */
+static void test_ioio_string_not_decodable(void **state)
+{
+	static const uint8_t nops[] = {0x90, 0x90};
+
+	(void)state;
+	string_exit(nops, sizeof(nops), 0x3f8, 1, false, false);
 	assert_ended(OUTCOME_UNEXPECTED_EXIT);
 	assert_captured("unexpected exit");
+	assert_int_equal(vmcb->save.rip, GUEST_RIP);
 }
 
 /* --- HLT, SHUTDOWN, NMI ---------------------------------------------------- */
@@ -1557,7 +1625,8 @@ int main(void)
 		T(test_ioio_fwcfg_signature),
 		T(test_ioio_pic_and_pci),
 		T(test_ioio_rip_from_exitinfo2),
-		T(test_ioio_string_is_unexpected),
+		T(test_ioio_string),
+		T(test_ioio_string_not_decodable),
 		T(test_hlt_ends_vm),
 		T(test_shutdown_is_triple_fault),
 		T(test_nmi_is_ignored),
