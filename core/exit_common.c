@@ -9,6 +9,36 @@
 #include "core/trap.h"
 #include "core/version.h"
 
+static bool contributory(unsigned int vector)
+{
+	return vector == 0 || (vector >= 10 && vector <= 13) || vector == 21;
+}
+
+enum exception_merge exception_merge(unsigned int first, unsigned int second)
+{
+	bool second_serious = contributory(second) || second == 14;
+
+	if (first == 8 && second_serious)
+		return MERGE_SHUTDOWN;
+	if ((contributory(first) && contributory(second)) ||
+	    (first == 14 && second_serious))
+		return MERGE_DOUBLE_FAULT;
+	return MERGE_NEW;
+}
+
+void exit_fault_during_delivery(struct vcpu *v, uint64_t gpa,
+				unsigned int vector)
+{
+	pr_err("%s: delivering vector %u touched guest-physical %#lx outside "
+	       "RAM\n",
+	       v->vm->opt.name, vector, gpa);
+	vm_dump_state(v);
+	vm_end(v->vm, OUTCOME_BAD_ACCESS,
+	       "delivery of vector %u touched guest-physical %#lx outside RAM "
+	       "and devices",
+	       vector, gpa);
+}
+
 void exit_inject_ud(struct vcpu *v)
 {
 	vm_backend->inject_exception(v, VEC_UD, false, 0);

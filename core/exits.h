@@ -58,8 +58,8 @@ bool exit_port_io(struct vcpu *v, uint16_t port, unsigned int size, bool in);
  * an interrupt) or IO_STOPPED (the VM ended).
  */
 enum io_result { IO_DONE, IO_REPEAT, IO_STOPPED };
-enum io_result exit_string_io(struct vcpu *v, uint16_t port,
-			      unsigned int size, bool in);
+enum io_result exit_string_io(struct vcpu *v, uint16_t port, unsigned int size,
+			      bool in);
 
 /* XSETBV (exits unconditionally on VMX): ECX = XCR, EDX:EAX = value. */
 bool exit_xsetbv(struct vcpu *v);
@@ -93,6 +93,27 @@ static inline bool exception_is_fault(unsigned int vector)
 }
 
 #define RFLAGS_RF (1ULL << 16)
+
+/*
+ * One event-delivery rule for both backends: an exception raised while
+ * another is pending delivery (re-injected after an exit that interrupted
+ * it, or queued by a handler) combines as the SDM's table "Conditions for
+ * Generating a Double Fault" says (vol. 3, 6.15, interrupt 8): contributory
+ * then contributory, or #PF then contributory or #PF, is #DF; a fault while
+ * delivering #DF is a shutdown; anything else delivers the new one.
+ */
+enum exception_merge { MERGE_NEW, MERGE_DOUBLE_FAULT, MERGE_SHUTDOWN };
+enum exception_merge exception_merge(unsigned int first, unsigned int second);
+
+/*
+ * A nested-paging fault / EPT violation that happened while the CPU was
+ * delivering an event (the exit's vectoring information is valid): the
+ * IDT, GDT or stack access of the delivery missed guest RAM. The
+ * instruction at RIP did not make that access, so nothing is emulated:
+ * the VM ends as bad-access (KVM stops such a VM with an internal error).
+ */
+void exit_fault_during_delivery(struct vcpu *v, uint64_t gpa,
+				unsigned int vector);
 
 /* Inject #UD, RIP unchanged: the instruction does not exist for the guest. */
 void exit_inject_ud(struct vcpu *v);

@@ -8,6 +8,7 @@
 #include "core/exits.h"
 #include "core/log.h"
 #include "core/memory.h"
+#include "core/panic.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
 #include "svm/svm.h"
@@ -29,26 +30,27 @@ static uint64_t alloc_zeroed(uint64_t size)
 	return pa;
 }
 
-/* Let the guest reach an MSR directly (read, and write if asked). */
+/*
+ * Let the guest reach an MSR directly (read, and write if asked). The
+ * permission map covers three ranges of 8K MSRs, two bits each (APM vol.
+ * 2, 15.11): 0-0x1fff, 0xc0000000-0xc0001fff, 0xc0010000-0xc0011fff. An
+ * MSR outside them always exits; asking to pass one through is a bug.
+ */
 static void msrpm_pass(uint8_t *msrpm, uint32_t msr, bool write_too)
 {
-	uint32_t base, offset;
+	static const uint32_t range_base[] = {0, 0xc0000000, 0xc0010000};
+	uint32_t bit;
 
-	if (msr < 0x2000) {
-		base = 0;
-		offset = 0x000;
-	} else if (msr >= 0xc0000000 && msr < 0xc0002000) {
-		base = 0xc0000000;
-		offset = 0x800;
-	} else {
-		base = 0xc0010000;
-		offset = 0x1000;
+	for (unsigned int r = 0; r < ARRAY_SIZE(range_base); r++) {
+		if (msr - range_base[r] >= 0x2000)
+			continue;
+		bit = (msr - range_base[r]) * 2;
+		msrpm[r * 0x800 + bit / 8] &= ~(1u << (bit % 8));
+		if (write_too)
+			msrpm[r * 0x800 + bit / 8] &= ~(2u << (bit % 8));
+		return;
 	}
-	uint32_t bit = (msr - base) * 2;
-
-	msrpm[offset + bit / 8] &= ~(1u << (bit % 8));
-	if (write_too)
-		msrpm[offset + bit / 8] &= ~(2u << (bit % 8));
+	panic("MSR %#x is outside the SVM permission map", msr);
 }
 
 /*

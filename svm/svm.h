@@ -22,7 +22,7 @@ struct svm_insn_memo {
 	const uint8_t *host; /* never NULL: see svm_insn_memo_clear() */
 	uint64_t bytes;	     /* the first 8 bytes at host, masked */
 	uint64_t mask;
-	unsigned int len;
+	uint64_t next_rip; /* rip + the decoded length */
 };
 
 /* Non-canonical: no intercept ever happens there. */
@@ -104,7 +104,7 @@ static inline bool svm_skip_instruction(struct vcpu *v,
 	if (m->rip != vmcb->save.rip || m->cr3 != vmcb->save.cr3 ||
 	    (now & m->mask) != m->bytes)
 		return svm_skip_decoded(v, op);
-	svm_complete_insn(v, vmcb, vmcb->save.rip + m->len);
+	svm_complete_insn(v, vmcb, m->next_rip);
 	return true;
 }
 

@@ -174,6 +174,12 @@ static void handle_npf(struct vcpu *v, struct vmcb *vmcb)
 {
 	uint64_t err = vmcb->control.exit_info1;
 
+	if (vmcb->control.exit_int_info & SVM_EVENT_VALID) {
+		exit_fault_during_delivery(v, vmcb->control.exit_info2,
+					   vmcb->control.exit_int_info & 0xff);
+		return;
+	}
+
 	exit_mmio(v, vmcb->control.exit_info2, err & SVM_NPF_WRITE,
 		  err & SVM_NPF_FETCH);
 }

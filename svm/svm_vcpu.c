@@ -24,7 +24,27 @@ bool svm_has_nrip_save;
 void svm_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,
 			  uint32_t error)
 {
-	uint64_t ev = vector | SVM_EVENT_TYPE_EXCEPTION | SVM_EVENT_VALID;
+	uint64_t pending = svm_vmcb(v)->control.event_inj, ev;
+
+	/* An exception already on its way: the SDM's double-fault table. */
+	if ((pending & SVM_EVENT_VALID) &&
+	    (pending & SVM_EVENT_TYPE_MASK) == SVM_EVENT_TYPE_EXCEPTION) {
+		switch (exception_merge(pending & 0xff, vector)) {
+		case MERGE_SHUTDOWN:
+			vm_end(v->vm, OUTCOME_TRIPLE_FAULT,
+			       "exception %u while delivering #DF (shutdown)",
+			       vector);
+			return;
+		case MERGE_DOUBLE_FAULT:
+			vector = 8;
+			has_error = true;
+			error = 0;
+			break;
+		case MERGE_NEW:
+			break;
+		}
+	}
+	ev = vector | SVM_EVENT_TYPE_EXCEPTION | SVM_EVENT_VALID;
 
 	if (has_error)
 		ev |= SVM_EVENT_ERROR_VALID | ((uint64_t)error << 32);
@@ -70,7 +90,7 @@ static unsigned int decode_length(struct vcpu *v, const struct svm_opcode *op)
 			.cr3 = s.cr3,
 			.host = v->vm->ram + gpa,
 			.mask = len >= 8 ? ~0ULL : (1ULL << (8 * len)) - 1,
-			.len = len,
+			.next_rip = s.rip + len,
 		};
 		memcpy(&m->bytes, m->host, 8);
 		m->bytes &= m->mask;

@@ -165,6 +165,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define SVM_EVENT_VALID (1ULL << 31)
 #define SVM_EVENT_ERROR_VALID (1ULL << 11)
 #define SVM_EVENT_TYPE_EXCEPTION (3ULL << 8)
+#define SVM_EVENT_TYPE_MASK (7ULL << 8)
 
 /* IOIO exit_info1. */
 #define SVM_IOIO_IN (1u << 0)

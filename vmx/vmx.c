@@ -268,7 +268,18 @@ static int setup_controls(struct vmx_vcpu *x, bool vpid, char *err,
 	vmcs_write(VMCS_EXIT_CONTROLS, exit);
 	vmcs_write(VMCS_ENTRY_CONTROLS, entry);
 	x->entry_controls = entry;
+	/*
+	 * The VMCS format is the CPU's (SDM vol. 3, 25.2): nothing says a
+	 * field reads 0 after VMCLEAR of a zeroed region, so every field mhv
+	 * relies on is written, not assumed.
+	 */
 	vmcs_write(VMCS_EXCEPTION_BITMAP, 0);
+	vmcs_write(VMCS_PF_ERROR_MASK, 0);
+	vmcs_write(VMCS_PF_ERROR_MATCH, 0);
+	vmcs_write(VMCS_EXIT_MSR_STORE_COUNT, 0);
+	vmcs_write(VMCS_EXIT_MSR_LOAD_COUNT, 0);
+	vmcs_write(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
+	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
 	vmcs_write(VMCS_TSC_OFFSET, 0); /* a guest WRMSR to the TSC moves it */
 	vmcs_write(VMCS_CR3_TARGET_COUNT, 0);
 	vmcs_write(VMCS_MSR_BITMAP, msr_bitmap_pa);

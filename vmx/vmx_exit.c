@@ -193,6 +193,14 @@ static void handle_xsetbv(struct vcpu *v)
 static void handle_ept_violation(struct vcpu *v)
 {
 	uint64_t qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
+	uint64_t vectoring = vmcs_read(VMCS_IDT_VECTORING_INFO);
+
+	if (vectoring & VMX_INTR_VALID) {
+		exit_fault_during_delivery(
+			v, vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS),
+			vectoring & 0xff);
+		return;
+	}
 	exit_mmio(v, vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS), qual & 2,
 		  qual & 4);
 }

@@ -20,7 +20,28 @@
 void vmx_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,
 			  uint32_t error)
 {
-	uint32_t info = vector | VMX_INTR_TYPE_HW_EXCEPTION | VMX_INTR_VALID;
+	uint64_t pending = vmcs_read(VMCS_ENTRY_INTR_INFO);
+	uint32_t info;
+
+	/* An exception already on its way: the SDM's double-fault table. */
+	if ((pending & VMX_INTR_VALID) &&
+	    (pending & VMX_INTR_TYPE_MASK) == VMX_INTR_TYPE_HW_EXCEPTION) {
+		switch (exception_merge(pending & 0xff, vector)) {
+		case MERGE_SHUTDOWN:
+			vm_end(v->vm, OUTCOME_TRIPLE_FAULT,
+			       "exception %u while delivering #DF (shutdown)",
+			       vector);
+			return;
+		case MERGE_DOUBLE_FAULT:
+			vector = 8;
+			has_error = true;
+			error = 0;
+			break;
+		case MERGE_NEW:
+			break;
+		}
+	}
+	info = vector | VMX_INTR_TYPE_HW_EXCEPTION | VMX_INTR_VALID;
 
 	if (has_error) {
 		info |= VMX_INTR_ERROR_VALID;

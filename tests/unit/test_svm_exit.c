@@ -567,6 +567,39 @@ static void test_single_step_after_emulated_instructions(void **state)
 	assert_int_equal(vmcb->control.event_inj, 0);
 }
 
+/* NPF during event delivery: no emulation, the VM ends as bad-access. */
+static void test_npf_during_delivery(void **state)
+{
+	static const uint8_t mov_eax_ebx[] = {0x8b, 0x03};
+
+	(void)state;
+	put_code(GUEST_RIP, mov_eax_ebx, sizeof(mov_eax_ebx));
+	v->gpr[GPR_RBX] = XAPIC_VERSION_GPA;
+	vmcb->control.exit_int_info = EVENT_GP0;
+	do_exit(SVM_EXIT_NPF, 0, XAPIC_VERSION_GPA);
+	assert_ended(OUTCOME_BAD_ACCESS);
+	assert_detail("delivery of vector 13");
+	assert_int_equal(vmcb->save.rip, GUEST_RIP);
+}
+
+/* The double-fault table, on the VMCB's EVENTINJ. */
+static void test_exception_merge(void **state)
+{
+	(void)state;
+	vmcb->control.event_inj = 0x8000030eULL; /* #PF pending */
+	svm_inject_exception(v, 14, true, 2);
+	assert_int_equal(vmcb->control.event_inj, 0x80000b08ULL); /* #DF */
+	svm_inject_exception(v, 14, true, 2);
+	assert_ended(OUTCOME_TRIPLE_FAULT);
+
+	fixture_fini();
+	fixture_init();
+	vmcb->control.event_inj = 0x80000303ULL; /* #BP pending: benign */
+	svm_inject_exception(v, 6, false, 0);
+	assert_int_equal(vmcb->control.event_inj, EVENT_UD);
+	assert_running();
+}
+
 /* --- CR4 writes ----------------------------------------------------------- */
 
 static void cr4_write(const uint8_t *insn, size_t n)
@@ -1640,6 +1673,8 @@ int main(void)
 		T(test_no_nrip_memo_follows_the_bytes),
 		T(test_no_nrip_undecodable),
 		T(test_ud_intercept_and_rf),
+		T(test_npf_during_delivery),
+		T(test_exception_merge),
 		T(test_single_step_after_emulated_instructions),
 		T(test_cr4_write_decoded_and_checked),
 		T(test_cr4_write_long_mode),

@@ -96,6 +96,13 @@ static const struct vm_backend test_backend = {
 static struct vm *vm;
 static struct vcpu *v;
 static struct vmx_vcpu vmx;
+static uint64_t exit_vectoring; /* IDT-vectoring information of the exit */
+
+static void put_code(uint64_t gpa, const uint8_t *code, size_t len)
+{
+	assert_true(gpa + len <= RAM_SIZE);
+	memcpy(vm->ram + gpa, code, len);
+}
 
 /* Selector, limit, AR and base fields of a segment share its index. */
 static void set_guest_seg(enum vmcs_field sel, uint16_t selector, uint32_t ar)
@@ -204,6 +211,7 @@ static void fixture_init(void)
 				     .ept = true,
 				     .unrestricted_guest = true};
 	vm_backend = &test_backend;
+	exit_vectoring = 0;
 	fake_serial_clear();
 }
 
@@ -244,6 +252,7 @@ static int teardown(void **state)
  */
 static void do_exit(uint32_t reason, uint64_t qual, unsigned int insn_len)
 {
+	fake_vmcs_set(VMCS_IDT_VECTORING_INFO, exit_vectoring);
 	fake_vmcs_set(VMCS_EXIT_REASON, reason);
 	fake_vmcs_set(VMCS_EXIT_QUALIFICATION, qual);
 	fake_vmcs_set(VMCS_EXIT_INSTRUCTION_LEN, insn_len);
@@ -1301,12 +1310,6 @@ static void test_io_fwcfg_and_pic(void **state)
 	assert_rip(GUEST_RIP + 2 + 4 + 2 + 1 + 2);
 }
 
-static void put_code(uint64_t gpa, const uint8_t *code, size_t len)
-{
-	assert_true(gpa + len <= RAM_SIZE);
-	memcpy(vm->ram + gpa, code, len);
-}
-
 /*
  * INS/OUTS go through the port dispatch like IN/OUT: OUTSB from DS:ESI to
  * the 8259 mask, REP INSB of fw_cfg's signature into ES:EDI; a size field
@@ -1592,6 +1595,48 @@ static void test_single_step_after_emulated_instruction(void **state)
 	assert_vmcs_not_written(VMCS_GUEST_PENDING_DEBUG);
 }
 
+/*
+ * An EPT violation during event delivery (IDT-vectoring information
+ * valid) was the delivery's access, not the instruction's: nothing is
+ * decoded or emulated, RIP stays, the VM ends as bad-access.
+ */
+static void test_ept_violation_during_delivery(void **state)
+{
+	static const uint8_t mov_eax_ebx[] = {0x8b, 0x03};
+
+	(void)state;
+	put_code(GUEST_RIP, mov_eax_ebx, sizeof(mov_eax_ebx));
+	v->gpr[GPR_RBX] = XAPIC_VERSION_GPA;
+	exit_vectoring = 0x80000b0dULL; /* #GP being delivered */
+	do_ept_exit(XAPIC_VERSION_GPA, 1, 2);
+	assert_ended(OUTCOME_BAD_ACCESS);
+	assert_detail("delivery of vector 13");
+	assert_vmcs_not_written(VMCS_GUEST_RIP);
+}
+
+/*
+ * A handler's exception meets one already pending: contributory on
+ * contributory is #DF (error code 0), a fault while delivering #DF is a
+ * shutdown, a benign one is simply replaced.
+ */
+static void test_exception_merge(void **state)
+{
+	(void)state;
+	fake_vmcs_set(VMCS_ENTRY_INTR_INFO, 0x80000b0dULL); /* #GP pending */
+	vmx_inject_exception(v, 11, true, 0x18);	    /* #NP */
+	assert_vmcs(VMCS_ENTRY_INTR_INFO, 0x80000b08ULL);   /* #DF, error */
+	assert_vmcs(VMCS_ENTRY_EXCEPTION_ERROR, 0);
+
+	vmx_inject_exception(v, 13, true, 0);
+	assert_ended(OUTCOME_TRIPLE_FAULT);
+
+	fixture_restart();
+	fake_vmcs_set(VMCS_ENTRY_INTR_INFO, 0x80000301ULL); /* #DB pending */
+	vmx_inject_exception(v, 13, true, 0);
+	assert_vmcs(VMCS_ENTRY_INTR_INFO, INTR_GP);
+	assert_running();
+}
+
 static void test_other_cr_accesses_are_unexpected(void **state)
 {
 	static const uint64_t quals[] = {
@@ -1660,7 +1705,6 @@ static void test_cr4_vmxe_is_gp(void **state)
 }
 
 /* --- EPT violations (MMIO) ------------------------------------------------ */
-
 
 static void test_ept_apic_version_read(void **state)
 {
@@ -1829,6 +1873,8 @@ int main(void)
 		T(test_mov_to_cr4),
 		T(test_mov_to_cr0),
 		T(test_mov_to_cr_from_rsp),
+		T(test_ept_violation_during_delivery),
+		T(test_exception_merge),
 		T(test_single_step_after_emulated_instruction),
 		T(test_cr0_pg_clear_in_64bit_mode_is_gp),
 		T(test_cr4_hidden_and_reserved_bits_are_gp),
