@@ -139,6 +139,19 @@ bench-check: deps all
 	@scripts/bench --check $(BUILD)
 
 
+# The upstream kvm-unit-tests suite under mhv, judged against
+# tests/kut/expected-{svm,vmx}.txt (docs/kvm-unit-tests.md). EMU=qemu runs
+# the SVM backend under QEMU TCG, EMU=bochs the VMX backend under Bochs.
+KUT_SRC   ?= ../shared/kvm-unit-tests
+KUT_TESTS ?=
+.PHONY: kut kut-if-present
+kut: deps all
+	@scripts/kut --emu $(EMU) --src $(KUT_SRC) --tests "$(KUT_TESTS)" $(BUILD)
+
+# make test's step: the SVM suite, or a plain "skipped" without the source.
+kut-if-present: deps all
+	@scripts/kut --if-present --emu qemu --src $(KUT_SRC) $(BUILD)
+
 # scripts/mhv-qemu, kvm-unit-tests' QEMU stand-in (docs/kvm-unit-tests.md).
 .PHONY: mhv-qemu-test
 mhv-qemu-test: deps all
