@@ -40,16 +40,19 @@ const char *exception_name(unsigned int vector)
 	return "reserved exception";
 }
 
+void nmi_handle(uint64_t rip)
+{
+	/* Nothing in mhv sends NMIs (no watchdog, no IPIs yet): note it. */
+	pr_warn("NMI at RIP %#lx ignored\n", rip);
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
 	uint64_t fixup = extable_lookup(f->rip);
 
-	/*
-	 * An NMI is not an error: one that hit while a guest ran is taken
-	 * here after the exit. Nothing in mhv sends NMIs, so just note it.
-	 */
+	/* An NMI is not an error (on SVM one that hit a guest lands here). */
 	if (f->vector == VEC_NMI) {
-		pr_warn("NMI at RIP %#lx ignored\n", f->rip);
+		nmi_handle(f->rip);
 		return;
 	}
 	if (fixup) {

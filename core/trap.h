@@ -41,5 +41,10 @@ uint64_t gdt_tss_base(void);
 void idt_init(void);
 const char *exception_name(unsigned int vector);
 void trap_dispatch(struct trap_frame *f);
+/*
+ * A host NMI, wherever it arrived: through the IDT, or as a VMX exit (NMI
+ * exiting consumes the NMI, so the exit handler must hand it on).
+ */
+void nmi_handle(uint64_t rip);
 
 #endif

@@ -24,6 +24,7 @@ void vmx_handle_exit(struct vcpu *v);
 /* Interruption-information format shared by entry, exit and IDT vectoring. */
 #define VMX_INTR_VALID (1u << 31)
 #define VMX_INTR_ERROR_VALID (1u << 11)
+#define VMX_INTR_TYPE_NMI (2u << 8)
 #define VMX_INTR_TYPE_HW_EXCEPTION (3u << 8)
 #define VMX_INTR_TYPE_MASK (7u << 8)
 

@@ -8,6 +8,7 @@
 #include "core/exits.h"
 #include "core/guest_paging.h"
 #include "core/log.h"
+#include "core/trap.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_exit_reasons.h"
@@ -73,9 +74,27 @@ static void handle_triple_fault(struct vcpu *v)
 	       vmcs_read(VMCS_GUEST_RIP));
 }
 
-/* Nothing to do: the exit itself was the point (NMIs, stray interrupts). */
+/* Nothing to do: the exit itself was the point (stray interrupts). */
 static void handle_nothing(struct vcpu *v)
 {
+}
+
+/*
+ * With NMI exiting, a host NMI that arrives in VMX non-root operation is
+ * consumed by the exit (SDM vol. 3, 26.2): the host's NMI handling must
+ * run here or the NMI is lost. The exception bitmap is 0, so any other
+ * exception here is unexpected.
+ */
+static void handle_exception_nmi(struct vcpu *v)
+{
+	uint64_t info = vmcs_read(VMCS_EXIT_INTR_INFO);
+
+	if ((info & VMX_INTR_VALID) &&
+	    (info & VMX_INTR_TYPE_MASK) == VMX_INTR_TYPE_NMI) {
+		nmi_handle(vmcs_read(VMCS_GUEST_RIP));
+		return;
+	}
+	exit_unexpected(v, VMX_EXIT_EXCEPTION_NMI, info, 0);
 }
 
 /*
@@ -206,7 +225,7 @@ static void handle_ept_violation(struct vcpu *v)
 }
 
 static const vmx_exit_fn vmx_exit_handlers[VMX_EXIT_REASON_MAX + 1] = {
-	[VMX_EXIT_EXCEPTION_NMI] = handle_nothing,
+	[VMX_EXIT_EXCEPTION_NMI] = handle_exception_nmi,
 	[VMX_EXIT_EXTERNAL_INTERRUPT] = handle_nothing,
 	[VMX_EXIT_TRIPLE_FAULT] = handle_triple_fault,
 	[VMX_EXIT_CPUID] = handle_cpuid,
