@@ -13,22 +13,6 @@
 #define STRING_IO_BATCH 4096u
 #define RFLAGS_DF (1ULL << 10)
 
-bool exit_port_io(struct vcpu *v, uint16_t port, unsigned int size, bool in)
-{
-	uint32_t val = (uint32_t)v->gpr[GPR_RAX];
-
-	io_emulate(v, port, size, in, &val);
-	if (in) {
-		if (size == 4)
-			v->gpr[GPR_RAX] = val; /* 32-bit writes zero-extend */
-		else
-			v->gpr[GPR_RAX] = (v->gpr[GPR_RAX] &
-					   ~((1ULL << (8 * size)) - 1)) |
-					  val;
-	}
-	return !v->vm->ended;
-}
-
 /*
  * A counter or index register after a step of `addr` bytes' width: a
  * 32-bit one zero-extends into the whole register, a 16-bit one leaves the

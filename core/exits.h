@@ -48,7 +48,22 @@ bool exit_hypercall(struct vcpu *v);
  * models, IN merging into AL/AX or zero-extending into RAX as the CPU
  * does. Returns true when the instruction completed (advance RIP).
  */
-bool exit_port_io(struct vcpu *v, uint16_t port, unsigned int size, bool in);
+static inline bool exit_port_io(struct vcpu *v, uint16_t port,
+				unsigned int size, bool in)
+{
+	uint32_t val = (uint32_t)v->gpr[GPR_RAX];
+
+	io_emulate(v, port, size, in, &val);
+	if (in) {
+		if (size == 4)
+			v->gpr[GPR_RAX] = val; /* 32-bit writes zero-extend */
+		else
+			v->gpr[GPR_RAX] =
+				(v->gpr[GPR_RAX] & ~((1ULL << (8 * size)) - 1)) |
+				val;
+	}
+	return !v->vm->ended;
+}
 
 /*
  * INS/OUTS, with or without REP, decoded at RIP (prefixes: segment
