@@ -158,9 +158,11 @@ static int parse_meminfo(struct mb2_ctx *c, const struct mb2_tag *t)
 	return 0;
 }
 
+#define MB2_PHYS_LIMIT (1ULL << 52)
+
 static int parse_mmap(struct mb2_ctx *c, const struct mb2_tag *t)
 {
-	uint32_t esz, n;
+	uint32_t esz, n, type;
 
 	if (need_len(c, t, 8))
 		return -1;
@@ -185,7 +187,23 @@ static int parse_mmap(struct mb2_ctx *c, const struct mb2_tag *t)
 					"mmap entry %u base 0x%llx length "
 					"0x%llx wraps past 2^64",
 					i, (ull)base, (ull)len);
-		c->bi->mmap[i] = (struct mem_range){base, len, rd32(e + 16)};
+		/*
+		 * RAM (and the ACPI ranges mhv maps with it) cannot lie beyond
+		 * the architectural 52-bit physical address space: such an
+		 * entry would make mhv map, or allocate from, addresses no
+		 * CPU has.
+		 */
+		type = rd32(e + 16);
+		if ((type == MEM_USABLE || type == MEM_ACPI_RECLAIMABLE ||
+		     type == MEM_NVS) &&
+		    base + len > MB2_PHYS_LIMIT)
+			return TAG_FAIL(
+				c, t,
+				"mmap entry %u (type %u) ends at 0x%llx, "
+				"beyond the 52-bit physical address "
+				"space",
+				i, type, (ull)(base + len));
+		c->bi->mmap[i] = (struct mem_range){base, len, type};
 	}
 	c->bi->mmap_count = n;
 	return 0;

@@ -210,7 +210,10 @@ int mmio_decode(const uint8_t *bytes, size_t avail, enum cpu_mode mode,
 		if (in.size == 8)
 			in.imm = (uint64_t)(int64_t)(int32_t)in.imm;
 	} else {
-		in.reg = ((modrm >> 3) & 7) | (rex & 4 ? 8 : 0);
+		/* moffs forms: the register is always the accumulator. */
+		in.reg = form->flags & F_MOFFS
+				 ? 0
+				 : ((modrm >> 3) & 7) | (rex & 4 ? 8 : 0);
 		if (in.dst_size == 1 && !rex && in.reg >= 4) {
 			in.high_byte = true;
 			in.reg -= 4;

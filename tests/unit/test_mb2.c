@@ -435,6 +435,45 @@ static void test_mmap_top_of_address_space(void **state)
 	assert_refused(run(&b), "wraps past 2^64");
 }
 
+/*
+ * Fuzzer reproducer (issue #18): a usable entry ending in the last GiB
+ * below 2^64 made the identity map's ALIGN_UP wrap to 0 and mhv load an
+ * empty CR3. RAM beyond the 52-bit physical address space is refused;
+ * reserved ranges there are kept, as before.
+ */
+static void test_mmap_ram_beyond_physical_space(void **state)
+{
+	static const char hex[] =
+		"50000000000000000600000040000000180000000000000000001000"
+		"000000000000f007000000000100000000000000000000c0ffffffff"
+		"001000000000000001000000000000000000000008000000";
+	struct bld b;
+	struct ent usable[] = {{1ULL << 52, 0x1000, 1}};
+	struct ent reserved[] = {{1ULL << 52, 0x1000, 2}};
+
+	(void)state;
+	b_init(&b);
+	b.len = 0;
+	for (size_t i = 0; i + 1 < sizeof(hex); i += 2) {
+		unsigned int byte;
+
+		sscanf(hex + i, "%2x", &byte);
+		b.buf[b.len++] = (uint8_t)byte;
+	}
+	assert_refused(run_full(&b, (uint32_t)b.len, b.len, b.len, INFO_PA),
+		       "beyond the 52-bit physical address space");
+
+	b_init(&b);
+	b_mmap(&b, 24, usable, 1);
+	b_end(&b);
+	assert_refused(run(&b), "beyond the 52-bit physical address space");
+
+	b_init(&b);
+	b_mmap(&b, 24, reserved, 1);
+	b_end(&b);
+	assert_ok(run(&b));
+}
+
 static void test_rsdp_v1_only(void **state)
 {
 	struct bld b;
@@ -1199,6 +1238,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_mmap_wide_entries_and_version,
 					  teardown),
 		cmocka_unit_test_teardown(test_mmap_top_of_address_space,
+					  teardown),
+		cmocka_unit_test_teardown(test_mmap_ram_beyond_physical_space,
 					  teardown),
 		cmocka_unit_test_teardown(test_rsdp_v1_only, teardown),
 		cmocka_unit_test_teardown(test_rsdp_v2_preferred_either_order,

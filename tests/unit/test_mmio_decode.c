@@ -96,6 +96,16 @@ static const struct decode_case cases[] = {
 	{"movabs %rax,moffs64", CPU_MODE_64,
 	 BYTES(0x48, 0xa3, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11),
 	 W(8, 0)},
+	/*
+	 * Fuzzer reproducers (issue #18): REX.R means nothing to the moffs
+	 * forms, whose register is always AL/AX/EAX/RAX; REX.W still widens.
+	 */
+	{"rex.r movabs moffs64,%eax", CPU_MODE_64,
+	 BYTES(0x44, 0xa1, 0x00, 0x03, 0xe0, 0xfe, 0x00, 0x00, 0x00, 0x00),
+	 R(4, 0)},
+	{"rex.wr movabs %rax,moffs64", CPU_MODE_64,
+	 BYTES(0x4c, 0xa3, 0x00, 0x03, 0xe0, 0xfe, 0x00, 0x00, 0x00, 0x00),
+	 W(8, 0)},
 	{"addr32 mov moffs32,%eax", CPU_MODE_64,
 	 BYTES(0x67, 0xa1, 0x44, 0x33, 0x22, 0x11), R(4, 0)},
 	/* 64-bit addressing forms */
