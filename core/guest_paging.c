@@ -121,7 +121,15 @@ int guest_write_virt(struct vm *vm, const struct vcpu_state *s, uint64_t gva,
 size_t guest_fetch_insn(struct vm *vm, const struct vcpu_state *s, uint8_t *buf)
 {
 	bool long64 = guest_cpu_mode(s) == CPU_MODE_64;
+	uint64_t first = long64 ? s->rip : (uint32_t)(s->cs_base + s->rip);
 	size_t n = 0;
+
+	/* The usual case: all of it in one page, nothing wraps. */
+	if ((first & 4095) <= 4096 - INSN_MAX_LEN &&
+	    (long64 || ((uint32_t)s->rip <= 0xffffffffu - INSN_MAX_LEN &&
+			first <= 0xffffffffu - INSN_MAX_LEN)) &&
+	    !guest_read_virt(vm, s, first, buf, INSN_MAX_LEN))
+		return INSN_MAX_LEN;
 
 	while (n < INSN_MAX_LEN) {
 		uint64_t lin, chunk = INSN_MAX_LEN - n;
