@@ -79,6 +79,19 @@ $(BUILD)/mhv.iso: $(BUILD)/mhv.elf scripts/mkiso $(SUITE) $(GUEST_PAYLOADS) \
 	scripts/suite-modules $(SUITE) $(BUILD)/guest | \
 		xargs -0 scripts/mkiso $@ $(BUILD)/mhv.elf "$(CMDLINE)"
 
+# --- installing for an existing GRUB (docs/bare-metal.md) ------------------
+# Copies mhv.elf and the guest suite to $(DESTDIR)$(BOOTDIR) and prints a
+# grub.cfg menu entry naming them as $(GRUBDIR), the directory as GRUB sees
+# it (drop the /boot when /boot is a partition of its own).
+DESTDIR        ?=
+BOOTDIR        ?= /boot/mhv
+GRUBDIR        ?= $(BOOTDIR)
+INSTALL_CMDLINE ?= exit=halt
+.PHONY: install
+install: $(BUILD)/mhv.elf guests
+	@scripts/install-grub "$(DESTDIR)" "$(BOOTDIR)" "$(GRUBDIR)" \
+		"$(INSTALL_CMDLINE)" $(BUILD)/mhv.elf $(SUITE) $(BUILD)/guest
+
 # --- dependencies -----------------------------------------------------------
 # Installs the Debian packages when missing (as root) or prints the command.
 deps:
@@ -105,6 +118,7 @@ UNIT_SRCS_test_fmt := lib/fmt.c
 UNIT_SRCS_test_mb2 := core/mb2.c lib/fmt.c
 UNIT_SRCS_test_pmm := core/pmm.c lib/fmt.c
 UNIT_SRCS_test_cmdline := core/cmdline.c lib/words.c lib/fmt.c
+UNIT_SRCS_test_spcr := core/acpi_find.c core/spcr.c lib/fmt.c
 UNIT_SRCS_test_words := lib/words.c lib/fmt.c
 UNIT_SRCS_test_guest_options := core/guest_options.c lib/words.c lib/fmt.c
 UNIT_SRCS_test_mb1_loader := core/mb1_loader.c lib/fmt.c
@@ -151,6 +165,16 @@ kut: deps all
 # make test's step: the SVM suite, or a plain "skipped" without the source.
 kut-if-present: deps all
 	@scripts/kut --if-present --emu qemu --src $(KUT_SRC) $(BUILD)
+
+# The bare-metal console checks (tests/screen/run, docs/bare-metal.md):
+# screenshots decoded with mhv's own font, no display, COM2, SPCR, install.
+$(BUILD)/screen-decode: tests/screen/decode.c core/font.c core/font.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) tests/screen/decode.c core/font.c -o $@
+
+.PHONY: screen-test
+screen-test: deps all $(BUILD)/screen-decode
+	@tests/screen/run $(BUILD)
 
 # scripts/mhv-qemu, kvm-unit-tests' QEMU stand-in (docs/kvm-unit-tests.md).
 .PHONY: mhv-qemu-test

@@ -38,6 +38,17 @@ mb2_header:
 	dd MB2_ARCH_I386
 	dd MB2_HDR_LEN
 	dd (-(MB2_MAGIC + MB2_ARCH_I386 + MB2_HDR_LEN)) & 0xffffffff
+	; Framebuffer tag (multiboot2 spec 3.1.10), flagged optional: ask for
+	; 1024x768 in 32 bits per pixel for the screen console; the loader may
+	; give another mode, EGA text, or nothing, and mhv copes with each
+	; (core/screen.c). Header tags are 8-byte aligned, hence the padding.
+	dw 5				; type: framebuffer
+	dw 1				; flags: optional
+	dd 20				; size
+	dd 1024				; width
+	dd 768				; height
+	dd 32				; depth
+	dd 0				; padding to the next tag
 	; end tag: type 0, flags 0, size 8
 	dw 0
 	dw 0

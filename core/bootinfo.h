@@ -34,6 +34,27 @@ struct boot_module {
 	const char *cmdline; /* never NULL, may be "" */
 };
 
+/*
+ * The framebuffer the loader set up (tag 8), if any. A tag mhv cannot use
+ * does not stop the boot: the screen is optional, so it is recorded as
+ * BOOT_FB_UNUSABLE with the reason.
+ */
+enum boot_fb_type {
+	BOOT_FB_NONE,	  /* no tag */
+	BOOT_FB_RGB,	  /* direct colour, 15/16/24/32 bits per pixel */
+	BOOT_FB_EGA_TEXT, /* 16-bit character cells, width x height */
+	BOOT_FB_UNUSABLE, /* a tag mhv cannot draw on; see problem */
+};
+
+struct boot_fb {
+	enum boot_fb_type type;
+	uint64_t addr; /* physical */
+	uint32_t pitch, width, height;
+	uint8_t bpp;
+	uint8_t red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
+	const char *problem; /* BOOT_FB_UNUSABLE only */
+};
+
 struct boot_info {
 	const char *cmdline;	 /* never NULL after a successful parse */
 	const char *loader_name; /* NULL when absent */
@@ -51,6 +72,8 @@ struct boot_info {
 	const void *rsdp;
 	size_t rsdp_len;
 	unsigned int rsdp_revision; /* 0 for tag 14 (ACPI 1.0), 2 for tag 15 */
+
+	struct boot_fb fb;
 
 	/* EFI: set when booted through UEFI. */
 	bool efi32, efi64;

@@ -33,6 +33,45 @@ static int parse_port(struct span v, uint16_t *out)
 	return 0;
 }
 
+/*
+ * An MMIO UART below the 52-bit physical limit, aligned to its access size
+ * (mmio: byte registers 1 apart; mmio32: dword registers 4 apart, as on
+ * many SoC UARTs).
+ */
+static int parse_mmio(struct span kind, struct span addr, struct uart_desc *d)
+{
+	uint64_t pa;
+
+	if (span_eq(kind, "mmio"))
+		*d = (struct uart_desc){.space = UART_MMIO, .access = 1};
+	else if (span_eq(kind, "mmio32"))
+		*d = (struct uart_desc){
+			.space = UART_MMIO, .access = 4, .reg_shift = 2};
+	else
+		return -1;
+	if (span_parse_hex(addr, (1ULL << 52) - 64, &pa) || pa == 0 ||
+	    pa % d->access)
+		return -1;
+	d->base = pa;
+	return 0;
+}
+
+/* A decimal rate, or "keep" for the rate the firmware programmed. */
+static int parse_baud(struct span v, uint32_t *out)
+{
+	uint64_t baud;
+
+	if (span_eq(v, "keep")) {
+		*out = 0;
+		return 0;
+	}
+	if (span_parse_dec(v, UART_DEFAULT_BAUD, &baud) || baud < 50)
+		return -1;
+	*out = (uint32_t)baud;
+	return 0;
+}
+
+/* WHERE[,BAUD]: com1-com4, 0xPORT, mmio:0xADDR or mmio32:0xADDR. */
 static int parse_serial(struct span v, struct mhv_options *opt)
 {
 	static const struct keyword ports[] = {
@@ -41,13 +80,56 @@ static int parse_serial(struct span v, struct mhv_options *opt)
 		{"com3", 0x3e8},
 		{"com4", 0x2e8},
 	};
+	struct uart_desc d = UART_COM1;
+	struct span where = v, baud = {0}, kind, addr;
+	uint16_t port16;
 	int port;
 
-	if (span_lookup(v, ports, ARRAY_SIZE(ports), &port) == 0) {
-		opt->serial_port = (uint16_t)port;
-		return 0;
+	if (span_split(v, ',', &where, &baud) && parse_baud(baud, &d.baud))
+		return -1;
+	if (span_split(where, ':', &kind, &addr)) {
+		uint32_t rate = d.baud;
+
+		if (parse_mmio(kind, addr, &d))
+			return -1;
+		d.baud = rate;
+	} else if (span_lookup(where, ports, ARRAY_SIZE(ports), &port) == 0) {
+		d.base = (uint16_t)port;
+	} else if (parse_port(where, &port16) == 0 && port16 <= 0xfff8) {
+		d.base = port16; /* all eight registers inside I/O space */
+	} else {
+		return -1;
 	}
-	return parse_port(v, &opt->serial_port);
+	opt->serial = d;
+	opt->serial_given = true;
+	return 0;
+}
+
+/* A comma-separated list of serial and screen, each at most once. */
+static int parse_console(struct span v, struct mhv_options *opt)
+{
+	static const struct keyword names[] = {
+		{"serial", CONSOLE_SERIAL},
+		{"screen", CONSOLE_SCREEN},
+	};
+	unsigned int mask = 0;
+	struct span item, rest = v;
+	int bit;
+
+	for (;;) {
+		bool more = span_split(rest, ',', &item, &rest);
+
+		if (!more)
+			item = rest;
+		if (span_lookup(item, names, ARRAY_SIZE(names), &bit) ||
+		    (mask & (unsigned int)bit))
+			return -1;
+		mask |= (unsigned int)bit;
+		if (!more)
+			break;
+	}
+	opt->console = mask;
+	return 0;
 }
 
 static int parse_loglevel(struct span v, struct mhv_options *opt)
@@ -113,7 +195,9 @@ static int parse_tdx(struct span v, struct mhv_options *opt)
 }
 
 static const struct option_desc options[] = {
-	{"serial", parse_serial, "com1-com4 or a hex port"},
+	{"serial", parse_serial,
+	 "com1-4, 0xPORT, mmio:0xADDR, mmio32:0xADDR; [,BAUD|,keep]"},
+	{"console", parse_console, "serial, screen or serial,screen"},
 	{"loglevel", parse_loglevel, "error|warn|info|debug or 0-3"},
 	{"exit", parse_exit, "auto|halt"},
 	{"selftest", parse_selftest, "hang|triple|fail|fault|none"},
@@ -160,7 +244,9 @@ static int parse_word(struct span w, struct mhv_options *opt, char *err,
 
 void cmdline_defaults(struct mhv_options *opt)
 {
-	opt->serial_port = 0x3f8;
+	opt->serial = UART_COM1;
+	opt->serial_given = false;
+	opt->console = 0;
 	opt->loglevel = LOG_INFO;
 	opt->exit_mode = EXIT_AUTO;
 	opt->selftest = SELFTEST_NONE;

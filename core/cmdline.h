@@ -2,8 +2,11 @@
 #ifndef MHV_CORE_CMDLINE_H
 #define MHV_CORE_CMDLINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "core/uart.h"
 
 enum log_level {
 	LOG_ERROR = 0,
@@ -37,15 +40,24 @@ enum tdx_request {
 	TDX_REQ_FORCE_SEAMCALL, /* debug: one SEAMCALL whatever the CPU */
 };
 
+/* Consoles for console= (bits); 0 means every console that exists. */
+#define CONSOLE_SERIAL 1u
+#define CONSOLE_SCREEN 2u
+
 struct mhv_options {
-	uint16_t serial_port; /* I/O base of the console UART */
+	struct uart_desc serial; /* the console UART */
+	bool serial_given; /* serial= was given: the firmware's SPCR is not asked */
+	unsigned int console; /* CONSOLE_* bits, 0 for all that exist */
 	enum log_level loglevel;
 	enum exit_mode exit_mode;
 	enum selftest selftest;
 	enum tdx_request tdx;
 };
 
-/* Defaults: COM1 (0x3f8), loglevel info, exit auto, no selftest, tdx=info. */
+/*
+ * Defaults: COM1 (0x3f8, 115200) unless the firmware names another UART,
+ * every console, loglevel info, exit auto, no selftest, tdx=info.
+ */
 void cmdline_defaults(struct mhv_options *opt);
 
 /*

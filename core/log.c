@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "core/log.h"
-#include "core/serial.h"
+#include "core/console.h"
 #include "lib/fmt.h"
 #include "lib/spinlock.h"
 
@@ -24,16 +24,16 @@ enum log_level log_get_level(void)
 	return current_level;
 }
 
-static void serial_sink(void *ctx, char c)
+static void console_sink(void *ctx, char c)
 {
 	(void)ctx;
-	serial_putc(c);
+	console_putc(c);
 }
 
 void console_vprintf(const char *fmt, va_list ap)
 {
 	spin_lock(&console_lock);
-	fmt_vformat(serial_sink, NULL, fmt, ap);
+	fmt_vformat(console_sink, NULL, fmt, ap);
 	spin_unlock(&console_lock);
 }
 
@@ -52,8 +52,8 @@ void log_vwrite(enum log_level level, const char *fmt, va_list ap)
 		return;
 	spin_lock(&console_lock);
 	for (const char *p = level_prefix[level]; *p; p++)
-		serial_putc(*p);
-	fmt_vformat(serial_sink, NULL, fmt, ap);
+		console_putc(*p);
+	fmt_vformat(console_sink, NULL, fmt, ap);
 	spin_unlock(&console_lock);
 }
 

@@ -4,6 +4,7 @@
 #include "core/bootinfo.h"
 #include "core/kmain.h"
 #include "core/cmdline.h"
+#include "core/console.h"
 #include "core/cpu.h"
 #include "core/cpu_probe.h"
 #include "core/log.h"
@@ -48,11 +49,6 @@ static void print_boot_info(const struct boot_info *bi)
 
 static void apply_options(const struct mhv_options *opt)
 {
-	if (opt->serial_port != serial_port()) {
-		pr_info("console: moving to serial port %#x\n",
-			opt->serial_port);
-		serial_init(opt->serial_port);
-	}
 	log_set_level(opt->loglevel);
 	machine_set_exit_mode(opt->exit_mode);
 }
@@ -107,7 +103,7 @@ __noreturn void kmain(uint32_t magic, uint32_t info_pa)
 	bool backend_ok, tdx_ok, guests_ok;
 	char err[160];
 
-	serial_init(COM1_PORT);
+	serial_init(&UART_COM1);
 	gdt_init();
 	idt_init();
 	console_printf("\n");
@@ -131,10 +127,12 @@ __noreturn void kmain(uint32_t magic, uint32_t info_pa)
 		machine_finish(false);
 	}
 	apply_options(&options);
+	console_setup(&boot_info, &options);
 	print_boot_info(&boot_info);
 
 	if (memory_init(&boot_info))
 		machine_finish(false);
+	console_late_setup(&boot_info);
 
 	cpu_probe(&boot_cpu);
 	cpu_probe_print(&boot_cpu);

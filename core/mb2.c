@@ -18,7 +18,7 @@
 #include "lib/fmt.h"
 
 /*
- * Tags handled below. Everything else (5 bootdev, 8 framebuffer, 9 ELF
+ * Tags handled below. Everything else (5 bootdev, 9 ELF
  * sections, 10 APM, 16 network, 21 load base, future types) is legal and
  * skipped by its size.
  */
@@ -29,6 +29,7 @@ enum {
 	TAG_MODULE = 3,
 	TAG_MEMINFO = 4,
 	TAG_MMAP = 6,
+	TAG_FRAMEBUFFER = 8,
 	TAG_EFI32 = 11,
 	TAG_EFI64 = 12,
 	TAG_ACPI_OLD = 14,
@@ -45,8 +46,9 @@ enum {
 #define SINGLE_TAGS                                                          \
 	(TAG_BIT(TAG_CMDLINE) | TAG_BIT(TAG_LOADER) | TAG_BIT(TAG_MEMINFO) | \
 	 TAG_BIT(TAG_MMAP) | TAG_BIT(TAG_EFI32) | TAG_BIT(TAG_EFI64) |       \
-	 TAG_BIT(TAG_ACPI_OLD) | TAG_BIT(TAG_ACPI_NEW) |                     \
-	 TAG_BIT(TAG_EFI32_IH) | TAG_BIT(TAG_EFI64_IH))
+	 TAG_BIT(TAG_FRAMEBUFFER) | TAG_BIT(TAG_ACPI_OLD) |                  \
+	 TAG_BIT(TAG_ACPI_NEW) | TAG_BIT(TAG_EFI32_IH) |                     \
+	 TAG_BIT(TAG_EFI64_IH))
 
 #define HDR_LEN 8u /* u32 total_size, u32 reserved; also a tag header */
 #define MMAP_ENTRY_MIN 24u
@@ -209,6 +211,86 @@ static int parse_mmap(struct mb2_ctx *c, const struct mb2_tag *t)
 	return 0;
 }
 
+/* Multiboot2 spec 3.6.12: framebuffer_type values. */
+#define FB_TYPE_INDEXED 0
+#define FB_TYPE_RGB 1
+#define FB_TYPE_EGA_TEXT 2
+#define FB_COLOR_INFO \
+	24 /* after addr, pitch, width, height, bpp, type, 2 reserved */
+
+static bool fb_field_ok(uint8_t pos, uint8_t size, uint8_t bpp)
+{
+	return size >= 1 && size <= 8 && pos + size <= bpp;
+}
+
+/* Why the framebuffer cannot be used, or NULL when it can. */
+static const char *fb_check(struct boot_fb *fb, uint8_t type, uint32_t len,
+			    const uint8_t *d)
+{
+	uint64_t bytes = (uint64_t)fb->pitch * fb->height;
+	unsigned int cell = (fb->bpp + 7) / 8;
+
+	if (type == FB_TYPE_INDEXED)
+		return "an indexed-colour framebuffer (palette) is not "
+		       "supported";
+	if (type == FB_TYPE_EGA_TEXT) {
+		if (fb->bpp != 16)
+			return "EGA text cells are not 16 bits";
+		cell = 2;
+	} else if (type == FB_TYPE_RGB) {
+		if (len < FB_COLOR_INFO + 6)
+			return "the tag has no colour fields";
+		if (fb->bpp != 15 && fb->bpp != 16 && fb->bpp != 24 &&
+		    fb->bpp != 32)
+			return "bits per pixel is not 15, 16, 24 or 32";
+		fb->red_pos = d[FB_COLOR_INFO];
+		fb->red_size = d[FB_COLOR_INFO + 1];
+		fb->green_pos = d[FB_COLOR_INFO + 2];
+		fb->green_size = d[FB_COLOR_INFO + 3];
+		fb->blue_pos = d[FB_COLOR_INFO + 4];
+		fb->blue_size = d[FB_COLOR_INFO + 5];
+		if (!fb_field_ok(fb->red_pos, fb->red_size, fb->bpp) ||
+		    !fb_field_ok(fb->green_pos, fb->green_size, fb->bpp) ||
+		    !fb_field_ok(fb->blue_pos, fb->blue_size, fb->bpp))
+			return "a colour field lies outside the pixel";
+	} else {
+		return "unknown framebuffer type";
+	}
+	if (!fb->width || !fb->height || fb->width > 16384 ||
+	    fb->height > 16384)
+		return "width or height is 0 or above 16384";
+	if ((uint64_t)fb->width * cell > fb->pitch)
+		return "pitch is shorter than a line";
+	if (!fb->addr || fb->addr >= MB2_PHYS_LIMIT ||
+	    bytes > MB2_PHYS_LIMIT - fb->addr)
+		return "address is 0 or beyond the 52-bit physical space";
+	return NULL;
+}
+
+/* Never fatal: a framebuffer mhv cannot use leaves it on serial alone. */
+static int parse_framebuffer(struct mb2_ctx *c, const struct mb2_tag *t)
+{
+	struct boot_fb *fb = &c->bi->fb;
+	const char *problem = "the tag is too short";
+	uint8_t type = 0xff;
+
+	*fb = (struct boot_fb){.type = BOOT_FB_UNUSABLE};
+	if (t->len >= FB_COLOR_INFO) {
+		fb->addr = rd64(t->data);
+		fb->pitch = rd32(t->data + 8);
+		fb->width = rd32(t->data + 12);
+		fb->height = rd32(t->data + 16);
+		fb->bpp = t->data[20];
+		type = t->data[21];
+		problem = fb_check(fb, type, t->len, t->data);
+	}
+	if (problem)
+		fb->problem = problem;
+	else
+		fb->type = type == FB_TYPE_RGB ? BOOT_FB_RGB : BOOT_FB_EGA_TEXT;
+	return 0;
+}
+
 static int module_collides(struct mb2_ctx *c, unsigned int i, uint64_t s,
 			   uint64_t e)
 {
@@ -347,6 +429,8 @@ static int parse_tag(struct mb2_ctx *c, const struct mb2_tag *t)
 		return parse_meminfo(c, t);
 	case TAG_MMAP:
 		return parse_mmap(c, t);
+	case TAG_FRAMEBUFFER:
+		return parse_framebuffer(c, t);
 	case TAG_EFI32:
 	case TAG_EFI64:
 		return parse_efi(c, t, t->type == TAG_EFI64, &bi->efi_systab,

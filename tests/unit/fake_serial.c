@@ -5,21 +5,22 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/console.h"
 #include "core/serial.h"
 #include "tests/unit/fake_serial.h"
 
 static char buf[FAKE_SERIAL_CAPACITY + 1];
 static size_t len, dropped;
-static uint16_t port = COM1_PORT;
+static struct uart_desc uart = UART_COM1;
 
-void serial_init(uint16_t p)
+void serial_init(const struct uart_desc *d)
 {
-	port = p;
+	uart = *d;
 }
 
-uint16_t serial_port(void)
+const struct uart_desc *serial_current(void)
 {
-	return port;
+	return &uart;
 }
 
 /* The real driver sends "\r\n" for '\n'; the capture keeps lines as is. */
@@ -62,4 +63,10 @@ size_t fake_serial_dropped(void)
 bool fake_serial_contains(const char *needle)
 {
 	return strstr(buf, needle) != NULL;
+}
+
+/* The log's one console in hosted tests: the capture. */
+void console_putc(char c)
+{
+	serial_putc(c);
 }

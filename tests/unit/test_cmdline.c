@@ -33,7 +33,11 @@ static int parse(const char *line)
 
 static void assert_defaults(const struct mhv_options *o)
 {
-	assert_int_equal(o->serial_port, 0x3f8);
+	assert_int_equal(o->serial.base, 0x3f8);
+	assert_int_equal(o->serial.space, UART_PIO);
+	assert_int_equal(o->serial.baud, 115200);
+	assert_false(o->serial_given);
+	assert_int_equal(o->console, 0);
 	assert_int_equal(o->loglevel, LOG_INFO);
 	assert_int_equal(o->exit_mode, EXIT_AUTO);
 	assert_int_equal(o->selftest, SELFTEST_NONE);
@@ -68,7 +72,7 @@ static void test_empty_and_null(void **state)
 	assert_defaults(&opt);
 	/* No error buffer at all is fine too. */
 	assert_int_equal(cmdline_parse("serial=com2", &opt, NULL, 0), 0);
-	assert_int_equal(opt.serial_port, 0x2f8);
+	assert_int_equal(opt.serial.base, 0x2f8);
 	assert_int_equal(cmdline_parse("bogus", &opt, NULL, 0), -1);
 	assert_int_equal(cmdline_parse("bogus", &opt, err, 0), -1);
 	assert_int_equal(err[0], '\0'); /* from the successful parse above */
@@ -88,9 +92,9 @@ static void test_serial_names(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		opt.serial_port = 0;
+		opt.serial.base = 0;
 		assert_int_equal(parse(cases[i].line), 0);
-		assert_int_equal(opt.serial_port, cases[i].port);
+		assert_int_equal(opt.serial.base, cases[i].port);
 	}
 }
 
@@ -98,18 +102,102 @@ static void test_serial_hex(void **state)
 {
 	(void)state;
 	assert_int_equal(parse("serial=0x2f8"), 0);
-	assert_int_equal(opt.serial_port, 0x2f8);
+	assert_int_equal(opt.serial.base, 0x2f8);
 	assert_int_equal(parse("serial=0X3E8"), 0);
-	assert_int_equal(opt.serial_port, 0x3e8);
+	assert_int_equal(opt.serial.base, 0x3e8);
 	assert_int_equal(parse("serial=0x1"), 0);
-	assert_int_equal(opt.serial_port, 1);
-	assert_int_equal(parse("serial=0xffff"), 0);
-	assert_int_equal(opt.serial_port, 0xffff);
-	assert_int_equal(parse("serial=0xFfFe"), 0);
-	assert_int_equal(opt.serial_port, 0xfffe);
+	assert_int_equal(opt.serial.base, 1);
+	assert_int_equal(parse("serial=0xfff8"), 0);
+	assert_int_equal(opt.serial.base, 0xfff8);
+	assert_int_equal(parse("serial=0xFfF0"), 0);
+	assert_int_equal(opt.serial.base, 0xfff0);
+	assert_true(opt.serial_given);
+	assert_int_equal(opt.serial.space, UART_PIO);
+	assert_int_equal(opt.serial.baud, 115200);
+	/* The UART's eight registers must not run past port 0xffff. */
+	assert_refused("serial=0xfff9", "bad value for serial: '0xfff9'");
+	assert_refused("serial=0xffff", "bad value for serial: '0xffff'");
 	/* Leading zeros do not overflow. */
 	assert_int_equal(parse("serial=0x0000000000000000000000002e8"), 0);
-	assert_int_equal(opt.serial_port, 0x2e8);
+	assert_int_equal(opt.serial.base, 0x2e8);
+}
+
+static void test_serial_baud(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("serial=com2,9600"), 0);
+	assert_int_equal(opt.serial.base, 0x2f8);
+	assert_int_equal(opt.serial.baud, 9600);
+	assert_int_equal(parse("serial=0x2e8,115200"), 0);
+	assert_int_equal(opt.serial.base, 0x2e8);
+	assert_int_equal(opt.serial.baud, 115200);
+	assert_int_equal(parse("serial=com1,keep"), 0);
+	assert_int_equal(opt.serial.baud, 0);
+	/* A later serial= starts again from 115200. */
+	assert_int_equal(parse("serial=com3"), 0);
+	assert_int_equal(opt.serial.baud, 115200);
+	assert_refused("serial=com1,", "bad value for serial: 'com1,'");
+	assert_refused("serial=com1,0", "bad value for serial");
+	assert_refused("serial=com1,49", "bad value for serial");
+	assert_refused("serial=com1,115201", "bad value for serial");
+	assert_refused("serial=com1,0x100", "bad value for serial");
+	assert_refused("serial=com1,9600,9600", "bad value for serial");
+	assert_refused("serial=,9600", "bad value for serial");
+}
+
+static void test_serial_mmio(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("serial=mmio:0xfe030000"), 0);
+	assert_int_equal(opt.serial.space, UART_MMIO);
+	assert_int_equal(opt.serial.base, 0xfe030000);
+	assert_int_equal(opt.serial.access, 1);
+	assert_int_equal(opt.serial.reg_shift, 0);
+	assert_int_equal(opt.serial.baud, 115200);
+	assert_true(opt.serial_given);
+	assert_int_equal(parse("serial=mmio32:0xfedc9000,keep"), 0);
+	assert_int_equal(opt.serial.space, UART_MMIO);
+	assert_int_equal(opt.serial.base, 0xfedc9000);
+	assert_int_equal(opt.serial.access, 4);
+	assert_int_equal(opt.serial.reg_shift, 2);
+	assert_int_equal(opt.serial.baud, 0);
+	assert_int_equal(parse("serial=mmio:0x4000000001,57600"), 0);
+	assert_int_equal(opt.serial.base, 0x4000000001);
+	assert_int_equal(opt.serial.baud, 57600);
+	/* Back to a port: nothing of the MMIO description stays. */
+	assert_int_equal(parse("serial=com2"), 0);
+	assert_int_equal(opt.serial.space, UART_PIO);
+	assert_int_equal(opt.serial.reg_shift, 0);
+	assert_int_equal(opt.serial.access, 1);
+
+	assert_refused("serial=mmio:0", "bad value for serial");
+	assert_refused("serial=mmio:0x0", "bad value for serial");
+	assert_refused("serial=mmio:", "bad value for serial");
+	assert_refused("serial=mmio32:0xfedc9002", "bad value for serial");
+	assert_refused("serial=mmio:0x10000000000000", "bad value for serial");
+	assert_refused("serial=mmio64:0x1000", "bad value for serial");
+	assert_refused("serial=io:0x3f8", "bad value for serial");
+	assert_refused("serial=com1:0x3f8", "bad value for serial");
+}
+
+static void test_console(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("console=serial"), 0);
+	assert_int_equal(opt.console, CONSOLE_SERIAL);
+	assert_int_equal(parse("console=screen"), 0);
+	assert_int_equal(opt.console, CONSOLE_SCREEN);
+	assert_int_equal(parse("console=serial,screen"), 0);
+	assert_int_equal(opt.console, CONSOLE_SERIAL | CONSOLE_SCREEN);
+	assert_int_equal(parse("console=screen,serial"), 0);
+	assert_int_equal(opt.console, CONSOLE_SERIAL | CONSOLE_SCREEN);
+	assert_false(opt.serial_given);
+	assert_refused("console=serial,serial", "bad value for console");
+	assert_refused("console=serial,", "bad value for console");
+	assert_refused("console=,screen", "bad value for console");
+	assert_refused("console=vga", "bad value for console: 'vga' "
+				      "(serial, screen or serial,screen)");
+	assert_refused("console=", "console");
 }
 
 static void test_loglevel(void **state)
@@ -193,7 +281,7 @@ static void test_all_together(void **state)
 	assert_int_equal(parse("  serial=com2\tloglevel=debug  exit=halt "
 			       "selftest=triple\n"),
 			 0);
-	assert_int_equal(opt.serial_port, 0x2f8);
+	assert_int_equal(opt.serial.base, 0x2f8);
 	assert_int_equal(opt.loglevel, LOG_DEBUG);
 	assert_int_equal(opt.exit_mode, EXIT_HALT);
 	assert_int_equal(opt.selftest, SELFTEST_TRIPLE);
@@ -208,21 +296,21 @@ static void test_starts_from_current_values(void **state)
 	/* The second parse kept what the first one set. */
 	assert_int_equal(opt.loglevel, LOG_WARN);
 	assert_int_equal(opt.exit_mode, EXIT_HALT);
-	assert_int_equal(opt.serial_port, 0x3f8);
+	assert_int_equal(opt.serial.base, 0x3f8);
 }
 
 static void test_image_path_skipped(void **state)
 {
 	(void)state;
 	assert_int_equal(parse("/boot/mhv.elf serial=com3 loglevel=0"), 0);
-	assert_int_equal(opt.serial_port, 0x3e8);
+	assert_int_equal(opt.serial.base, 0x3e8);
 	assert_int_equal(opt.loglevel, LOG_ERROR);
 	assert_int_equal(parse("  \t/mhv"), 0);
 	assert_int_equal(parse("/boot/mhv.elf"), 0);
-	assert_int_equal(opt.serial_port, 0x3e8);
+	assert_int_equal(opt.serial.base, 0x3e8);
 	/* Only the first word may be a path. */
 	assert_refused("serial=com1 /boot/mhv.elf", "'/boot/mhv.elf'");
-	assert_int_equal(opt.serial_port, 0x3e8);
+	assert_int_equal(opt.serial.base, 0x3e8);
 	assert_refused("/a /b", "option '/b' needs a value");
 }
 
@@ -232,7 +320,7 @@ static void test_last_wins(void **state)
 	assert_int_equal(parse("serial=com2 loglevel=debug serial=0x2e8 "
 			       "loglevel=warn exit=halt exit=auto"),
 			 0);
-	assert_int_equal(opt.serial_port, 0x2e8);
+	assert_int_equal(opt.serial.base, 0x2e8);
 	assert_int_equal(opt.loglevel, LOG_WARN);
 	assert_int_equal(opt.exit_mode, EXIT_AUTO);
 }
@@ -268,7 +356,8 @@ static void test_bad_values(void **state)
 	(void)state;
 	assert_refused(
 		"serial=com9",
-		"bad value for serial: 'com9' (com1-com4 or a hex port)");
+		"bad value for serial: 'com9' (com1-4, 0xPORT, mmio:0xADDR, "
+		"mmio32:0xADDR; [,BAUD|,keep])");
 	assert_refused("serial=com", "bad value for serial: 'com'");
 	assert_refused("serial=COM1", "bad value for serial: 'COM1'");
 	assert_refused("serial=com10", "bad value for serial: 'com10'");
@@ -318,7 +407,7 @@ static void test_refusal_leaves_options(void **state)
 	/* Earlier words of a refused line must not leak into opt. */
 	assert_refused("serial=com2 exit=halt selftest=fail loglevel=9",
 		       "bad value for loglevel: '9'");
-	assert_int_equal(opt.serial_port, 0x2e8);
+	assert_int_equal(opt.serial.base, 0x2e8);
 	assert_int_equal(opt.loglevel, LOG_DEBUG);
 	assert_int_equal(opt.exit_mode, EXIT_AUTO);
 	assert_int_equal(opt.selftest, SELFTEST_NONE);
@@ -381,7 +470,7 @@ static void test_many_words(void **state)
 				      (i & 1) ? "serial=com3" : "loglevel=1");
 	assert_true(n < sizeof(line));
 	assert_int_equal(parse(line), 0);
-	assert_int_equal(opt.serial_port, 0x3e8);
+	assert_int_equal(opt.serial.base, 0x3e8);
 	assert_int_equal(opt.loglevel, LOG_WARN);
 }
 
@@ -394,6 +483,9 @@ int main(void)
 		T(test_empty_and_null),
 		T(test_serial_names),
 		T(test_serial_hex),
+		T(test_serial_baud),
+		T(test_serial_mmio),
+		T(test_console),
 		T(test_loglevel),
 		T(test_exit),
 		T(test_selftest),
