@@ -58,9 +58,9 @@ static inline bool exit_port_io(struct vcpu *v, uint16_t port,
 		if (size == 4)
 			v->gpr[GPR_RAX] = val; /* 32-bit writes zero-extend */
 		else
-			v->gpr[GPR_RAX] =
-				(v->gpr[GPR_RAX] & ~((1ULL << (8 * size)) - 1)) |
-				val;
+			v->gpr[GPR_RAX] = (v->gpr[GPR_RAX] &
+					   ~((1ULL << (8 * size)) - 1)) |
+					  val;
 	}
 	return !v->vm->ended;
 }
