@@ -268,17 +268,32 @@ static int write_spec_ctrl(struct vcpu *v, uint32_t msr, uint64_t val)
 }
 
 /* Write-only commands: IBPB (PRED_CMD bit 0), L1D flush (FLUSH_CMD bit 0). */
+/*
+ * Bit 0 is the command; 0 is a valid no-op write and any other bit is
+ * reserved (#GP), as on hardware and under KVM. The command itself is
+ * passed on to the CPU when it has it: the barrier is the guest's to ask
+ * for.
+ */
+static int write_command(uint32_t msr, uint64_t val, bool present)
+{
+	if (!present || (val & ~1ULL))
+		return -1;
+	if (val)
+		wrmsr_safe(msr, val);
+	return 0;
+}
+
 static int write_pred_cmd(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	bool ibpb = intel() ? test_bit(cpuid_count(7, 0).edx, 26)
 			    : test_bit(cpuid(0x80000008).ebx, 12);
 
-	return ibpb && val == 1 ? 0 : -1;
+	return write_command(msr, val, ibpb);
 }
 
 static int write_flush_cmd(struct vcpu *v, uint32_t msr, uint64_t val)
 {
-	return test_bit(cpuid_count(7, 0).edx, 28) && val == 1 ? 0 : -1;
+	return write_command(msr, val, test_bit(cpuid_count(7, 0).edx, 28));
 }
 
 /* The host's, without TSX_CTRL (bit 7): that MSR is not emulated. */

@@ -78,14 +78,18 @@ static void test_speculation(void)
 	if (pred_cmd) {
 		report(wrmsr_checked(MSR_PRED_CMD, 1),
 		       "PRED_CMD = 1 (IBPB) ok");
+		report(wrmsr_checked(MSR_PRED_CMD, 0),
+		       "PRED_CMD = 0 (no command) ok");
 		report(wr_gp(MSR_PRED_CMD, 2), "PRED_CMD = 2 raises #GP");
 	} else {
 		report(wr_gp(MSR_PRED_CMD, 1), "PRED_CMD not advertised: #GP");
 	}
 	report(rd_gp(MSR_PRED_CMD), "RDMSR PRED_CMD (write-only) raises #GP");
-	if (e7 & (1u << 28))
+	if (e7 & (1u << 28)) {
 		report(wrmsr_checked(MSR_FLUSH_CMD, 1), "FLUSH_CMD = 1 ok");
-	else
+		report(wrmsr_checked(MSR_FLUSH_CMD, 0), "FLUSH_CMD = 0 ok");
+		report(wr_gp(MSR_FLUSH_CMD, 2), "FLUSH_CMD = 2 raises #GP");
+	} else
 		report(wr_gp(MSR_FLUSH_CMD, 1),
 		       "FLUSH_CMD not advertised: #GP");
 }

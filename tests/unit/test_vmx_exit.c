@@ -1195,6 +1195,36 @@ static void test_msr_tsc_adjust(void **state)
 }
 
 /* MISC_ENABLE: stored, its perf-monitoring bits read-only. */
+/*
+ * PRED_CMD/FLUSH_CMD: 0 is a valid no-op write, other bits than the
+ * command are reserved (upstream msr expects exactly this). Only when the
+ * host's CPUID (which the policy passes on) has the feature.
+ */
+static void test_msr_command_msrs(void **state)
+{
+	unsigned int a, b, c, d;
+
+	(void)state;
+	__cpuid_count(7, 0, a, b, c, d);
+	if (d & (1u << 26)) {
+		wrmsr_exit(0x49, 0);
+		assert_no_event();
+		assert_rip(GUEST_RIP + 2);
+		wrmsr_exit(0x49, 2);
+		assert_gp0_injected();
+	}
+	fixture_restart();
+	if (d & (1u << 28)) {
+		wrmsr_exit(0x10b, 0);
+		assert_no_event();
+		wrmsr_exit(0x10b, 4);
+		assert_gp0_injected();
+	} else {
+		wrmsr_exit(0x10b, 0);
+		assert_gp0_injected();
+	}
+}
+
 static void test_msr_misc_enable(void **state)
 {
 	(void)state;
@@ -1873,6 +1903,7 @@ int main(void)
 		T(test_msr_pat_in_vmcs),
 		T(test_msr_tsc_write_sets_offset),
 		T(test_msr_tsc_adjust),
+		T(test_msr_command_msrs),
 		T(test_msr_misc_enable),
 		T(test_io_debug_exit),
 		T(test_io_in_uart_lsr),
