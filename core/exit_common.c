@@ -26,6 +26,25 @@ enum exception_merge exception_merge(unsigned int first, unsigned int second)
 	return MERGE_NEW;
 }
 
+bool exception_combine(struct vcpu *v, unsigned int pending,
+		       unsigned int *vector, bool *has_error, uint32_t *error)
+{
+	switch (exception_merge(pending, *vector)) {
+	case MERGE_SHUTDOWN:
+		vm_end(v->vm, OUTCOME_TRIPLE_FAULT,
+		       "exception %u while delivering #DF (shutdown)", *vector);
+		return false;
+	case MERGE_DOUBLE_FAULT:
+		*vector = 8;
+		*has_error = true;
+		*error = 0;
+		break;
+	case MERGE_NEW:
+		break;
+	}
+	return true;
+}
+
 void exit_fault_during_delivery(struct vcpu *v, uint64_t gpa,
 				unsigned int vector)
 {

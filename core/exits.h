@@ -119,6 +119,13 @@ static inline bool exception_is_fault(unsigned int vector)
  */
 enum exception_merge { MERGE_NEW, MERGE_DOUBLE_FAULT, MERGE_SHUTDOWN };
 enum exception_merge exception_merge(unsigned int first, unsigned int second);
+/*
+ * The backends' use of it: the exception to inject given the one pending
+ * (#DF with error code 0, or the new one unchanged). Returns false, having
+ * ended the VM as triple-fault, for a shutdown.
+ */
+bool exception_combine(struct vcpu *v, unsigned int pending,
+		       unsigned int *vector, bool *has_error, uint32_t *error);
 
 /*
  * A nested-paging fault / EPT violation that happened while the CPU was

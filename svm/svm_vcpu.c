@@ -28,22 +28,9 @@ void svm_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,
 
 	/* An exception already on its way: the SDM's double-fault table. */
 	if ((pending & SVM_EVENT_VALID) &&
-	    (pending & SVM_EVENT_TYPE_MASK) == SVM_EVENT_TYPE_EXCEPTION) {
-		switch (exception_merge(pending & 0xff, vector)) {
-		case MERGE_SHUTDOWN:
-			vm_end(v->vm, OUTCOME_TRIPLE_FAULT,
-			       "exception %u while delivering #DF (shutdown)",
-			       vector);
-			return;
-		case MERGE_DOUBLE_FAULT:
-			vector = 8;
-			has_error = true;
-			error = 0;
-			break;
-		case MERGE_NEW:
-			break;
-		}
-	}
+	    (pending & SVM_EVENT_TYPE_MASK) == SVM_EVENT_TYPE_EXCEPTION &&
+	    !exception_combine(v, pending & 0xff, &vector, &has_error, &error))
+		return;
 	ev = vector | SVM_EVENT_TYPE_EXCEPTION | SVM_EVENT_VALID;
 
 	if (has_error)

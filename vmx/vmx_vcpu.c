@@ -25,22 +25,9 @@ void vmx_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,
 
 	/* An exception already on its way: the SDM's double-fault table. */
 	if ((pending & VMX_INTR_VALID) &&
-	    (pending & VMX_INTR_TYPE_MASK) == VMX_INTR_TYPE_HW_EXCEPTION) {
-		switch (exception_merge(pending & 0xff, vector)) {
-		case MERGE_SHUTDOWN:
-			vm_end(v->vm, OUTCOME_TRIPLE_FAULT,
-			       "exception %u while delivering #DF (shutdown)",
-			       vector);
-			return;
-		case MERGE_DOUBLE_FAULT:
-			vector = 8;
-			has_error = true;
-			error = 0;
-			break;
-		case MERGE_NEW:
-			break;
-		}
-	}
+	    (pending & VMX_INTR_TYPE_MASK) == VMX_INTR_TYPE_HW_EXCEPTION &&
+	    !exception_combine(v, pending & 0xff, &vector, &has_error, &error))
+		return;
 	info = vector | VMX_INTR_TYPE_HW_EXCEPTION | VMX_INTR_VALID;
 
 	if (has_error) {
