@@ -181,6 +181,11 @@ screen-test: deps all $(BUILD)/screen-decode
 mhv-qemu-test: deps all
 	@tests/mhv-qemu/test $(BUILD)
 
+# --- fuzzing (tests/fuzz) ---------------------------------------------------
+# libFuzzer harnesses over every untrusted input (docs/testing.md):
+# `make fuzz FUZZ_SECONDS=N`; make test runs `make fuzz-check`.
+include tests/fuzz/fuzz.mk
+
 test: deps
 	@scripts/run-all-tests $(MAKE)
 
