@@ -7,6 +7,7 @@
 #define CR0_PG BIT(31)
 #define CR4_PSE BIT(4)
 #define CR4_PAE BIT(5)
+#define CR4_LA57 BIT(12)
 #define EFER_LMA BIT(10)
 #define PTE_P BIT(0)
 #define PTE_PS BIT(7)
@@ -37,7 +38,7 @@ static int walk64(struct vm *vm, uint64_t table, uint64_t gva, int levels,
 			return -1;
 		/* Large leaves: 2 MiB at level 2, 1 GiB at level 3 (4-level). */
 		if (level == 1 || ((e & PTE_PS) && level == 2) ||
-		    ((e & PTE_PS) && level == 3 && levels == 4)) {
+		    ((e & PTE_PS) && level == 3 && levels >= 4)) {
 			uint64_t mask = (1ULL << shift) - 1;
 
 			*gpa = ((e & PTE_ADDR) & ~mask) | (gva & mask);
@@ -58,7 +59,9 @@ static int walk32(struct vm *vm, uint64_t cr3, uint64_t gva, bool pse,
 	    !(pde & PTE_P))
 		return -1;
 	if (pse && (pde & PTE_PS)) {
-		*gpa = (pde & 0xffc00000u) | (gva & 0x3fffff);
+		/* PSE-36: PDE bits 20:13 are address bits 39:32 (SDM 4.3). */
+		*gpa = ((pde & 0x1fe000ULL) << 19) | (pde & 0xffc00000u) |
+		       (gva & 0x3fffff);
 		return 0;
 	}
 	if (read_entry(vm, (pde & 0xfffff000u) + ((gva >> 12) & 1023) * 4, 4,
@@ -77,7 +80,8 @@ int guest_virt_to_phys(struct vm *vm, const struct vcpu_state *s, uint64_t gva,
 		return 0;
 	}
 	if (s->efer & EFER_LMA)
-		return walk64(vm, s->cr3 & PTE_ADDR, gva, 4, gpa);
+		return walk64(vm, s->cr3 & PTE_ADDR, gva,
+			      s->cr4 & CR4_LA57 ? 5 : 4, gpa);
 	if (s->cr4 & CR4_PAE)
 		return walk64(vm, s->cr3 & 0xffffffe0u, gva & 0xffffffffu, 3,
 			      gpa);

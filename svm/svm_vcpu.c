@@ -31,6 +31,9 @@ void svm_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,
 	    (pending & SVM_EVENT_TYPE_MASK) == SVM_EVENT_TYPE_EXCEPTION &&
 	    !exception_combine(v, pending & 0xff, &vector, &has_error, &error))
 		return;
+	/* Real mode pushes no error code (the CPU's own delivery does not). */
+	if (!(svm_vmcb(v)->save.cr0 & 1))
+		has_error = false;
 	ev = vector | SVM_EVENT_TYPE_EXCEPTION | SVM_EVENT_VALID;
 
 	if (has_error)
@@ -43,8 +46,13 @@ void svm_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,
 void svm_advance_rip(struct vcpu *v, unsigned int len)
 {
 	struct vmcb *vmcb = svm_vmcb(v);
+	uint64_t next = vmcb->save.rip + len;
 
-	svm_complete_insn(v, vmcb, vmcb->save.rip + len);
+	/* Outside 64-bit mode EIP wraps at 4 GiB. */
+	if ((next >> 32) && !((vmcb->save.cs.attrib & (1u << 9)) &&
+			      (vmcb->save.efer & EFER_LMA)))
+		next = (uint32_t)next;
+	svm_complete_insn(v, vmcb, next);
 }
 
 void svm_single_step(struct vcpu *v)

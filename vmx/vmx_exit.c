@@ -12,6 +12,7 @@
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_exit_reasons.h"
+#include "vmx/vmx_insn.h"
 
 /*
  * Handlers read the exit qualification themselves when they need it: most

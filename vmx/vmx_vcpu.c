@@ -9,12 +9,12 @@
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_exit_reasons.h"
+#include "vmx/vmx_insn.h"
 
 #define MSR_PAT 0x277
 #define AR_L (1u << 13)
 #define AR_DB (1u << 14)
 #define INTERRUPTIBILITY_STI_MOVSS 3u
-#define RFLAGS_TF (1ULL << 8)
 #define PENDING_DBG_BS (1ULL << 14)
 
 void vmx_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,
@@ -28,6 +28,12 @@ void vmx_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,
 	    (pending & VMX_INTR_TYPE_MASK) == VMX_INTR_TYPE_HW_EXCEPTION &&
 	    !exception_combine(v, pending & 0xff, &vector, &has_error, &error))
 		return;
+	/*
+	 * Real mode pushes no error code, and VM entry refuses one there
+	 * (SDM vol. 3, 27.2.1.3, VM-entry interruption-information checks).
+	 */
+	if (!(vmcs_read(VMCS_GUEST_CR0) & 1))
+		has_error = false;
 	info = vector | VMX_INTR_TYPE_HW_EXCEPTION | VMX_INTR_VALID;
 
 	if (has_error) {
@@ -40,15 +46,15 @@ void vmx_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,
 			   vmcs_read(VMCS_GUEST_RFLAGS) | RFLAGS_RF);
 }
 
-/*
- * Every instruction mhv completes ends here: RIP moves on, an STI/MOV SS
- * shadow ends with it, and with RFLAGS.TF set the guest gets the
- * single-step #DB the CPU would have raised (SDM vol. 3, 18.3.1.4). It is
- * left to the CPU through the pending debug exceptions field (BS), which
- * VM entry delivers as a #DB with DR6.BS once the guest may take it (SDM
- * vol. 3, 27.7.3): DR6 is not in the VMCS.
- */
-__attribute__((noinline, cold)) static void single_step(void)
+uint64_t vmx_wrap_rip(uint64_t next)
+{
+	if ((vmcs_read(VMCS_GUEST_CS_AR) & AR_L) &&
+	    (vmcs_read(VMCS_GUEST_EFER) & EFER_LMA))
+		return next;
+	return (uint32_t)next;
+}
+
+void vmx_single_step(void)
 {
 	vmcs_write(VMCS_GUEST_PENDING_DEBUG,
 		   vmcs_read(VMCS_GUEST_PENDING_DEBUG) | PENDING_DBG_BS);
@@ -56,20 +62,7 @@ __attribute__((noinline, cold)) static void single_step(void)
 
 void vmx_advance_rip(struct vcpu *v, unsigned int len)
 {
-	uint64_t intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
-
-	vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + len);
-	if (intr & INTERRUPTIBILITY_STI_MOVSS)
-		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
-			   intr & ~INTERRUPTIBILITY_STI_MOVSS);
-	if (__builtin_expect(vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF, 0))
-		single_step();
-}
-
-/* The CPU reports the length of every instruction that caused an exit. */
-void vmx_skip_instruction(struct vcpu *v)
-{
-	vmx_advance_rip(v, (unsigned int)vmcs_read(VMCS_EXIT_INSTRUCTION_LEN));
+	vmx_complete_insn(len);
 }
 
 void vmx_get_state(struct vcpu *v, struct vcpu_state *s)

@@ -17,7 +17,7 @@
  * handler finds an extra word on its stack.
  */
 #ifndef KNOWN_BUG_REAL_MODE_ERROR_CODE
-#define KNOWN_BUG_REAL_MODE_ERROR_CODE 1
+#define KNOWN_BUG_REAL_MODE_ERROR_CODE 0
 #endif
 
 /*
@@ -27,7 +27,7 @@
  * vol. 3, 26.3.1.4) and KVM wraps. The harnesses keep RIP off that edge.
  */
 #ifndef KNOWN_BUG_RIP_WRAP
-#define KNOWN_BUG_RIP_WRAP 1
+#define KNOWN_BUG_RIP_WRAP 0
 #endif
 
 /*
@@ -37,7 +37,7 @@
  * RAM is, and mhv reads low RAM in its place.
  */
 #ifndef KNOWN_BUG_PSE36
-#define KNOWN_BUG_PSE36 1
+#define KNOWN_BUG_PSE36 0
 #endif
 
 /*
@@ -46,7 +46,7 @@
  * through), mhv walks four levels from the PML5.
  */
 #ifndef KNOWN_BUG_LA57
-#define KNOWN_BUG_LA57 1
+#define KNOWN_BUG_LA57 0
 #endif
 
 #endif

@@ -454,7 +454,8 @@ static void test_no_nrip_cs_base_and_eip_wrap(void **state)
 	vmcb->save.rip = 0xffffffff;
 	do_exit(SVM_EXIT_CPUID, 0, 0);
 	assert_running();
-	assert_int_equal(vmcb->save.rip, 0xffffffffULL + 3);
+	/* ... and EIP wraps at 4 GiB past it (fuzzer find, issue #18). */
+	assert_int_equal(vmcb->save.rip, 2);
 }
 
 /*
