@@ -11,6 +11,7 @@
 #include "core/acpi_find.h"
 #include "lib/compiler.h"
 #include "lib/fmt.h"
+#include "lib/unaligned.h"
 
 #define RSDP_RSDT_AT 16
 #define RSDP_XSDT_AT 24
@@ -19,22 +20,6 @@
 #define SDT_MAX_LEN (ACPI_HEADER_LEN + 8 * 4096)
 
 typedef unsigned long long ull;
-
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	__builtin_memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	__builtin_memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 static bool sig_is(const uint8_t *p, const char *sig)
 {

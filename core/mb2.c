@@ -16,6 +16,7 @@
 #include "core/bootinfo.h"
 #include "lib/compiler.h"
 #include "lib/fmt.h"
+#include "lib/unaligned.h"
 
 /*
  * Tags handled below. Everything else (5 bootdev, 9 ELF
@@ -73,23 +74,6 @@ struct mb2_tag {
 };
 
 typedef unsigned long long ull;
-
-/* memcpy, not a cast: the host copy of the block need not be aligned. */
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	__builtin_memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	__builtin_memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 static uint8_t sum8(const uint8_t *p, uint32_t n)
 {

@@ -16,6 +16,7 @@
 #include "core/spcr.h"
 #include "lib/compiler.h"
 #include "lib/fmt.h"
+#include "lib/unaligned.h"
 
 #define SPCR_MIN_LEN 80u
 #define OFF_REVISION 8
@@ -38,22 +39,6 @@
 #define GAS_ACCESS_DWORD 3
 
 typedef unsigned long long ull;
-
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	__builtin_memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	__builtin_memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 static __printf(3, 4) int fail(char *err, size_t errlen, const char *fmt, ...)
 {
