@@ -36,18 +36,6 @@ static const char *sig_str(char buf[5], const uint8_t *p)
 	return buf;
 }
 
-static __printf(3, 4) int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		fmt_vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 /*
  * The whole table at pa, with its length and checksum checked: first the
  * header alone, then as many bytes as the header claims.
@@ -61,26 +49,27 @@ static const uint8_t *map_table(const struct acpi_mem *m, uint64_t pa,
 	char sig[5];
 
 	if (!h) {
-		fail(err, errlen, "table at %#llx is out of reach", (ull)pa);
+		fmt_fail(err, errlen, "table at %#llx is out of reach",
+			 (ull)pa);
 		return NULL;
 	}
 	*len = rd32(h + 4);
 	if (*len < ACPI_HEADER_LEN || *len > max_len) {
-		fail(err, errlen, "%s at %#llx has length %u", sig_str(sig, h),
-		     (ull)pa, *len);
+		fmt_fail(err, errlen, "%s at %#llx has length %u",
+			 sig_str(sig, h), (ull)pa, *len);
 		return NULL;
 	}
 	t = m->map(m->ctx, pa, *len);
 	if (!t) {
-		fail(err, errlen, "%s at %#llx (%u bytes) is out of reach",
-		     sig_str(sig, h), (ull)pa, *len);
+		fmt_fail(err, errlen, "%s at %#llx (%u bytes) is out of reach",
+			 sig_str(sig, h), (ull)pa, *len);
 		return NULL;
 	}
 	for (uint32_t i = 0; i < *len; i++)
 		sum += t[i];
 	if (sum) {
-		fail(err, errlen, "%s at %#llx has a bad checksum",
-		     sig_str(sig, t), (ull)pa);
+		fmt_fail(err, errlen, "%s at %#llx has a bad checksum",
+			 sig_str(sig, t), (ull)pa);
 		return NULL;
 	}
 	return t;
@@ -99,20 +88,20 @@ int acpi_find_table(const struct acpi_mem *m, const void *rsdp, size_t rsdp_len,
 	if (err && errlen)
 		err[0] = '\0';
 	if (!r || rsdp_len < RSDP_RSDT_AT + 4)
-		return fail(err, errlen, "no RSDP");
+		return fmt_fail(err, errlen, "no RSDP");
 	/* Revision 2+ RSDPs (checked by the multiboot2 parser) have an XSDT. */
 	if (rsdp_len >= RSDP_V2_LEN && r[15] >= 2 && rd64(r + RSDP_XSDT_AT))
 		wide = true;
 	sdt_pa = wide ? rd64(r + RSDP_XSDT_AT) : rd32(r + RSDP_RSDT_AT);
 	if (!sdt_pa)
-		return fail(err, errlen, "the RSDP lists no RSDT");
+		return fmt_fail(err, errlen, "the RSDP lists no RSDT");
 	sdt = map_table(m, sdt_pa, SDT_MAX_LEN, &sdt_len, err, errlen);
 	if (!sdt)
 		return -1;
 	if (!sig_is(sdt, wide ? "XSDT" : "RSDT"))
-		return fail(err, errlen, "%s at %#llx has signature %s",
-			    wide ? "XSDT" : "RSDT", (ull)sdt_pa,
-			    sig_str(found, sdt));
+		return fmt_fail(err, errlen, "%s at %#llx has signature %s",
+				wide ? "XSDT" : "RSDT", (ull)sdt_pa,
+				sig_str(found, sdt));
 	entry = wide ? 8 : 4;
 	n = (sdt_len - ACPI_HEADER_LEN) / entry;
 	for (uint32_t i = 0; i < n; i++) {

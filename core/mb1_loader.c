@@ -208,18 +208,6 @@ struct segment {
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static __printf(3, 4) int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		fmt_vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 /* "16 MiB", "640 KiB" or "12345 bytes", whichever is exact. */
 static const char *size_str(char *buf, size_t len, uint64_t n)
 {
@@ -245,25 +233,28 @@ static int check_range(const char *what, uint64_t start, uint64_t size,
 	char sz[32];
 
 	if (start + size < start)
-		return fail(err, errlen,
-			    "payload: %s at 0x%llx of 0x%llx bytes wraps "
-			    "around the address space",
-			    what, s, (unsigned long long)size);
+		return fmt_fail(err, errlen,
+				"payload: %s at 0x%llx of 0x%llx bytes wraps "
+				"around the address space",
+				what, s, (unsigned long long)size);
 	if (start + size > ram_size)
-		return fail(err, errlen,
-			    "payload: %s [0x%llx-0x%llx) does not fit in %s of "
-			    "guest RAM",
-			    what, s, e, size_str(sz, sizeof(sz), ram_size));
+		return fmt_fail(
+			err, errlen,
+			"payload: %s [0x%llx-0x%llx) does not fit in %s of "
+			"guest RAM",
+			what, s, e, size_str(sz, sizeof(sz), ram_size));
 	if (start < PAGE_SIZE)
-		return fail(err, errlen,
-			    "payload: %s [0x%llx-0x%llx) touches page 0, which "
-			    "is left to the guest",
-			    what, s, e);
+		return fmt_fail(
+			err, errlen,
+			"payload: %s [0x%llx-0x%llx) touches page 0, which "
+			"is left to the guest",
+			what, s, e);
 	if (start < MB1_BOOT_AREA_END && start + size > MB1_BOOT_AREA_START)
-		return fail(err, errlen,
-			    "payload: %s [0x%llx-0x%llx) overlaps the boot "
-			    "area [0x%x-0x%x)",
-			    what, s, e, MB1_BOOT_AREA_START, MB1_BOOT_AREA_END);
+		return fmt_fail(err, errlen,
+				"payload: %s [0x%llx-0x%llx) overlaps the boot "
+				"area [0x%x-0x%x)",
+				what, s, e, MB1_BOOT_AREA_START,
+				MB1_BOOT_AREA_END);
 	return 0;
 }
 
@@ -294,12 +285,13 @@ static int find_header(const uint8_t *img, size_t len, size_t *hoff, char *err,
 		}
 	}
 	if (bad_sum)
-		return fail(err, errlen,
-			    "payload: multiboot header at offset 0x%zx has a "
-			    "bad checksum",
-			    bad_off);
-	return fail(err, errlen,
-		    "payload: no multiboot header in the first 8 KiB");
+		return fmt_fail(
+			err, errlen,
+			"payload: multiboot header at offset 0x%zx has a "
+			"bad checksum",
+			bad_off);
+	return fmt_fail(err, errlen,
+			"payload: no multiboot header in the first 8 KiB");
 }
 
 /* ---- a.out kludge ------------------------------------------------------- */
@@ -311,13 +303,14 @@ static int load_aout(uint8_t *ram, uint64_t ram_size, const uint8_t *img,
 	uint64_t delta, foff, filesz, file_end, mem_end;
 
 	if (h->load_addr > h->header_addr)
-		return fail(err, errlen,
-			    "payload: a.out kludge: load_addr 0x%x is above "
-			    "header_addr 0x%x",
-			    h->load_addr, h->header_addr);
+		return fmt_fail(
+			err, errlen,
+			"payload: a.out kludge: load_addr 0x%x is above "
+			"header_addr 0x%x",
+			h->load_addr, h->header_addr);
 	delta = h->header_addr - h->load_addr;
 	if (delta > hoff)
-		return fail(
+		return fmt_fail(
 			err, errlen,
 			"payload: a.out kludge: load_addr 0x%x is 0x%llx bytes "
 			"before the header, which is at file offset 0x%zx",
@@ -328,19 +321,21 @@ static int load_aout(uint8_t *ram, uint64_t ram_size, const uint8_t *img,
 		filesz = len - foff;
 	} else {
 		if (h->load_end_addr < h->load_addr)
-			return fail(err, errlen,
-				    "payload: a.out kludge: load_end_addr 0x%x "
-				    "is below load_addr 0x%x",
-				    h->load_end_addr, h->load_addr);
+			return fmt_fail(
+				err, errlen,
+				"payload: a.out kludge: load_end_addr 0x%x "
+				"is below load_addr 0x%x",
+				h->load_end_addr, h->load_addr);
 		filesz = h->load_end_addr - h->load_addr;
 		if (filesz > len - foff)
-			return fail(err, errlen,
-				    "payload: a.out kludge: [load_addr, "
-				    "load_end_addr) is 0x%llx bytes but the "
-				    "file has 0x%llx from offset 0x%llx",
-				    (unsigned long long)filesz,
-				    (unsigned long long)(len - foff),
-				    (unsigned long long)foff);
+			return fmt_fail(
+				err, errlen,
+				"payload: a.out kludge: [load_addr, "
+				"load_end_addr) is 0x%llx bytes but the "
+				"file has 0x%llx from offset 0x%llx",
+				(unsigned long long)filesz,
+				(unsigned long long)(len - foff),
+				(unsigned long long)foff);
 	}
 	file_end = h->load_addr + filesz;
 
@@ -348,7 +343,7 @@ static int load_aout(uint8_t *ram, uint64_t ram_size, const uint8_t *img,
 		mem_end = file_end;
 	} else {
 		if (h->bss_end_addr < file_end)
-			return fail(
+			return fmt_fail(
 				err, errlen,
 				"payload: a.out kludge: bss_end_addr 0x%x is "
 				"below the end of the loaded image 0x%llx",
@@ -356,17 +351,18 @@ static int load_aout(uint8_t *ram, uint64_t ram_size, const uint8_t *img,
 		mem_end = h->bss_end_addr;
 	}
 	if (mem_end == h->load_addr)
-		return fail(err, errlen,
-			    "payload: a.out kludge: the image is empty");
+		return fmt_fail(err, errlen,
+				"payload: a.out kludge: the image is empty");
 	if (check_range("a.out image", h->load_addr, mem_end - h->load_addr,
 			ram_size, err, errlen))
 		return -1;
 	if (h->entry_addr < h->load_addr || h->entry_addr >= mem_end)
-		return fail(err, errlen,
-			    "payload: a.out kludge: entry_addr 0x%x is outside "
-			    "the image [0x%x-0x%llx)",
-			    h->entry_addr, h->load_addr,
-			    (unsigned long long)mem_end);
+		return fmt_fail(
+			err, errlen,
+			"payload: a.out kludge: entry_addr 0x%x is outside "
+			"the image [0x%x-0x%llx)",
+			h->entry_addr, h->load_addr,
+			(unsigned long long)mem_end);
 
 	memcpy(ram + h->load_addr, img + foff, filesz);
 	memset(ram + file_end, 0, mem_end - file_end);
@@ -387,31 +383,33 @@ static int read_ehdr(const uint8_t *img, size_t len, struct elf_info *e,
 	size_t need;
 
 	if (len < 4 || memcmp(img, elf_magic, sizeof(elf_magic)))
-		return fail(err, errlen,
-			    "payload: not an ELF file, and the multiboot "
-			    "header has no a.out kludge (flag 16)");
+		return fmt_fail(err, errlen,
+				"payload: not an ELF file, and the multiboot "
+				"header has no a.out kludge (flag 16)");
 	if (len < EI_NIDENT)
-		return fail(err, errlen,
-			    "payload: truncated ELF header (%zu of %u bytes)",
-			    len, EI_NIDENT);
+		return fmt_fail(
+			err, errlen,
+			"payload: truncated ELF header (%zu of %u bytes)", len,
+			EI_NIDENT);
 	if (img[EI_CLASS] != ELFCLASS32 && img[EI_CLASS] != ELFCLASS64)
-		return fail(err, errlen, "payload: unknown ELF class %u",
-			    img[EI_CLASS]);
+		return fmt_fail(err, errlen, "payload: unknown ELF class %u",
+				img[EI_CLASS]);
 	if (img[EI_DATA] != ELFDATA2LSB)
-		return fail(
+		return fmt_fail(
 			err, errlen,
 			"payload: ELF file is not little-endian (EI_DATA %u)",
 			img[EI_DATA]);
 	if (img[EI_VERSION] != EV_CURRENT)
-		return fail(err, errlen, "payload: unknown ELF version %u",
-			    img[EI_VERSION]);
+		return fmt_fail(err, errlen, "payload: unknown ELF version %u",
+				img[EI_VERSION]);
 
 	e->is64 = img[EI_CLASS] == ELFCLASS64;
 	need = e->is64 ? sizeof(struct elf64_ehdr) : sizeof(struct elf32_ehdr);
 	if (len < need)
-		return fail(err, errlen,
-			    "payload: truncated ELF header (%zu of %zu bytes)",
-			    len, need);
+		return fmt_fail(
+			err, errlen,
+			"payload: truncated ELF header (%zu of %zu bytes)", len,
+			need);
 	if (e->is64) {
 		struct elf64_ehdr h;
 
@@ -435,15 +433,16 @@ static int read_ehdr(const uint8_t *img, size_t len, struct elf_info *e,
 	}
 
 	if (e->type != ET_EXEC)
-		return fail(
+		return fmt_fail(
 			err, errlen,
 			"payload: ELF type %u is not an executable (ET_EXEC)",
 			e->type);
 	if (e->machine != EM_X86_64 && (e->is64 || e->machine != EM_386))
-		return fail(err, errlen, "payload: ELF%u machine %u is not %s",
-			    e->is64 ? 64 : 32, e->machine,
-			    e->is64 ? "x86-64 (EM_X86_64)"
-				    : "x86 (EM_386 or EM_X86_64)");
+		return fmt_fail(err, errlen,
+				"payload: ELF%u machine %u is not %s",
+				e->is64 ? 64 : 32, e->machine,
+				e->is64 ? "x86-64 (EM_X86_64)"
+					: "x86 (EM_386 or EM_X86_64)");
 	return 0;
 }
 
@@ -487,31 +486,33 @@ static int load_elf(uint8_t *ram, uint64_t ram_size, const uint8_t *img,
 
 	phsize = e.is64 ? sizeof(struct elf64_phdr) : sizeof(struct elf32_phdr);
 	if (e.phnum == 0)
-		return fail(err, errlen,
-			    "payload: no PT_LOAD segment (the ELF file has no "
-			    "program headers)");
+		return fmt_fail(
+			err, errlen,
+			"payload: no PT_LOAD segment (the ELF file has no "
+			"program headers)");
 	if (e.phnum == PN_XNUM)
-		return fail(err, errlen,
-			    "payload: extended program header numbering "
-			    "(e_phnum 0x%x) is not supported",
-			    PN_XNUM);
+		return fmt_fail(err, errlen,
+				"payload: extended program header numbering "
+				"(e_phnum 0x%x) is not supported",
+				PN_XNUM);
 	if (e.phentsize < phsize)
-		return fail(err, errlen,
-			    "payload: e_phentsize %u is smaller than a program "
-			    "header (%zu bytes)",
-			    e.phentsize, phsize);
+		return fmt_fail(
+			err, errlen,
+			"payload: e_phentsize %u is smaller than a program "
+			"header (%zu bytes)",
+			e.phentsize, phsize);
 	/* Both factors are 16-bit: the product cannot overflow 64 bits. */
 	table = (uint64_t)e.phnum * e.phentsize;
 	if (e.phoff > len || table > len - e.phoff)
-		return fail(
+		return fmt_fail(
 			err, errlen,
 			"payload: program headers at offset 0x%llx (%u x %u "
 			"bytes) run past the end of the image (%zu bytes)",
 			(unsigned long long)e.phoff, e.phnum, e.phentsize, len);
 	if (e.entry >= GiB(4))
-		return fail(err, errlen,
-			    "payload: entry point 0x%llx is above 4 GiB",
-			    (unsigned long long)e.entry);
+		return fmt_fail(err, errlen,
+				"payload: entry point 0x%llx is above 4 GiB",
+				(unsigned long long)e.entry);
 
 	/* Check every segment before writing anything. */
 	for (unsigned int i = 0; i < e.phnum; i++) {
@@ -522,18 +523,20 @@ static int load_elf(uint8_t *ram, uint64_t ram_size, const uint8_t *img,
 		if (s.type != PT_LOAD || s.memsz == 0)
 			continue;
 		if (s.filesz > s.memsz)
-			return fail(err, errlen,
-				    "payload: segment %u has p_filesz 0x%llx > "
-				    "p_memsz 0x%llx",
-				    i, (unsigned long long)s.filesz,
-				    (unsigned long long)s.memsz);
+			return fmt_fail(
+				err, errlen,
+				"payload: segment %u has p_filesz 0x%llx > "
+				"p_memsz 0x%llx",
+				i, (unsigned long long)s.filesz,
+				(unsigned long long)s.memsz);
 		if (s.offset > len || s.filesz > len - s.offset)
-			return fail(err, errlen,
-				    "payload: segment %u: 0x%llx bytes at file "
-				    "offset 0x%llx run past the end of the "
-				    "image (%zu bytes)",
-				    i, (unsigned long long)s.filesz,
-				    (unsigned long long)s.offset, len);
+			return fmt_fail(
+				err, errlen,
+				"payload: segment %u: 0x%llx bytes at file "
+				"offset 0x%llx run past the end of the "
+				"image (%zu bytes)",
+				i, (unsigned long long)s.filesz,
+				(unsigned long long)s.offset, len);
 		fmt_snprintf(what, sizeof(what), "segment %u", i);
 		if (check_range(what, s.paddr, s.memsz, ram_size, err, errlen))
 			return -1;
@@ -544,12 +547,12 @@ static int load_elf(uint8_t *ram, uint64_t ram_size, const uint8_t *img,
 			entry_ok = true;
 	}
 	if (nload == 0)
-		return fail(err, errlen, "payload: no PT_LOAD segment");
+		return fmt_fail(err, errlen, "payload: no PT_LOAD segment");
 	if (!entry_ok)
-		return fail(err, errlen,
-			    "payload: entry point 0x%llx is outside every "
-			    "loaded segment",
-			    (unsigned long long)e.entry);
+		return fmt_fail(err, errlen,
+				"payload: entry point 0x%llx is outside every "
+				"loaded segment",
+				(unsigned long long)e.entry);
 
 	for (unsigned int i = 0; i < e.phnum; i++) {
 		struct segment s;
@@ -587,21 +590,22 @@ int mb1_load(uint8_t *ram, uint64_t ram_size, const void *image,
 
 	unknown = h.flags & MB1_HF_REQUIRED_MASK & ~MB1_HF_UNDERSTOOD;
 	if (unknown)
-		return fail(err, errlen,
-			    "payload: multiboot header flags 0x%x ask for "
-			    "features this loader lacks (0x%x)",
-			    h.flags, unknown);
+		return fmt_fail(err, errlen,
+				"payload: multiboot header flags 0x%x ask for "
+				"features this loader lacks (0x%x)",
+				h.flags, unknown);
 
 	if (!(h.flags & MB1_HF_AOUT_KLUDGE))
 		return load_elf(ram, ram_size, img, image_len, out, err,
 				errlen);
 
 	if (hoff + sizeof(h) > MIN(image_len, (size_t)MB1_SEARCH_LEN))
-		return fail(err, errlen,
-			    "payload: multiboot header at offset 0x%zx sets "
-			    "the a.out kludge flag but its address fields are "
-			    "not within the first 8 KiB of the image",
-			    hoff);
+		return fmt_fail(
+			err, errlen,
+			"payload: multiboot header at offset 0x%zx sets "
+			"the a.out kludge flag but its address fields are "
+			"not within the first 8 KiB of the image",
+			hoff);
 	memcpy(&h, img + hoff, sizeof(h));
 	return load_aout(ram, ram_size, img, image_len, hoff, &h, out, err,
 			 errlen);
@@ -625,10 +629,10 @@ int mb1_build_info(uint8_t *ram, uint64_t ram_size, const char *cmdline,
 	if (err && errlen)
 		err[0] = '\0';
 	if (ram_size < MiB(2))
-		return fail(err, errlen,
-			    "guest RAM of %s is too small for a multiboot "
-			    "payload (need at least 2 MiB)",
-			    size_str(sz, sizeof(sz), ram_size));
+		return fmt_fail(err, errlen,
+				"guest RAM of %s is too small for a multiboot "
+				"payload (need at least 2 MiB)",
+				size_str(sz, sizeof(sz), ram_size));
 	if (!cmdline)
 		cmdline = "";
 
@@ -639,11 +643,12 @@ int mb1_build_info(uint8_t *ram, uint64_t ram_size, const char *cmdline,
 	cmdline_at = pos;
 	clen = strlen(cmdline);
 	if (clen >= MB1_BOOT_AREA_END - pos)
-		return fail(err, errlen,
-			    "command line of %zu bytes does not fit in the "
-			    "boot area (max %llu)",
-			    clen,
-			    (unsigned long long)(MB1_BOOT_AREA_END - pos - 1));
+		return fmt_fail(
+			err, errlen,
+			"command line of %zu bytes does not fit in the "
+			"boot area (max %llu)",
+			clen,
+			(unsigned long long)(MB1_BOOT_AREA_END - pos - 1));
 	pos += clen + 1;
 
 	if (module) {
@@ -656,22 +661,24 @@ int mb1_build_info(uint8_t *ram, uint64_t ram_size, const char *cmdline,
 		mstr_at = mod_at + sizeof(mod);
 		if (mstr_at > MB1_BOOT_AREA_END ||
 		    mlen >= MB1_BOOT_AREA_END - mstr_at)
-			return fail(err, errlen,
-				    "module command line of %zu bytes does not "
-				    "fit in the boot area",
-				    mlen);
+			return fmt_fail(
+				err, errlen,
+				"module command line of %zu bytes does not "
+				"fit in the boot area",
+				mlen);
 		data_at = ALIGN_UP(mstr_at + mlen + 1, PAGE_SIZE);
 		max = data_at < MB1_BOOT_AREA_END ? MB1_BOOT_AREA_END - data_at
 						  : 0;
 		if (module->len > max)
-			return fail(err, errlen,
-				    "module of %zu bytes does not fit in the "
-				    "boot area (max %llu)",
-				    module->len, (unsigned long long)max);
+			return fmt_fail(
+				err, errlen,
+				"module of %zu bytes does not fit in the "
+				"boot area (max %llu)",
+				module->len, (unsigned long long)max);
 		if (module->len && !module->data)
-			return fail(err, errlen,
-				    "module of %zu bytes has no data",
-				    module->len);
+			return fmt_fail(err, errlen,
+					"module of %zu bytes has no data",
+					module->len);
 	}
 
 	memset(ram + MB1_BOOT_AREA_START, 0,

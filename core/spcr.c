@@ -40,18 +40,6 @@
 
 typedef unsigned long long ull;
 
-static __printf(3, 4) int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		fmt_vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 /* The baud rate code at offset 58; 0 keeps the firmware's rate. */
 static int baud_from_code(uint8_t code, uint32_t *baud)
 {
@@ -104,54 +92,59 @@ int spcr_parse(const uint8_t *table, uint32_t len, struct uart_desc *out,
 	if (err && errlen)
 		err[0] = '\0';
 	if (len < SPCR_MIN_LEN)
-		return fail(err, errlen, "SPCR is %u bytes, at least %u needed",
-			    len, SPCR_MIN_LEN);
+		return fmt_fail(err, errlen,
+				"SPCR is %u bytes, at least %u needed", len,
+				SPCR_MIN_LEN);
 	rev = table[OFF_REVISION];
 	type = table[OFF_TYPE];
 	if (type != TYPE_16550 && type != TYPE_16450 && type != TYPE_16550_GAS)
-		return fail(err, errlen,
-			    "SPCR interface type %#x is not a 16550", type);
+		return fmt_fail(err, errlen,
+				"SPCR interface type %#x is not a 16550", type);
 	base = rd64(gas + 4);
 	if (!base)
 		return 1;
 	if (baud_from_code(table[OFF_BAUD], &d.baud))
-		return fail(err, errlen, "SPCR baud rate code %u is unknown",
-			    table[OFF_BAUD]);
+		return fmt_fail(err, errlen,
+				"SPCR baud rate code %u is unknown",
+				table[OFF_BAUD]);
 	if (rev >= 3)
 		d.clock = rd32(table + OFF_CLOCK);
 	if (rev >= 4 && len >= OFF_PRECISE_BAUD + 4 &&
 	    rd32(table + OFF_PRECISE_BAUD))
 		d.baud = rd32(table + OFF_PRECISE_BAUD);
 	if (d.baud > UART_DEFAULT_BAUD && !d.clock)
-		return fail(err, errlen,
-			    "SPCR baud rate %u needs a UART clock, none given",
-			    d.baud);
+		return fmt_fail(
+			err, errlen,
+			"SPCR baud rate %u needs a UART clock, none given",
+			d.baud);
 
 	switch (gas[0]) {
 	case GAS_IO:
 		/* Port I/O registers are bytes, 1 apart, below port 0xffff. */
 		if (base > 0xfff8 || gas[1] != 8)
-			return fail(err, errlen,
-				    "SPCR I/O port %#llx (%u-bit) is not a "
-				    "16550's",
-				    (ull)base, gas[1]);
+			return fmt_fail(err, errlen,
+					"SPCR I/O port %#llx (%u-bit) is not a "
+					"16550's",
+					(ull)base, gas[1]);
 		d.space = UART_PIO;
 		break;
 	case GAS_MEMORY:
 		if (mmio_width(gas[1], gas[3], &d))
-			return fail(err, errlen,
-				    "SPCR MMIO register width %u bits, access "
-				    "size %u is not supported",
-				    gas[1], gas[3]);
+			return fmt_fail(
+				err, errlen,
+				"SPCR MMIO register width %u bits, access "
+				"size %u is not supported",
+				gas[1], gas[3]);
 		if (base >= (1ULL << 52) - 64 || base % d.access)
-			return fail(err, errlen,
-				    "SPCR MMIO address %#llx is not usable",
-				    (ull)base);
+			return fmt_fail(err, errlen,
+					"SPCR MMIO address %#llx is not usable",
+					(ull)base);
 		d.space = UART_MMIO;
 		break;
 	default:
-		return fail(err, errlen,
-			    "SPCR address space %u is not supported", gas[0]);
+		return fmt_fail(err, errlen,
+				"SPCR address space %u is not supported",
+				gas[0]);
 	}
 	d.base = base;
 	*out = d;

@@ -17,6 +17,12 @@ typedef void (*fmt_sink_fn)(void *ctx, char c);
 
 int fmt_vformat(fmt_sink_fn sink, void *ctx, const char *fmt, va_list ap);
 int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+/*
+ * The parsers' refusal: format the reason into err (when there is room)
+ * and return -1.
+ */
+int fmt_fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 int fmt_snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 
 #endif
