@@ -39,8 +39,8 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -I. -DMHV_HOSTED -Wall -Wextra -Werror \
 	-Wno-unused-parameter -fsanitize=address,undefined \
 	-fno-omit-frame-pointer -fno-sanitize-recover=all -fno-pie -no-pie
 
-KERNEL_C   := $(wildcard lib/*.c core/*.c svm/*.c vmx/*.c tdx/*.c)
-KERNEL_ASM := $(wildcard boot/*.asm core/*.asm svm/*.asm vmx/*.asm tdx/*.asm)
+KERNEL_C   := $(wildcard lib/*.c boot/*.c core/*/*.c svm/*.c vmx/*.c tdx/*.c)
+KERNEL_ASM := $(wildcard boot/*.asm core/*/*.asm svm/*.asm vmx/*.asm tdx/*.asm)
 KERNEL_OBJ := $(KERNEL_ASM:%.asm=$(BUILD)/%.asm.o) $(KERNEL_C:%.c=$(BUILD)/%.o)
 
 .PHONY: all run debug test unit boot-matrix harness-selftest seam-boot bench \
@@ -115,21 +115,21 @@ debug: deps all
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 # Each hosted test names the project sources it links with.
 UNIT_SRCS_test_fmt := lib/fmt.c
-UNIT_SRCS_test_mb2 := core/mb2.c lib/fmt.c
-UNIT_SRCS_test_pmm := core/pmm.c lib/fmt.c
-UNIT_SRCS_test_cmdline := core/cmdline.c lib/words.c lib/fmt.c
-UNIT_SRCS_test_spcr := core/acpi_find.c core/spcr.c lib/fmt.c
-UNIT_SRCS_test_words := lib/words.c lib/fmt.c
-UNIT_SRCS_test_guest_options := core/guest_options.c lib/words.c lib/fmt.c
-UNIT_SRCS_test_mb1_loader := core/mb1_loader.c lib/fmt.c
-UNIT_SRCS_test_mmio_decode := core/mmio_decode.c lib/fmt.c
-UNIT_SRCS_test_svm_exit := svm/svm_exit.c svm/svm_vcpu.c core/insn_decode.c core/exit_cr.c core/exit_io.c core/exit_common.c core/cpuid_policy.c core/msr_policy.c core/io.c core/tsc.c core/dev_uart.c core/dev_fwcfg.c core/dev_xapic.c core/vm_end.c core/mmio_decode.c core/guest_paging.c core/guest_options.c core/log.c lib/words.c lib/fmt.c tests/unit/fake_serial.c
-UNIT_SRCS_test_seam := tdx/seamldr.c tdx/tdx_module.c tdx/seam_status.c core/log.c lib/fmt.c tests/unit/fake_serial.c tests/unit/seam_model.c
-UNIT_SRCS_test_tdx := tdx/tdx.c tdx/seamldr.c tdx/tdx_module.c tdx/seam_status.c core/log.c lib/fmt.c tests/unit/fake_serial.c tests/unit/seam_model.c
-UNIT_SRCS_test_vmx_exit := vmx/vmx_exit.c vmx/vmx_vcpu.c vmx/vmx_diagnose.c core/insn_decode.c core/exit_cr.c core/exit_io.c core/exit_common.c core/cpuid_policy.c core/msr_policy.c core/io.c core/tsc.c core/dev_uart.c core/dev_fwcfg.c core/dev_xapic.c core/vm_end.c core/mmio_decode.c core/guest_paging.c core/guest_options.c core/log.c lib/words.c lib/fmt.c tests/unit/fake_serial.c tests/unit/fake_vmcs.c
+UNIT_SRCS_test_mb2 := boot/mb2.c lib/fmt.c
+UNIT_SRCS_test_pmm := core/host/pmm.c lib/fmt.c
+UNIT_SRCS_test_cmdline := boot/cmdline.c lib/tokenize.c lib/fmt.c
+UNIT_SRCS_test_spcr := core/host/acpi_find.c core/host/spcr.c lib/fmt.c
+UNIT_SRCS_test_tokenize := lib/tokenize.c lib/fmt.c
+UNIT_SRCS_test_guest_options := core/vm/guest_options.c lib/tokenize.c lib/fmt.c
+UNIT_SRCS_test_mb1_loader := core/vm/mb1_loader.c lib/fmt.c
+UNIT_SRCS_test_mmio_decode := core/exit/mmio_decode.c lib/fmt.c
+UNIT_SRCS_test_svm_exit := svm/svm_exit.c svm/svm_vcpu.c core/exit/insn_decode.c core/exit/exit_cr.c core/exit/exit_io.c core/exit/exit_common.c core/vm/cpuid_policy.c core/vm/msr_policy.c core/dev/io.c core/host/tsc.c core/dev/dev_uart.c core/dev/dev_fwcfg.c core/dev/dev_xapic.c core/vm/vm_end.c core/exit/mmio_decode.c core/exit/guest_paging.c core/vm/guest_options.c core/host/log.c lib/tokenize.c lib/fmt.c tests/unit/fake_serial.c
+UNIT_SRCS_test_seam := tdx/seamldr.c tdx/tdx_module.c tdx/seam_status.c core/host/log.c lib/fmt.c tests/unit/fake_serial.c tests/unit/seam_model.c
+UNIT_SRCS_test_tdx := tdx/tdx.c tdx/seamldr.c tdx/tdx_module.c tdx/seam_status.c core/host/log.c lib/fmt.c tests/unit/fake_serial.c tests/unit/seam_model.c
+UNIT_SRCS_test_vmx_exit := vmx/vmx_exit.c vmx/vmx_vcpu.c vmx/vmx_diagnose.c core/exit/insn_decode.c core/exit/exit_cr.c core/exit/exit_io.c core/exit/exit_common.c core/vm/cpuid_policy.c core/vm/msr_policy.c core/dev/io.c core/host/tsc.c core/dev/dev_uart.c core/dev/dev_fwcfg.c core/dev/dev_xapic.c core/vm/vm_end.c core/exit/mmio_decode.c core/exit/guest_paging.c core/vm/guest_options.c core/host/log.c lib/tokenize.c lib/fmt.c tests/unit/fake_serial.c tests/unit/fake_vmcs.c
 
 .SECONDEXPANSION:
-$(BUILD)/unit/%: tests/unit/%.c $$(UNIT_SRCS_%) $(wildcard lib/*.h core/*.h svm/*.h vmx/*.h tdx/*.h tests/unit/*.h)
+$(BUILD)/unit/%: tests/unit/%.c $$(UNIT_SRCS_%) $(wildcard lib/*.h boot/*.h core/*.h core/*/*.h svm/*.h vmx/*.h tdx/*.h tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) $< $(UNIT_SRCS_$*) -lcmocka -o $@
 
@@ -168,9 +168,9 @@ kut-if-present: deps all
 
 # The bare-metal console checks (tests/screen/run, docs/bare-metal.md):
 # screenshots decoded with mhv's own font, no display, COM2, SPCR, install.
-$(BUILD)/screen-decode: tests/screen/decode.c core/font.c core/font.h
+$(BUILD)/screen-decode: tests/screen/decode.c core/host/font.c core/host/font.h
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOST_CFLAGS) tests/screen/decode.c core/font.c -o $@
+	$(HOSTCC) $(HOST_CFLAGS) tests/screen/decode.c core/host/font.c -o $@
 
 .PHONY: screen-test
 screen-test: deps all $(BUILD)/screen-decode

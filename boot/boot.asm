@@ -41,7 +41,7 @@ mb2_header:
 	; Framebuffer tag (multiboot2 spec 3.1.10), flagged optional: ask for
 	; 1024x768 in 32 bits per pixel for the screen console; the loader may
 	; give another mode, EGA text, or nothing, and mhv copes with each
-	; (core/screen.c). Header tags are 8-byte aligned, hence the padding.
+	; (core/host/screen.c). Header tags are 8-byte aligned, hence the padding.
 	dw 5				; type: framebuffer
 	dw 1				; flags: optional
 	dd 20				; size

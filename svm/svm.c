@@ -3,12 +3,12 @@
  * AMD SVM: enabling the CPU, building a guest's VMCB, and the VMRUN loop.
  * The exit handling itself is in svm_exit.c.
  */
-#include "core/cpu.h"
-#include "core/cpu_probe.h"
-#include "core/exits.h"
-#include "core/log.h"
-#include "core/memory.h"
-#include "core/panic.h"
+#include "core/host/cpu.h"
+#include "core/host/cpu_probe.h"
+#include "core/exit/exits.h"
+#include "core/host/log.h"
+#include "core/host/memory.h"
+#include "core/host/panic.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
 #include "svm/svm.h"

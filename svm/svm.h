@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/vm.h"
+#include "core/vm/vm.h"
 #include "svm/vmcb.h"
 
 /* Internal to svm/: the backend's per-vCPU state behind vcpu->arch. */

@@ -5,9 +5,9 @@
  * Codes outside the dense range (NPF and the invalid-state code) are
  * handled before the table is indexed.
  */
-#include "core/exits.h"
-#include "core/guest_paging.h"
-#include "core/log.h"
+#include "core/exit/exits.h"
+#include "core/exit/guest_paging.h"
+#include "core/host/log.h"
 #include "svm/svm.h"
 #include "svm/svm_exit_codes.h"
 

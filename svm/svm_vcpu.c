@@ -3,9 +3,9 @@
  * The VMCB side of the backend ops: everything here reads or writes VMCB
  * memory only, so the hosted tests run it against a VMCB in a buffer.
  */
-#include "core/cpu.h"
-#include "core/exits.h"
-#include "core/guest_paging.h"
+#include "core/host/cpu.h"
+#include "core/exit/exits.h"
+#include "core/exit/guest_paging.h"
 #include "lib/string.h"
 #include "svm/svm.h"
 #include "svm/svm_exit_codes.h"

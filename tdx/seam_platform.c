@@ -4,7 +4,7 @@
  * SEAM layer reaches vmx/ only through these: VMPTRST, VMPTRLD and the
  * backend's launch-state hook.
  */
-#include "core/cpu.h"
+#include "core/host/cpu.h"
 #include "tdx/seamcall.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_asm.h"

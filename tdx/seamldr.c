@@ -6,7 +6,7 @@
  * IA32_VMX_BASIC[60] says otherwise) and known to the VMX backend as not
  * launched, and ENOENTROPY retried.
  */
-#include "core/log.h"
+#include "core/host/log.h"
 #include "lib/fmt.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"

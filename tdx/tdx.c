@@ -4,10 +4,10 @@
  * what the command line asked (tdx=). Full TDX-module bring-up (TDMRs,
  * PAMTs, KEY.CONFIG) is not done here: see docs/tdx.md.
  */
-#include "core/bootinfo.h"
-#include "core/cmdline.h"
-#include "core/cpu_probe.h"
-#include "core/log.h"
+#include "boot/bootinfo.h"
+#include "boot/cmdline.h"
+#include "core/host/cpu_probe.h"
+#include "core/host/log.h"
 #include "lib/compiler.h"
 #include "tdx/tdx.h"
 

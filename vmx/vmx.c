@@ -3,13 +3,13 @@
  * Intel VMX: VMXON, a VMCS whose every control comes from the capability
  * MSRs, EPT, and the VM-entry loop. The exit handling is in vmx_exit.c.
  */
-#include "core/cpu.h"
-#include "core/cpu_probe.h"
-#include "core/exits.h"
-#include "core/log.h"
-#include "core/memory.h"
-#include "core/panic.h"
-#include "core/trap.h"
+#include "core/host/cpu.h"
+#include "core/host/cpu_probe.h"
+#include "core/exit/exits.h"
+#include "core/host/log.h"
+#include "core/host/memory.h"
+#include "core/host/panic.h"
+#include "core/host/trap.h"
 #include "lib/bitops.h"
 #include "lib/fmt.h"
 #include "lib/string.h"

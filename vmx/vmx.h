@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/vm.h"
+#include "core/vm/vm.h"
 
 /* Internal to vmx/: the backend's per-vCPU state behind vcpu->arch. */
 struct vmx_vcpu {

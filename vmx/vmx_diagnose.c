@@ -5,7 +5,7 @@
  * (vol. 3, "Checks on the Guest State Area") that mhv's guests can trip,
  * and name the first one that fails.
  */
-#include "core/exits.h"
+#include "core/exit/exits.h"
 #include "lib/bitops.h"
 #include "lib/fmt.h"
 #include "vmx/vmcs.h"

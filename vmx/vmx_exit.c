@@ -5,10 +5,10 @@
  * table, ends the VM with a state dump through exit_unexpected(): never a
  * silent skip, never an out-of-bounds index.
  */
-#include "core/exits.h"
-#include "core/guest_paging.h"
-#include "core/log.h"
-#include "core/trap.h"
+#include "core/exit/exits.h"
+#include "core/exit/guest_paging.h"
+#include "core/host/log.h"
+#include "core/host/trap.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_exit_reasons.h"

@@ -4,8 +4,8 @@
  * vmcs_read/vmcs_write only, so hosted tests run it against a software
  * VMCS.
  */
-#include "core/cpu.h"
-#include "core/exits.h"
+#include "core/host/cpu.h"
+#include "core/exit/exits.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_exit_reasons.h"

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/exits.h"
-#include "core/guest_paging.h"
+#include "core/exit/exits.h"
+#include "core/exit/guest_paging.h"
 #include "tests/fuzz/check.h"
 #include "tests/fuzz/exit_check.h"
 #include "tests/fuzz/known_bugs.h"

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/vm.h"
+#include "core/vm/vm.h"
 
 /*
  * What the two exit harnesses (fuzz_svm_exit.c, fuzz_vmx_exit.c) share:

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <ucontext.h>
 
-#include "core/extable.h"
+#include "core/host/extable.h"
 #include "tests/fuzz/check.h"
 #include "tests/fuzz/fake_extable.h"
 

@@ -3,7 +3,7 @@
 #define MHV_TESTS_FUZZ_FAKE_EXTABLE_H
 
 /*
- * The exception fixups of core/extable.h for hosted programs. The
+ * The exception fixups of core/host/extable.h for hosted programs. The
  * exit handlers reach rdmsr_safe() and xsetbv_safe() (the host's own
  * MSRs and XCR0): in user mode those instructions fault, and the kernel
  * turns the fault into SIGSEGV (#GP) or SIGILL (#UD). The handler

@@ -33,13 +33,13 @@ FUZZ_HARNESSES := mb2 mb1 mmio cmdline guest_options pmm paging svm_exit \
 # What each harness links besides itself and tests/fuzz/check.c. The exit
 # harnesses take exactly what their unit tests link, so the two never
 # drift apart.
-FUZZ_SRCS_mb2           := core/mb2.c lib/fmt.c
-FUZZ_SRCS_mb1           := core/mb1_loader.c lib/fmt.c
-FUZZ_SRCS_mmio          := core/mmio_decode.c core/insn_decode.c lib/fmt.c
+FUZZ_SRCS_mb2           := boot/mb2.c lib/fmt.c
+FUZZ_SRCS_mb1           := core/vm/mb1_loader.c lib/fmt.c
+FUZZ_SRCS_mmio          := core/exit/mmio_decode.c core/exit/insn_decode.c lib/fmt.c
 FUZZ_SRCS_cmdline       := $(UNIT_SRCS_test_cmdline)
 FUZZ_SRCS_guest_options := $(UNIT_SRCS_test_guest_options)
 FUZZ_SRCS_pmm           := $(UNIT_SRCS_test_pmm)
-FUZZ_SRCS_paging        := core/guest_paging.c lib/fmt.c
+FUZZ_SRCS_paging        := core/exit/guest_paging.c lib/fmt.c
 FUZZ_SRCS_svm_exit      := $(UNIT_SRCS_test_svm_exit) \
 	tests/fuzz/fake_extable.c tests/fuzz/exit_check.c
 FUZZ_SRCS_vmx_exit      := $(UNIT_SRCS_test_vmx_exit) \
@@ -48,7 +48,7 @@ FUZZ_LIBS_vmx_exit      := -lcmocka
 
 FUZZ_BINS := $(FUZZ_HARNESSES:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_DIFF := $(FUZZ_BUILD)/mmio_vs_capstone
-FUZZ_HDRS := $(wildcard lib/*.h core/*.h svm/*.h vmx/*.h tests/unit/*.h \
+FUZZ_HDRS := $(wildcard lib/*.h boot/*.h core/*.h core/*/*.h svm/*.h vmx/*.h tests/unit/*.h \
 	tests/fuzz/*.h)
 
 $(FUZZ_BUILD)/obj/%.o: %.c $(FUZZ_HDRS)
@@ -64,8 +64,8 @@ endef
 $(foreach h,$(FUZZ_HARNESSES),$(eval $(call FUZZ_LINK,$(h))))
 
 # The differential test is an ordinary hosted program.
-$(FUZZ_DIFF): tests/fuzz/mmio_vs_capstone.c core/mmio_decode.c \
-		core/insn_decode.c lib/fmt.c $(FUZZ_HDRS)
+$(FUZZ_DIFF): tests/fuzz/mmio_vs_capstone.c core/exit/mmio_decode.c \
+		core/exit/insn_decode.c lib/fmt.c $(FUZZ_HDRS)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) $(filter %.c,$^) -lcapstone -o $@
 

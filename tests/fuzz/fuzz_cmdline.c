@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The kernel command line (core/cmdline.c) on arbitrary text. The input
+ * The kernel command line (boot/cmdline.c) on arbitrary text. The input
  * holds two lines, L and M, separated by its first NUL. Checked:
  *  - a refused line leaves the options as they were, byte for byte, and
  *    says why; with a short buffer the message is the same, cut;
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/cmdline.h"
+#include "boot/cmdline.h"
 #include "tests/fuzz/check.h"
 
 #define ERR_MAX 200

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * A guest's module line (core/guest_options.c) on arbitrary text: the input
+ * A guest's module line (core/vm/guest_options.c) on arbitrary text: the input
  * up to its first NUL is the line; its first byte, when it is a letter,
  * makes the default name point into the result (the parser must copy it
  * first). An accepted line must give a well-formed name, a RAM size in
@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/guest_options.h"
-#include "lib/words.h"
+#include "core/vm/guest_options.h"
+#include "lib/tokenize.h"
 #include "tests/fuzz/check.h"
 
 static bool name_char_ok(char c)
@@ -41,7 +41,7 @@ static void check_args(const char *args)
 	CHECK(n < GUEST_ARGS_MAX, "arguments not terminated");
 	for (size_t i = 0; i < n; i++) {
 		if (args[i] != ' ')
-			CHECK(!words_is_space(args[i]),
+			CHECK(!token_is_space(args[i]),
 			      "whitespace %#x inside an argument", args[i]);
 		else
 			CHECK(i > 0 && i + 1 < n && args[i + 1] != ' ',

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The multiboot v1 loader (core/mb1_loader.c): arbitrary payload images
+ * The multiboot v1 loader (core/vm/mb1_loader.c): arbitrary payload images
  * loaded into a fake guest RAM, and the information block built from an
  * arbitrary command line and module. Guest RAM starts each run filled
  * with a pattern, so any write the loader was not entitled to shows:
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/mb1_loader.h"
+#include "core/vm/mb1_loader.h"
 #include "lib/compiler.h"
 #include "tests/fuzz/check.h"
 #include "tests/fuzz/input.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The multiboot2 parser (core/mb2.c) on arbitrary information blocks. The
+ * The multiboot2 parser (boot/mb2.c) on arbitrary information blocks. The
  * input is the block itself, at a fixed 8-aligned physical address, with
  * the input's length as the limit: libFuzzer's buffer has exactly that
  * size, so AddressSanitizer reports any read past it. What is checked is
@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "core/bootinfo.h"
+#include "boot/bootinfo.h"
 #include "tests/fuzz/check.h"
 
 #define INFO_PA 0x10000ULL

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The MMIO decoder (core/mmio_decode.c) and the prefix and length helpers
- * it shares with the exit paths (core/insn_decode.c), on arbitrary bytes:
+ * The MMIO decoder (core/exit/mmio_decode.c) and the prefix and length helpers
+ * it shares with the exit paths (core/exit/insn_decode.c), on arbitrary bytes:
  * the input is the instruction, decoded in 16-, 32- and 64-bit mode. Every
  * buffer handed to the code under test has exactly the readable length,
  * so AddressSanitizer reports any read past `avail`.
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/mmio_decode.h"
+#include "core/exit/mmio_decode.h"
 #include "tests/fuzz/check.h"
 
 static const enum cpu_mode modes[] = {CPU_MODE_16, CPU_MODE_32, CPU_MODE_64};

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Guest page walks (core/guest_paging.c) over page tables the guest wrote:
+ * Guest page walks (core/exit/guest_paging.c) over page tables the guest wrote:
  * arbitrary control registers and an arbitrary guest RAM, against a
  * reference walk written from the SDM (vol. 3, 4.3-4.5) in the scope mhv
  * implements: present bits, large pages where the paging mode has them,
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/guest_paging.h"
+#include "core/exit/guest_paging.h"
 #include "tests/fuzz/check.h"
 #include "tests/fuzz/input.h"
 #include "tests/fuzz/known_bugs.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The frame allocator (core/pmm.c) under arbitrary sequences of add,
+ * The frame allocator (core/host/pmm.c) under arbitrary sequences of add,
  * reserve, alloc and free. After every operation the extents must be
  * page-aligned, sorted, disjoint and never touching, with free_bytes their
  * exact sum. A bitmap of the first WINDOW bytes of the address space says
@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "core/pmm.h"
+#include "core/host/pmm.h"
 #include "tests/fuzz/check.h"
 #include "tests/fuzz/input.h"
 

@@ -24,9 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/cpu_probe.h"
-#include "core/exits.h"
-#include "core/insn_decode.h"
+#include "core/host/cpu_probe.h"
+#include "core/exit/exits.h"
+#include "core/exit/insn_decode.h"
 #include "svm/svm.h"
 #include "svm/svm_exit_codes.h"
 #include "tests/fuzz/check.h"

@@ -28,9 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/cpu_probe.h"
-#include "core/exits.h"
-#include "core/insn_decode.h"
+#include "core/host/cpu_probe.h"
+#include "core/exit/exits.h"
+#include "core/exit/insn_decode.h"
 #include "tests/fuzz/check.h"
 #include "tests/fuzz/exit_check.h"
 #include "tests/fuzz/fake_extable.h"
@@ -41,7 +41,7 @@
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 
-/* core/trap.c's NMI handling needs the host's IDT. */
+/* core/host/trap.c's NMI handling needs the host's IDT. */
 void nmi_handle(uint64_t rip)
 {
 	(void)rip;

@@ -31,7 +31,7 @@
 #endif
 
 /*
- * Guest page walks (core/guest_paging.c) ignore PSE-36: bits 39:32 of a
+ * Guest page walks (core/exit/guest_paging.c) ignore PSE-36: bits 39:32 of a
  * 4 MiB page's address in PDE bits 20:13, which the CPUs mhv runs on have
  * and pass through in CPUID. Such a page lies above 4 GiB, where no guest
  * RAM is, and mhv reads low RAM in its place.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The MMIO decoder (core/mmio_decode.c) against capstone, an independent
+ * The MMIO decoder (core/exit/mmio_decode.c) against capstone, an independent
  * x86 disassembler, over a generated set of encodings of every form mhv
  * accepts: in 16-, 32- and 64-bit mode, with operand- and address-size
  * prefixes, segment overrides and REX (all bits, and one that is not
@@ -22,7 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/mmio_decode.h"
+#include "core/exit/mmio_decode.h"
 
 #define TRAILER 0x90 /* NOP: capstone would decode it as its own */
 

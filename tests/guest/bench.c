@@ -8,7 +8,7 @@
  * native cost; the hypercall then has nothing to call and is skipped.
  */
 #include "guest.h"
-#include "core/hypercall_abi.h"
+#include "core/vm/hypercall_abi.h"
 
 #define ITERATIONS 1000
 #define BENCH_PORT 0x21 /* 8259 mask register: emulated, no side effect */

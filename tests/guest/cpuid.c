@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "guest.h"
-#include "core/hypercall_abi.h"
+#include "core/vm/hypercall_abi.h"
 
 /* What mhv's CPUID shows a guest: a hypervisor, itself, no nested virt. */
 int main(int argc, char **argv)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "guest.h"
-#include "core/hypercall_abi.h"
+#include "core/vm/hypercall_abi.h"
 
 /*
  * The mhv hypercall ABI. argv "granted": the VM's policy allows hypercalls;

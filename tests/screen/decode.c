@@ -2,7 +2,7 @@
 /*
  * Read a screenshot (binary PPM, as QEMU's screendump writes it) and print
  * the text on it, one line per row of 8x16 cells, by comparing every cell
- * with mhv's own font (core/font.c): a pixel is lit when it is brighter
+ * with mhv's own font (core/host/font.c): a pixel is lit when it is brighter
  * than half. A cell that matches no glyph prints as '\x7f', so a wrong
  * font, offset or colour cannot pass for text.
  *   screen-decode FILE.ppm
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/font.h"
+#include "core/host/font.h"
 
 #define UNKNOWN '\x7f'
 

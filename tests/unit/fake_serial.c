@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* Capture-buffer stand-in for core/serial.c in hosted tests. */
+/* Capture-buffer stand-in for core/host/serial.c in hosted tests. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "core/console.h"
-#include "core/serial.h"
+#include "core/host/console.h"
+#include "core/host/serial.h"
 #include "tests/unit/fake_serial.h"
 
 static char buf[FAKE_SERIAL_CAPACITY + 1];

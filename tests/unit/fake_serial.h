@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 /*
- * A test double for core/serial.c: every byte the console and the log
+ * A test double for core/host/serial.c: every byte the console and the log
  * write lands in a capture buffer that tests can read and clear. Output
  * past the buffer's end is dropped (and counted), never written out of
  * bounds.

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/cmdline.h"
+#include "boot/cmdline.h"
 
 static struct mhv_options opt;
 static char err[128];

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/guest_options.h"
+#include "core/vm/guest_options.h"
 
 static struct guest_options go;
 static char err[160];

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/mb1_loader.h"
+#include "core/vm/mb1_loader.h"
 
 #define RAM_SIZE (16u << 20)
 #define FILL 0xAA

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/bootinfo.h"
+#include "boot/bootinfo.h"
 
 #define INFO_PA 0x10000ULL
 #define KERNEL_START 0x100000ULL

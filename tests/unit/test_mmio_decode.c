@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/mmio_decode.h"
+#include "core/exit/mmio_decode.h"
 #include "lib/compiler.h"
 
 #define BYTES(...) {__VA_ARGS__}, sizeof((uint8_t[]){__VA_ARGS__})

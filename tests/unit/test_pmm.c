@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/pmm.h"
+#include "core/host/pmm.h"
 #include "lib/compiler.h"
 
 static struct pmm pm; /* 4 KiB of extents: keep it off the stack */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The ACPI table walk (core/acpi_find.c) and the SPCR decoder
- * (core/spcr.c) against tables built here: good ones through the XSDT and
+ * The ACPI table walk (core/host/acpi_find.c) and the SPCR decoder
+ * (core/host/spcr.c) against tables built here: good ones through the XSDT and
  * the RSDT, and broken ones (lengths, checksums, signatures, addresses out
  * of reach, fields mhv cannot drive). The "physical memory" is one heap
  * buffer of exactly its size, so AddressSanitizer catches any over-read.
@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/acpi_find.h"
-#include "core/spcr.h"
+#include "core/host/acpi_find.h"
+#include "core/host/spcr.h"
 
 #define MEM_PA 0x7fe00000ULL
 #define MEM_SIZE 0x2000u

@@ -16,9 +16,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/cpu_probe.h"
-#include "core/exits.h"
-#include "core/hypercall_abi.h"
+#include "core/host/cpu_probe.h"
+#include "core/exit/exits.h"
+#include "core/vm/hypercall_abi.h"
 #include "lib/compiler.h"
 #include "svm/svm.h"
 #include "svm/svm_exit_codes.h"

@@ -15,9 +15,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/bootinfo.h"
-#include "core/cmdline.h"
-#include "core/cpu_probe.h"
+#include "boot/bootinfo.h"
+#include "boot/cmdline.h"
+#include "core/host/cpu_probe.h"
 #include "tdx/tdx.h"
 #include "tests/unit/fake_serial.h"
 #include "tests/unit/seam_model.h"
@@ -31,7 +31,7 @@
 #define BASIC_BIT60 (BASIC | (1ULL << 60))
 
 /*
- * core/cpu_probe.c executes CPUID and RDMSR, so it is not linked into a
+ * core/host/cpu_probe.c executes CPUID and RDMSR, so it is not linked into a
  * hosted test: this stands in for its seamrr_enabled(), answering what
  * the test sets.
  */

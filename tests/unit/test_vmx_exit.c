@@ -18,9 +18,9 @@
 #include <cpuid.h>
 #include <cmocka.h>
 
-#include "core/cpu_probe.h"
-#include "core/exits.h"
-#include "core/hypercall_abi.h"
+#include "core/host/cpu_probe.h"
+#include "core/exit/exits.h"
+#include "core/vm/hypercall_abi.h"
 #include "lib/compiler.h"
 #include "tests/unit/fake_serial.h"
 #include "tests/unit/fake_vmcs.h"
@@ -28,7 +28,7 @@
 #include "vmx/vmx.h"
 #include "vmx/vmx_exit_reasons.h"
 
-/* core/trap.c's NMI handling needs the host IDT: count the calls instead. */
+/* core/host/trap.c's NMI handling needs the host IDT: count the calls instead. */
 static unsigned int nmis_handled;
 void nmi_handle(uint64_t rip)
 {

@@ -121,7 +121,7 @@ static inline bool is_amd(void)
 	return cpu_vendor_is("AuthenticAMD");
 }
 
-/* The mhv ABI (core/hypercall_abi.h): VMMCALL on AMD, VMCALL otherwise. */
+/* The mhv ABI (core/vm/hypercall_abi.h): VMMCALL on AMD, VMCALL otherwise. */
 static inline uint64_t hypercall(uint64_t nr, uint64_t a0, uint64_t a1,
 				 uint64_t a2)
 {

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef MHV_CORE_DEV_DEVICES_H
+#define MHV_CORE_DEV_DEVICES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vm;
+struct vcpu;
+
+/*
+ * The devices a guest sees: the minimum the kvm-unit-tests platform
+ * touches. Everything else on the I/O bus reads as all ones and drops
+ * writes (counted), as an empty ISA/PCI bus would.
+ */
+#define GUEST_LINE_MAX 200
+
+struct uart_state {
+	uint8_t ier, lcr, mcr, scr, dll, dlh;
+	size_t len;
+	char line[GUEST_LINE_MAX + 1]; /* buffered until '\n' */
+};
+
+struct fwcfg_state {
+	uint16_t selector;
+	uint32_t offset;
+};
+
+struct xapic_state {
+	uint64_t base_msr; /* IA32_APIC_BASE as the guest sees it */
+	uint32_t tpr, ldr, dfr, spiv, esr;
+	uint32_t icr_lo, icr_hi;
+	uint32_t lvt[6]; /* timer, thermal, perf, LINT0, LINT1, error */
+	uint32_t timer_initial, timer_divide;
+	unsigned int ipis_logged;
+};
+
+struct devices {
+	struct uart_state uart;
+	struct fwcfg_state fwcfg;
+	struct xapic_state apic;
+	uint8_t pic_imr[2];
+	uint32_t pci_address;
+	uint32_t testdev_port; /* QEMU's pc-testdev echo register */
+};
+
+void devices_init(struct vm *vm);
+/* Flush a partial guest line at VM end so nothing is lost. */
+void devices_flush(struct vm *vm);
+
+/* Port I/O from the guest. `val` is read for OUT and written for IN. */
+void io_emulate(struct vcpu *v, uint16_t port, unsigned int size, bool in,
+		uint32_t *val);
+
+#define XAPIC_BASE 0xfee00000ULL
+#define XAPIC_SIZE 0x1000ULL
+
+/* Whether an emulated device decodes this guest-physical address. */
+bool mmio_device_at(uint64_t gpa);
+/* MMIO to a device; false when no device decodes the address. */
+bool mmio_device_access(struct vm *vm, uint64_t gpa, unsigned int size,
+			bool write, uint64_t *val);
+
+/* Per-device handlers behind io_emulate and mmio_device_access. */
+uint32_t uart_read(struct vm *vm, unsigned int reg);
+void uart_write(struct vm *vm, unsigned int reg, uint8_t v);
+uint32_t fwcfg_read(struct vm *vm, uint16_t port, unsigned int size);
+void fwcfg_write(struct vm *vm, uint16_t port, unsigned int size, uint32_t v);
+void xapic_reset(struct vm *vm);
+uint32_t xapic_read(struct vm *vm, unsigned int offset);
+void xapic_write(struct vm *vm, unsigned int offset, uint32_t v);
+
+/*
+ * IA32_APIC_BASE and the x2APIC MSRs (0x800-0x8ff). Each returns 0, or -1
+ * where the architecture raises #GP: an invalid mode transition, reserved
+ * bits, an x2APIC MSR while x2APIC mode is off, a read of a write-only or
+ * a write of a read-only register.
+ */
+#define X2APIC_MSR_FIRST 0x800
+#define X2APIC_MSR_LAST 0x8ff
+uint64_t apic_base_read(struct vm *vm);
+int apic_base_write(struct vm *vm, uint64_t val);
+int x2apic_msr_read(struct vm *vm, uint32_t msr, uint64_t *val);
+int x2apic_msr_write(struct vm *vm, uint32_t msr, uint64_t val);
+
+#endif

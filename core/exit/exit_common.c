@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: MIT
+/* Exit semantics shared by both backends: hypercalls, HLT, MMIO, #UD. */
+#include "core/host/cpu.h"
+#include "core/exit/exits.h"
+#include "core/exit/guest_paging.h"
+#include "core/vm/hypercall_abi.h"
+#include "core/host/log.h"
+#include "core/exit/mmio_decode.h"
+#include "core/host/trap.h"
+#include "core/host/version.h"
+
+static bool contributory(unsigned int vector)
+{
+	return vector == 0 || (vector >= 10 && vector <= 13) || vector == 21;
+}
+
+enum exception_merge exception_merge(unsigned int first, unsigned int second)
+{
+	bool second_serious = contributory(second) || second == 14;
+
+	if (first == 8 && second_serious)
+		return MERGE_SHUTDOWN;
+	if ((contributory(first) && contributory(second)) ||
+	    (first == 14 && second_serious))
+		return MERGE_DOUBLE_FAULT;
+	return MERGE_NEW;
+}
+
+bool exception_combine(struct vcpu *v, unsigned int pending,
+		       unsigned int *vector, bool *has_error, uint32_t *error)
+{
+	switch (exception_merge(pending, *vector)) {
+	case MERGE_SHUTDOWN:
+		vm_end(v->vm, OUTCOME_TRIPLE_FAULT,
+		       "exception %u while delivering #DF (shutdown)", *vector);
+		return false;
+	case MERGE_DOUBLE_FAULT:
+		*vector = 8;
+		*has_error = true;
+		*error = 0;
+		break;
+	case MERGE_NEW:
+		break;
+	}
+	return true;
+}
+
+void exit_fault_during_delivery(struct vcpu *v, uint64_t gpa,
+				unsigned int vector)
+{
+	pr_err("%s: delivering vector %u touched guest-physical %#lx outside "
+	       "RAM\n",
+	       v->vm->opt.name, vector, gpa);
+	vm_dump_state(v);
+	vm_end(v->vm, OUTCOME_BAD_ACCESS,
+	       "delivery of vector %u touched guest-physical %#lx outside RAM "
+	       "and devices",
+	       vector, gpa);
+}
+
+void exit_inject_ud(struct vcpu *v)
+{
+	vm_backend->inject_exception(v, VEC_UD, false, 0);
+}
+
+bool exit_hypercall(struct vcpu *v)
+{
+	uint64_t nr = v->gpr[GPR_RAX];
+	uint64_t ret;
+
+	if (!v->vm->opt.hypercalls) {
+		/* What the CPU does when VMCALL/VMMCALL is not intercepted. */
+		exit_inject_ud(v);
+		return false;
+	}
+	switch (nr) {
+	case MHV_HC_PING:
+		ret = MHV_HC_PING_REPLY;
+		break;
+	case MHV_HC_VERSION:
+		ret = MHV_HC_ABI_VERSION;
+		break;
+	case MHV_HC_EXIT_COUNT: {
+		uint64_t code = v->gpr[GPR_RBX];
+		unsigned int slot = vm_backend->exit_counter(code);
+
+		ret = slot < VM_EXIT_COUNTERS - 1 ? v->vm->exit_counts[slot]
+						  : MHV_HC_EINVAL;
+		break;
+	}
+	default:
+		ret = MHV_HC_ENOSYS;
+		break;
+	}
+	v->gpr[GPR_RAX] = ret;
+	return true;
+}
+
+bool exit_xsetbv(struct vcpu *v)
+{
+	uint32_t xcr = (uint32_t)v->gpr[GPR_RCX];
+	uint64_t val = (v->gpr[GPR_RDX] << 32) | (uint32_t)v->gpr[GPR_RAX];
+
+	/*
+	 * Only XCR0 exists; the CPU itself judges the value (the fixup turns
+	 * its #GP into the guest's). mhv keeps no XSAVE state of its own, so
+	 * the guest's XCR0 may stay in the register.
+	 */
+	if (xcr != 0 || xsetbv_safe(xcr, val)) {
+		vm_backend->inject_exception(v, VEC_GP, true, 0);
+		return false;
+	}
+	return true;
+}
+
+void exit_hlt(struct vcpu *v, bool interrupts_enabled)
+{
+	/* mhv delivers no interrupts yet, so nothing could ever wake it. */
+	vm_end(v->vm, OUTCOME_HALT, "HLT with interrupts %s",
+	       interrupts_enabled ? "enabled (none will come)" : "disabled");
+}
+
+void exit_mmio(struct vcpu *v, uint64_t gpa, bool is_write, bool is_fetch)
+{
+	struct vm *vm = v->vm;
+	struct vcpu_state s;
+	struct mmio_insn insn;
+	uint8_t bytes[15];
+	size_t avail;
+	uint64_t val = 0;
+	char err[96];
+
+	vm_backend->get_state(v, &s);
+	if (is_fetch || !mmio_device_at(gpa)) {
+		vm_end(vm, OUTCOME_BAD_ACCESS,
+		       "%s of guest-physical %#lx outside RAM and devices at "
+		       "RIP %#lx",
+		       is_fetch	  ? "instruction fetch"
+		       : is_write ? "write"
+				  : "read",
+		       gpa, s.rip);
+		return;
+	}
+	/* Near the end of mapped memory fewer than 15 bytes may be readable. */
+	avail = guest_fetch_insn(vm, &s, bytes);
+	if (!avail) {
+		vm_end(vm, OUTCOME_UNEXPECTED_EXIT,
+		       "MMIO at %#lx: cannot read the instruction at RIP %#lx",
+		       gpa, s.rip);
+		return;
+	}
+	if (mmio_decode(bytes, avail, guest_cpu_mode(&s), &insn, err,
+			sizeof(err))) {
+		vm_end(vm, OUTCOME_UNEXPECTED_EXIT,
+		       "MMIO at %#lx, RIP %#lx: %s", gpa, s.rip, err);
+		return;
+	}
+	/* RSP is not synced on every exit: bring it in for the decoder. */
+	v->gpr[GPR_RSP] = s.rsp;
+	if (insn.write)
+		val = mmio_write_value(&insn, v->gpr);
+	mmio_device_access(vm, gpa, insn.size, insn.write, &val);
+	if (!insn.write) {
+		mmio_complete_read(&insn, v->gpr, val);
+		if (v->gpr[GPR_RSP] != s.rsp)
+			vm_backend->set_rsp(v, v->gpr[GPR_RSP]);
+	}
+	vm_backend->advance_rip(v, insn.len);
+}
+
+void exit_unexpected(struct vcpu *v, uint64_t code, uint64_t info1,
+		     uint64_t info2)
+{
+	pr_err("%s: unexpected exit %#lx (%s), info %#lx %#lx\n",
+	       v->vm->opt.name, code, vm_backend->exit_name(code), info1,
+	       info2);
+	vm_dump_state(v);
+	vm_end(v->vm, OUTCOME_UNEXPECTED_EXIT, "unexpected exit %#lx (%s)",
+	       code, vm_backend->exit_name(code));
+}
+
+void exit_not_decodable(struct vcpu *v, const char *what)
+{
+	struct vcpu_state s;
+
+	vm_backend->get_state(v, &s);
+	pr_err("%s: unexpected exit: %s at RIP %#lx\n", v->vm->opt.name, what,
+	       s.rip);
+	vm_dump_state(v);
+	vm_end(v->vm, OUTCOME_UNEXPECTED_EXIT, "%s at RIP %#lx", what, s.rip);
+}

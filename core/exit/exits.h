@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef MHV_CORE_EXIT_EXITS_H
+#define MHV_CORE_EXIT_EXITS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/host/cpu.h"
+#include "core/vm/vm.h"
+
+/*
+ * Vendor-neutral exit semantics. Backends decode their exit, call one of
+ * these, then advance RIP or inject what was asked for. A function that
+ * returns a bool returns whether the instruction completed (advance RIP);
+ * false means an exception was injected or the VM ended.
+ */
+
+/* CPUID with the VM's policy: RAX/RCX in, RAX/RBX/RCX/RDX out. */
+void exit_cpuid(struct vcpu *v);
+/*
+ * The guest's view of one leaf. v may be NULL (before the vCPU exists):
+ * leaf 1's OSXSAVE, which mirrors the guest's CR4, is then clear.
+ */
+struct cpuid_regs cpuid_policy(struct vcpu *v, uint32_t leaf, uint32_t subleaf);
+
+/*
+ * MOV to CR0/CR4 as the CPU does it (SDM vol. 3, 2.5; vol. 2, MOV CR):
+ * true when writing val must raise #GP. s is the guest's state before the
+ * write, its CR0/CR4 as the guest sees them.
+ */
+bool cr0_write_faults(const struct vcpu_state *s, uint64_t val);
+bool cr4_write_faults(struct vcpu *v, const struct vcpu_state *s, uint64_t val);
+/* CR4 bits the guest may not set: its CPUID lacks their feature. */
+uint64_t cr4_guest_reserved(struct vcpu *v);
+
+/* RDMSR/WRMSR: ECX = MSR; EDX:EAX. Injects #GP where hardware would. */
+bool exit_rdmsr(struct vcpu *v);
+bool exit_wrmsr(struct vcpu *v);
+
+/*
+ * VMCALL/VMMCALL. With hypercalls granted, runs the ABI in RAX and returns
+ * true; otherwise injects #UD at the instruction and returns false.
+ */
+bool exit_hypercall(struct vcpu *v);
+
+/*
+ * IN/OUT of `size` bytes at `port` (not string I/O): through the device
+ * models, IN merging into AL/AX or zero-extending into RAX as the CPU
+ * does. Returns true when the instruction completed (advance RIP).
+ */
+static inline bool exit_port_io(struct vcpu *v, uint16_t port,
+				unsigned int size, bool in)
+{
+	uint32_t val = (uint32_t)v->gpr[GPR_RAX];
+
+	io_emulate(v, port, size, in, &val);
+	if (in) {
+		if (size == 4)
+			v->gpr[GPR_RAX] = val; /* 32-bit writes zero-extend */
+		else
+			v->gpr[GPR_RAX] = (v->gpr[GPR_RAX] &
+					   ~((1ULL << (8 * size)) - 1)) |
+					  val;
+	}
+	return !v->vm->ended;
+}
+
+/*
+ * INS/OUTS, with or without REP, decoded at RIP (prefixes: segment
+ * override, address size, REP): each element goes through the same port
+ * dispatch as IN/OUT. Returns IO_DONE (advance RIP), IO_REPEAT (a REP
+ * stopped after a batch: RIP stays, RCX/RSI/RDI say where it is, as after
+ * an interrupt) or IO_STOPPED (the VM ended).
+ */
+enum io_result { IO_DONE, IO_REPEAT, IO_STOPPED };
+enum io_result exit_string_io(struct vcpu *v, uint16_t port, unsigned int size,
+			      bool in);
+
+/* XSETBV (exits unconditionally on VMX): ECX = XCR, EDX:EAX = value. */
+bool exit_xsetbv(struct vcpu *v);
+
+/* HLT: with nothing to wake the vCPU (no interrupts are ever delivered). */
+void exit_hlt(struct vcpu *v, bool interrupts_enabled);
+
+/*
+ * A guest-physical access that missed guest RAM (NPF / EPT violation):
+ * emulate the device access (decoding the instruction at RIP) and advance
+ * RIP, or end the VM with a report when no device is there.
+ */
+void exit_mmio(struct vcpu *v, uint64_t gpa, bool is_write, bool is_fetch);
+
+/*
+ * Fault-class exceptions push RFLAGS with RF set, so that the faulting
+ * instruction restarts without a second instruction-breakpoint #DB (SDM
+ * vol. 3, 18.3.1.1). The CPU does it for exceptions it delivers itself,
+ * not for events injected at VM entry: the backends set RF when they
+ * inject one of these (as KVM does). #DB, #BP and #OF (traps), #NMI and
+ * the aborts (#DF, #MC) leave RF alone.
+ */
+static inline bool exception_is_fault(unsigned int vector)
+{
+	return vector < 32 &&
+	       ((1u << vector) &
+		((1u << 0) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 10) |
+		 (1u << 11) | (1u << 12) | (1u << 13) | (1u << 14) |
+		 (1u << 16) | (1u << 17) | (1u << 19) | (1u << 20) |
+		 (1u << 21)));
+}
+
+#define RFLAGS_RF (1ULL << 16)
+
+/*
+ * One event-delivery rule for both backends: an exception raised while
+ * another is pending delivery (re-injected after an exit that interrupted
+ * it, or queued by a handler) combines as the SDM's table "Conditions for
+ * Generating a Double Fault" says (vol. 3, 6.15, interrupt 8): contributory
+ * then contributory, or #PF then contributory or #PF, is #DF; a fault while
+ * delivering #DF is a shutdown; anything else delivers the new one.
+ */
+enum exception_merge { MERGE_NEW, MERGE_DOUBLE_FAULT, MERGE_SHUTDOWN };
+enum exception_merge exception_merge(unsigned int first, unsigned int second);
+/*
+ * The backends' use of it: the exception to inject given the one pending
+ * (#DF with error code 0, or the new one unchanged). Returns false, having
+ * ended the VM as triple-fault, for a shutdown.
+ */
+bool exception_combine(struct vcpu *v, unsigned int pending,
+		       unsigned int *vector, bool *has_error, uint32_t *error);
+
+/*
+ * A nested-paging fault / EPT violation that happened while the CPU was
+ * delivering an event (the exit's vectoring information is valid): the
+ * IDT, GDT or stack access of the delivery missed guest RAM. The
+ * instruction at RIP did not make that access, so nothing is emulated:
+ * the VM ends as bad-access (KVM stops such a VM with an internal error).
+ */
+void exit_fault_during_delivery(struct vcpu *v, uint64_t gpa,
+				unsigned int vector);
+
+/* Inject #UD, RIP unchanged: the instruction does not exist for the guest. */
+void exit_inject_ud(struct vcpu *v);
+
+/*
+ * An intercepted instruction whose bytes are not what the exit says it
+ * was (the decoder's view): report it like an unexpected exit and end the
+ * VM, the detail naming `what`.
+ */
+void exit_not_decodable(struct vcpu *v, const char *what);
+
+/* The default table entry: report and end the VM with a state dump. */
+void exit_unexpected(struct vcpu *v, uint64_t code, uint64_t info1,
+		     uint64_t info2);
+
+/* The guest's EFER as the guest sees it (SVME hidden) and its setter. */
+#define EFER_SCE (1ULL << 0)
+#define EFER_LME (1ULL << 8)
+#define EFER_LMA (1ULL << 10)
+#define EFER_NXE (1ULL << 11)
+#define EFER_SVME (1ULL << 12)
+
+#endif

@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef MHV_CORE_HOST_CPU_H
+#define MHV_CORE_HOST_CPU_H
+
+/*
+ * The hypervisor's wrappers for privileged x86 instructions. All of core/'s
+ * inline assembly lives here (the backends have their own headers).
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/host/extable.h"
+#include "lib/compiler.h"
+
+#define MSR_IA32_FEATURE_CONTROL 0x0000003a
+#define MSR_IA32_MKTME_KEYID_PARTITIONING 0x00000087
+#define MSR_IA32_MTRRCAP 0x000000fe
+#define MSR_IA32_VMX_BASIC 0x00000480
+#define MSR_IA32_VMX_PROCBASED_CTLS 0x00000482
+#define MSR_IA32_VMX_PROCBASED_CTLS2 0x0000048b
+#define MSR_IA32_VMX_EPT_VPID_CAP 0x0000048c
+#define MSR_IA32_VMX_TRUE_PROCBASED_CTLS 0x0000048e
+#define MSR_IA32_SEAMRR_PHYS_BASE 0x00001400
+#define MSR_IA32_SEAMRR_PHYS_MASK 0x00001401
+#define MSR_EFER 0xc0000080
+#define MSR_VM_CR 0xc0010114
+#define MSR_VM_HSAVE_PA 0xc0010117
+
+struct cpuid_regs {
+	uint32_t eax, ebx, ecx, edx;
+};
+
+static inline struct cpuid_regs cpuid_count(uint32_t leaf, uint32_t subleaf)
+{
+	struct cpuid_regs r;
+
+	asm volatile("cpuid"
+		     : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+		     : "a"(leaf), "c"(subleaf));
+	return r;
+}
+
+static inline struct cpuid_regs cpuid(uint32_t leaf)
+{
+	return cpuid_count(leaf, 0);
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t val)
+{
+	asm volatile("wrmsr" ::"c"(msr), "a"((uint32_t)val),
+		     "d"((uint32_t)(val >> 32))
+		     : "memory");
+}
+
+/* Returns 0, or the vector of the exception RDMSR raised (13 for #GP). */
+static inline int rdmsr_safe(uint32_t msr, uint64_t *val)
+{
+	uint32_t lo, hi;
+	int vector;
+
+	asm volatile("1: rdmsr\n\t"
+		     "xor %k[vec], %k[vec]\n\t"
+		     "jmp 3f\n"
+		     "2: mov %%eax, %k[vec]\n\t"
+		     "xor %%eax, %%eax\n\t"
+		     "xor %%edx, %%edx\n"
+		     "3:\n\t" EXTABLE_ENTRY("1b", "2b")
+		     : "=a"(lo), "=d"(hi), [vec] "=&r"(vector)
+		     : "c"(msr));
+	*val = ((uint64_t)hi << 32) | lo;
+	return vector;
+}
+
+/* Returns 0, or the vector of the exception WRMSR raised. */
+static inline int wrmsr_safe(uint32_t msr, uint64_t val)
+{
+	int vector;
+	uint64_t rax = (uint32_t)val;
+
+	asm volatile("1: wrmsr\n\t"
+		     "xor %k[vec], %k[vec]\n\t"
+		     "jmp 3f\n"
+		     "2: mov %%eax, %k[vec]\n"
+		     "3:\n\t" EXTABLE_ENTRY("1b", "2b")
+		     : [vec] "=&r"(vector), "+a"(rax)
+		     : "c"(msr), "d"((uint32_t)(val >> 32))
+		     : "memory");
+	return vector;
+}
+
+/* Returns 0, or the vector XSETBV raised (#GP for a bad XCR0). */
+static inline int xsetbv_safe(uint32_t xcr, uint64_t val)
+{
+	int vector;
+	uint64_t rax = (uint32_t)val;
+
+	asm volatile("1: xsetbv\n\t"
+		     "xor %k[vec], %k[vec]\n\t"
+		     "jmp 3f\n"
+		     "2: mov %%eax, %k[vec]\n"
+		     "3:\n\t" EXTABLE_ENTRY("1b", "2b")
+		     : [vec] "=&r"(vector), "+a"(rax)
+		     : "c"(xcr), "d"((uint32_t)(val >> 32))
+		     : "memory");
+	return vector;
+}
+
+/*
+ * Put the x87/SSE (and, with XSAVE, every enabled) register state in its
+ * initial configuration from `area`: an XSAVE area whose header asks for
+ * init state (XSAVE), or an FXSAVE image (without XSAVE).
+ */
+static inline void xrstor_init(const void *area, uint64_t mask)
+{
+	asm volatile("xrstor64 %0" ::"m"(*(const char(*)[576])area),
+		     "a"((uint32_t)mask), "d"((uint32_t)(mask >> 32))
+		     : "memory");
+}
+
+static inline uint64_t xgetbv(uint32_t xcr)
+{
+	uint32_t lo, hi;
+
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(xcr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void fxrstor(const void *area)
+{
+	asm volatile("fxrstor64 %0" ::"m"(*(const char(*)[512])area)
+		     : "memory");
+}
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	asm volatile("outb %0, %1" ::"a"(v), "Nd"(port));
+}
+
+static inline void outw(uint16_t port, uint16_t v)
+{
+	asm volatile("outw %0, %1" ::"a"(v), "Nd"(port));
+}
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+	asm volatile("outl %0, %1" ::"a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+
+	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+#define DEFINE_READ_CR(n)                                     \
+	static inline uint64_t read_cr##n(void)               \
+	{                                                     \
+		uint64_t v;                                   \
+		asm volatile("mov %%cr" #n ", %0" : "=r"(v)); \
+		return v;                                     \
+	}
+DEFINE_READ_CR(0)
+DEFINE_READ_CR(2)
+DEFINE_READ_CR(3)
+DEFINE_READ_CR(4)
+
+static inline void write_cr2(uint64_t v)
+{
+	asm volatile("mov %0, %%cr2" ::"r"(v));
+}
+
+/* DR0-DR3, DR6 and DR7 through one switch: MOV DR takes no register index. */
+static inline void write_dr(unsigned int n, uint64_t v)
+{
+	switch (n) {
+	case 0:
+		asm volatile("mov %0, %%db0" ::"r"(v));
+		break;
+	case 1:
+		asm volatile("mov %0, %%db1" ::"r"(v));
+		break;
+	case 2:
+		asm volatile("mov %0, %%db2" ::"r"(v));
+		break;
+	case 3:
+		asm volatile("mov %0, %%db3" ::"r"(v));
+		break;
+	case 6:
+		asm volatile("mov %0, %%db6" ::"r"(v));
+		break;
+	case 7:
+		asm volatile("mov %0, %%db7" ::"r"(v));
+		break;
+	}
+}
+
+static inline void write_cr0(uint64_t v)
+{
+	asm volatile("mov %0, %%cr0" ::"r"(v) : "memory");
+}
+
+static inline void write_cr3(uint64_t v)
+{
+	asm volatile("mov %0, %%cr3" ::"r"(v) : "memory");
+}
+
+static inline void write_cr4(uint64_t v)
+{
+	asm volatile("mov %0, %%cr4" ::"r"(v) : "memory");
+}
+
+static inline uint64_t read_rflags(void)
+{
+	uint64_t f;
+
+	asm volatile("pushfq; popq %0" : "=r"(f));
+	return f;
+}
+
+struct __packed desc_ptr {
+	uint16_t limit;
+	uint64_t base;
+};
+
+static inline void lgdt(const struct desc_ptr *p)
+{
+	asm volatile("lgdt %0" ::"m"(*p));
+}
+
+static inline void lidt(const struct desc_ptr *p)
+{
+	asm volatile("lidt %0" ::"m"(*p));
+}
+
+static inline void ltr(uint16_t sel)
+{
+	asm volatile("ltr %0" ::"r"(sel));
+}
+
+/* Reload CS through a far return, and the data segments, after a new GDT. */
+static inline void load_segments(uint16_t cs, uint16_t ds)
+{
+	asm volatile("pushq %q0\n\t"
+		     "leaq 1f(%%rip), %%rax\n\t"
+		     "pushq %%rax\n\t"
+		     "lretq\n"
+		     "1:\n\t"
+		     "mov %w1, %%ds\n\t"
+		     "mov %w1, %%es\n\t"
+		     "mov %w1, %%ss\n\t"
+		     :
+		     : "r"((uint64_t)cs), "r"(ds)
+		     : "rax", "memory");
+}
+
+static inline void cli(void)
+{
+	asm volatile("cli" ::: "memory");
+}
+
+static inline void sti(void)
+{
+	asm volatile("sti" ::: "memory");
+}
+
+static inline void hlt(void)
+{
+	asm volatile("hlt" ::: "memory");
+}
+
+static inline void cpu_relax(void)
+{
+	asm volatile("pause" ::: "memory");
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* Bochs' magic breakpoint (xchg bx,bx): a no-op everywhere else. */
+static inline void bochs_magic_break(void)
+{
+	asm volatile("xchg %%bx, %%bx" ::: "memory");
+}
+
+static inline __noreturn void halt_forever(void)
+{
+	for (;;) {
+		cli();
+		hlt();
+	}
+}
+
+#endif

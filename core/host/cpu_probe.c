@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: MIT
+#include "core/host/cpu_probe.h"
+#include "core/host/cpu.h"
+#include "core/host/log.h"
+#include "lib/bitops.h"
+#include "lib/string.h"
+
+#define PROCBASED_ACTIVATE_SECONDARY BIT(31)
+#define SECONDARY_EPT BIT(1)
+#define SECONDARY_VPID BIT(5)
+#define SECONDARY_UNRESTRICTED_GUEST BIT(7)
+
+static void probe_identity(struct cpu_info *ci)
+{
+	struct cpuid_regs r = cpuid(0);
+	uint32_t max_ext = cpuid(0x80000000).eax;
+	unsigned int base_family;
+
+	memcpy(ci->vendor_id + 0, &r.ebx, 4);
+	memcpy(ci->vendor_id + 4, &r.edx, 4);
+	memcpy(ci->vendor_id + 8, &r.ecx, 4);
+	ci->vendor_id[12] = '\0';
+	if (!strcmp(ci->vendor_id, "GenuineIntel"))
+		ci->vendor = CPU_VENDOR_INTEL;
+	else if (!strcmp(ci->vendor_id, "AuthenticAMD"))
+		ci->vendor = CPU_VENDOR_AMD;
+
+	r = cpuid(1);
+	base_family = get_field(r.eax, 11, 8);
+	ci->family = base_family;
+	ci->model = get_field(r.eax, 7, 4);
+	if (base_family == 0xf)
+		ci->family += get_field(r.eax, 27, 20);
+	if (base_family == 0xf || base_family == 0x6)
+		ci->model |= get_field(r.eax, 19, 16) << 4;
+	ci->stepping = get_field(r.eax, 3, 0);
+	ci->under_hypervisor = test_bit(r.ecx, 31);
+	ci->vmx = test_bit(r.ecx, 5);
+
+	if (max_ext >= 0x80000004) {
+		for (uint32_t i = 0; i < 3; i++) {
+			r = cpuid(0x80000002 + i);
+			memcpy(ci->brand + 16 * i, &r, 16);
+		}
+		ci->brand[48] = '\0';
+	}
+	ci->max_phys_bits = 36;
+	if (max_ext >= 0x80000008)
+		ci->max_phys_bits = cpuid(0x80000008).eax & 0xff;
+	if (max_ext >= 0x80000001)
+		ci->svm = test_bit(cpuid(0x80000001).ecx, 2);
+	if (ci->svm && max_ext >= 0x8000000a) {
+		r = cpuid(0x8000000a);
+		ci->nasid = r.ebx;
+		ci->npt = test_bit(r.edx, 0);
+		ci->nrip_save = test_bit(r.edx, 3);
+	}
+}
+
+static void probe_vmx(struct cpu_info *ci)
+{
+	uint64_t procbased, secondary;
+
+	ci->feature_control_read =
+		!rdmsr_safe(MSR_IA32_FEATURE_CONTROL, &ci->feature_control);
+	if (rdmsr_safe(MSR_IA32_VMX_BASIC, &ci->vmx_basic))
+		return;
+	/* Allowed-1 settings are the high dword of each capability MSR. */
+	if (rdmsr_safe(MSR_IA32_VMX_PROCBASED_CTLS, &procbased) ||
+	    !((procbased >> 32) & PROCBASED_ACTIVATE_SECONDARY))
+		return;
+	if (rdmsr_safe(MSR_IA32_VMX_PROCBASED_CTLS2, &secondary))
+		return;
+	secondary >>= 32;
+	ci->ept = secondary & SECONDARY_EPT;
+	ci->vpid = secondary & SECONDARY_VPID;
+	ci->unrestricted_guest = secondary & SECONDARY_UNRESTRICTED_GUEST;
+}
+
+static void probe_seam(struct cpu_info *ci)
+{
+	uint64_t mtrrcap, part;
+
+	/* MTRRCAP exists only with MTRRs (CPUID.1:EDX[12]). */
+	if (!test_bit(cpuid(1).edx, 12))
+		return;
+	ci->mtrrcap_read = !rdmsr_safe(MSR_IA32_MTRRCAP, &mtrrcap);
+	ci->seamrr_supported = ci->mtrrcap_read && test_bit(mtrrcap, 15);
+	if (ci->seamrr_supported)
+		ci->seamrr_read = !rdmsr_safe(MSR_IA32_SEAMRR_PHYS_BASE,
+					      &ci->seamrr_base) &&
+				  !rdmsr_safe(MSR_IA32_SEAMRR_PHYS_MASK,
+					      &ci->seamrr_mask);
+	if (ci->vendor == CPU_VENDOR_INTEL &&
+	    !rdmsr_safe(MSR_IA32_MKTME_KEYID_PARTITIONING, &part)) {
+		ci->keyid_read = true;
+		ci->mktme_keyids = (uint32_t)part;
+		ci->tdx_keyids = (uint32_t)(part >> 32);
+	}
+}
+
+void cpu_probe(struct cpu_info *ci)
+{
+	memset(ci, 0, sizeof(*ci));
+	probe_identity(ci);
+	if (ci->vmx)
+		probe_vmx(ci);
+	if (ci->svm)
+		ci->vm_cr_read = !rdmsr_safe(MSR_VM_CR, &ci->vm_cr);
+	probe_seam(ci);
+}
+
+const char *vmx_blocker(const struct cpu_info *ci)
+{
+	if (!ci->vmx)
+		return "CPU has no VMX (CPUID.1:ECX[5] clear)";
+	if (!ci->feature_control_read)
+		return "IA32_FEATURE_CONTROL cannot be read";
+	if ((ci->feature_control & FEATURE_CONTROL_LOCKED) &&
+	    !(ci->feature_control & FEATURE_CONTROL_VMX_OUTSIDE_SMX))
+		return "VMX disabled and locked off by firmware "
+		       "(IA32_FEATURE_CONTROL)";
+	if (!ci->vmx_basic)
+		return "IA32_VMX_BASIC cannot be read";
+	return NULL;
+}
+
+const char *svm_blocker(const struct cpu_info *ci)
+{
+	if (!ci->svm)
+		return "CPU has no SVM (CPUID.80000001:ECX[2] clear)";
+	if (ci->vm_cr_read && (ci->vm_cr & VM_CR_SVMDIS))
+		return ci->vm_cr & VM_CR_LOCK
+			       ? "SVM disabled and locked by firmware "
+				 "(VM_CR.SVMDIS)"
+			       : "SVM disabled by firmware (VM_CR.SVMDIS)";
+	return NULL;
+}
+
+bool seamrr_enabled(const struct cpu_info *ci)
+{
+	return ci->seamrr_read && (ci->seamrr_base & SEAMRR_BASE_CONFIGURED) &&
+	       (ci->seamrr_mask & SEAMRR_MASK_LOCKED) &&
+	       (ci->seamrr_mask & SEAMRR_MASK_ENABLED);
+}
+
+static const char *yes_no(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+static void print_vmx(const struct cpu_info *ci)
+{
+	const char *blocker = vmx_blocker(ci);
+	uint64_t fc = ci->feature_control;
+
+	if (!ci->vmx) {
+		pr_info("cpu: VMX: not present\n");
+		return;
+	}
+	if (!ci->feature_control_read)
+		pr_info("cpu: VMX: IA32_FEATURE_CONTROL unreadable\n");
+	else if (fc & FEATURE_CONTROL_LOCKED)
+		pr_info("cpu: VMX: IA32_FEATURE_CONTROL=%#lx: locked, VMX "
+			"outside SMX %s\n",
+			fc,
+			fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX ? "enabled"
+							     : "disabled");
+	else
+		pr_info("cpu: VMX: IA32_FEATURE_CONTROL=%#lx: unlocked, mhv "
+			"enables VMX outside SMX and locks it\n",
+			fc);
+	pr_info("cpu: VMX: %s; revision %lu, true controls %s; EPT %s, "
+		"unrestricted guest %s, VPID %s\n",
+		blocker ? blocker : "usable", ci->vmx_basic & 0x7fffffff,
+		yes_no(ci->vmx_basic & VMX_BASIC_TRUE_CTLS), yes_no(ci->ept),
+		yes_no(ci->unrestricted_guest), yes_no(ci->vpid));
+}
+
+static void print_svm(const struct cpu_info *ci)
+{
+	const char *blocker = svm_blocker(ci);
+
+	if (!ci->svm) {
+		pr_info("cpu: SVM: not present\n");
+		return;
+	}
+	if (ci->vm_cr_read)
+		pr_info("cpu: SVM: VM_CR=%#lx\n", ci->vm_cr);
+	else
+		pr_info("cpu: SVM: VM_CR not implemented (#GP on read), "
+			"taken as not disabled\n");
+	pr_info("cpu: SVM: %s; NPT %s, NRIP save %s, %u ASIDs\n",
+		blocker ? blocker : "usable", yes_no(ci->npt),
+		yes_no(ci->nrip_save), ci->nasid);
+}
+
+static void print_seam(const struct cpu_info *ci)
+{
+	if (!ci->mtrrcap_read)
+		pr_info("cpu: SEAM: no MTRRCAP, no SEAMRR\n");
+	else if (!ci->seamrr_supported)
+		pr_info("cpu: SEAM: MTRRCAP.SEAMRR=0 (no SEAM range)\n");
+	else if (!ci->seamrr_read)
+		pr_info("cpu: SEAM: MTRRCAP.SEAMRR=1 but SEAMRR MSRs fault\n");
+	else
+		pr_info("cpu: SEAM: SEAMRR base=%#lx mask=%#lx: %s\n",
+			ci->seamrr_base, ci->seamrr_mask,
+			seamrr_enabled(ci) ? "enabled and locked"
+					   : "not enabled by firmware");
+	if (ci->keyid_read)
+		pr_info("cpu: SEAM: KeyIDs: %u MKTME, %u TDX private\n",
+			ci->mktme_keyids, ci->tdx_keyids);
+	else if (ci->vendor == CPU_VENDOR_INTEL)
+		pr_info("cpu: SEAM: no KeyID partitioning MSR\n");
+}
+
+void cpu_probe_print(const struct cpu_info *ci)
+{
+	pr_info("cpu: %s family %#x model %#x stepping %u, %u physical "
+		"address bits%s\n",
+		ci->vendor_id, ci->family, ci->model, ci->stepping,
+		ci->max_phys_bits,
+		ci->under_hypervisor ? ", running under a hypervisor" : "");
+	if (ci->brand[0])
+		pr_info("cpu: %s\n", ci->brand);
+	print_vmx(ci);
+	print_svm(ci);
+	print_seam(ci);
+}
+
+#define MSR_APIC_BASE 0x1b
+#define MSR_X2APIC_SPIV 0x80f
+#define APIC_BASE_EXTD BIT(10)
+#define APIC_BASE_EN BIT(11)
+#define APIC_SPIV_ENABLE BIT(8)
+
+static void disable_local_apic(void)
+{
+	uint64_t base, spiv;
+
+	/* No APIC (CPUID.1:EDX[9]) or one that is off already: nothing to do. */
+	if (!test_bit(cpuid(1).edx, 9) || rdmsr_safe(MSR_APIC_BASE, &base) ||
+	    !(base & APIC_BASE_EN))
+		return;
+	if (base & APIC_BASE_EXTD) {
+		if (!rdmsr_safe(MSR_X2APIC_SPIV, &spiv))
+			wrmsr_safe(MSR_X2APIC_SPIV, spiv & ~APIC_SPIV_ENABLE);
+		return;
+	}
+	/* xAPIC registers are MMIO at the base (identity-mapped below 4 GiB). */
+	volatile uint32_t *reg =
+		(volatile uint32_t *)(uintptr_t)((base & GENMASK(35, 12)) +
+						 0xf0);
+
+	*reg &= ~(uint32_t)APIC_SPIV_ENABLE;
+}
+
+void cpu_enable_features(void)
+{
+	/*
+	 * CR4.OSXSAVE lets mhv execute XSETBV for its guests (an exit on
+	 * VMX). mhv itself never uses extended state.
+	 */
+	if (test_bit(cpuid(1).ecx, 26))
+		write_cr4(read_cr4() | BIT(18));
+	/*
+	 * Nothing may interrupt mhv: it runs with interrupts off and has no
+	 * handlers above vector 31, and on VMX a pending external interrupt
+	 * would make every VM entry exit again. Firmware may leave the 8259s
+	 * or the local APIC (its timer, LINT0) live: mask the 8259s and
+	 * software-disable the local APIC, which masks all its LVT entries.
+	 */
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+	disable_local_apic();
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef MHV_CORE_HOST_CPU_PROBE_H
+#define MHV_CORE_HOST_CPU_PROBE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum cpu_vendor {
+	CPU_VENDOR_OTHER,
+	CPU_VENDOR_INTEL,
+	CPU_VENDOR_AMD,
+};
+
+/*
+ * What the CPU offers for virtualization, and what stands in the way.
+ * Every MSR behind this is read fault-tolerantly: emulators and older
+ * parts lack some of them.
+ */
+struct cpu_info {
+	enum cpu_vendor vendor;
+	char vendor_id[13];
+	char brand[49];
+	unsigned int family, model, stepping;
+	unsigned int max_phys_bits;
+	bool under_hypervisor; /* CPUID.1:ECX[31] */
+
+	/* Intel VMX */
+	bool vmx; /* CPUID.1:ECX[5] */
+	bool feature_control_read;
+	uint64_t feature_control;
+	uint64_t vmx_basic;
+	bool ept, unrestricted_guest, vpid;
+
+	/* AMD SVM */
+	bool svm;	 /* CPUID.80000001:ECX[2] */
+	bool vm_cr_read; /* false where VM_CR raises #GP (Bochs) */
+	uint64_t vm_cr;
+	bool npt, nrip_save;
+	uint32_t nasid;
+
+	/* SEAM / TDX hints */
+	bool mtrrcap_read;
+	bool seamrr_supported; /* MTRRCAP[15] */
+	bool seamrr_read;
+	uint64_t seamrr_base, seamrr_mask;
+	bool keyid_read;
+	uint32_t mktme_keyids, tdx_keyids;
+};
+
+/* The boot CPU, probed once by kmain. */
+extern struct cpu_info boot_cpu;
+
+void cpu_probe(struct cpu_info *ci);
+void cpu_probe_print(const struct cpu_info *ci);
+/* Host CPU setup that follows from the probe (CR4.OSXSAVE, PIC masks). */
+void cpu_enable_features(void);
+
+/* NULL when VMX can be used; else why not, for the user. */
+const char *vmx_blocker(const struct cpu_info *ci);
+/* NULL when SVM can be used; else why not, for the user. */
+const char *svm_blocker(const struct cpu_info *ci);
+/* True when the SEAM range registers are configured, enabled and locked. */
+bool seamrr_enabled(const struct cpu_info *ci);
+
+#define FEATURE_CONTROL_LOCKED (1ULL << 0)
+#define FEATURE_CONTROL_VMX_IN_SMX (1ULL << 1)
+#define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ULL << 2)
+#define VM_CR_LOCK (1ULL << 3)
+#define VM_CR_SVMDIS (1ULL << 4)
+#define SEAMRR_BASE_CONFIGURED (1ULL << 3)
+#define SEAMRR_MASK_LOCKED (1ULL << 10)
+#define SEAMRR_MASK_ENABLED (1ULL << 11)
+#define VMX_BASIC_TRUE_CTLS (1ULL << 55)
+#define VMX_BASIC_NO_SEAMRET_VMCS_CLOBBER (1ULL << 60)
+
+#endif

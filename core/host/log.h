@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef MHV_CORE_HOST_LOG_H
+#define MHV_CORE_HOST_LOG_H
+
+#include <stdarg.h>
+
+#include "boot/cmdline.h"
+#include "lib/compiler.h"
+
+/*
+ * Every hypervisor line starts with "mhv: " (errors and warnings say so
+ * next), so that hypervisor output can be told apart from guest output on
+ * the shared serial console.
+ */
+void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+void log_write(enum log_level level, const char *fmt, ...) __printf(2, 3);
+void log_vwrite(enum log_level level, const char *fmt, va_list ap);
+/* Raw console output: no prefix, no level filter. */
+void console_printf(const char *fmt, ...) __printf(1, 2);
+void console_vprintf(const char *fmt, va_list ap);
+
+#define pr_err(...) log_write(LOG_ERROR, __VA_ARGS__)
+#define pr_warn(...) log_write(LOG_WARN, __VA_ARGS__)
+#define pr_info(...) log_write(LOG_INFO, __VA_ARGS__)
+#define pr_debug(...) log_write(LOG_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+#include "core/host/pagetable.h"
+#include "lib/string.h"
+
+#define ENTRIES 512
+
+static uint64_t *table_at(uint64_t pa)
+{
+	return (uint64_t *)(uintptr_t)pa;
+}
+
+static unsigned int index_at(uint64_t va, int level)
+{
+	return (va >> (12 + 9 * (level - 1))) & (ENTRIES - 1);
+}
+
+static uint64_t level_size(int level)
+{
+	return 1ULL << (12 + 9 * (level - 1));
+}
+
+static uint64_t new_table(struct pmm *pmm)
+{
+	uint64_t pa = pmm_alloc(pmm, PT_SIZE_4K, PT_SIZE_4K);
+
+	if (pa != PMM_NONE)
+		memset(table_at(pa), 0, PT_SIZE_4K);
+	return pa;
+}
+
+int pt_init(struct page_table *pt, struct pmm *pmm, uint64_t table_flags)
+{
+	pt->pmm = pmm;
+	pt->table_flags = table_flags;
+	pt->root = new_table(pmm);
+	return pt->root == PMM_NONE ? -1 : 0;
+}
+
+/* Walk down to the table holding entries of leaf_level, creating tables. */
+static uint64_t *walk_create(struct page_table *pt, uint64_t va, int leaf_level)
+{
+	uint64_t *table = table_at(pt->root);
+
+	for (int level = 4; level > leaf_level; level--) {
+		uint64_t *e = &table[index_at(va, level)];
+
+		if (!*e) {
+			uint64_t pa = new_table(pt->pmm);
+
+			if (pa == PMM_NONE)
+				return NULL;
+			*e = pa | pt->table_flags;
+		} else if (*e & PT_LARGE) {
+			return NULL; /* would split an existing large leaf */
+		}
+		table = table_at(*e & PT_ADDR_MASK);
+	}
+	return table;
+}
+
+int pt_map(struct page_table *pt, uint64_t va, uint64_t pa, uint64_t size,
+	   uint64_t page_size, uint64_t leaf_flags)
+{
+	int level;
+
+	switch (page_size) {
+	case PT_SIZE_4K:
+		level = 1;
+		break;
+	case PT_SIZE_2M:
+		level = 2;
+		leaf_flags |= PT_LARGE;
+		break;
+	case PT_SIZE_1G:
+		level = 3;
+		leaf_flags |= PT_LARGE;
+		break;
+	default:
+		return -1;
+	}
+	if ((va | pa | size) & (page_size - 1))
+		return -1;
+
+	for (uint64_t off = 0; off < size; off += page_size) {
+		uint64_t *table = walk_create(pt, va + off, level);
+		uint64_t *e;
+
+		if (!table)
+			return -1;
+		e = &table[index_at(va + off, level)];
+		if (*e)
+			return -1;
+		*e = (pa + off) | leaf_flags;
+	}
+	return 0;
+}
+
+int pt_lookup(const struct page_table *pt, uint64_t va, uint64_t *pa,
+	      uint64_t *leaf)
+{
+	const uint64_t *table = table_at(pt->root);
+
+	for (int level = 4; level >= 1; level--) {
+		uint64_t e = table[index_at(va, level)];
+
+		if (!e)
+			return -1;
+		if (level == 1 || (e & PT_LARGE)) {
+			uint64_t sz = level_size(level);
+
+			*pa = (e & PT_ADDR_MASK & ~(sz - 1)) | (va & (sz - 1));
+			if (leaf)
+				*leaf = e;
+			return 0;
+		}
+		table = table_at(e & PT_ADDR_MASK);
+	}
+	return -1;
+}
+
+static void free_level(struct pmm *pmm, uint64_t table_pa, int level)
+{
+	const uint64_t *table = table_at(table_pa);
+
+	if (level > 1) {
+		for (int i = 0; i < ENTRIES; i++)
+			if (table[i] && !(table[i] & PT_LARGE))
+				free_level(pmm, table[i] & PT_ADDR_MASK,
+					   level - 1);
+	}
+	pmm_free(pmm, table_pa, PT_SIZE_4K);
+}
+
+void pt_destroy(struct page_table *pt)
+{
+	if (pt->root != PMM_NONE)
+		free_level(pt->pmm, pt->root, 4);
+	pt->root = PMM_NONE;
+}

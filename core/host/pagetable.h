@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef MHV_CORE_HOST_PAGETABLE_H
+#define MHV_CORE_HOST_PAGETABLE_H
+
+#include <stdint.h>
+
+#include "core/host/pmm.h"
+
+/*
+ * 4-level page tables in the shape shared by x86-64 paging, AMD NPT and
+ * Intel EPT: 512 entries per level, the address in bits 51:12, bit 7 for a
+ * large leaf. The caller supplies the bits that differ (present/RW/US for
+ * x86, RWX for EPT). Tables are reached through the hypervisor's identity
+ * map, so phys == virt for every table.
+ */
+#define PT_PRESENT (1ULL << 0)
+#define PT_WRITE (1ULL << 1)
+#define PT_USER (1ULL << 2)
+#define PT_LARGE (1ULL << 7)
+#define PT_NX (1ULL << 63)
+#define PT_ADDR_MASK 0x000ffffffffff000ULL
+
+#define PT_SIZE_4K (1ULL << 12)
+#define PT_SIZE_2M (1ULL << 21)
+#define PT_SIZE_1G (1ULL << 30)
+
+struct page_table {
+	uint64_t root;	      /* physical address of the PML4 */
+	uint64_t table_flags; /* bits set in every non-leaf entry */
+	struct pmm *pmm;      /* where the tables come from */
+};
+
+int pt_init(struct page_table *pt, struct pmm *pmm, uint64_t table_flags);
+/*
+ * Map [va, va+size) to [pa, pa+size) with leaves of page_size (4K, 2M or
+ * 1G; va, pa and size aligned to it). Refuses to replace a mapping.
+ */
+int pt_map(struct page_table *pt, uint64_t va, uint64_t pa, uint64_t size,
+	   uint64_t page_size, uint64_t leaf_flags);
+/* Translate va; returns 0 and fills *pa, or -1 when unmapped. */
+int pt_lookup(const struct page_table *pt, uint64_t va, uint64_t *pa,
+	      uint64_t *leaf);
+/* Give every table page back to the allocator (not the mapped memory). */
+void pt_destroy(struct page_table *pt);
+
+#endif

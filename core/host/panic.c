@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: MIT
+#include <stdint.h>
+
+#include "core/host/cpu.h"
+#include "core/host/log.h"
+#include "core/host/panic.h"
+#include "core/host/serial.h"
+#include "lib/assert.h"
+
+#define DEBUG_EXIT_PORT 0xf4
+
+static enum exit_mode exit_mode = EXIT_AUTO;
+static volatile int panicking;
+
+void machine_set_exit_mode(enum exit_mode mode)
+{
+	exit_mode = mode;
+}
+
+__noreturn void machine_finish(bool pass)
+{
+	console_printf("MHV-END: %s\n", pass ? "PASS" : "FAIL");
+	serial_flush();
+	if (exit_mode == EXIT_AUTO) {
+		/* QEMU isa-debug-exit: status (v << 1) | 1, so 1 = pass, 3 = fail. */
+		outl(DEBUG_EXIT_PORT, pass ? 0 : 1);
+		/* Bochs: the magic breakpoint drops into the debugger, which quits. */
+		bochs_magic_break();
+	}
+	halt_forever();
+}
+
+static void dump_control_registers(void)
+{
+	console_printf("  CR0=%016lx CR2=%016lx CR3=%016lx CR4=%016lx\n",
+		       read_cr0(), read_cr2(), read_cr3(), read_cr4());
+}
+
+static void dump_stack_trace(uint64_t rbp)
+{
+	/* Frame pointers are kept (-fno-omit-frame-pointer): walk a few. */
+	console_printf("  call trace:");
+	for (int depth = 0; depth < 8 && rbp && (rbp & 7) == 0; depth++) {
+		const uint64_t *frame = (const uint64_t *)rbp;
+
+		if (rbp < 0x100000 || rbp >= 0x100000000ULL)
+			break;
+		console_printf(" %lx", frame[1]);
+		rbp = frame[0];
+	}
+	console_printf("\n");
+}
+
+static void enter_panic(void)
+{
+	cli();
+	if (panicking++) {
+		/* A fault while panicking: do not recurse, just stop. */
+		console_printf("\nmhv: nested panic\n");
+		machine_finish(false);
+	}
+}
+
+__noreturn void panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	enter_panic();
+	console_printf("\nmhv: PANIC: ");
+	va_start(ap, fmt);
+	console_vprintf(fmt, ap);
+	va_end(ap);
+	console_printf("\n");
+	dump_control_registers();
+	dump_stack_trace((uint64_t)__builtin_frame_address(0));
+	machine_finish(false);
+}
+
+__noreturn void panic_trap(const struct trap_frame *f)
+{
+	enter_panic();
+	console_printf("\nmhv: PANIC: unhandled exception %lu (%s) error code "
+		       "%#lx at RIP %016lx\n",
+		       f->vector, exception_name(f->vector), f->error_code,
+		       f->rip);
+	console_printf("  RAX=%016lx RBX=%016lx RCX=%016lx RDX=%016lx\n",
+		       f->rax, f->rbx, f->rcx, f->rdx);
+	console_printf("  RSI=%016lx RDI=%016lx RBP=%016lx RSP=%016lx\n",
+		       f->rsi, f->rdi, f->rbp, f->rsp);
+	console_printf("  R8 =%016lx R9 =%016lx R10=%016lx R11=%016lx\n", f->r8,
+		       f->r9, f->r10, f->r11);
+	console_printf("  R12=%016lx R13=%016lx R14=%016lx R15=%016lx\n",
+		       f->r12, f->r13, f->r14, f->r15);
+	console_printf("  CS=%04lx SS=%04lx RFLAGS=%016lx\n", f->cs, f->ss,
+		       f->rflags);
+	dump_control_registers();
+	dump_stack_trace(f->rbp);
+	machine_finish(false);
+}
+
+__noreturn void assert_failed(const char *expr, const char *file, int line)
+{
+	panic("assertion failed: %s at %s:%d", expr, file, line);
+}

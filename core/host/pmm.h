@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef MHV_CORE_HOST_PMM_H
+#define MHV_CORE_HOST_PMM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * Physical frame allocator: a sorted array of free extents. Usable memory
+ * is added first, then everything that must never be handed out (the low
+ * 1 MiB, the hypervisor image, the multiboot2 info block, the modules) is
+ * reserved. Allocations are multiples of 4 KiB with a power-of-two
+ * alignment; neighbouring free extents are merged on free. It only does
+ * bookkeeping: it never touches the memory it manages, which keeps it
+ * testable on the host.
+ */
+#define PMM_MAX_EXTENTS 256
+#define PMM_NONE 0ULL /* page 0 is always reserved, so 0 means "no memory" */
+
+struct pmm_extent {
+	uint64_t base;
+	uint64_t end; /* exclusive */
+};
+
+struct pmm {
+	struct pmm_extent ext[PMM_MAX_EXTENTS];
+	unsigned int count;
+	uint64_t free_bytes;
+	bool overflowed; /* an add or free found the extent table full */
+};
+
+void pmm_init(struct pmm *p);
+/* Add [base, base+len) trimmed inward to 4 KiB; overlaps with free memory are merged. */
+int pmm_add(struct pmm *p, uint64_t base, uint64_t len);
+/* Remove [base, base+len) widened outward to 4 KiB from the free set. */
+int pmm_reserve(struct pmm *p, uint64_t base, uint64_t len);
+/* size is rounded up to 4 KiB; align is a power of two >= 4 KiB (0 = 4 KiB). */
+uint64_t pmm_alloc(struct pmm *p, uint64_t size, uint64_t align);
+/* Returns -1 (and changes nothing) on a misaligned or double free. */
+int pmm_free(struct pmm *p, uint64_t base, uint64_t size);
+bool pmm_is_free(const struct pmm *p, uint64_t addr);
+
+#endif

@@ -1,7 +1,0 @@
-/* SPDX-License-Identifier: MIT */
-#ifndef MHV_CORE_VERSION_H
-#define MHV_CORE_VERSION_H
-
-#define MHV_VERSION "0.1.0"
-
-#endif

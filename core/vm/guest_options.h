@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef MHV_CORE_VM_GUEST_OPTIONS_H
+#define MHV_CORE_VM_GUEST_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Each GRUB module2 line is one guest:
+ *
+ *   module2 /path/payload.elf [option=value]... [-- payload arguments...]
+ *
+ * Options (all optional):
+ *   name=WORD        how the guest is called in the log and as argv[0]
+ *                    (default: the caller's, e.g. "guest3": GRUB does not
+ *                    pass the module's path)
+ *   mem=SIZE         guest RAM: a number with suffix M or G (2M..3G, a
+ *                    multiple of 2 MiB; default 256M)
+ *   hypercalls=on|off  whether VMCALL/VMMCALL is a hypercall or #UD (default off)
+ *   expect=OUTCOME   what counts as a pass: exit (status 0, the default),
+ *                    exit:N, halt, triple-fault, bad-access, load-error
+ *   module=next      the next GRUB module is this guest's multiboot module
+ *                    (e.g. kvm-unit-tests' environment file) rather than a
+ *                    guest of its own
+ * Words after "--" are passed to the payload: its command line is
+ * "NAME ARG...". A word before "--" that is not a known option is refused.
+ */
+#define GUEST_NAME_MAX 32
+#define GUEST_ARGS_MAX 512
+#define GUEST_DEFAULT_MEM (256ULL << 20)
+
+enum guest_outcome {
+	OUTCOME_EXIT,		 /* the payload wrote its status to port 0xf4 */
+	OUTCOME_HALT,		 /* HLT with nothing left to wake it */
+	OUTCOME_TRIPLE_FAULT,	 /* shutdown */
+	OUTCOME_BAD_ACCESS,	 /* a memory access outside RAM and devices */
+	OUTCOME_LOAD_ERROR,	 /* the payload was refused before it ran */
+	OUTCOME_UNEXPECTED_EXIT, /* an exit mhv does not handle */
+	OUTCOME_ENTRY_FAILED,	 /* the CPU refused the guest state */
+	OUTCOME_COUNT,
+};
+
+struct guest_options {
+	char name[GUEST_NAME_MAX];
+	uint64_t mem_bytes;
+	bool hypercalls;
+	bool takes_next_module; /* module=next */
+	enum guest_outcome expect;
+	uint32_t expect_status;	   /* with OUTCOME_EXIT */
+	char args[GUEST_ARGS_MAX]; /* words after "--", space-separated */
+};
+
+/*
+ * Parse a module's command line (NULL is the empty line). Returns 0, or -1
+ * with a message naming the bad word in err.
+ */
+int guest_options_parse(const char *module_cmdline, const char *default_name,
+			struct guest_options *out, char *err, size_t errlen);
+
+/* "exit", "halt", "triple-fault", ... as accepted by expect=. */
+const char *guest_outcome_name(enum guest_outcome o);
+
+#endif

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef MHV_CORE_VM_HYPERCALL_ABI_H
+#define MHV_CORE_VM_HYPERCALL_ABI_H
+
+/*
+ * The mhv hypercall ABI, shared by the hypervisor and guest payloads (see
+ * docs/hypercalls.md). VMCALL on Intel, VMMCALL on AMD, from CPL 0:
+ *   RAX = number, RBX/RCX/RDX/RSI = arguments; result in RAX; RIP advances.
+ * Available only when the VM's policy grants hypercalls; otherwise the
+ * instruction raises #UD at its own RIP, as unintercepted hardware would.
+ */
+#define MHV_HC_PING 0	    /* returns MHV_HC_PING_REPLY */
+#define MHV_HC_VERSION 1    /* returns MHV_HC_ABI_VERSION */
+#define MHV_HC_EXIT_COUNT 2 /* RBX = vendor exit code -> times seen */
+
+#define MHV_HC_PING_REPLY 0x6d6876ULL /* "mhv" */
+#define MHV_HC_ABI_VERSION 1ULL
+#define MHV_HC_ENOSYS ((unsigned long long)-1000) /* like KVM's -KVM_ENOSYS */
+#define MHV_HC_EINVAL ((unsigned long long)-22)
+
+/* CPUID leaf 0x40000000: max leaf in EAX, "mhvmhvmhvmhv" in EBX, ECX, EDX. */
+#define MHV_CPUID_BASE 0x40000000u
+#define MHV_CPUID_SIGNATURE "mhvmhvmhvmhv"
+
+#endif

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The VM lifecycle: every GRUB module is one guest, created, loaded, run
+ * to its end and destroyed in turn. Whatever a guest does, only that guest
+ * stops; the summary at the end judges each against what was expected.
+ */
+#include "core/vm/acpi_tables.h"
+#include "boot/bootinfo.h"
+#include "core/host/cpu.h"
+#include "core/host/cpu_probe.h"
+#include "core/vm/cpu_reset.h"
+#include "core/host/log.h"
+#include "core/vm/mb1_loader.h"
+#include "core/host/memory.h"
+#include "core/vm/vm.h"
+#include "lib/bitops.h"
+#include "lib/fmt.h"
+#include "lib/string.h"
+
+#define MAX_GUESTS BOOT_MAX_MODULES
+
+struct guest_result {
+	char name[GUEST_NAME_MAX];
+	bool pass;
+	char detail[128];
+};
+
+static struct vm the_vm; /* one VM at a time: reused */
+static struct guest_result results[MAX_GUESTS];
+
+static void print_exit_counts(const struct vm *vm)
+{
+	char line[160];
+	size_t pos = 0;
+
+	pos += fmt_snprintf(line, sizeof(line), "%s: %lu exits:", vm->opt.name,
+			    vm_exits_total(vm));
+	for (unsigned int i = 0; i < VM_EXIT_COUNTERS; i++) {
+		if (!vm->exit_counts[i])
+			continue;
+		if (pos > sizeof(line) - 32) {
+			pr_info("%s\n", line);
+			pos = fmt_snprintf(line, sizeof(line), "  ");
+		}
+		pos += fmt_snprintf(line + pos, sizeof(line) - pos, " %s %u",
+				    vm_backend->exit_slot_name(i),
+				    vm->exit_counts[i]);
+	}
+	pr_info("%s\n", line);
+}
+
+/* Guest RAM at guest-physical 0, one contiguous block, mapped by NPT/EPT. */
+static int create_memory(struct vm *vm, char *err, size_t errlen)
+{
+	uint64_t size = vm->opt.mem_bytes;
+
+	vm->ram_hpa = pmm_alloc(&phys_mem, size, PT_SIZE_2M);
+	if (vm->ram_hpa == PMM_NONE) {
+		fmt_snprintf(err, errlen,
+			     "not enough memory for %lu MiB of guest RAM "
+			     "(%lu MiB free)",
+			     size >> 20, phys_mem.free_bytes >> 20);
+		return -1;
+	}
+	vm->ram = (uint8_t *)vm->ram_hpa;
+	vm->ram_size = size;
+	/* Nothing of an earlier guest, or of mhv, may show through. */
+	memset(vm->ram, 0, size);
+	if (pt_init(&vm->gpt, &phys_mem, vm_backend->gpt_table_flags) ||
+	    pt_map(&vm->gpt, 0, vm->ram_hpa, size, PT_SIZE_2M,
+		   vm_backend->gpt_leaf_flags)) {
+		fmt_snprintf(err, errlen,
+			     "out of memory for nested page tables");
+		return -1;
+	}
+	return 0;
+}
+
+static void destroy_vm(struct vm *vm)
+{
+	if (vm->vcpu.arch)
+		vm_backend->vcpu_destroy(&vm->vcpu);
+	if (vm->gpt.root)
+		pt_destroy(&vm->gpt);
+	if (vm->ram_hpa)
+		pmm_free(&phys_mem, vm->ram_hpa, vm->ram_size);
+}
+
+static int prepare_guest(struct vm *vm, const struct boot_module *payload,
+			 const struct boot_module *extra, char *err,
+			 size_t errlen)
+{
+	struct mb1_image img;
+	struct mb1_module mod;
+	char cmdline[GUEST_NAME_MAX + GUEST_ARGS_MAX + 2];
+	uint32_t info;
+
+	if (create_memory(vm, err, errlen))
+		return -1;
+	if (mb1_load(vm->ram, vm->ram_size, (const void *)payload->start,
+		     payload->end - payload->start, &img, err, errlen))
+		return -1;
+	/* A payload loaded over the BIOS area keeps its bytes: no ACPI then. */
+	if (img.load_start < 0x100000 && img.load_end > 0xe0000)
+		pr_warn("%s: payload covers 0xe0000-0xfffff: no ACPI tables\n",
+			vm->opt.name);
+	else
+		acpi_build_tables(vm->ram, vm->ram_size, GUEST_PM_TIMER_PORT);
+	/* argv[0] is the payload's name, as kvm-unit-tests expects. */
+	fmt_snprintf(cmdline, sizeof(cmdline), "%s%s%s", vm->opt.name,
+		     vm->opt.args[0] ? " " : "", vm->opt.args);
+	if (extra)
+		mod = (struct mb1_module){
+			.data = (const void *)extra->start,
+			.len = extra->end - extra->start,
+			.cmdline = extra->cmdline,
+		};
+	if (mb1_build_info(vm->ram, vm->ram_size, cmdline, extra ? &mod : NULL,
+			   &info, err, errlen))
+		return -1;
+	vm->vcpu.vm = vm;
+	vm->msr_mtrr_def_type = 0xc06; /* MTRRs on, default WB */
+	/* Fast strings, perf monitoring, no BTS, no PEBS: KVM's defaults. */
+	vm->msr_misc_enable = BIT(0) | BIT(7) | BIT(11) | BIT(12);
+	/* Nor what stays in the CPU between VMs (registers, MSRs). */
+	cpu_reset_guest_state();
+	vm->vcpu.gpr[GPR_RAX] = MB1_BOOTLOADER_MAGIC;
+	vm->vcpu.gpr[GPR_RBX] = info;
+	devices_init(vm);
+	return vm_backend->vcpu_create(&vm->vcpu, img.entry, err, errlen);
+}
+
+/*
+ * Printed once, just before the first guest instruction: how many TSC
+ * ticks (instructions under QEMU -icount and Bochs) mhv took from its entry.
+ */
+static void note_first_entry(const struct vm *vm)
+{
+	extern uint64_t boot_tsc;
+	static bool done;
+
+	if (done)
+		return;
+	done = true;
+	/* Printed whatever the log level: a quiet boot is what it measures. */
+	console_printf("mhv: boot: %lu TSC ticks from mhv's entry to the first "
+		       "guest entry\n",
+		       rdtsc() - boot_tsc);
+}
+
+static bool judge(const struct vm *vm)
+{
+	if (vm->outcome != vm->opt.expect)
+		return false;
+	return vm->outcome != OUTCOME_EXIT ||
+	       vm->exit_status == vm->opt.expect_status;
+}
+
+/* Run module `index` (and its extra module) as guest number `id`. */
+static void run_guest(unsigned int id, const struct boot_module *payload,
+		      const struct boot_module *extra,
+		      const struct guest_options *opt, struct guest_result *res)
+{
+	struct vm *vm = &the_vm;
+	uint64_t free_before;
+	char err[160];
+
+	memset(vm, 0, sizeof(*vm));
+	vm->id = id;
+	vm->opt = *opt;
+	pr_info("guest %u (%s): %lu MiB, hypercalls %s, expecting %s\n", id,
+		opt->name, opt->mem_bytes >> 20, opt->hypercalls ? "on" : "off",
+		guest_outcome_name(opt->expect));
+	free_before = phys_mem.free_bytes;
+	if (prepare_guest(vm, payload, extra, err, sizeof(err))) {
+		pr_err("%s: %s\n", opt->name, err);
+		vm_end(vm, OUTCOME_LOAD_ERROR, "refused: %s", err);
+	} else {
+		pr_info("%s: hypervisor memory for this VM: %lu KiB besides "
+			"its RAM\n",
+			opt->name,
+			(free_before - phys_mem.free_bytes - vm->ram_size) >>
+				10);
+		note_first_entry(vm);
+		vm_backend->run(&vm->vcpu);
+		devices_flush(vm);
+		print_exit_counts(vm);
+	}
+	destroy_vm(vm);
+
+	res->pass = judge(vm);
+	memcpy(res->name, opt->name, sizeof(res->name));
+	fmt_snprintf(res->detail, sizeof(res->detail), "%s: %s",
+		     guest_outcome_name(vm->outcome), vm->detail);
+	pr_info("guest %u (%s): %s (%s)\n", id, opt->name,
+		res->pass ? "PASS" : "FAIL", res->detail);
+}
+
+bool module_is_tdx_blob(const struct boot_module *m)
+{
+	return !strncmp(m->cmdline, "tdx-blob", 8) &&
+	       (m->cmdline[8] == '\0' || m->cmdline[8] == ' ');
+}
+
+bool vm_run_all(const struct boot_info *bi)
+{
+	unsigned int count = 0, passed = 0;
+	struct guest_options opt;
+	char err[160], name[16];
+
+	for (unsigned int i = 0; i < bi->module_count; i++) {
+		const struct boot_module *extra = NULL;
+		struct guest_result *res = &results[count];
+
+		if (module_is_tdx_blob(&bi->modules[i]))
+			continue;
+		fmt_snprintf(name, sizeof(name), "guest%u", count + 1);
+		if (guest_options_parse(bi->modules[i].cmdline, name, &opt, err,
+					sizeof(err))) {
+			pr_err("module %u: %s\n", i, err);
+			*res = (struct guest_result){.pass = false};
+			memcpy(res->name, name, sizeof(name));
+			fmt_snprintf(res->detail, sizeof(res->detail),
+				     "bad module line: %s", err);
+			count++;
+			continue;
+		}
+		if (opt.takes_next_module && i + 1 < bi->module_count)
+			extra = &bi->modules[++i];
+		run_guest(count + 1, &bi->modules[i - (extra ? 1 : 0)], extra,
+			  &opt, res);
+		count++;
+	}
+
+	pr_info("summary of %u guest%s on %s:\n", count, count == 1 ? "" : "s",
+		vm_backend->name);
+	for (unsigned int i = 0; i < count; i++) {
+		pr_info("  %-20s %s  %s\n", results[i].name,
+			results[i].pass ? "PASS" : "FAIL", results[i].detail);
+		passed += results[i].pass;
+	}
+	pr_info("guests: %u passed, %u failed\n", passed, count - passed);
+	return passed == count;
+}

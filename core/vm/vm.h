@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef MHV_CORE_VM_VM_H
+#define MHV_CORE_VM_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/dev/devices.h"
+#include "core/vm/guest_options.h"
+#include "core/host/pagetable.h"
+
+struct cpu_info;
+
+/* General registers in hardware encoding order (ModRM reg numbers). */
+enum gpr {
+	GPR_RAX,
+	GPR_RCX,
+	GPR_RDX,
+	GPR_RBX,
+	GPR_RSP,
+	GPR_RBP,
+	GPR_RSI,
+	GPR_RDI,
+	GPR_R8,
+	GPR_R9,
+	GPR_R10,
+	GPR_R11,
+	GPR_R12,
+	GPR_R13,
+	GPR_R14,
+	GPR_R15,
+	GPR_COUNT,
+};
+
+/*
+ * Guest state core/ reads on slow paths (MMIO decoding, state dumps). The
+ * backend fills it on request: the common exits never pay for it.
+ */
+struct vcpu_state {
+	uint64_t rip, rsp, rflags;
+	uint64_t cr0, cr2, cr3, cr4, efer;
+	uint64_t cs_base;
+	uint16_t cs_sel;
+	bool cs_long, cs_db; /* CS.L and CS.D/B */
+	unsigned int cpl;
+};
+
+/* One exit counter per dense exit code; codes beyond share the last slot. */
+#define VM_EXIT_COUNTERS 256
+
+struct vcpu {
+	struct vm *vm;
+	/*
+	 * RAX is kept here too (the backend syncs it on each exit); RSP lives
+	 * in the VMCB/VMCS and gpr[GPR_RSP] is only meaningful inside slow
+	 * paths that fetch it (MMIO emulation).
+	 */
+	uint64_t gpr[GPR_COUNT];
+	void *arch; /* the backend's per-vCPU state (VMCB or VMCS) */
+};
+
+struct vm {
+	unsigned int id;
+	struct guest_options opt;
+	uint8_t *ram; /* host view of guest-physical 0 (identity-mapped) */
+	uint64_t ram_hpa, ram_size;
+	struct page_table gpt; /* NPT or EPT: guest-physical -> host-physical */
+	struct vcpu vcpu;
+	struct devices dev;
+	/* MSRs mhv emulates rather than passing through. */
+	uint64_t msr_spec_ctrl, msr_mtrr_def_type, msr_misc_enable;
+	uint64_t msr_tsc_adjust;
+
+	bool ended;
+	enum guest_outcome outcome;
+	uint32_t exit_status; /* with OUTCOME_EXIT */
+	char detail[128];     /* one line of why it ended, for the summary */
+
+	uint32_t exit_counts[VM_EXIT_COUNTERS];
+	uint64_t unhandled_io, unhandled_mmio;
+};
+
+/*
+ * What a virtualization backend (svm/, vmx/) provides. Picked once at boot
+ * from CPUID; core/ never includes a backend header.
+ */
+struct vm_backend {
+	const char *name;
+	/* Per-CPU enable; returns -1 with the reason in err. */
+	int (*enable)(const struct cpu_info *ci, char *err, size_t errlen);
+	/* Leaf and table flags for guest-physical page tables (NPT/EPT). */
+	uint64_t gpt_leaf_flags, gpt_table_flags;
+	int (*vcpu_create)(struct vcpu *v, uint64_t entry, char *err,
+			   size_t errlen);
+	void (*vcpu_destroy)(struct vcpu *v);
+	/* Run until the VM ends (vm->ended is set by a handler). */
+	void (*run)(struct vcpu *v);
+	void (*inject_exception)(struct vcpu *v, unsigned int vector,
+				 bool has_error, uint32_t error);
+	void (*advance_rip)(struct vcpu *v, unsigned int len);
+	void (*get_state)(struct vcpu *v, struct vcpu_state *s);
+	uint64_t (*get_rsp)(struct vcpu *v);
+	/* Base of segment register seg (enum insn_seg order: ES CS SS DS FS GS). */
+	uint64_t (*seg_base)(struct vcpu *v, unsigned int seg);
+	void (*set_rsp)(struct vcpu *v, uint64_t rsp);
+	/* The backend's name for an exit code, for logs ("CPUID", "NPF"). */
+	const char *(*exit_name)(uint64_t code);
+	/* Counter slot of an exit code (see VM_EXIT_COUNTERS), and back. */
+	unsigned int (*exit_counter)(uint64_t code);
+	const char *(*exit_slot_name)(unsigned int slot);
+	/* The VM's TSC offset (guest TSC = host TSC + offset). */
+	uint64_t (*get_tsc_offset)(struct vcpu *v);
+	void (*set_tsc_offset)(struct vcpu *v, uint64_t offset);
+	/* Vendor MSR state kept in the VMCB/VMCS rather than in hardware. */
+	int (*read_state_msr)(struct vcpu *v, uint32_t msr, uint64_t *val);
+	int (*write_state_msr)(struct vcpu *v, uint32_t msr, uint64_t val);
+};
+
+extern const struct vm_backend *vm_backend;
+
+/* End the VM (first reason wins) with a one-line detail for the summary. */
+void vm_end(struct vm *vm, enum guest_outcome outcome, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Print guest state for an unexpected stop: registers, control state. */
+void vm_dump_state(struct vcpu *v);
+
+/*
+ * Run every guest module as its own VM, one after another, and print the
+ * summary. Returns true when every guest ended the way it was expected to.
+ */
+struct boot_info;
+struct boot_module;
+bool vm_run_all(const struct boot_info *bi);
+
+/*
+ * Pick the backend this CPU supports and enable it (sets vm_backend).
+ * Returns -1 with the reason in err when neither VMX nor SVM can run.
+ */
+int vm_backend_init(const struct cpu_info *ci, char *err, size_t errlen);
+/* True once the VMX backend is enabled (the CPU is in VMX root operation). */
+bool vm_backend_is_vmx(void);
+
+/*
+ * A module whose line starts with "tdx-blob" is a TDX module image for
+ * tdx=update, not a guest.
+ */
+bool module_is_tdx_blob(const struct boot_module *m);
+
+/*
+ * A general register by its encoding number, the one rule for every
+ * handler that decodes a register operand: RSP lives in the VMCB/VMCS, and
+ * gpr[GPR_RSP] is stale outside the paths that sync it.
+ */
+static inline uint64_t vcpu_gpr(struct vcpu *v, unsigned int n)
+{
+	return n == GPR_RSP ? vm_backend->get_rsp(v) : v->gpr[n];
+}
+
+static inline void vcpu_set_gpr(struct vcpu *v, unsigned int n, uint64_t val)
+{
+	if (n == GPR_RSP)
+		vm_backend->set_rsp(v, val);
+	else
+		v->gpr[n] = val;
+}
+
+static inline void vm_count_exit(struct vm *vm, unsigned int slot)
+{
+	vm->exit_counts[slot < VM_EXIT_COUNTERS ? slot
+						: VM_EXIT_COUNTERS - 1]++;
+}
+
+/* Summed when asked: one increment less on every exit. */
+static inline uint64_t vm_exits_total(const struct vm *vm)
+{
+	uint64_t total = 0;
+
+	for (unsigned int i = 0; i < VM_EXIT_COUNTERS; i++)
+		total += vm->exit_counts[i];
+	return total;
+}
+
+#endif
