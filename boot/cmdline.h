@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/host/uart.h"
+#include "boot/uart.h"
 
 enum log_level {
 	LOG_ERROR = 0,

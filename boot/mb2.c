@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "boot/bootinfo.h"
+#include "boot/mb2.h"
 #include "lib/compiler.h"
 #include "lib/fmt.h"
 #include "lib/unaligned.h"

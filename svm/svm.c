@@ -21,15 +21,6 @@
 static uint64_t host_save_pa; /* VMSAVE area for the host's FS/GS/TR... */
 static uint64_t iopm_pa, msrpm_pa;
 
-static uint64_t alloc_zeroed(uint64_t size)
-{
-	uint64_t pa = pmm_alloc(&phys_mem, size, PAGE_SIZE);
-
-	if (pa != PMM_NONE)
-		memset((void *)pa, 0, size);
-	return pa;
-}
-
 /*
  * Let the guest reach an MSR directly (read, and write if asked). The
  * permission map covers three ranges of 8K MSRs, two bits each (APM vol.
@@ -90,11 +81,11 @@ static int svm_enable(const struct cpu_info *ci, char *err, size_t errlen)
 	svm_has_nrip_save = ci->nrip_save;
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 
-	uint64_t hsave = alloc_zeroed(PAGE_SIZE);
+	uint64_t hsave = memory_alloc_zeroed(PAGE_SIZE);
 
-	host_save_pa = alloc_zeroed(PAGE_SIZE);
-	iopm_pa = alloc_zeroed(IOPM_SIZE);
-	msrpm_pa = alloc_zeroed(MSRPM_SIZE);
+	host_save_pa = memory_alloc_zeroed(PAGE_SIZE);
+	iopm_pa = memory_alloc_zeroed(IOPM_SIZE);
+	msrpm_pa = memory_alloc_zeroed(MSRPM_SIZE);
 	if (!hsave || !host_save_pa || !iopm_pa || !msrpm_pa) {
 		fmt_snprintf(err, errlen, "out of memory for SVM structures");
 		return -1;
@@ -157,7 +148,7 @@ static int svm_vcpu_create(struct vcpu *v, uint64_t entry, char *err,
 	struct svm_vcpu *s = &svm_vcpus[0];
 	struct vmcb_control *c;
 
-	s->vmcb_pa = alloc_zeroed(PAGE_SIZE);
+	s->vmcb_pa = memory_alloc_zeroed(PAGE_SIZE);
 	if (!s->vmcb_pa) {
 		fmt_snprintf(err, errlen, "out of memory for the VMCB");
 		return -1;
@@ -223,6 +214,7 @@ static void svm_run(struct vcpu *v)
 
 const struct vm_backend svm_backend = {
 	.name = "AMD SVM",
+	.probe_report = svm_probe_report,
 	.enable = svm_enable,
 	/* NPT entries are ordinary page-table entries, user bit included. */
 	.gpt_leaf_flags = PT_PRESENT | PT_WRITE | PT_USER,

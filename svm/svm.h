@@ -41,6 +41,12 @@ static inline struct vmcb *svm_vmcb(const struct vcpu *v)
 }
 
 extern const struct vm_backend svm_backend;
+
+struct cpu_info;
+/* NULL when SVM can be used; else why not, for the user. */
+const char *svm_blocker(const struct cpu_info *ci);
+/* The probe's SVM lines: VM_CR, NPT, NRIP save, ASIDs. */
+void svm_probe_report(const struct cpu_info *ci);
 extern bool svm_has_nrip_save;
 
 /* Dispatch one #VMEXIT through svm_exit_handlers[]. */

@@ -9,6 +9,7 @@
 #include "core/host/cpu_probe.h"
 #include "core/host/log.h"
 #include "lib/compiler.h"
+#include "lib/string.h"
 #include "tdx/tdx.h"
 
 static const char *const request_names[] = {
@@ -236,4 +237,10 @@ int tdx_boot(const struct cpu_info *ci, enum tdx_request req,
 		report_module();
 		return 0;
 	}
+}
+
+bool tdx_module_is_blob(const struct boot_module *m)
+{
+	return !strncmp(m->cmdline, "tdx-blob", 8) &&
+	       (m->cmdline[8] == '\0' || m->cmdline[8] == ' ');
 }

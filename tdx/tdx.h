@@ -76,6 +76,13 @@ int seamldr_build_params(const void *blob, size_t len, uint32_t scenario,
 uint64_t seamldr_install(const void *blob, size_t len, uint32_t scenario,
 			 char *err, size_t errlen);
 
+/*
+ * A boot module whose line starts with "tdx-blob" is a TDX module image for
+ * tdx=update, not a guest.
+ */
+struct boot_module;
+bool tdx_module_is_blob(const struct boot_module *m);
+
 /* --- TDX module ------------------------------------------------------- */
 
 /* A module call with TDX_RND_NO_ENTROPY retried (SEAM_ENTROPY_TRIES). */

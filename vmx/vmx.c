@@ -9,6 +9,7 @@
 #include "core/host/log.h"
 #include "core/host/memory.h"
 #include "core/host/panic.h"
+#include "core/host/gdt.h"
 #include "core/host/trap.h"
 #include "lib/bitops.h"
 #include "lib/fmt.h"
@@ -92,15 +93,6 @@ __attribute__((noreturn, cold)) void vmcs_access_failed(enum vmcs_field field,
 		      write ? "WRITE" : "READ", field);
 	panic("VM%s of VMCS field %#x failed, VM-instruction error %lu",
 	      write ? "WRITE" : "READ", field, insn_err);
-}
-
-static uint64_t alloc_zeroed(uint64_t size)
-{
-	uint64_t pa = pmm_alloc(&phys_mem, size, PAGE_SIZE);
-
-	if (pa != PMM_NONE)
-		memset((void *)pa, 0, size);
-	return pa;
 }
 
 /*
@@ -202,8 +194,8 @@ static int vmx_enable(const struct cpu_info *ci, char *err, size_t errlen)
 	write_cr0((read_cr0() | caps.cr0_fixed0) & caps.cr0_fixed1);
 	write_cr4((read_cr4() | caps.cr4_fixed0 | CR4_VMXE) & caps.cr4_fixed1);
 
-	vmxon_pa = alloc_zeroed(PAGE_SIZE);
-	msr_bitmap_pa = alloc_zeroed(PAGE_SIZE);
+	vmxon_pa = memory_alloc_zeroed(PAGE_SIZE);
+	msr_bitmap_pa = memory_alloc_zeroed(PAGE_SIZE);
 	if (!vmxon_pa || !msr_bitmap_pa) {
 		fmt_snprintf(err, errlen, "out of memory for VMX structures");
 		return -1;
@@ -421,7 +413,7 @@ static int vmx_vcpu_create(struct vcpu *v, uint64_t entry, char *err,
 		.cr4_fixed0 = caps.cr4_fixed0,
 		.cr4_fixed1 = caps.cr4_fixed1,
 	};
-	x->vmcs_pa = alloc_zeroed(PAGE_SIZE);
+	x->vmcs_pa = memory_alloc_zeroed(PAGE_SIZE);
 	if (!x->vmcs_pa) {
 		fmt_snprintf(err, errlen, "out of memory for the VMCS");
 		return -1;
@@ -515,6 +507,7 @@ static void vmx_run(struct vcpu *v)
 
 const struct vm_backend vmx_backend = {
 	.name = "Intel VMX",
+	.probe_report = vmx_probe_report,
 	.enable = vmx_enable,
 	.gpt_leaf_flags = EPT_RWX | EPT_MEMTYPE_WB,
 	.gpt_table_flags = EPT_RWX,

@@ -18,6 +18,12 @@ struct vmx_vcpu {
 
 extern const struct vm_backend vmx_backend;
 
+struct cpu_info;
+/* NULL when VMX can be used; else why not, for the user. */
+const char *vmx_blocker(const struct cpu_info *ci);
+/* The probe's VMX lines: firmware lock state, revision, EPT, ... */
+void vmx_probe_report(const struct cpu_info *ci);
+
 /* Dispatch one VM exit through vmx_exit_handlers[]. */
 void vmx_handle_exit(struct vcpu *v);
 

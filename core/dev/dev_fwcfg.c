@@ -8,9 +8,6 @@
 #include "core/dev/devices.h"
 #include "core/vm/vm.h"
 
-#define FW_CFG_PORT_SEL 0x510
-#define FW_CFG_PORT_DATA 0x511
-
 enum {
 	FW_CFG_SIGNATURE = 0x00,
 	FW_CFG_ID = 0x01,
@@ -47,8 +44,9 @@ static uint8_t item_byte(const struct vm *vm, uint16_t key, uint32_t off)
 	return off < len ? (uint8_t)(v >> (8 * off)) : 0;
 }
 
-uint32_t fwcfg_read(struct vm *vm, uint16_t port, unsigned int size)
+uint32_t fwcfg_port_read(struct vcpu *vcpu, uint16_t port, unsigned int size)
 {
+	struct vm *vm = vcpu->vm;
 	struct fwcfg_state *f = &vm->dev.fwcfg;
 	uint32_t v = 0;
 
@@ -61,8 +59,10 @@ uint32_t fwcfg_read(struct vm *vm, uint16_t port, unsigned int size)
 	return v;
 }
 
-void fwcfg_write(struct vm *vm, uint16_t port, unsigned int size, uint32_t v)
+void fwcfg_port_write(struct vcpu *vcpu, uint16_t port, unsigned int size,
+		      uint32_t v)
 {
+	struct vm *vm = vcpu->vm;
 	struct fwcfg_state *f = &vm->dev.fwcfg;
 
 	if (port == FW_CFG_PORT_SEL && size >= 2) {

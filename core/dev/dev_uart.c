@@ -33,14 +33,16 @@ static void put(struct vm *vm, char c)
 	u->line[u->len++] = c;
 }
 
-void devices_flush(struct vm *vm)
+void uart_flush(struct vm *vm)
 {
 	if (vm->dev.uart.len)
 		emit_line(vm);
 }
 
-uint32_t uart_read(struct vm *vm, unsigned int reg)
+uint32_t uart_port_read(struct vcpu *vcpu, uint16_t port, unsigned int size)
 {
+	struct vm *vm = vcpu->vm;
+	unsigned int reg = port - COM1_PORT;
 	struct uart_state *u = &vm->dev.uart;
 	bool dlab = u->lcr & UART_LCR_DLAB;
 
@@ -64,8 +66,12 @@ uint32_t uart_read(struct vm *vm, unsigned int reg)
 	}
 }
 
-void uart_write(struct vm *vm, unsigned int reg, uint8_t v)
+void uart_port_write(struct vcpu *vcpu, uint16_t port, unsigned int size,
+		     uint32_t val)
 {
+	struct vm *vm = vcpu->vm;
+	unsigned int reg = port - COM1_PORT;
+	uint8_t v = (uint8_t)val;
 	struct uart_state *u = &vm->dev.uart;
 	bool dlab = u->lcr & UART_LCR_DLAB;
 

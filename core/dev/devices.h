@@ -46,7 +46,7 @@ struct devices {
 };
 
 void devices_init(struct vm *vm);
-/* Flush a partial guest line at VM end so nothing is lost. */
+/* At VM end: flush what devices still hold (a partial guest line). */
 void devices_flush(struct vm *vm);
 
 /* Port I/O from the guest. `val` is read for OUT and written for IN. */
@@ -62,11 +62,41 @@ bool mmio_device_at(uint64_t gpa);
 bool mmio_device_access(struct vm *vm, uint64_t gpa, unsigned int size,
 			bool write, uint64_t *val);
 
-/* Per-device handlers behind io_emulate and mmio_device_access. */
-uint32_t uart_read(struct vm *vm, unsigned int reg);
-void uart_write(struct vm *vm, unsigned int reg, uint8_t v);
-uint32_t fwcfg_read(struct vm *vm, uint16_t port, unsigned int size);
-void fwcfg_write(struct vm *vm, uint16_t port, unsigned int size, uint32_t v);
+/*
+ * Per-device handlers behind io_emulate (core/dev/bus.c), one file each:
+ * a read returns the value for `size` bytes at `port`, a write takes it.
+ */
+#define COM1_PORT 0x3f8
+#define DEBUG_EXIT_PORT 0xf4
+#define TESTDEV_PORT 0xe0 /* QEMU pc-testdev's echo register */
+#define FW_CFG_PORT_SEL 0x510
+#define FW_CFG_PORT_DATA 0x511
+#define PCI_CONFIG_ADDRESS 0xcf8
+#define PCI_CONFIG_DATA 0xcfc
+
+uint32_t uart_port_read(struct vcpu *v, uint16_t port, unsigned int size);
+void uart_port_write(struct vcpu *v, uint16_t port, unsigned int size,
+		     uint32_t val);
+/* Emit a partial guest line at VM end so nothing is lost. */
+void uart_flush(struct vm *vm);
+uint32_t fwcfg_port_read(struct vcpu *v, uint16_t port, unsigned int size);
+void fwcfg_port_write(struct vcpu *v, uint16_t port, unsigned int size,
+		      uint32_t val);
+uint32_t pic_port_read(struct vcpu *v, uint16_t port, unsigned int size);
+void pic_port_write(struct vcpu *v, uint16_t port, unsigned int size,
+		    uint32_t val);
+uint32_t pci_port_read(struct vcpu *v, uint16_t port, unsigned int size);
+void pci_port_write(struct vcpu *v, uint16_t port, unsigned int size,
+		    uint32_t val);
+uint32_t debug_exit_port_read(struct vcpu *v, uint16_t port, unsigned int size);
+void debug_exit_port_write(struct vcpu *v, uint16_t port, unsigned int size,
+			   uint32_t val);
+uint32_t testdev_port_read(struct vcpu *v, uint16_t port, unsigned int size);
+void testdev_port_write(struct vcpu *v, uint16_t port, unsigned int size,
+			uint32_t val);
+uint32_t pm_timer_port_read(struct vcpu *v, uint16_t port, unsigned int size);
+
+/* The xAPIC page, behind mmio_device_access. */
 void xapic_reset(struct vm *vm);
 uint32_t xapic_read(struct vm *vm, unsigned int offset);
 void xapic_write(struct vm *vm, unsigned int offset, uint32_t v);

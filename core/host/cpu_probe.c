@@ -110,89 +110,11 @@ void cpu_probe(struct cpu_info *ci)
 	probe_seam(ci);
 }
 
-const char *vmx_blocker(const struct cpu_info *ci)
-{
-	if (!ci->vmx)
-		return "CPU has no VMX (CPUID.1:ECX[5] clear)";
-	if (!ci->feature_control_read)
-		return "IA32_FEATURE_CONTROL cannot be read";
-	if ((ci->feature_control & FEATURE_CONTROL_LOCKED) &&
-	    !(ci->feature_control & FEATURE_CONTROL_VMX_OUTSIDE_SMX))
-		return "VMX disabled and locked off by firmware "
-		       "(IA32_FEATURE_CONTROL)";
-	if (!ci->vmx_basic)
-		return "IA32_VMX_BASIC cannot be read";
-	return NULL;
-}
-
-const char *svm_blocker(const struct cpu_info *ci)
-{
-	if (!ci->svm)
-		return "CPU has no SVM (CPUID.80000001:ECX[2] clear)";
-	if (ci->vm_cr_read && (ci->vm_cr & VM_CR_SVMDIS))
-		return ci->vm_cr & VM_CR_LOCK
-			       ? "SVM disabled and locked by firmware "
-				 "(VM_CR.SVMDIS)"
-			       : "SVM disabled by firmware (VM_CR.SVMDIS)";
-	return NULL;
-}
-
 bool seamrr_enabled(const struct cpu_info *ci)
 {
 	return ci->seamrr_read && (ci->seamrr_base & SEAMRR_BASE_CONFIGURED) &&
 	       (ci->seamrr_mask & SEAMRR_MASK_LOCKED) &&
 	       (ci->seamrr_mask & SEAMRR_MASK_ENABLED);
-}
-
-static const char *yes_no(bool b)
-{
-	return b ? "yes" : "no";
-}
-
-static void print_vmx(const struct cpu_info *ci)
-{
-	const char *blocker = vmx_blocker(ci);
-	uint64_t fc = ci->feature_control;
-
-	if (!ci->vmx) {
-		pr_info("cpu: VMX: not present\n");
-		return;
-	}
-	if (!ci->feature_control_read)
-		pr_info("cpu: VMX: IA32_FEATURE_CONTROL unreadable\n");
-	else if (fc & FEATURE_CONTROL_LOCKED)
-		pr_info("cpu: VMX: IA32_FEATURE_CONTROL=%#lx: locked, VMX "
-			"outside SMX %s\n",
-			fc,
-			fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX ? "enabled"
-							     : "disabled");
-	else
-		pr_info("cpu: VMX: IA32_FEATURE_CONTROL=%#lx: unlocked, mhv "
-			"enables VMX outside SMX and locks it\n",
-			fc);
-	pr_info("cpu: VMX: %s; revision %lu, true controls %s; EPT %s, "
-		"unrestricted guest %s, VPID %s\n",
-		blocker ? blocker : "usable", ci->vmx_basic & 0x7fffffff,
-		yes_no(ci->vmx_basic & VMX_BASIC_TRUE_CTLS), yes_no(ci->ept),
-		yes_no(ci->unrestricted_guest), yes_no(ci->vpid));
-}
-
-static void print_svm(const struct cpu_info *ci)
-{
-	const char *blocker = svm_blocker(ci);
-
-	if (!ci->svm) {
-		pr_info("cpu: SVM: not present\n");
-		return;
-	}
-	if (ci->vm_cr_read)
-		pr_info("cpu: SVM: VM_CR=%#lx\n", ci->vm_cr);
-	else
-		pr_info("cpu: SVM: VM_CR not implemented (#GP on read), "
-			"taken as not disabled\n");
-	pr_info("cpu: SVM: %s; NPT %s, NRIP save %s, %u ASIDs\n",
-		blocker ? blocker : "usable", yes_no(ci->npt),
-		yes_no(ci->nrip_save), ci->nasid);
 }
 
 static void print_seam(const struct cpu_info *ci)
@@ -224,8 +146,6 @@ void cpu_probe_print(const struct cpu_info *ci)
 		ci->under_hypervisor ? ", running under a hypervisor" : "");
 	if (ci->brand[0])
 		pr_info("cpu: %s\n", ci->brand);
-	print_vmx(ci);
-	print_svm(ci);
 	print_seam(ci);
 }
 

@@ -55,10 +55,6 @@ void cpu_probe_print(const struct cpu_info *ci);
 /* Host CPU setup that follows from the probe (CR4.OSXSAVE, PIC masks). */
 void cpu_enable_features(void);
 
-/* NULL when VMX can be used; else why not, for the user. */
-const char *vmx_blocker(const struct cpu_info *ci);
-/* NULL when SVM can be used; else why not, for the user. */
-const char *svm_blocker(const struct cpu_info *ci);
 /* True when the SEAM range registers are configured, enabled and locked. */
 bool seamrr_enabled(const struct cpu_info *ci);
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "core/host/cpu.h"
+#include "core/host/gdt.h"
 #include "core/host/trap.h"
 #include "lib/compiler.h"
 

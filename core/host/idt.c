@@ -2,6 +2,7 @@
 #include <stdint.h>
 
 #include "core/host/cpu.h"
+#include "core/host/idt.h"
 #include "core/host/trap.h"
 #include "lib/compiler.h"
 

@@ -3,6 +3,7 @@
 #include "core/host/cpu.h"
 #include "core/host/log.h"
 #include "lib/compiler.h"
+#include "lib/string.h"
 
 struct pmm phys_mem;
 struct page_table host_pt;
@@ -100,4 +101,13 @@ int memory_init(const struct boot_info *bi)
 	pr_info("memory: %lu MiB usable, %lu MiB free for mhv and guests\n",
 		usable >> 20, phys_mem.free_bytes >> 20);
 	return switch_page_tables(bi);
+}
+
+uint64_t memory_alloc_zeroed(uint64_t size)
+{
+	uint64_t pa = pmm_alloc(&phys_mem, size, PAGE_SIZE);
+
+	if (pa != PMM_NONE)
+		memset((void *)pa, 0, size);
+	return pa;
 }

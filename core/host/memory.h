@@ -20,5 +20,10 @@ extern char __image_start[], __image_end[];
  */
 int memory_init(const struct boot_info *bi);
 void memory_print_map(const struct boot_info *bi);
+/*
+ * Page-aligned host memory for mhv's own structures (VMCBs, VMCS, bitmaps),
+ * zeroed; PMM_NONE when none is left.
+ */
+uint64_t memory_alloc_zeroed(uint64_t size);
 
 #endif

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/host/uart.h"
+#include "boot/uart.h"
 
 #define COM1_PORT 0x3f8
 

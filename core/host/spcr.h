@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/host/uart.h"
+#include "boot/uart.h"
 
 /*
  * Decode the ACPI Serial Port Console Redirection table (Microsoft's SPCR

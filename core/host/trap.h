@@ -35,10 +35,6 @@ enum {
 	VEC_CP = 21,
 };
 
-void gdt_init(void);
-/* The TSS of the boot CPU, for VMX host state. */
-uint64_t gdt_tss_base(void);
-void idt_init(void);
 const char *exception_name(unsigned int vector);
 void trap_dispatch(struct trap_frame *f);
 /*

@@ -11,8 +11,6 @@
 #define FALLBACK_HZ 1000000000ULL /* 1 GHz: what QEMU -icount shift=0 runs at */
 
 static uint64_t hz = FALLBACK_HZ;
-/* PM-timer ticks per TSC tick, as a 32.32 fixed-point fraction. */
-static uint64_t pm_mult = (PM_TIMER_HZ << 32) / FALLBACK_HZ;
 
 /*
  * PIT channel 2 counts down 2 ms in mode 0 and raises its output when it
@@ -39,7 +37,6 @@ void tsc_calibrate(void)
 		return;
 	}
 	hz = (t1 - t0) * (1000 / CALIBRATE_MS);
-	pm_mult = (PM_TIMER_HZ << 32) / hz;
 	pr_info("tsc: %lu kHz (measured against the PIT)\n", hz / 1000);
 }
 
@@ -48,8 +45,7 @@ uint64_t tsc_hz(void)
 	return hz;
 }
 
-uint32_t pm_timer_now(void)
+uint64_t tsc_ratio_32(uint64_t rate_hz)
 {
-	return (uint32_t)(((unsigned __int128)rdtsc() * pm_mult) >> 32) &
-	       0xffffff;
+	return (rate_hz << 32) / hz;
 }

@@ -4,14 +4,13 @@
 
 #include <stdint.h>
 
-/*
- * The TSC rate, measured once at boot against the PIT, and the ACPI PM
- * timer a guest reads (3.579545 MHz, 24 bits) derived from it.
- */
-#define PM_TIMER_HZ 3579545ULL
-
+/* The TSC rate, measured once at boot against the PIT. */
 void tsc_calibrate(void);
 uint64_t tsc_hz(void);
-uint32_t pm_timer_now(void);
+/*
+ * Ticks of a clock at rate_hz per TSC tick, as a 32.32 fixed-point
+ * fraction: device clocks derived from the TSC multiply instead of divide.
+ */
+uint64_t tsc_ratio_32(uint64_t rate_hz);
 
 #endif

@@ -10,6 +10,8 @@
 
 extern const struct vm_backend svm_backend, vmx_backend;
 
+const struct vm_backend *vm_backend;
+
 int vm_backend_init(const struct cpu_info *ci, char *err, size_t errlen)
 {
 	const struct vm_backend *b = NULL;
@@ -27,6 +29,12 @@ int vm_backend_init(const struct cpu_info *ci, char *err, size_t errlen)
 	vm_backend = b;
 	pr_info("virtualization: %s enabled\n", b->name);
 	return 0;
+}
+
+void vm_backends_report(const struct cpu_info *ci)
+{
+	vmx_backend.probe_report(ci);
+	svm_backend.probe_report(ci);
 }
 
 bool vm_backend_is_vmx(void)

@@ -196,13 +196,8 @@ static void run_guest(unsigned int id, const struct boot_module *payload,
 		res->pass ? "PASS" : "FAIL", res->detail);
 }
 
-bool module_is_tdx_blob(const struct boot_module *m)
-{
-	return !strncmp(m->cmdline, "tdx-blob", 8) &&
-	       (m->cmdline[8] == '\0' || m->cmdline[8] == ' ');
-}
-
-bool vm_run_all(const struct boot_info *bi)
+bool vm_run_all(const struct boot_info *bi,
+		bool (*not_a_guest)(const struct boot_module *m))
 {
 	unsigned int count = 0, passed = 0;
 	struct guest_options opt;
@@ -212,7 +207,7 @@ bool vm_run_all(const struct boot_info *bi)
 		const struct boot_module *extra = NULL;
 		struct guest_result *res = &results[count];
 
-		if (module_is_tdx_blob(&bi->modules[i]))
+		if (not_a_guest && not_a_guest(&bi->modules[i]))
 			continue;
 		fmt_snprintf(name, sizeof(name), "guest%u", count + 1);
 		if (guest_options_parse(bi->modules[i].cmdline, name, &opt, err,

@@ -87,6 +87,8 @@ struct vm {
  */
 struct vm_backend {
 	const char *name;
+	/* Log what the CPU offers this backend and whether it can run. */
+	void (*probe_report)(const struct cpu_info *ci);
 	/* Per-CPU enable; returns -1 with the reason in err. */
 	int (*enable)(const struct cpu_info *ci, char *err, size_t errlen);
 	/* Leaf and table flags for guest-physical page tables (NPT/EPT). */
@@ -127,25 +129,24 @@ void vm_dump_state(struct vcpu *v);
 
 /*
  * Run every guest module as its own VM, one after another, and print the
- * summary. Returns true when every guest ended the way it was expected to.
+ * summary; modules for which not_a_guest (may be NULL) is true belong to
+ * someone else and are skipped. Returns true when every guest ended the
+ * way it was expected to.
  */
 struct boot_info;
 struct boot_module;
-bool vm_run_all(const struct boot_info *bi);
+bool vm_run_all(const struct boot_info *bi,
+		bool (*not_a_guest)(const struct boot_module *m));
 
 /*
  * Pick the backend this CPU supports and enable it (sets vm_backend).
  * Returns -1 with the reason in err when neither VMX nor SVM can run.
  */
 int vm_backend_init(const struct cpu_info *ci, char *err, size_t errlen);
+/* Every backend's probe report (vm_backend_init has not run yet). */
+void vm_backends_report(const struct cpu_info *ci);
 /* True once the VMX backend is enabled (the CPU is in VMX root operation). */
 bool vm_backend_is_vmx(void);
-
-/*
- * A module whose line starts with "tdx-blob" is a TDX module image for
- * tdx=update, not a guest.
- */
-bool module_is_tdx_blob(const struct boot_module *m);
 
 /*
  * A general register by its encoding number, the one rule for every

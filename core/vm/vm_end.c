@@ -6,8 +6,6 @@
 #include "core/vm/vm.h"
 #include "lib/fmt.h"
 
-const struct vm_backend *vm_backend;
-
 void vm_end(struct vm *vm, enum guest_outcome outcome, const char *fmt, ...)
 {
 	va_list ap;

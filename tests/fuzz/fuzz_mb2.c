@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "boot/bootinfo.h"
+#include "boot/mb2.h"
 #include "tests/fuzz/check.h"
 
 #define INFO_PA 0x10000ULL

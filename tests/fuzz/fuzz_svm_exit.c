@@ -39,6 +39,9 @@
 /* Defined by cpu_probe.c in the kernel, which needs the hardware. */
 struct cpu_info boot_cpu;
 
+/* Hosted: core/vm/backend.c (which picks a real backend) is not linked. */
+const struct vm_backend *vm_backend;
+
 /* svm_backend needs VMRUN; the VMCB-side ops are the real ones. */
 static const struct vm_backend fuzz_backend = {
 	.name = "AMD SVM (fuzzed)",

@@ -50,6 +50,9 @@ void nmi_handle(uint64_t rip)
 /* Defined by cpu_probe.c in the kernel, which needs the hardware. */
 struct cpu_info boot_cpu;
 
+/* Hosted: core/vm/backend.c (which picks a real backend) is not linked. */
+const struct vm_backend *vm_backend;
+
 /* vmx_backend needs VMX; the VMCS-side ops are the real ones. */
 static const struct vm_backend fuzz_backend = {
 	.name = "Intel VMX (fuzzed)",

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "boot/bootinfo.h"
+#include "boot/mb2.h"
 
 #define INFO_PA 0x10000ULL
 #define KERNEL_START 0x100000ULL

@@ -27,6 +27,9 @@
 /* Defined by cpu_probe.c in the kernel, which needs the hardware. */
 struct cpu_info boot_cpu;
 
+/* Hosted: core/vm/backend.c (which picks a real backend) is not linked. */
+const struct vm_backend *vm_backend;
+
 /* svm_backend (svm/svm.c) needs VMRUN; the VMCB-side ops are the real ones. */
 static const struct vm_backend test_backend = {
 	.name = "AMD SVM (hosted test)",

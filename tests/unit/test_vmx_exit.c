@@ -39,6 +39,9 @@ void nmi_handle(uint64_t rip)
 /* Defined by cpu_probe.c in the kernel, which needs the hardware. */
 struct cpu_info boot_cpu;
 
+/* Hosted: core/vm/backend.c (which picks a real backend) is not linked. */
+const struct vm_backend *vm_backend;
+
 /* vmx_backend (vmx/vmx.c) needs VMX; the VMCS-side ops are the real ones. */
 static const struct vm_backend test_backend = {
 	.name = "Intel VMX (hosted test)",

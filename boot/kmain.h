@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef MHV_CORE_HOST_KMAIN_H
-#define MHV_CORE_HOST_KMAIN_H
+#ifndef MHV_BOOT_KMAIN_H
+#define MHV_BOOT_KMAIN_H
 
 #include <stdint.h>
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef MHV_CORE_HOST_UART_H
-#define MHV_CORE_HOST_UART_H
+#ifndef MHV_BOOT_UART_H
+#define MHV_BOOT_UART_H
 
 #include <stdbool.h>
 #include <stdint.h>

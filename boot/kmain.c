@@ -2,7 +2,8 @@
 #include <stdint.h>
 
 #include "boot/bootinfo.h"
-#include "core/host/kmain.h"
+#include "boot/mb2.h"
+#include "boot/kmain.h"
 #include "boot/cmdline.h"
 #include "core/host/console.h"
 #include "core/host/cpu.h"
@@ -11,6 +12,8 @@
 #include "core/host/memory.h"
 #include "core/host/panic.h"
 #include "core/host/serial.h"
+#include "core/host/gdt.h"
+#include "core/host/idt.h"
 #include "core/host/trap.h"
 #include "core/host/tsc.h"
 #include "core/host/version.h"
@@ -84,7 +87,7 @@ static void run_selftest(enum selftest t)
 static const struct boot_module *find_tdx_blob(const struct boot_info *bi)
 {
 	for (unsigned int i = 0; i < bi->module_count; i++)
-		if (module_is_tdx_blob(&bi->modules[i]))
+		if (tdx_module_is_blob(&bi->modules[i]))
 			return &bi->modules[i];
 	return NULL;
 }
@@ -94,7 +97,7 @@ static unsigned int count_guests(const struct boot_info *bi)
 	unsigned int n = 0;
 
 	for (unsigned int i = 0; i < bi->module_count; i++)
-		n += !module_is_tdx_blob(&bi->modules[i]);
+		n += !tdx_module_is_blob(&bi->modules[i]);
 	return n;
 }
 
@@ -136,6 +139,7 @@ __noreturn void kmain(uint32_t magic, uint32_t info_pa)
 
 	cpu_probe(&boot_cpu);
 	cpu_probe_print(&boot_cpu);
+	vm_backends_report(&boot_cpu);
 	cpu_enable_features();
 	tsc_calibrate();
 
@@ -156,6 +160,6 @@ __noreturn void kmain(uint32_t magic, uint32_t info_pa)
 		pr_err("cannot run guests: %s\n", err);
 		machine_finish(false);
 	}
-	guests_ok = vm_run_all(&boot_info);
+	guests_ok = vm_run_all(&boot_info, tdx_module_is_blob);
 	machine_finish(guests_ok && tdx_ok);
 }

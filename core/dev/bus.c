@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The guest's buses: which device answers a port or an MMIO address. Port
+ * ranges are few and fixed, so a short table beats anything cleverer; each
+ * device model lives in its own dev_*.c.
+ */
+#include "core/dev/devices.h"
+#include "core/host/log.h"
+#include "core/vm/acpi_tables.h"
+#include "core/vm/vm.h"
+
+struct port_range {
+	uint16_t first, last;
+	uint32_t (*read)(struct vcpu *v, uint16_t port, unsigned int size);
+	void (*write)(struct vcpu *v, uint16_t port, unsigned int size,
+		      uint32_t val);
+};
+
+static void ignore_write(struct vcpu *v, uint16_t port, unsigned int size,
+			 uint32_t val)
+{
+}
+
+static const struct port_range ports[] = {
+	{0x20, 0x21, pic_port_read, pic_port_write},
+	{0xa0, 0xa1, pic_port_read, pic_port_write},
+	{DEBUG_EXIT_PORT, DEBUG_EXIT_PORT + 3, debug_exit_port_read,
+	 debug_exit_port_write},
+	{TESTDEV_PORT, TESTDEV_PORT + 3, testdev_port_read, testdev_port_write},
+	{COM1_PORT, COM1_PORT + 7, uart_port_read, uart_port_write},
+	{FW_CFG_PORT_SEL, FW_CFG_PORT_DATA, fwcfg_port_read, fwcfg_port_write},
+	{PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA + 3, pci_port_read,
+	 pci_port_write},
+	{GUEST_PM_TIMER_PORT, GUEST_PM_TIMER_PORT + 3, pm_timer_port_read,
+	 ignore_write},
+};
+
+void io_emulate(struct vcpu *v, uint16_t port, unsigned int size, bool in,
+		uint32_t *val)
+{
+	uint32_t mask = size >= 4 ? ~0u : (1u << (8 * size)) - 1;
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(ports); i++) {
+		const struct port_range *r = &ports[i];
+
+		if (port < r->first || port > r->last)
+			continue;
+		if (in)
+			*val = r->read(v, port, size) & mask;
+		else
+			r->write(v, port, size, *val & mask);
+		return;
+	}
+	/* An empty bus: reads float high, writes go nowhere. */
+	v->vm->unhandled_io++;
+	if (in)
+		*val = mask;
+	pr_debug("%s: %s port %#x (%u bytes) has no device\n", v->vm->opt.name,
+		 in ? "read from" : "write to", port, size);
+}
+
+void devices_init(struct vm *vm)
+{
+	vm->dev = (struct devices){.pic_imr = {0xff, 0xff}};
+	xapic_reset(vm);
+}
+
+void devices_flush(struct vm *vm)
+{
+	uart_flush(vm);
+}
+
+bool mmio_device_at(uint64_t gpa)
+{
+	return gpa >= XAPIC_BASE && gpa < XAPIC_BASE + XAPIC_SIZE;
+}
+
+bool mmio_device_access(struct vm *vm, uint64_t gpa, unsigned int size,
+			bool write, uint64_t *val)
+{
+	unsigned int offset;
+
+	if (!mmio_device_at(gpa))
+		return false;
+	offset = (unsigned int)(gpa - XAPIC_BASE);
+	/* Registers are 32 bits wide at 16-byte strides. */
+	if (write)
+		xapic_write(vm, offset & ~0xfu, (uint32_t)*val);
+	else
+		*val = xapic_read(vm, offset & ~0xfu) >> (8 * (offset & 3));
+	return true;
+}
