@@ -223,7 +223,6 @@ const struct vm_backend svm_backend = {
 	.vcpu_destroy = svm_vcpu_destroy,
 	.run = svm_run,
 	.inject_exception = svm_inject_exception,
-	.advance_rip = svm_advance_rip,
 	.get_state = svm_get_state,
 	.get_rsp = svm_get_rsp,
 	.seg_base = svm_seg_base,

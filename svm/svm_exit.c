@@ -23,8 +23,8 @@ static const struct svm_opcode op_invd = {{0x0f, 0x08}, 2};
 
 static void handle_cpuid(struct vcpu *v, struct vmcb *vmcb)
 {
-	exit_cpuid(v);
-	svm_skip_instruction(v, &op_cpuid);
+	if (exit_cpuid(v))
+		svm_skip_instruction(v, &op_cpuid);
 }
 
 static void handle_msr(struct vcpu *v, struct vmcb *vmcb)
@@ -60,7 +60,7 @@ static void handle_invd(struct vcpu *v, struct vmcb *vmcb)
 static void handle_hlt(struct vcpu *v, struct vmcb *vmcb)
 {
 	if (svm_skip_instruction(v, &op_hlt))
-		exit_hlt(v, vmcb->save.rflags & (1u << 9));
+		exit_halted(v, vmcb->save.rflags & (1u << 9));
 }
 
 static void handle_shutdown(struct vcpu *v, struct vmcb *vmcb)
@@ -173,6 +173,7 @@ static const svm_exit_fn svm_exit_handlers[SVM_EXIT_DENSE_LAST + 1] = {
 static void handle_npf(struct vcpu *v, struct vmcb *vmcb)
 {
 	uint64_t err = vmcb->control.exit_info1;
+	unsigned int len;
 
 	if (vmcb->control.exit_int_info & SVM_EVENT_VALID) {
 		exit_fault_during_delivery(v, vmcb->control.exit_info2,
@@ -180,8 +181,10 @@ static void handle_npf(struct vcpu *v, struct vmcb *vmcb)
 		return;
 	}
 
-	exit_mmio(v, vmcb->control.exit_info2, err & SVM_NPF_WRITE,
-		  err & SVM_NPF_FETCH);
+	len = exit_mmio(v, vmcb->control.exit_info2, err & SVM_NPF_WRITE,
+			err & SVM_NPF_FETCH);
+	if (len)
+		svm_advance_rip(v, len);
 }
 
 static void handle_invalid(struct vcpu *v, struct vmcb *vmcb)

@@ -42,4 +42,3 @@ void svm_probe_report(const struct cpu_info *ci)
 		blocker ? blocker : "usable", yes_no(ci->npt),
 		yes_no(ci->nrip_save), ci->nasid);
 }
-

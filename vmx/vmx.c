@@ -515,7 +515,6 @@ const struct vm_backend vmx_backend = {
 	.vcpu_destroy = vmx_vcpu_destroy,
 	.run = vmx_run,
 	.inject_exception = vmx_inject_exception,
-	.advance_rip = vmx_advance_rip,
 	.get_state = vmx_get_state,
 	.get_rsp = vmx_get_rsp,
 	.seg_base = vmx_seg_base,

@@ -39,7 +39,6 @@ void vmx_handle_exit(struct vcpu *v);
 /* Backend ops that only touch the VMCS (also used by hosted tests). */
 void vmx_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,
 			  uint32_t error);
-void vmx_advance_rip(struct vcpu *v, unsigned int len);
 void vmx_get_state(struct vcpu *v, struct vcpu_state *s);
 uint64_t vmx_get_rsp(struct vcpu *v);
 uint64_t vmx_seg_base(struct vcpu *v, unsigned int seg);

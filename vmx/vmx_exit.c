@@ -24,8 +24,8 @@ typedef void (*vmx_exit_fn)(struct vcpu *v);
 
 static void handle_cpuid(struct vcpu *v)
 {
-	exit_cpuid(v);
-	vmx_skip_instruction(v);
+	if (exit_cpuid(v))
+		vmx_skip_instruction(v);
 }
 
 static void handle_rdmsr(struct vcpu *v)
@@ -60,7 +60,7 @@ static void handle_undefined(struct vcpu *v)
 static void handle_hlt(struct vcpu *v)
 {
 	vmx_skip_instruction(v);
-	exit_hlt(v, vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF);
+	exit_halted(v, vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF);
 }
 
 /* INVD exits unconditionally; dropping caches unwritten would hurt the host. */
@@ -214,6 +214,7 @@ static void handle_ept_violation(struct vcpu *v)
 {
 	uint64_t qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
 	uint64_t vectoring = vmcs_read(VMCS_IDT_VECTORING_INFO);
+	unsigned int len;
 
 	if (vectoring & VMX_INTR_VALID) {
 		exit_fault_during_delivery(
@@ -221,8 +222,11 @@ static void handle_ept_violation(struct vcpu *v)
 			vectoring & 0xff);
 		return;
 	}
-	exit_mmio(v, vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS), qual & 2,
-		  qual & 4);
+	/* EPT violations report no instruction length: core decoded it. */
+	len = exit_mmio(v, vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS), qual & 2,
+			qual & 4);
+	if (len)
+		vmx_complete_insn(len);
 }
 
 static const vmx_exit_fn vmx_exit_handlers[VMX_EXIT_REASON_MAX + 1] = {

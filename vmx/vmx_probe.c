@@ -55,4 +55,3 @@ void vmx_probe_report(const struct cpu_info *ci)
 		yes_no(ci->vmx_basic & VMX_BASIC_TRUE_CTLS), yes_no(ci->ept),
 		yes_no(ci->unrestricted_guest), yes_no(ci->vpid));
 }
-

@@ -60,11 +60,6 @@ void vmx_single_step(void)
 		   vmcs_read(VMCS_GUEST_PENDING_DEBUG) | PENDING_DBG_BS);
 }
 
-void vmx_advance_rip(struct vcpu *v, unsigned int len)
-{
-	vmx_complete_insn(len);
-}
-
 void vmx_get_state(struct vcpu *v, struct vcpu_state *s)
 {
 	uint64_t cs_ar = vmcs_read(VMCS_GUEST_CS_AR);

@@ -113,14 +113,15 @@ bool exit_xsetbv(struct vcpu *v)
 	return true;
 }
 
-void exit_hlt(struct vcpu *v, bool interrupts_enabled)
+void exit_halted(struct vcpu *v, bool interrupts_enabled)
 {
 	/* mhv delivers no interrupts yet, so nothing could ever wake it. */
 	vm_end(v->vm, OUTCOME_HALT, "HLT with interrupts %s",
 	       interrupts_enabled ? "enabled (none will come)" : "disabled");
 }
 
-void exit_mmio(struct vcpu *v, uint64_t gpa, bool is_write, bool is_fetch)
+unsigned int exit_mmio(struct vcpu *v, uint64_t gpa, bool is_write,
+		       bool is_fetch)
 {
 	struct vm *vm = v->vm;
 	struct vcpu_state s;
@@ -139,7 +140,7 @@ void exit_mmio(struct vcpu *v, uint64_t gpa, bool is_write, bool is_fetch)
 		       : is_write ? "write"
 				  : "read",
 		       gpa, s.rip);
-		return;
+		return 0;
 	}
 	/* Near the end of mapped memory fewer than 15 bytes may be readable. */
 	avail = guest_fetch_insn(vm, &s, bytes);
@@ -147,13 +148,13 @@ void exit_mmio(struct vcpu *v, uint64_t gpa, bool is_write, bool is_fetch)
 		vm_end(vm, OUTCOME_UNEXPECTED_EXIT,
 		       "MMIO at %#lx: cannot read the instruction at RIP %#lx",
 		       gpa, s.rip);
-		return;
+		return 0;
 	}
 	if (mmio_decode(bytes, avail, guest_cpu_mode(&s), &insn, err,
 			sizeof(err))) {
 		vm_end(vm, OUTCOME_UNEXPECTED_EXIT,
 		       "MMIO at %#lx, RIP %#lx: %s", gpa, s.rip, err);
-		return;
+		return 0;
 	}
 	/* RSP is not synced on every exit: bring it in for the decoder. */
 	v->gpr[GPR_RSP] = s.rsp;
@@ -165,7 +166,7 @@ void exit_mmio(struct vcpu *v, uint64_t gpa, bool is_write, bool is_fetch)
 		if (v->gpr[GPR_RSP] != s.rsp)
 			vm_backend->set_rsp(v, v->gpr[GPR_RSP]);
 	}
-	vm_backend->advance_rip(v, insn.len);
+	return insn.len;
 }
 
 void exit_unexpected(struct vcpu *v, uint64_t code, uint64_t info1,

@@ -9,14 +9,18 @@
 #include "core/vm/vm.h"
 
 /*
- * Vendor-neutral exit semantics. Backends decode their exit, call one of
- * these, then advance RIP or inject what was asked for. A function that
- * returns a bool returns whether the instruction completed (advance RIP);
- * false means an exception was injected or the VM ended.
+ * Vendor-neutral exit semantics. Backends decode their exit and call one
+ * of these. The one rule for RIP: core never moves it. An exit_* function
+ * returns whether the instruction completed (true, or for MMIO the length
+ * core decoded); the vendor then steps past it with its own completion
+ * (svm_complete_insn / vmx_complete_insn: interrupt shadow, RFLAGS.TF,
+ * the 4 GiB wrap), using the length it knows (NRIP, the VMCS instruction
+ * length, its decode) or the one returned. False or 0: an exception was
+ * injected (RIP stays at the instruction) or the VM ended.
  */
 
 /* CPUID with the VM's policy: RAX/RCX in, RAX/RBX/RCX/RDX out. */
-void exit_cpuid(struct vcpu *v);
+bool exit_cpuid(struct vcpu *v);
 /*
  * The guest's view of one leaf. v may be NULL (before the vCPU exists):
  * leaf 1's OSXSAVE, which mirrors the guest's CR4, is then clear.
@@ -79,15 +83,21 @@ enum io_result exit_string_io(struct vcpu *v, uint16_t port, unsigned int size,
 /* XSETBV (exits unconditionally on VMX): ECX = XCR, EDX:EAX = value. */
 bool exit_xsetbv(struct vcpu *v);
 
-/* HLT: with nothing to wake the vCPU (no interrupts are ever delivered). */
-void exit_hlt(struct vcpu *v, bool interrupts_enabled);
+/*
+ * The vCPU is halted: the vendor has completed the HLT (RIP past it, as in
+ * the CPU's HLT state) and nothing can wake it yet (no interrupts are ever
+ * delivered).
+ */
+void exit_halted(struct vcpu *v, bool interrupts_enabled);
 
 /*
  * A guest-physical access that missed guest RAM (NPF / EPT violation):
- * emulate the device access (decoding the instruction at RIP) and advance
- * RIP, or end the VM with a report when no device is there.
+ * emulate the device access, decoding the instruction at RIP, and return
+ * its length for the vendor to step past; 0 when the VM was ended with a
+ * report (no device there, an instruction mhv does not decode).
  */
-void exit_mmio(struct vcpu *v, uint64_t gpa, bool is_write, bool is_fetch);
+unsigned int exit_mmio(struct vcpu *v, uint64_t gpa, bool is_write,
+		       bool is_fetch);
 
 /*
  * Fault-class exceptions push RFLAGS with RF set, so that the faulting

@@ -100,7 +100,6 @@ struct vm_backend {
 	void (*run)(struct vcpu *v);
 	void (*inject_exception)(struct vcpu *v, unsigned int vector,
 				 bool has_error, uint32_t error);
-	void (*advance_rip)(struct vcpu *v, unsigned int len);
 	void (*get_state)(struct vcpu *v, struct vcpu_state *s);
 	uint64_t (*get_rsp)(struct vcpu *v);
 	/* Base of segment register seg (enum insn_seg order: ES CS SS DS FS GS). */

@@ -57,7 +57,6 @@ const struct vm_backend *vm_backend;
 static const struct vm_backend fuzz_backend = {
 	.name = "Intel VMX (fuzzed)",
 	.inject_exception = vmx_inject_exception,
-	.advance_rip = vmx_advance_rip,
 	.get_state = vmx_get_state,
 	.exit_name = vmx_exit_name,
 	.exit_counter = vmx_exit_counter,

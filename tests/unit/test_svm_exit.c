@@ -34,7 +34,6 @@ const struct vm_backend *vm_backend;
 static const struct vm_backend test_backend = {
 	.name = "AMD SVM (hosted test)",
 	.inject_exception = svm_inject_exception,
-	.advance_rip = svm_advance_rip,
 	.get_state = svm_get_state,
 	.exit_name = svm_exit_name,
 	.exit_counter = svm_exit_counter,
