@@ -9,6 +9,7 @@
 #include "core/host/log.h"
 #include "core/host/memory.h"
 #include "core/host/panic.h"
+#include "core/vm/entry_state.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
 #include "svm/svm.h"
@@ -103,46 +104,49 @@ static int svm_enable(const struct cpu_info *ci, char *err, size_t errlen)
 	return 0;
 }
 
-static void set_seg(struct vmcb_seg *s, uint16_t sel, uint16_t attrib,
-		    uint32_t limit)
+static void set_seg(struct vmcb_seg *d, const struct seg_reg *s)
 {
-	*s = (struct vmcb_seg){
-		.selector = sel, .attrib = attrib, .limit = limit, .base = 0};
+	*d = (struct vmcb_seg){.selector = s->sel,
+			       .attrib = s->attr,
+			       .limit = s->limit,
+			       .base = s->base};
 }
 
-/*
- * The multiboot v1 entry state: 32-bit protected mode with flat segments,
- * paging off, interrupts off.
- */
-static void init_guest_state(struct vmcb *vmcb, uint64_t entry)
+static void set_dtable(struct vmcb_seg *d, const struct dtable_reg *s)
+{
+	*d = (struct vmcb_seg){.limit = s->limit, .base = s->base};
+}
+
+static void init_guest_state(struct vmcb *vmcb, const struct entry_state *e)
 {
 	struct vmcb_save *g = &vmcb->save;
 
-	set_seg(&g->cs, 0x08, 0xc9b,
-		0xffffffff); /* code, 32-bit, 4 KiB gran. */
-	set_seg(&g->ds, 0x10, 0xc93, 0xffffffff);
-	set_seg(&g->es, 0x10, 0xc93, 0xffffffff);
-	set_seg(&g->ss, 0x10, 0xc93, 0xffffffff);
-	set_seg(&g->fs, 0x10, 0xc93, 0xffffffff);
-	set_seg(&g->gs, 0x10, 0xc93, 0xffffffff);
-	set_seg(&g->gdtr, 0, 0, 0xffff);
-	set_seg(&g->idtr, 0, 0, 0x3ff);
-	set_seg(&g->ldtr, 0, 0x82, 0xffff);
-	set_seg(&g->tr, 0, 0x8b, 0xffff);
-	g->cpl = 0;
-	g->efer = EFER_SVME; /* required by VMRUN; hidden from the guest */
-	g->cr0 = 0x11;	     /* PE, ET */
-	g->cr4 = 0;
-	g->cr3 = 0;
-	g->dr6 = 0xffff0ff0;
-	g->dr7 = 0x400;
-	g->rflags = 0x2;
-	g->rip = entry;
-	g->g_pat = 0x0007040600070406ULL; /* the power-on PAT */
+	set_seg(&g->cs, &e->cs);
+	set_seg(&g->ds, &e->ds);
+	set_seg(&g->es, &e->es);
+	set_seg(&g->ss, &e->ss);
+	set_seg(&g->fs, &e->fs);
+	set_seg(&g->gs, &e->gs);
+	set_seg(&g->ldtr, &e->ldtr);
+	set_seg(&g->tr, &e->tr);
+	set_dtable(&g->gdtr, &e->gdtr);
+	set_dtable(&g->idtr, &e->idtr);
+	g->cpl = (e->ss.attr >> 5) & 3; /* SS.DPL */
+	g->efer = e->efer |
+		  EFER_SVME; /* required by VMRUN; hidden from the guest */
+	g->cr0 = e->cr0;
+	g->cr4 = e->cr4;
+	g->cr3 = e->cr3;
+	g->dr6 = e->dr6;
+	g->dr7 = e->dr7;
+	g->rflags = e->rflags;
+	g->rip = e->rip;
+	g->rsp = e->rsp;
+	g->g_pat = e->pat;
 }
 
-static int svm_vcpu_create(struct vcpu *v, uint64_t entry, char *err,
-			   size_t errlen)
+static int svm_vcpu_create(struct vcpu *v, const struct entry_state *entry,
+			   char *err, size_t errlen)
 {
 	static struct svm_vcpu svm_vcpus[1];
 	struct svm_vcpu *s = &svm_vcpus[0];

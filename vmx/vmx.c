@@ -9,6 +9,7 @@
 #include "core/host/log.h"
 #include "core/host/memory.h"
 #include "core/host/panic.h"
+#include "core/vm/entry_state.h"
 #include "core/host/gdt.h"
 #include "core/host/trap.h"
 #include "lib/bitops.h"
@@ -309,22 +310,32 @@ static void setup_host_state(void)
 	vmcs_write(VMCS_HOST_RIP, (uint64_t)vmx_exit_point);
 }
 
-static void set_guest_seg(enum vmcs_field sel, uint16_t selector, uint32_t ar)
+/*
+ * The VMCS access-rights format: the descriptor's access byte in bits 0-7,
+ * its flags in bits 12-15, bit 16 "unusable" (SDM vol. 3, 25.4.1).
+ */
+#define VMX_AR_UNUSABLE (1u << 16)
+
+static void set_guest_seg(enum vmcs_field sel, const struct seg_reg *s)
 {
 	/* Selector, limit, AR and base fields share the segment's index. */
 	unsigned int idx = sel - VMCS_GUEST_ES_SEL;
+	uint32_t ar = (s->attr & 0xffu) | (uint32_t)(s->attr & 0xf00u) << 4;
 
-	vmcs_write(sel, selector);
-	vmcs_write(VMCS_GUEST_ES_LIMIT + idx, 0xffffffff);
+	/* A null LDTR selector: no LDT, which VMX calls unusable. */
+	if (sel == VMCS_GUEST_LDTR_SEL && !(s->sel & ~3u))
+		ar = VMX_AR_UNUSABLE;
+	vmcs_write(sel, s->sel);
+	vmcs_write(VMCS_GUEST_ES_LIMIT + idx, s->limit);
 	vmcs_write(VMCS_GUEST_ES_AR + idx, ar);
-	vmcs_write(VMCS_GUEST_ES_BASE + idx, 0);
+	vmcs_write(VMCS_GUEST_ES_BASE + idx, s->base);
 }
 
 /*
- * The multiboot v1 entry state, as on SVM: 32-bit protected mode with flat
- * segments, paging off (unrestricted guest allows it), interrupts off.
+ * The entry state core describes (paging off needs unrestricted guest),
+ * with the CR0/CR4 bits VMX forces on hidden behind the read shadows.
  */
-static void setup_guest_state(uint64_t entry)
+static void setup_guest_state(const struct entry_state *e)
 {
 	/*
 	 * The host owns the bits VMX fixes to 1 (NE; VMXE) and CR0.PG: a
@@ -341,39 +352,34 @@ static void setup_guest_state(uint64_t entry)
 	uint64_t cr4_mask =
 		caps.cr4_fixed0 | (cr4_guest_reserved(NULL) & caps.cr4_fixed1);
 
-	set_guest_seg(VMCS_GUEST_CS_SEL, 0x08, 0xc09b);
-	set_guest_seg(VMCS_GUEST_DS_SEL, 0x10, 0xc093);
-	set_guest_seg(VMCS_GUEST_ES_SEL, 0x10, 0xc093);
-	set_guest_seg(VMCS_GUEST_SS_SEL, 0x10, 0xc093);
-	set_guest_seg(VMCS_GUEST_FS_SEL, 0x10, 0xc093);
-	set_guest_seg(VMCS_GUEST_GS_SEL, 0x10, 0xc093);
-	vmcs_write(VMCS_GUEST_LDTR_SEL, 0);
-	vmcs_write(VMCS_GUEST_LDTR_LIMIT, 0xffff);
-	vmcs_write(VMCS_GUEST_LDTR_AR, 0x10000); /* unusable */
-	vmcs_write(VMCS_GUEST_LDTR_BASE, 0);
-	vmcs_write(VMCS_GUEST_TR_SEL, 0);
-	vmcs_write(VMCS_GUEST_TR_LIMIT, 0xffff);
-	vmcs_write(VMCS_GUEST_TR_AR, 0x8b); /* busy 32-bit TSS */
-	vmcs_write(VMCS_GUEST_TR_BASE, 0);
-	vmcs_write(VMCS_GUEST_GDTR_BASE, 0);
-	vmcs_write(VMCS_GUEST_GDTR_LIMIT, 0xffff);
-	vmcs_write(VMCS_GUEST_IDTR_BASE, 0);
-	vmcs_write(VMCS_GUEST_IDTR_LIMIT, 0x3ff);
+	set_guest_seg(VMCS_GUEST_CS_SEL, &e->cs);
+	set_guest_seg(VMCS_GUEST_DS_SEL, &e->ds);
+	set_guest_seg(VMCS_GUEST_ES_SEL, &e->es);
+	set_guest_seg(VMCS_GUEST_SS_SEL, &e->ss);
+	set_guest_seg(VMCS_GUEST_FS_SEL, &e->fs);
+	set_guest_seg(VMCS_GUEST_GS_SEL, &e->gs);
+	set_guest_seg(VMCS_GUEST_LDTR_SEL, &e->ldtr);
+	set_guest_seg(VMCS_GUEST_TR_SEL, &e->tr);
+	vmcs_write(VMCS_GUEST_GDTR_BASE, e->gdtr.base);
+	vmcs_write(VMCS_GUEST_GDTR_LIMIT, e->gdtr.limit);
+	vmcs_write(VMCS_GUEST_IDTR_BASE, e->idtr.base);
+	vmcs_write(VMCS_GUEST_IDTR_LIMIT, e->idtr.limit);
 
-	/* The guest sees PE|ET; NE and VMXE stay set underneath. */
+	/* The guest sees its own CR0/CR4; NE and VMXE stay set underneath. */
 	vmcs_write(VMCS_CR0_GUEST_HOST_MASK, cr0_mask);
-	vmcs_write(VMCS_CR0_READ_SHADOW, CR0_PE | CR0_ET);
-	vmcs_write(VMCS_GUEST_CR0, CR0_PE | CR0_ET | cr0_forced);
+	vmcs_write(VMCS_CR0_READ_SHADOW, e->cr0);
+	vmcs_write(VMCS_GUEST_CR0, e->cr0 | cr0_forced);
 	vmcs_write(VMCS_CR4_GUEST_HOST_MASK, cr4_mask);
-	vmcs_write(VMCS_CR4_READ_SHADOW, 0);
-	vmcs_write(VMCS_GUEST_CR4, caps.cr4_fixed0);
-	vmcs_write(VMCS_GUEST_CR3, 0);
-	vmcs_write(VMCS_GUEST_DR7, 0x400);
-	vmcs_write(VMCS_GUEST_RFLAGS, 0x2);
-	vmcs_write(VMCS_GUEST_RIP, entry);
-	vmcs_write(VMCS_GUEST_RSP, 0);
-	vmcs_write(VMCS_GUEST_EFER, 0);
-	vmcs_write(VMCS_GUEST_PAT, 0x0007040600070406ULL);
+	vmcs_write(VMCS_CR4_READ_SHADOW, e->cr4);
+	vmcs_write(VMCS_GUEST_CR4, e->cr4 | caps.cr4_fixed0);
+	vmcs_write(VMCS_GUEST_CR3, e->cr3);
+	/* DR6 is not in the VMCS: core/vm/cpu_reset.c loads it. */
+	vmcs_write(VMCS_GUEST_DR7, e->dr7);
+	vmcs_write(VMCS_GUEST_RFLAGS, e->rflags);
+	vmcs_write(VMCS_GUEST_RIP, e->rip);
+	vmcs_write(VMCS_GUEST_RSP, e->rsp);
+	vmcs_write(VMCS_GUEST_EFER, e->efer);
+	vmcs_write(VMCS_GUEST_PAT, e->pat);
 	vmcs_write(VMCS_GUEST_DEBUGCTL, 0);
 	vmcs_write(VMCS_GUEST_SYSENTER_CS, 0);
 	vmcs_write(VMCS_GUEST_SYSENTER_ESP, 0);
@@ -402,8 +408,8 @@ static void flush_guest_tlbs(uint64_t eptp, bool vpid)
 		invvpid(1, 1);
 }
 
-static int vmx_vcpu_create(struct vcpu *v, uint64_t entry, char *err,
-			   size_t errlen)
+static int vmx_vcpu_create(struct vcpu *v, const struct entry_state *entry,
+			   char *err, size_t errlen)
 {
 	struct vmx_vcpu *x = &vmx_vcpus[0];
 

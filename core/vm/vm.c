@@ -9,6 +9,7 @@
 #include "core/host/cpu.h"
 #include "core/host/cpu_probe.h"
 #include "core/vm/cpu_reset.h"
+#include "core/vm/entry_state.h"
 #include "core/host/log.h"
 #include "core/vm/mb1_loader.h"
 #include "core/host/memory.h"
@@ -91,6 +92,7 @@ static int prepare_guest(struct vm *vm, const struct boot_module *payload,
 			 size_t errlen)
 {
 	struct mb1_image img;
+	struct entry_state entry;
 	struct mb1_module mod;
 	char cmdline[GUEST_NAME_MAX + GUEST_ARGS_MAX + 2];
 	uint32_t info;
@@ -127,7 +129,8 @@ static int prepare_guest(struct vm *vm, const struct boot_module *payload,
 	vm->vcpu.gpr[GPR_RAX] = MB1_BOOTLOADER_MAGIC;
 	vm->vcpu.gpr[GPR_RBX] = info;
 	devices_init(vm);
-	return vm_backend->vcpu_create(&vm->vcpu, img.entry, err, errlen);
+	entry_state_multiboot(&entry, img.entry);
+	return vm_backend->vcpu_create(&vm->vcpu, &entry, err, errlen);
 }
 
 /*

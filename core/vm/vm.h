@@ -11,6 +11,7 @@
 #include "core/host/pagetable.h"
 
 struct cpu_info;
+struct entry_state;
 
 /* General registers in hardware encoding order (ModRM reg numbers). */
 enum gpr {
@@ -93,8 +94,9 @@ struct vm_backend {
 	int (*enable)(const struct cpu_info *ci, char *err, size_t errlen);
 	/* Leaf and table flags for guest-physical page tables (NPT/EPT). */
 	uint64_t gpt_leaf_flags, gpt_table_flags;
-	int (*vcpu_create)(struct vcpu *v, uint64_t entry, char *err,
-			   size_t errlen);
+	/* A vCPU in state `entry` (core/vm/entry_state.h). */
+	int (*vcpu_create)(struct vcpu *v, const struct entry_state *entry,
+			   char *err, size_t errlen);
 	void (*vcpu_destroy)(struct vcpu *v);
 	/* Run until the VM ends (vm->ended is set by a handler). */
 	void (*run)(struct vcpu *v);
