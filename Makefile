@@ -43,7 +43,7 @@ KERNEL_C   := $(wildcard lib/*.c boot/*.c core/*/*.c svm/*.c vmx/*.c tdx/*.c)
 KERNEL_ASM := $(wildcard boot/*.asm core/*/*.asm svm/*.asm vmx/*.asm tdx/*.asm)
 KERNEL_OBJ := $(KERNEL_ASM:%.asm=$(BUILD)/%.asm.o) $(KERNEL_C:%.c=$(BUILD)/%.o)
 
-.PHONY: all run debug test unit boot-matrix harness-selftest seam-boot bench \
+.PHONY: all run debug test unit source-check boot-matrix harness-selftest seam-boot bench \
 	bench-check deps clean \
 	format format-check
 
@@ -188,6 +188,10 @@ include tests/fuzz/fuzz.mk
 
 test: deps
 	@scripts/run-all-tests $(MAKE)
+
+# Rules on the source tree (docs/architecture.md): include direction.
+source-check:
+	@scripts/source-check
 
 format:
 	clang-format -i $(shell git ls-files '*.c' '*.h')
