@@ -23,8 +23,8 @@ static const struct svm_opcode op_invd = {{0x0f, 0x08}, 2};
 
 static void handle_cpuid(struct vcpu *v, struct vmcb *vmcb)
 {
-	if (exit_cpuid(v))
-		svm_skip_instruction(v, &op_cpuid);
+	exit_cpuid(v);
+	svm_skip_instruction(v, &op_cpuid);
 }
 
 static void handle_msr(struct vcpu *v, struct vmcb *vmcb)

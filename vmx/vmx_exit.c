@@ -24,8 +24,8 @@ typedef void (*vmx_exit_fn)(struct vcpu *v);
 
 static void handle_cpuid(struct vcpu *v)
 {
-	if (exit_cpuid(v))
-		vmx_skip_instruction(v);
+	exit_cpuid(v);
+	vmx_skip_instruction(v);
 }
 
 static void handle_rdmsr(struct vcpu *v)

@@ -117,7 +117,7 @@ struct cpuid_regs cpuid_policy(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 	return policy(v, leaf, subleaf);
 }
 
-bool exit_cpuid(struct vcpu *v)
+void exit_cpuid(struct vcpu *v)
 {
 	struct cpuid_regs r =
 		policy(v, (uint32_t)v->gpr[GPR_RAX], (uint32_t)v->gpr[GPR_RCX]);
@@ -126,5 +126,4 @@ bool exit_cpuid(struct vcpu *v)
 	v->gpr[GPR_RBX] = r.ebx;
 	v->gpr[GPR_RCX] = r.ecx;
 	v->gpr[GPR_RDX] = r.edx;
-	return true;
 }
