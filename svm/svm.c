@@ -233,6 +233,7 @@ const struct vm_backend svm_backend = {
 	.inject_exception = svm_inject_exception,
 	.advance_rip = svm_advance_rip,
 	.get_state = svm_get_state,
+	.get_control = svm_get_control,
 	.get_rsp = svm_get_rsp,
 	.seg_base = svm_seg_base,
 	.set_rsp = svm_set_rsp,

@@ -524,6 +524,7 @@ const struct vm_backend vmx_backend = {
 	.inject_exception = vmx_inject_exception,
 	.advance_rip = vmx_advance_rip,
 	.get_state = vmx_get_state,
+	.get_control = vmx_get_control,
 	.get_rsp = vmx_get_rsp,
 	.seg_base = vmx_seg_base,
 	.set_rsp = vmx_set_rsp,

@@ -35,6 +35,7 @@ void vmx_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,
 			  uint32_t error);
 void vmx_advance_rip(struct vcpu *v, unsigned int len);
 void vmx_get_state(struct vcpu *v, struct vcpu_state *s);
+uint64_t vmx_get_control(struct vcpu *v, enum vcpu_control which);
 uint64_t vmx_get_rsp(struct vcpu *v);
 uint64_t vmx_seg_base(struct vcpu *v, unsigned int seg);
 void vmx_set_rsp(struct vcpu *v, uint64_t rsp);

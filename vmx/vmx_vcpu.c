@@ -65,6 +65,30 @@ void vmx_advance_rip(struct vcpu *v, unsigned int len)
 	vmx_complete_insn(len);
 }
 
+/* What the guest sees: the bits the host owns come from the read shadow. */
+static uint64_t guest_view(enum vmcs_field real, enum vmcs_field mask,
+			   enum vmcs_field shadow)
+{
+	uint64_t m = vmcs_read(mask);
+
+	return (vmcs_read(real) & ~m) | (vmcs_read(shadow) & m);
+}
+
+uint64_t vmx_get_control(struct vcpu *v, enum vcpu_control which)
+{
+	switch (which) {
+	case VCPU_CR0:
+		return guest_view(VMCS_GUEST_CR0, VMCS_CR0_GUEST_HOST_MASK,
+				  VMCS_CR0_READ_SHADOW);
+	case VCPU_CR4:
+		return guest_view(VMCS_GUEST_CR4, VMCS_CR4_GUEST_HOST_MASK,
+				  VMCS_CR4_READ_SHADOW);
+	case VCPU_EFER:
+		return vmcs_read(VMCS_GUEST_EFER);
+	}
+	return 0;
+}
+
 void vmx_get_state(struct vcpu *v, struct vcpu_state *s)
 {
 	uint64_t cs_ar = vmcs_read(VMCS_GUEST_CS_AR);
@@ -73,17 +97,10 @@ void vmx_get_state(struct vcpu *v, struct vcpu_state *s)
 		.rip = vmcs_read(VMCS_GUEST_RIP),
 		.rsp = vmcs_read(VMCS_GUEST_RSP),
 		.rflags = vmcs_read(VMCS_GUEST_RFLAGS),
-		/* What the guest sees: shadowed bits come from the shadows. */
-		.cr0 = (vmcs_read(VMCS_GUEST_CR0) &
-			~vmcs_read(VMCS_CR0_GUEST_HOST_MASK)) |
-		       (vmcs_read(VMCS_CR0_READ_SHADOW) &
-			vmcs_read(VMCS_CR0_GUEST_HOST_MASK)),
+		.cr0 = vmx_get_control(v, VCPU_CR0),
 		/* CR2 is not in the VMCS: it stays in the CPU register. */
 		.cr3 = vmcs_read(VMCS_GUEST_CR3),
-		.cr4 = (vmcs_read(VMCS_GUEST_CR4) &
-			~vmcs_read(VMCS_CR4_GUEST_HOST_MASK)) |
-		       (vmcs_read(VMCS_CR4_READ_SHADOW) &
-			vmcs_read(VMCS_CR4_GUEST_HOST_MASK)),
+		.cr4 = vmx_get_control(v, VCPU_CR4),
 		.efer = vmcs_read(VMCS_GUEST_EFER),
 		.cs_base = vmcs_read(VMCS_GUEST_CS_BASE),
 		.cs_sel = (uint16_t)vmcs_read(VMCS_GUEST_CS_SEL),

@@ -39,16 +39,12 @@ static struct cpuid_regs mhv_leaf(uint32_t leaf)
 	};
 }
 
-/*
- * OSXSAVE mirrors the guest's CR4, not the host's. Out of line: the guest
- * state it reads would otherwise cost every CPUID exit a stack frame.
- */
-__attribute__((noinline)) static uint32_t guest_osxsave(struct vcpu *v)
+/* OSXSAVE mirrors the guest's CR4, not the host's. */
+static uint32_t guest_osxsave(struct vcpu *v)
 {
-	struct vcpu_state s;
-
-	vm_backend->get_state(v, &s);
-	return s.cr4 & CR4_OSXSAVE ? CPUID1_ECX_OSXSAVE : 0;
+	return vm_backend->get_control(v, VCPU_CR4) & CR4_OSXSAVE
+		       ? CPUID1_ECX_OSXSAVE
+		       : 0;
 }
 
 /* Inlined into both callers: exit_cpuid() is on the exit path. */

@@ -85,14 +85,13 @@ static int read_efer(struct vcpu *v, uint32_t msr, uint64_t *val)
 static int write_efer(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	uint64_t allowed = EFER_SCE | EFER_LME | EFER_LMA;
-	struct vcpu_state s;
 
 	if (test_bit(cpuid(0x80000001).edx, 20))
 		allowed |= EFER_NXE;
 	if (val & ~allowed)
 		return -1;
-	vm_backend->get_state(v, &s);
-	if ((s.cr0 & BIT(31)) && ((val ^ s.efer) & EFER_LME))
+	if ((vm_backend->get_control(v, VCPU_CR0) & BIT(31)) &&
+	    ((val ^ vm_backend->get_control(v, VCPU_EFER)) & EFER_LME))
 		return -1;
 	return vm_backend->write_state_msr(v, msr, val);
 }
@@ -108,11 +107,9 @@ static bool intel(void)
  */
 static int write_canonical(struct vcpu *v, uint32_t msr, uint64_t val)
 {
-	struct vcpu_state s;
-	unsigned int bits;
+	unsigned int bits =
+		(vm_backend->get_control(v, VCPU_CR4) & BIT(12)) ? 57 : 48;
 
-	vm_backend->get_state(v, &s);
-	bits = (s.cr4 & BIT(12)) ? 57 : 48;
 	if ((int64_t)(val << (64 - bits)) >> (64 - bits) != (int64_t)val)
 		return -1;
 	return vm_backend->write_state_msr(v, msr, val);

@@ -33,6 +33,7 @@ static const struct vm_backend test_backend = {
 	.inject_exception = svm_inject_exception,
 	.advance_rip = svm_advance_rip,
 	.get_state = svm_get_state,
+	.get_control = svm_get_control,
 	.exit_name = svm_exit_name,
 	.exit_counter = svm_exit_counter,
 	.exit_slot_name = svm_exit_slot_name,

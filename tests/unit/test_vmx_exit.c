@@ -45,6 +45,7 @@ static const struct vm_backend test_backend = {
 	.inject_exception = vmx_inject_exception,
 	.advance_rip = vmx_advance_rip,
 	.get_state = vmx_get_state,
+	.get_control = vmx_get_control,
 	.exit_name = vmx_exit_name,
 	.exit_counter = vmx_exit_counter,
 	.exit_slot_name = vmx_exit_slot_name,
