@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "core/dev/devices.h"
+#include "core/vm/cpu_model.h"
 #include "core/vm/guest_options.h"
 #include "core/host/pagetable.h"
 
@@ -79,6 +80,7 @@ struct vm {
 	struct page_table gpt; /* NPT or EPT: guest-physical -> host-physical */
 	struct vcpu vcpu;
 	struct devices dev;
+	struct cpu_model cpu; /* built once, before the vCPU */
 	/* MSRs mhv emulates rather than passing through. */
 	uint64_t msr_spec_ctrl, msr_mtrr_def_type, msr_misc_enable;
 	uint64_t msr_tsc_adjust;

@@ -75,11 +75,15 @@ static struct vm *vm;
 static struct vcpu *v;
 static struct svm_vcpu svm;
 static struct vmcb *vmcb;
+/* The CPU models of both vendors: CPUID is slow under a hypervisor. */
+static struct cpu_model model_amd, model_intel;
 
 static void setup(void)
 {
 	if (vm)
 		return;
+	cpu_model_init(&model_amd, CPU_VENDOR_AMD);
+	cpu_model_init(&model_intel, CPU_VENDOR_INTEL);
 	vm = calloc(1, sizeof(*vm));
 	vmcb = aligned_alloc(4096, sizeof(*vmcb));
 	CHECK(vm && vmcb, "out of memory");
@@ -146,6 +150,7 @@ static void reset(uint8_t flags, const uint64_t gpr[GPR_COUNT])
 
 	boot_cpu = (struct cpu_info){.vendor = flags & 0x10 ? CPU_VENDOR_INTEL
 							    : CPU_VENDOR_AMD};
+	vm->cpu = flags & 0x10 ? model_intel : model_amd;
 	svm_has_nrip_save = flags & 4;
 }
 

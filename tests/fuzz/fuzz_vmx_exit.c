@@ -85,7 +85,8 @@ static struct vcpu *v;
 static struct vmx_vcpu vmx;
 static enum vmcs_field fields[256];
 static unsigned int nfields;
-static uint64_t cr4_reserved; /* CPUID is slow under a hypervisor: once */
+/* The CPU models of both vendors: CPUID is slow under a hypervisor. */
+static struct cpu_model model_amd, model_intel;
 
 /* Every encoding the software VMCS knows, once. */
 static void setup(void)
@@ -103,7 +104,8 @@ static void setup(void)
 	vm->ram = malloc(EXIT_RAM_SIZE);
 	CHECK(vm->ram, "out of memory");
 	vm_backend = &fuzz_backend;
-	cr4_reserved = cr4_guest_reserved(NULL);
+	cpu_model_init(&model_amd, CPU_VENDOR_AMD);
+	cpu_model_init(&model_intel, CPU_VENDOR_INTEL);
 	fake_extable_install();
 }
 
@@ -145,6 +147,7 @@ static void reset(uint8_t flags, const uint64_t gpr[GPR_COUNT])
 				     .vmx = true,
 				     .ept = true,
 				     .unrestricted_guest = true};
+	vm->cpu = flags & 0x10 ? model_amd : model_intel;
 
 	/* Fixed bits as Bochs tigerlake reports them: NE, PE, PG; VMXE. */
 	vmx = (struct vmx_vcpu){.launched = true,
@@ -154,7 +157,7 @@ static void reset(uint8_t flags, const uint64_t gpr[GPR_COUNT])
 				.cr4_fixed0 = 0x2000,
 				.cr4_fixed1 = 0x3727ff};
 	cr0_forced = vmx.cr0_fixed0 & ~(CR0_PE | CR0_PG);
-	cr4_mask = vmx.cr4_fixed0 | (cr4_reserved & vmx.cr4_fixed1);
+	cr4_mask = vmx.cr4_fixed0 | (vm->cpu.cr4_reserved & vmx.cr4_fixed1);
 	if (mode == EXIT_LONG) {
 		cr0 |= CR0_PG;
 		cr4 |= CR4_PAE;

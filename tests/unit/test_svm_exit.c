@@ -111,6 +111,7 @@ static void fixture_init(void)
 	set_protected_mode_32();
 
 	boot_cpu = (struct cpu_info){.vendor = CPU_VENDOR_AMD};
+	cpu_model_init(&vm->cpu, boot_cpu.vendor);
 	vm_backend = &test_backend;
 	svm_has_nrip_save = false;
 	own_bytes = false;
@@ -938,6 +939,7 @@ static void test_msr_vendor_rules(void **state)
 	assert_int_equal(vmcb->save.rip, GUEST_RIP + 2);
 
 	boot_cpu.vendor = CPU_VENDOR_INTEL;
+	cpu_model_init(&vm->cpu, boot_cpu.vendor); /* as a new VM would */
 	rdmsr_exit(MSR_AMD_PERFEVTSEL0);
 	assert_int_equal(vmcb->control.event_inj, EVENT_GP0);
 	rdmsr_exit(MSR_FEATURE_CONTROL); /* locked, VMX off */

@@ -219,6 +219,7 @@ static void fixture_init(void)
 				     .vmx = true,
 				     .ept = true,
 				     .unrestricted_guest = true};
+	cpu_model_init(&vm->cpu, boot_cpu.vendor);
 	vm_backend = &test_backend;
 	exit_vectoring = 0;
 	fake_serial_clear();
