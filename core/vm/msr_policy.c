@@ -264,7 +264,8 @@ static int read_arch_capabilities(struct vcpu *v, uint32_t msr, uint64_t *val)
 
 static const struct msr_rule rules[] = {
 	{MSR_TSC, MSR_TSC, NEEDS(TSC), read_tsc, write_tsc},
-	{MSR_TSC_ADJUST, MSR_TSC_ADJUST, 0, read_tsc_adjust, write_tsc_adjust},
+	{MSR_TSC_ADJUST, MSR_TSC_ADJUST, NEEDS(TSC_ADJUST), read_tsc_adjust,
+	 write_tsc_adjust},
 	{MSR_APIC_BASE, MSR_APIC_BASE, 0, read_apic_base, write_apic_base},
 	{MSR_IA32_FEATURE_CONTROL, MSR_IA32_FEATURE_CONTROL, NEEDS(INTEL),
 	 read_feature_control, NULL},
