@@ -332,7 +332,7 @@ static void set_guest_seg(enum vmcs_field sel, uint16_t selector, uint32_t ar)
  * The multiboot v1 entry state, as on SVM: 32-bit protected mode with flat
  * segments, paging off (unrestricted guest allows it), interrupts off.
  */
-static void setup_guest_state(uint64_t entry)
+static void setup_guest_state(struct vcpu *v, uint64_t entry)
 {
 	/*
 	 * The host owns the bits VMX fixes to 1 (NE; VMXE) and CR0.PG: a
@@ -347,7 +347,7 @@ static void setup_guest_state(uint64_t entry)
 	 * CPU without the feature.
 	 */
 	uint64_t cr4_mask =
-		caps.cr4_fixed0 | (cr4_guest_reserved(NULL) & caps.cr4_fixed1);
+		caps.cr4_fixed0 | (cr4_guest_reserved(v) & caps.cr4_fixed1);
 
 	set_guest_seg(VMCS_GUEST_CS_SEL, 0x08, 0xc09b);
 	set_guest_seg(VMCS_GUEST_DS_SEL, 0x10, 0xc093);
@@ -435,7 +435,7 @@ static int vmx_vcpu_create(struct vcpu *v, uint64_t entry, char *err,
 	if (setup_controls(x, boot_cpu.vpid, err, errlen))
 		return -1;
 	setup_host_state();
-	setup_guest_state(entry);
+	setup_guest_state(v, entry);
 	vmcs_write(VMCS_EPT_POINTER, v->vm->gpt.root | EPTP_WB_4LEVEL);
 	flush_guest_tlbs(v->vm->gpt.root | EPTP_WB_4LEVEL, boot_cpu.vpid);
 	return 0;

@@ -27,9 +27,9 @@
  * leaf"; APM vol. 3, appendix E): never answered from the flat table.
  * Leaf 7 has its own table.
  */
-#define BASIC_SUBLEAF_LEAVES                                                \
-	(BIT(4) | BIT(7) | BIT(0xb) | BIT(0xd) | BIT(0xf) | BIT(0x10) |     \
-	 BIT(0x12) | BIT(0x14) | BIT(0x17) | BIT(0x18) | BIT(0x1b) |        \
+#define BASIC_SUBLEAF_LEAVES                                            \
+	(BIT(4) | BIT(7) | BIT(0xb) | BIT(0xd) | BIT(0xf) | BIT(0x10) | \
+	 BIT(0x12) | BIT(0x14) | BIT(0x17) | BIT(0x18) | BIT(0x1b) |    \
 	 BIT(0x1d) | BIT(0x1e) | BIT(0x1f))
 #define EXT_SUBLEAF_LEAVES BIT(0x1d)
 
@@ -118,9 +118,8 @@ void cpu_model_from_host(struct cpu_model *m, enum cpu_vendor vendor)
 		m->basic_table |= 1u << leaf;
 	}
 	if (m->max_basic >= 7) {
-		m->leaf7_count =
-			min_u32(cpuid_count(7, 0).eax + 1,
-				CPU_MODEL_LEAF7_SUBLEAVES);
+		m->leaf7_count = min_u32(cpuid_count(7, 0).eax + 1,
+					 CPU_MODEL_LEAF7_SUBLEAVES);
 		for (uint32_t sub = 0; sub < m->leaf7_count; sub++) {
 			m->leaf7[sub] = cpuid_count(7, sub);
 			filter_leaf7(sub, &m->leaf7[sub]);
@@ -261,8 +260,8 @@ void cpu_model_finish(struct cpu_model *m)
 {
 	bool intel = m->vendor == CPU_VENDOR_INTEL;
 	uint32_t d1 = m->basic[1].edx, c1 = m->basic[1].ecx;
-	struct cpuid_regs l7 = m->leaf7_count ? m->leaf7[0]
-					      : (struct cpuid_regs){0};
+	struct cpuid_regs l7 =
+		m->leaf7_count ? m->leaf7[0] : (struct cpuid_regs){0};
 	uint32_t e1 = m->ext[1].edx;
 	uint32_t f = 0;
 
