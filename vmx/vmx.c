@@ -159,14 +159,6 @@ static int enable_feature_control(char *err, size_t errlen)
 	return 0;
 }
 
-/* Pure guest state mhv never uses: no exit needed (as on SVM). */
-static const uint32_t passthrough_msrs[] = {
-	0x174,	    0x175,	0x176, /* SYSENTER_CS/ESP/EIP */
-	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, /* STAR..SFMASK */
-	0xc0000100, 0xc0000101, 0xc0000102, /* FS/GS/KERNEL_GS base */
-	0xc0000103,			    /* TSC_AUX */
-};
-
 /* Bitmap layout: read low, read high, write low, write high (1 KiB each). */
 static void msr_bitmap_pass(uint8_t *bm, uint32_t msr, bool write_too)
 {
@@ -178,11 +170,25 @@ static void msr_bitmap_pass(uint8_t *bm, uint32_t msr, bool write_too)
 		bm[2048 + off + bit / 8] &= ~(1u << (bit % 8));
 }
 
+/*
+ * The VM's pass-through list (core decides it, core/vm/msr_policy.c) as
+ * the MSR bitmap: everything else exits. One bitmap serves the one VM
+ * that exists at a time, encoded afresh for each.
+ */
+static void msr_bitmap_encode(const struct cpu_model *m)
+{
+	uint8_t *bm = (uint8_t *)msr_bitmap_pa;
+
+	memset(bm, 0xff, PAGE_SIZE);
+	for (unsigned int i = 0; i < m->passthrough_count; i++)
+		msr_bitmap_pass(bm, m->passthrough[i].msr,
+				m->passthrough[i].write);
+}
+
 static int vmx_enable(const struct cpu_info *ci, char *err, size_t errlen)
 {
 	const char *why = vmx_blocker(ci);
 	uint64_t vmxon_pa;
-	uint8_t *bm;
 
 	if (why) {
 		fmt_snprintf(err, errlen, "%s", why);
@@ -213,11 +219,6 @@ static int vmx_enable(const struct cpu_info *ci, char *err, size_t errlen)
 		fmt_snprintf(err, errlen, "VMXON failed");
 		return -1;
 	}
-	bm = (uint8_t *)msr_bitmap_pa;
-	memset(bm, 0xff, PAGE_SIZE);
-	for (unsigned int i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)
-		msr_bitmap_pass(bm, passthrough_msrs[i], true);
-	msr_bitmap_pass(bm, 0x10, false); /* TSC: read only */
 	return 0;
 }
 
@@ -436,6 +437,7 @@ static int vmx_vcpu_create(struct vcpu *v, uint64_t entry, char *err,
 		return -1;
 	setup_host_state();
 	setup_guest_state(v, entry);
+	msr_bitmap_encode(&v->vm->cpu);
 	vmcs_write(VMCS_EPT_POINTER, v->vm->gpt.root | EPTP_WB_4LEVEL);
 	flush_guest_tlbs(v->vm->gpt.root | EPTP_WB_4LEVEL, boot_cpu.vpid);
 	return 0;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The VMCS side of the backend ops: everything here goes through
- * vmcs_read/vmcs_write only, so hosted tests run it against a software
- * VMCS.
+ * vmcs_read/vmcs_write, so hosted tests run it against a software VMCS;
+ * only LSTAR, CSTAR and KERNEL_GS_BASE, which the VMCS does not hold, are
+ * the CPU's registers (through the fixup-checked MSR wrappers).
  */
 #include "core/host/cpu.h"
 #include "core/exit/exits.h"
@@ -12,6 +13,11 @@
 #include "vmx/vmx_insn.h"
 
 #define MSR_PAT 0x277
+#define MSR_LSTAR 0xc0000082
+#define MSR_CSTAR 0xc0000083
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+#define MSR_KERNEL_GS_BASE 0xc0000102
 #define AR_L (1u << 13)
 #define AR_DB (1u << 14)
 #define INTERRUPTIBILITY_STI_MOVSS 3u
@@ -145,6 +151,17 @@ int vmx_read_state_msr(struct vcpu *v, uint32_t msr, uint64_t *val)
 	case MSR_PAT:
 		*val = vmcs_read(VMCS_GUEST_PAT);
 		return 0;
+	case MSR_FS_BASE:
+		*val = vmcs_read(VMCS_GUEST_FS_BASE);
+		return 0;
+	case MSR_GS_BASE:
+		*val = vmcs_read(VMCS_GUEST_GS_BASE);
+		return 0;
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_KERNEL_GS_BASE:
+		/* Not in the VMCS: the CPU holds the guest's (cpu_reset.c). */
+		return rdmsr_safe(msr, val) ? -1 : 0;
 	default:
 		return -1;
 	}
@@ -163,6 +180,16 @@ int vmx_write_state_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 	case MSR_PAT:
 		vmcs_write(VMCS_GUEST_PAT, val);
 		return 0;
+	case MSR_FS_BASE:
+		vmcs_write(VMCS_GUEST_FS_BASE, val);
+		return 0;
+	case MSR_GS_BASE:
+		vmcs_write(VMCS_GUEST_GS_BASE, val);
+		return 0;
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_KERNEL_GS_BASE:
+		return wrmsr_safe(msr, val) ? -1 : 0;
 	default:
 		return -1;
 	}

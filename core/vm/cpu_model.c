@@ -306,6 +306,7 @@ void cpu_model_finish(struct cpu_model *m)
 	if (f & CPU_FACT(NX))
 		m->efer_allowed |= EFER_NXE;
 	m->cr4_reserved = cr4_reserved(m);
+	msr_passthrough_derive(m);
 }
 
 void cpu_model_init(struct cpu_model *m, enum cpu_vendor vendor)

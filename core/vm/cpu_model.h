@@ -19,6 +19,8 @@
 #define CPU_MODEL_LEAVES 32
 /* Subleaves of leaf 7 kept (0: features, 1-2: more features). */
 #define CPU_MODEL_LEAF7_SUBLEAVES 3
+/* Room for every MSR the guest may reach without an exit. */
+#define CPU_MODEL_MAX_PASSTHROUGH 16
 
 /* What the guest has, as far as the MSR rules care: one bit each. */
 enum cpu_fact {
@@ -43,6 +45,12 @@ enum cpu_fact {
 
 #define CPU_FACT(f) (1u << (CPU_FACT_##f))
 
+/* One MSR the guest reaches in hardware: reads, and writes if write. */
+struct msr_passthrough {
+	uint32_t msr;
+	bool write;
+};
+
 struct cpu_model {
 	enum cpu_vendor vendor;
 	/* Facts (enum cpu_fact bits) and the values some rules need. */
@@ -66,6 +74,14 @@ struct cpu_model {
 	struct cpuid_regs ext[CPU_MODEL_LEAVES];
 	struct cpuid_regs leaf7[CPU_MODEL_LEAF7_SUBLEAVES];
 	struct cpuid_regs hv; /* 0x40000000: the mhv signature */
+
+	/*
+	 * The MSRs the guest reaches without an exit, by the rule in
+	 * core/vm/msr_policy.c; svm/ and vmx/ only encode it into their
+	 * permission map / MSR bitmap.
+	 */
+	unsigned int passthrough_count;
+	struct msr_passthrough passthrough[CPU_MODEL_MAX_PASSTHROUGH];
 };
 
 /*
@@ -74,10 +90,13 @@ struct cpu_model {
  * cpu_model_finish() so that tests can change a host answer in between.
  */
 void cpu_model_from_host(struct cpu_model *m, enum cpu_vendor vendor);
-/* Derive the facts and masks from the leaves. */
+/* Derive the facts, masks and the pass-through list from the leaves. */
 void cpu_model_finish(struct cpu_model *m);
 /* Both: what VM creation calls. */
 void cpu_model_init(struct cpu_model *m, enum cpu_vendor vendor);
+
+/* The pass-through list from the facts (core/vm/msr_policy.c). */
+void msr_passthrough_derive(struct cpu_model *m);
 
 static inline bool cpu_model_has(const struct cpu_model *m, uint32_t facts)
 {

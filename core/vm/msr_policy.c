@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * MSRs the guest reaches through RDMSR/WRMSR exits. The backends let the
- * MSRs that are pure guest state (FS/GS bases, SYSCALL and SYSENTER MSRs,
- * TSC_AUX) pass straight through to hardware: mhv itself never uses them.
- * What is intercepted lands here and is answered from a short table; an
+ * MSRs the guest reaches through RDMSR/WRMSR exits, and the list of those
+ * it reaches without one (msr_passthrough_derive: the backends only encode
+ * it). What is intercepted lands here and is answered from a short table; an
  * MSR not in the table, or one the VM's CPU model lacks (core/vm/
  * cpu_model.c: the same facts its CPUID answers show), raises #GP, as it
  * would on a CPU without it.
@@ -29,10 +28,17 @@
 #define MSR_PRED_CMD 0x49
 #define MSR_ARCH_CAPABILITIES 0x10a
 #define MSR_FLUSH_CMD 0x10b
+#define MSR_SYSENTER_CS 0x174
+#define MSR_SYSENTER_ESP 0x175
+#define MSR_SYSENTER_EIP 0x176
+#define MSR_STAR 0xc0000081
 #define MSR_LSTAR 0xc0000082
 #define MSR_CSTAR 0xc0000083
 #define MSR_FS_BASE 0xc0000100
+#define MSR_SFMASK 0xc0000084
+#define MSR_GS_BASE 0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
+#define MSR_TSC_AUX 0xc0000103
 #define MSR_AMD_PERF_FIRST 0xc0010000
 #define MSR_AMD_PERF_LAST 0xc0010007
 
@@ -303,6 +309,57 @@ static const struct msr_rule *find_rule(const struct cpu_model *m, uint32_t msr)
 		    cpu_model_has(m, rules[i].needs))
 			return &rules[i];
 	return NULL;
+}
+
+/*
+ * Which MSRs skip the exit. An MSR passes through only when all hold:
+ *  - the guest's model has it (else hardware, not mhv, would answer);
+ *  - mhv never uses it itself, and one VM's value cannot reach the next:
+ *    the VMCB/VMCS switches it (SVM: VMLOAD/VMSAVE of the VMCB's SYSENTER,
+ *    STAR, LSTAR, CSTAR, SFMASK, KERNEL_GS_BASE, FS/GS; VMX: SYSENTER and
+ *    FS/GS in the VMCS) or cpu_reset.c clears it before each VM (the rest,
+ *    TSC_AUX on both), docs/exits.md has the table;
+ *  - for writes, every value the guest may write is checked by whatever
+ *    runs mhv exactly as the architecture says. Linear-address MSRs fail
+ *    that last test: a non-canonical LSTAR, CSTAR, FS/GS/KERNEL_GS base
+ *    must #GP (SDM vol. 4 and APM vol. 2 on WRMSR), and QEMU TCG's SVM does
+ *    not check, so their writes exit on both vendors and write_canonical
+ *    checks them (with LA57, 57 bits). Their reads need no check.
+ * The TSC reads through with the backend's offset; its writes move the
+ * offset instead (write_tsc).
+ */
+static const struct {
+	uint32_t msr;
+	uint32_t needs;
+	bool write;
+} passthrough_rules[] = {
+	{MSR_TSC, NEEDS(TSC), false},
+	{MSR_SYSENTER_CS, NEEDS(SYSENTER), true},
+	{MSR_SYSENTER_ESP, NEEDS(SYSENTER), true},
+	{MSR_SYSENTER_EIP, NEEDS(SYSENTER), true},
+	{MSR_STAR, NEEDS(SYSCALL), true},
+	{MSR_SFMASK, NEEDS(SYSCALL), true},
+	{MSR_TSC_AUX, NEEDS(TSC_AUX), true},
+	{MSR_LSTAR, NEEDS(LM), false},
+	{MSR_CSTAR, NEEDS(LM), false},
+	{MSR_FS_BASE, NEEDS(LM), false},
+	{MSR_GS_BASE, NEEDS(LM), false},
+	{MSR_KERNEL_GS_BASE, NEEDS(LM), false},
+};
+
+_Static_assert(ARRAY_SIZE(passthrough_rules) <= CPU_MODEL_MAX_PASSTHROUGH,
+	       "room in struct cpu_model");
+
+void msr_passthrough_derive(struct cpu_model *m)
+{
+	m->passthrough_count = 0;
+	for (unsigned int i = 0; i < ARRAY_SIZE(passthrough_rules); i++)
+		if (cpu_model_has(m, passthrough_rules[i].needs))
+			m->passthrough[m->passthrough_count++] =
+				(struct msr_passthrough){
+					.msr = passthrough_rules[i].msr,
+					.write = passthrough_rules[i].write,
+				};
 }
 
 static void inject_gp(struct vcpu *v, const char *what, uint32_t msr)
