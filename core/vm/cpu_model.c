@@ -170,11 +170,9 @@ struct cpuid_regs cpu_model_ask_cpu(const struct cpu_model *m, uint32_t leaf,
 struct cpuid_regs cpu_model_cpuid(const struct cpu_model *m, uint32_t leaf,
 				  uint32_t subleaf)
 {
-	struct cpuid_regs r;
+	const struct cpuid_regs *r = cpu_model_entry(m, leaf, subleaf);
 
-	if (cpu_model_lookup(m, leaf, subleaf, &r))
-		return r;
-	return cpu_model_ask_cpu(m, leaf, subleaf);
+	return r ? *r : cpu_model_ask_cpu(m, leaf, subleaf);
 }
 
 /* One CR4 bit and the CPUID bit that says it exists. */

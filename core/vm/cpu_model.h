@@ -10,6 +10,7 @@
  * completed at the CPUID exit.
  */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/host/cpu.h"
@@ -104,28 +105,23 @@ static inline bool cpu_model_has(const struct cpu_model *m, uint32_t facts)
 }
 
 /*
- * The table's answer, true when it has one; otherwise the CPU is asked at
- * the exit (cpu_model_ask_cpu). Inline: it is the CPUID exit's fast path.
+ * The table's answer, or NULL: then the CPU is asked at the exit
+ * (cpu_model_ask_cpu). Inline: it is the CPUID exit's fast path.
  */
-static inline bool cpu_model_lookup(const struct cpu_model *m, uint32_t leaf,
-				    uint32_t subleaf, struct cpuid_regs *r)
+static inline const struct cpuid_regs *
+cpu_model_entry(const struct cpu_model *m, uint32_t leaf, uint32_t subleaf)
 {
 	uint32_t ext = leaf - 0x80000000u;
 
 	if (leaf < CPU_MODEL_LEAVES) {
-		if (m->basic_table & (1u << leaf)) {
-			*r = m->basic[leaf];
-			return true;
-		}
-		if (leaf == 7 && subleaf < m->leaf7_count) {
-			*r = m->leaf7[subleaf];
-			return true;
-		}
+		if (m->basic_table & (1u << leaf))
+			return &m->basic[leaf];
+		if (leaf == 7 && subleaf < m->leaf7_count)
+			return &m->leaf7[subleaf];
 	} else if (ext < CPU_MODEL_LEAVES && (m->ext_table & (1u << ext))) {
-		*r = m->ext[ext];
-		return true;
+		return &m->ext[ext];
 	}
-	return false;
+	return NULL;
 }
 
 /* A leaf the table does not hold: the CPU's answer, filtered. */

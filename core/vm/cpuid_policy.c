@@ -10,30 +10,46 @@
 #define CPUID1_ECX_OSXSAVE BIT(27)
 #define CR4_OSXSAVE BIT(18)
 
+static void set_regs(struct vcpu *v, const struct cpuid_regs *r)
+{
+	v->gpr[GPR_RAX] = r->eax;
+	v->gpr[GPR_RBX] = r->ebx;
+	v->gpr[GPR_RCX] = r->ecx;
+	v->gpr[GPR_RDX] = r->edx;
+}
+
+/* Leaves the table does not hold: rare, out of the fast path. */
+__attribute__((noinline)) static void
+answer_from_cpu(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
+{
+	struct cpuid_regs r = cpu_model_ask_cpu(&v->vm->cpu, leaf, subleaf);
+
+	set_regs(v, &r);
+}
+
 /*
  * Leaf 1: OSXSAVE mirrors the guest's CR4 (SDM vol. 2, CPUID). Out of
  * line: the backend call would otherwise cost every CPUID exit a frame.
  */
-__attribute__((noinline)) static void leaf1_dynamic(struct vcpu *v,
-						    struct cpuid_regs *r)
+__attribute__((noinline)) static void leaf1_dynamic(struct vcpu *v)
 {
 	if (vm_backend->get_control(v, VCPU_CR4) & CR4_OSXSAVE)
-		r->ecx |= CPUID1_ECX_OSXSAVE;
+		v->gpr[GPR_RCX] |= CPUID1_ECX_OSXSAVE;
 }
 
+/* The table's answer, then the bits that follow the guest's state. */
 void exit_cpuid(struct vcpu *v)
 {
-	const struct cpu_model *m = &v->vm->cpu;
 	uint32_t leaf = (uint32_t)v->gpr[GPR_RAX];
 	uint32_t subleaf = (uint32_t)v->gpr[GPR_RCX];
-	struct cpuid_regs r;
+	const struct cpuid_regs *r =
+		cpu_model_entry(&v->vm->cpu, leaf, subleaf);
 
-	if (!cpu_model_lookup(m, leaf, subleaf, &r))
-		r = cpu_model_ask_cpu(m, leaf, subleaf);
+	if (!r) {
+		answer_from_cpu(v, leaf, subleaf);
+		return;
+	}
+	set_regs(v, r);
 	if (leaf == 1)
-		leaf1_dynamic(v, &r);
-	v->gpr[GPR_RAX] = r.eax;
-	v->gpr[GPR_RBX] = r.ebx;
-	v->gpr[GPR_RCX] = r.ecx;
-	v->gpr[GPR_RDX] = r.edx;
+		leaf1_dynamic(v);
 }

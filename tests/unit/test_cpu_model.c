@@ -212,9 +212,9 @@ static void test_hypervisor_bit_and_mhv_leaves(void **state)
 	(void)state;
 	cpu_model_finish(&vm->cpu);
 	r = guest_cpuid(1, 0);
-	assert_true(r.ecx & (1u << 31)); /* hypervisor */
-	assert_false(r.ecx & (1u << 5)); /* VMX */
-	assert_int_equal(r.ebx >> 24, 0); /* APIC ID 0 */
+	assert_true(r.ecx & (1u << 31));	   /* hypervisor */
+	assert_false(r.ecx & (1u << 5));	   /* VMX */
+	assert_int_equal(r.ebx >> 24, 0);	   /* APIC ID 0 */
 	assert_int_equal((r.ebx >> 16) & 0xff, 1); /* one logical CPU */
 
 	r = guest_cpuid(MHV_CPUID_BASE, 0);
@@ -228,7 +228,7 @@ static void test_hypervisor_bit_and_mhv_leaves(void **state)
 
 	r = guest_cpuid(0x80000001, 0);
 	assert_false(r.ecx & (1u << 2)); /* SVM */
-	r = guest_cpuid(0xa, 0); /* no PMU */
+	r = guest_cpuid(0xa, 0);	 /* no PMU */
 	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
 	/* The exit reads its table: the same answer the model gives. */
 	r = guest_cpuid(0, 0);
@@ -352,17 +352,17 @@ static void test_passthrough_is_what_the_model_allows(void **state)
 		uint32_t msr;
 		bool write;
 	} all[] = {
-		{MSR_TSC, false},	   {MSR_SYSENTER_CS, true},
-		{MSR_SYSENTER_ESP, true},  {MSR_SYSENTER_EIP, true},
-		{MSR_STAR, true},	   {MSR_SFMASK, true},
-		{MSR_TSC_AUX, true},	   {MSR_LSTAR, false},
-		{MSR_CSTAR, false},	   {MSR_FS_BASE, false},
-		{MSR_GS_BASE, false},	   {MSR_KERNEL_GS_BASE, false},
+		{MSR_TSC, false},	  {MSR_SYSENTER_CS, true},
+		{MSR_SYSENTER_ESP, true}, {MSR_SYSENTER_EIP, true},
+		{MSR_STAR, true},	  {MSR_SFMASK, true},
+		{MSR_TSC_AUX, true},	  {MSR_LSTAR, false},
+		{MSR_CSTAR, false},	  {MSR_FS_BASE, false},
+		{MSR_GS_BASE, false},	  {MSR_KERNEL_GS_BASE, false},
 	};
 	bool write;
 
 	(void)state;
-	vm->cpu.basic[1].edx |= (1u << 4) | (1u << 11);		 /* TSC, SEP */
+	vm->cpu.basic[1].edx |= (1u << 4) | (1u << 11); /* TSC, SEP */
 	vm->cpu.ext[1].edx |= (1u << 11) | (1u << 27) | (1u << 29); /* LM */
 	cpu_model_finish(&vm->cpu);
 	assert_int_equal(vm->cpu.passthrough_count, ARRAY_SIZE(all));
