@@ -46,29 +46,24 @@ static void msrpm_pass(uint8_t *msrpm, uint32_t msr, bool write_too)
 }
 
 /*
- * Pure guest state that VMLOAD/VMSAVE switch and mhv never uses: no exit
- * needed. The TSC is readable (with the VMCB's offset applied by the CPU);
- * writes are intercepted so they change the offset, not the host's TSC.
- * The base and SYSCALL-target MSRs are readable directly, but their writes
- * exit so that a non-canonical value gets its #GP whatever the CPU under
- * mhv checks (QEMU TCG does not).
+ * The VM's pass-through list (core decides it, core/vm/msr_policy.c) as
+ * the permission map: everything else exits. One map serves the one VM
+ * that exists at a time, encoded afresh for each; VMs that run at the same
+ * time will each need their own.
  */
-static const uint32_t passthrough_msrs[] = {
-	0x174,	    0x175,	0x176, /* SYSENTER_CS/ESP/EIP */
-	0xc0000081, 0xc0000084,	       /* STAR, SFMASK */
-	0xc0000103,		       /* TSC_AUX */
-};
-static const uint32_t read_only_passthrough_msrs[] = {
-	0x10,				    /* TSC */
-	0xc0000082, 0xc0000083,		    /* LSTAR, CSTAR */
-	0xc0000100, 0xc0000101, 0xc0000102, /* FS/GS/KERNEL_GS base */
-};
+static void msrpm_encode(const struct cpu_model *m)
+{
+	uint8_t *msrpm = (uint8_t *)msrpm_pa;
+
+	memset(msrpm, 0xff, MSRPM_SIZE);
+	for (unsigned int i = 0; i < m->passthrough_count; i++)
+		msrpm_pass(msrpm, m->passthrough[i].msr,
+			   m->passthrough[i].write);
+}
 
 static int svm_enable(const struct cpu_info *ci, char *err, size_t errlen)
 {
 	const char *why = svm_blocker(ci);
-	uint8_t *msrpm;
-
 	if (why) {
 		fmt_snprintf(err, errlen, "%s", why);
 		return -1;
@@ -92,15 +87,8 @@ static int svm_enable(const struct cpu_info *ci, char *err, size_t errlen)
 		return -1;
 	}
 	wrmsr(MSR_VM_HSAVE_PA, hsave);
-	/* Every port and every MSR exits unless listed otherwise. */
+	/* Every port exits; the MSRs per VM (msrpm_encode). */
 	memset((void *)iopm_pa, 0xff, IOPM_SIZE);
-	msrpm = (uint8_t *)msrpm_pa;
-	memset(msrpm, 0xff, MSRPM_SIZE);
-	for (unsigned int i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)
-		msrpm_pass(msrpm, passthrough_msrs[i], true);
-	for (unsigned int i = 0; i < ARRAY_SIZE(read_only_passthrough_msrs);
-	     i++)
-		msrpm_pass(msrpm, read_only_passthrough_msrs[i], false);
 	return 0;
 }
 
@@ -175,6 +163,7 @@ static int svm_vcpu_create(struct vcpu *v, const struct entry_state *entry,
 			     SVM_INTERCEPT2_SKINIT | SVM_INTERCEPT2_MONITOR |
 			     SVM_INTERCEPT2_MWAIT | SVM_INTERCEPT2_MWAIT_COND;
 	c->iopm_base_pa = iopm_pa;
+	msrpm_encode(&v->vm->cpu);
 	c->msrpm_base_pa = msrpm_pa;
 	c->guest_asid = GUEST_ASID;
 	/* ASID 1 is reused by each VM in turn: start with a clean TLB. */
@@ -228,6 +217,7 @@ const struct vm_backend svm_backend = {
 	.run = svm_run,
 	.inject_exception = svm_inject_exception,
 	.get_state = svm_get_state,
+	.get_control = svm_get_control,
 	.get_rsp = svm_get_rsp,
 	.seg_base = svm_seg_base,
 	.set_rsp = svm_set_rsp,

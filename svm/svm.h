@@ -119,6 +119,7 @@ void svm_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,
 			  uint32_t error);
 void svm_advance_rip(struct vcpu *v, unsigned int len);
 void svm_get_state(struct vcpu *v, struct vcpu_state *s);
+uint64_t svm_get_control(struct vcpu *v, enum vcpu_control which);
 uint64_t svm_get_rsp(struct vcpu *v);
 uint64_t svm_seg_base(struct vcpu *v, unsigned int seg);
 void svm_set_rsp(struct vcpu *v, uint64_t rsp);

@@ -135,6 +135,21 @@ void svm_get_state(struct vcpu *v, struct vcpu_state *s)
 	};
 }
 
+uint64_t svm_get_control(struct vcpu *v, enum vcpu_control which)
+{
+	const struct vmcb_save *g = &svm_vmcb(v)->save;
+
+	switch (which) {
+	case VCPU_CR0:
+		return g->cr0;
+	case VCPU_CR4:
+		return g->cr4;
+	case VCPU_EFER:
+		return g->efer;
+	}
+	return 0;
+}
+
 uint64_t svm_get_tsc_offset(struct vcpu *v)
 {
 	return svm_vmcb(v)->control.tsc_offset;

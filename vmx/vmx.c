@@ -152,14 +152,6 @@ static int enable_feature_control(char *err, size_t errlen)
 	return 0;
 }
 
-/* Pure guest state mhv never uses: no exit needed (as on SVM). */
-static const uint32_t passthrough_msrs[] = {
-	0x174,	    0x175,	0x176, /* SYSENTER_CS/ESP/EIP */
-	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, /* STAR..SFMASK */
-	0xc0000100, 0xc0000101, 0xc0000102, /* FS/GS/KERNEL_GS base */
-	0xc0000103,			    /* TSC_AUX */
-};
-
 /* Bitmap layout: read low, read high, write low, write high (1 KiB each). */
 static void msr_bitmap_pass(uint8_t *bm, uint32_t msr, bool write_too)
 {
@@ -171,11 +163,25 @@ static void msr_bitmap_pass(uint8_t *bm, uint32_t msr, bool write_too)
 		bm[2048 + off + bit / 8] &= ~(1u << (bit % 8));
 }
 
+/*
+ * The VM's pass-through list (core decides it, core/vm/msr_policy.c) as
+ * the MSR bitmap: everything else exits. One bitmap serves the one VM
+ * that exists at a time, encoded afresh for each.
+ */
+static void msr_bitmap_encode(const struct cpu_model *m)
+{
+	uint8_t *bm = (uint8_t *)msr_bitmap_pa;
+
+	memset(bm, 0xff, PAGE_SIZE);
+	for (unsigned int i = 0; i < m->passthrough_count; i++)
+		msr_bitmap_pass(bm, m->passthrough[i].msr,
+				m->passthrough[i].write);
+}
+
 static int vmx_enable(const struct cpu_info *ci, char *err, size_t errlen)
 {
 	const char *why = vmx_blocker(ci);
 	uint64_t vmxon_pa;
-	uint8_t *bm;
 
 	if (why) {
 		fmt_snprintf(err, errlen, "%s", why);
@@ -206,11 +212,6 @@ static int vmx_enable(const struct cpu_info *ci, char *err, size_t errlen)
 		fmt_snprintf(err, errlen, "VMXON failed");
 		return -1;
 	}
-	bm = (uint8_t *)msr_bitmap_pa;
-	memset(bm, 0xff, PAGE_SIZE);
-	for (unsigned int i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)
-		msr_bitmap_pass(bm, passthrough_msrs[i], true);
-	msr_bitmap_pass(bm, 0x10, false); /* TSC: read only */
 	return 0;
 }
 
@@ -335,7 +336,7 @@ static void set_guest_seg(enum vmcs_field sel, const struct seg_reg *s)
  * The entry state core describes (paging off needs unrestricted guest),
  * with the CR0/CR4 bits VMX forces on hidden behind the read shadows.
  */
-static void setup_guest_state(const struct entry_state *e)
+static void setup_guest_state(struct vcpu *v, const struct entry_state *e)
 {
 	/*
 	 * The host owns the bits VMX fixes to 1 (NE; VMXE) and CR0.PG: a
@@ -350,7 +351,7 @@ static void setup_guest_state(const struct entry_state *e)
 	 * CPU without the feature.
 	 */
 	uint64_t cr4_mask =
-		caps.cr4_fixed0 | (cr4_guest_reserved(NULL) & caps.cr4_fixed1);
+		caps.cr4_fixed0 | (cr4_guest_reserved(v) & caps.cr4_fixed1);
 
 	set_guest_seg(VMCS_GUEST_CS_SEL, &e->cs);
 	set_guest_seg(VMCS_GUEST_DS_SEL, &e->ds);
@@ -433,7 +434,8 @@ static int vmx_vcpu_create(struct vcpu *v, const struct entry_state *entry,
 	if (setup_controls(x, boot_cpu.vpid, err, errlen))
 		return -1;
 	setup_host_state();
-	setup_guest_state(entry);
+	setup_guest_state(v, entry);
+	msr_bitmap_encode(&v->vm->cpu);
 	vmcs_write(VMCS_EPT_POINTER, v->vm->gpt.root | EPTP_WB_4LEVEL);
 	flush_guest_tlbs(v->vm->gpt.root | EPTP_WB_4LEVEL, boot_cpu.vpid);
 	return 0;
@@ -522,6 +524,7 @@ const struct vm_backend vmx_backend = {
 	.run = vmx_run,
 	.inject_exception = vmx_inject_exception,
 	.get_state = vmx_get_state,
+	.get_control = vmx_get_control,
 	.get_rsp = vmx_get_rsp,
 	.seg_base = vmx_seg_base,
 	.set_rsp = vmx_set_rsp,

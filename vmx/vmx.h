@@ -40,6 +40,7 @@ void vmx_handle_exit(struct vcpu *v);
 void vmx_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,
 			  uint32_t error);
 void vmx_get_state(struct vcpu *v, struct vcpu_state *s);
+uint64_t vmx_get_control(struct vcpu *v, enum vcpu_control which);
 uint64_t vmx_get_rsp(struct vcpu *v);
 uint64_t vmx_seg_base(struct vcpu *v, unsigned int seg);
 void vmx_set_rsp(struct vcpu *v, uint64_t rsp);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The VMCS side of the backend ops: everything here goes through
- * vmcs_read/vmcs_write only, so hosted tests run it against a software
- * VMCS.
+ * vmcs_read/vmcs_write, so hosted tests run it against a software VMCS;
+ * only LSTAR, CSTAR and KERNEL_GS_BASE, which the VMCS does not hold, are
+ * the CPU's registers (through the fixup-checked MSR wrappers).
  */
 #include "core/host/cpu.h"
 #include "core/exit/exits.h"
@@ -12,6 +13,11 @@
 #include "vmx/vmx_insn.h"
 
 #define MSR_PAT 0x277
+#define MSR_LSTAR 0xc0000082
+#define MSR_CSTAR 0xc0000083
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+#define MSR_KERNEL_GS_BASE 0xc0000102
 #define AR_L (1u << 13)
 #define AR_DB (1u << 14)
 #define INTERRUPTIBILITY_STI_MOVSS 3u
@@ -60,6 +66,30 @@ void vmx_single_step(void)
 		   vmcs_read(VMCS_GUEST_PENDING_DEBUG) | PENDING_DBG_BS);
 }
 
+/* What the guest sees: the bits the host owns come from the read shadow. */
+static uint64_t guest_view(enum vmcs_field real, enum vmcs_field mask,
+			   enum vmcs_field shadow)
+{
+	uint64_t m = vmcs_read(mask);
+
+	return (vmcs_read(real) & ~m) | (vmcs_read(shadow) & m);
+}
+
+uint64_t vmx_get_control(struct vcpu *v, enum vcpu_control which)
+{
+	switch (which) {
+	case VCPU_CR0:
+		return guest_view(VMCS_GUEST_CR0, VMCS_CR0_GUEST_HOST_MASK,
+				  VMCS_CR0_READ_SHADOW);
+	case VCPU_CR4:
+		return guest_view(VMCS_GUEST_CR4, VMCS_CR4_GUEST_HOST_MASK,
+				  VMCS_CR4_READ_SHADOW);
+	case VCPU_EFER:
+		return vmcs_read(VMCS_GUEST_EFER);
+	}
+	return 0;
+}
+
 void vmx_get_state(struct vcpu *v, struct vcpu_state *s)
 {
 	uint64_t cs_ar = vmcs_read(VMCS_GUEST_CS_AR);
@@ -68,17 +98,10 @@ void vmx_get_state(struct vcpu *v, struct vcpu_state *s)
 		.rip = vmcs_read(VMCS_GUEST_RIP),
 		.rsp = vmcs_read(VMCS_GUEST_RSP),
 		.rflags = vmcs_read(VMCS_GUEST_RFLAGS),
-		/* What the guest sees: shadowed bits come from the shadows. */
-		.cr0 = (vmcs_read(VMCS_GUEST_CR0) &
-			~vmcs_read(VMCS_CR0_GUEST_HOST_MASK)) |
-		       (vmcs_read(VMCS_CR0_READ_SHADOW) &
-			vmcs_read(VMCS_CR0_GUEST_HOST_MASK)),
+		.cr0 = vmx_get_control(v, VCPU_CR0),
 		/* CR2 is not in the VMCS: it stays in the CPU register. */
 		.cr3 = vmcs_read(VMCS_GUEST_CR3),
-		.cr4 = (vmcs_read(VMCS_GUEST_CR4) &
-			~vmcs_read(VMCS_CR4_GUEST_HOST_MASK)) |
-		       (vmcs_read(VMCS_CR4_READ_SHADOW) &
-			vmcs_read(VMCS_CR4_GUEST_HOST_MASK)),
+		.cr4 = vmx_get_control(v, VCPU_CR4),
 		.efer = vmcs_read(VMCS_GUEST_EFER),
 		.cs_base = vmcs_read(VMCS_GUEST_CS_BASE),
 		.cs_sel = (uint16_t)vmcs_read(VMCS_GUEST_CS_SEL),
@@ -123,6 +146,17 @@ int vmx_read_state_msr(struct vcpu *v, uint32_t msr, uint64_t *val)
 	case MSR_PAT:
 		*val = vmcs_read(VMCS_GUEST_PAT);
 		return 0;
+	case MSR_FS_BASE:
+		*val = vmcs_read(VMCS_GUEST_FS_BASE);
+		return 0;
+	case MSR_GS_BASE:
+		*val = vmcs_read(VMCS_GUEST_GS_BASE);
+		return 0;
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_KERNEL_GS_BASE:
+		/* Not in the VMCS: the CPU holds the guest's (cpu_reset.c). */
+		return rdmsr_safe(msr, val) ? -1 : 0;
 	default:
 		return -1;
 	}
@@ -141,6 +175,16 @@ int vmx_write_state_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 	case MSR_PAT:
 		vmcs_write(VMCS_GUEST_PAT, val);
 		return 0;
+	case MSR_FS_BASE:
+		vmcs_write(VMCS_GUEST_FS_BASE, val);
+		return 0;
+	case MSR_GS_BASE:
+		vmcs_write(VMCS_GUEST_GS_BASE, val);
+		return 0;
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_KERNEL_GS_BASE:
+		return wrmsr_safe(msr, val) ? -1 : 0;
 	default:
 		return -1;
 	}

@@ -20,17 +20,12 @@
  */
 
 /*
- * CPUID with the VM's policy: RAX/RCX in, RAX/RBX/RCX/RDX out. It always
+ * CPUID from the VM's CPU model: RAX/RCX in, RAX/RBX/RCX/RDX out. It always
  * completes (mhv offers no CPUID faulting), hence no result: the vendor
  * steps past it unconditionally. The hottest exit: a result tested after
  * the call cost it 3 instructions (make bench).
  */
 void exit_cpuid(struct vcpu *v);
-/*
- * The guest's view of one leaf. v may be NULL (before the vCPU exists):
- * leaf 1's OSXSAVE, which mirrors the guest's CR4, is then clear.
- */
-struct cpuid_regs cpuid_policy(struct vcpu *v, uint32_t leaf, uint32_t subleaf);
 
 /*
  * MOV to CR0/CR4 as the CPU does it (SDM vol. 3, 2.5; vol. 2, MOV CR):
@@ -40,7 +35,10 @@ struct cpuid_regs cpuid_policy(struct vcpu *v, uint32_t leaf, uint32_t subleaf);
 bool cr0_write_faults(const struct vcpu_state *s, uint64_t val);
 bool cr4_write_faults(struct vcpu *v, const struct vcpu_state *s, uint64_t val);
 /* CR4 bits the guest may not set: its CPUID lacks their feature. */
-uint64_t cr4_guest_reserved(struct vcpu *v);
+static inline uint64_t cr4_guest_reserved(const struct vcpu *v)
+{
+	return v->vm->cpu.cr4_reserved;
+}
 
 /* RDMSR/WRMSR: ECX = MSR; EDX:EAX. Injects #GP where hardware would. */
 bool exit_rdmsr(struct vcpu *v);

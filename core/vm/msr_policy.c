@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * MSRs the guest reaches through RDMSR/WRMSR exits. The backends let the
- * MSRs that are pure guest state (FS/GS bases, SYSCALL and SYSENTER MSRs,
- * TSC_AUX) pass straight through to hardware: mhv itself never uses them.
- * What is intercepted lands here and is answered from a short table; an
- * MSR not in the table raises #GP, as it would on a CPU without it.
+ * MSRs the guest reaches through RDMSR/WRMSR exits, and the list of those
+ * it reaches without one (msr_passthrough_derive: the backends only encode
+ * it). What is intercepted lands here and is answered from a short table; an
+ * MSR not in the table, or one the VM's CPU model lacks (core/vm/
+ * cpu_model.c: the same facts its CPUID answers show), raises #GP, as it
+ * would on a CPU without it.
  */
 #include "core/host/cpu.h"
-#include "core/host/cpu_probe.h"
 #include "core/exit/exits.h"
 #include "core/host/log.h"
 #include "core/host/trap.h"
@@ -28,22 +28,23 @@
 #define MSR_PRED_CMD 0x49
 #define MSR_ARCH_CAPABILITIES 0x10a
 #define MSR_FLUSH_CMD 0x10b
+#define MSR_SYSENTER_CS 0x174
+#define MSR_SYSENTER_ESP 0x175
+#define MSR_SYSENTER_EIP 0x176
+#define MSR_STAR 0xc0000081
 #define MSR_LSTAR 0xc0000082
 #define MSR_CSTAR 0xc0000083
 #define MSR_FS_BASE 0xc0000100
+#define MSR_SFMASK 0xc0000084
+#define MSR_GS_BASE 0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
+#define MSR_TSC_AUX 0xc0000103
 #define MSR_AMD_PERF_FIRST 0xc0010000
 #define MSR_AMD_PERF_LAST 0xc0010007
 
-enum vendor_mask {
-	ANY = 3,
-	INTEL = 1,
-	AMD = 2,
-};
-
 struct msr_rule {
 	uint32_t first, last;
-	enum vendor_mask vendors;
+	uint32_t needs; /* CPU_FACT() bits the VM's model must have */
 	/* NULL: #GP. Return 0, or -1 for #GP. */
 	int (*read)(struct vcpu *v, uint32_t msr, uint64_t *val);
 	int (*write)(struct vcpu *v, uint32_t msr, uint64_t val);
@@ -84,22 +85,12 @@ static int read_efer(struct vcpu *v, uint32_t msr, uint64_t *val)
  */
 static int write_efer(struct vcpu *v, uint32_t msr, uint64_t val)
 {
-	uint64_t allowed = EFER_SCE | EFER_LME | EFER_LMA;
-	struct vcpu_state s;
-
-	if (test_bit(cpuid(0x80000001).edx, 20))
-		allowed |= EFER_NXE;
-	if (val & ~allowed)
+	if (val & ~v->vm->cpu.efer_allowed)
 		return -1;
-	vm_backend->get_state(v, &s);
-	if ((s.cr0 & BIT(31)) && ((val ^ s.efer) & EFER_LME))
+	if ((vm_backend->get_control(v, VCPU_CR0) & BIT(31)) &&
+	    ((val ^ vm_backend->get_control(v, VCPU_EFER)) & EFER_LME))
 		return -1;
 	return vm_backend->write_state_msr(v, msr, val);
-}
-
-static bool intel(void)
-{
-	return boot_cpu.vendor == CPU_VENDOR_INTEL;
 }
 
 /*
@@ -108,11 +99,9 @@ static bool intel(void)
  */
 static int write_canonical(struct vcpu *v, uint32_t msr, uint64_t val)
 {
-	struct vcpu_state s;
-	unsigned int bits;
+	unsigned int bits =
+		(vm_backend->get_control(v, VCPU_CR4) & BIT(12)) ? 57 : 48;
 
-	vm_backend->get_state(v, &s);
-	bits = (s.cr4 & BIT(12)) ? 57 : 48;
 	if ((int64_t)(val << (64 - bits)) >> (64 - bits) != (int64_t)val)
 		return -1;
 	return vm_backend->write_state_msr(v, msr, val);
@@ -136,8 +125,11 @@ static int read_apic_base(struct vcpu *v, uint32_t msr, uint64_t *val)
 	return 0;
 }
 
+/* x2APIC mode (EXTD, bit 10) exists only where CPUID shows x2APIC. */
 static int write_apic_base(struct vcpu *v, uint32_t msr, uint64_t val)
 {
+	if ((val & BIT(10)) && !cpu_model_has(&v->vm->cpu, CPU_FACT(X2APIC)))
+		return -1;
 	return apic_base_write(v->vm, val);
 }
 
@@ -232,119 +224,142 @@ static int write_mtrr_def_type(struct vcpu *v, uint32_t msr, uint64_t val)
 
 /*
  * Speculation controls follow what CPUID tells the guest (the host's
- * bits pass through): present when advertised, #GP when not.
+ * bits pass through): present when advertised (the rule's fact), and
+ * only the advertised bits.
  */
-static uint64_t spec_ctrl_bits(void)
-{
-	uint32_t e7 = cpuid_count(7, 0).edx;
-	uint32_t ext = cpuid(0x80000008).ebx;
-	uint64_t bits = 0;
-
-	if (intel() ? test_bit(e7, 26) : test_bit(ext, 14))
-		bits |= BIT(0); /* IBRS */
-	if (intel() ? test_bit(e7, 27) : test_bit(ext, 15))
-		bits |= BIT(1); /* STIBP */
-	if (intel() ? test_bit(e7, 31) : test_bit(ext, 24))
-		bits |= BIT(2); /* SSBD */
-	return bits;
-}
-
 static int read_spec_ctrl(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
-	if (!spec_ctrl_bits())
-		return -1;
 	*val = v->vm->msr_spec_ctrl;
 	return 0;
 }
 
 static int write_spec_ctrl(struct vcpu *v, uint32_t msr, uint64_t val)
 {
-	uint64_t bits = spec_ctrl_bits();
-
-	if (!bits || (val & ~bits))
+	if (val & ~v->vm->cpu.spec_ctrl_bits)
 		return -1;
 	v->vm->msr_spec_ctrl = val;
 	return 0;
 }
 
-/* Write-only commands: IBPB (PRED_CMD bit 0), L1D flush (FLUSH_CMD bit 0). */
 /*
- * Bit 0 is the command; 0 is a valid no-op write and any other bit is
+ * Write-only commands: IBPB (PRED_CMD bit 0), L1D flush (FLUSH_CMD bit 0),
+ * present as the model says (the rule's fact). Bit 0 is the command; 0 is a valid no-op write and any other bit is
  * reserved (#GP), as on hardware and under KVM. The command itself is
  * passed on to the CPU when it has it: the barrier is the guest's to ask
  * for.
  */
-static int write_command(uint32_t msr, uint64_t val, bool present)
+static int write_command(struct vcpu *v, uint32_t msr, uint64_t val)
 {
-	if (!present || (val & ~1ULL))
+	if (val & ~1ULL)
 		return -1;
 	if (val)
 		wrmsr_safe(msr, val);
 	return 0;
 }
 
-static int write_pred_cmd(struct vcpu *v, uint32_t msr, uint64_t val)
-{
-	bool ibpb = intel() ? test_bit(cpuid_count(7, 0).edx, 26)
-			    : test_bit(cpuid(0x80000008).ebx, 12);
-
-	return write_command(msr, val, ibpb);
-}
-
-static int write_flush_cmd(struct vcpu *v, uint32_t msr, uint64_t val)
-{
-	return write_command(msr, val, test_bit(cpuid_count(7, 0).edx, 28));
-}
-
 /* The host's, without TSX_CTRL (bit 7): that MSR is not emulated. */
 static int read_arch_capabilities(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
-	if (!test_bit(cpuid_count(7, 0).edx, 29) || rdmsr_safe(msr, val))
+	if (rdmsr_safe(msr, val))
 		return -1;
 	*val &= ~BIT(7);
 	return 0;
 }
 
+#define NEEDS(f) CPU_FACT(f)
+
 static const struct msr_rule rules[] = {
-	{MSR_TSC, MSR_TSC, ANY, read_tsc, write_tsc},
-	{MSR_TSC_ADJUST, MSR_TSC_ADJUST, ANY, read_tsc_adjust,
+	{MSR_TSC, MSR_TSC, NEEDS(TSC), read_tsc, write_tsc},
+	{MSR_TSC_ADJUST, MSR_TSC_ADJUST, NEEDS(TSC_ADJUST), read_tsc_adjust,
 	 write_tsc_adjust},
-	{MSR_APIC_BASE, MSR_APIC_BASE, ANY, read_apic_base, write_apic_base},
-	{MSR_IA32_FEATURE_CONTROL, MSR_IA32_FEATURE_CONTROL, INTEL,
+	{MSR_APIC_BASE, MSR_APIC_BASE, 0, read_apic_base, write_apic_base},
+	{MSR_IA32_FEATURE_CONTROL, MSR_IA32_FEATURE_CONTROL, NEEDS(INTEL),
 	 read_feature_control, NULL},
-	{MSR_BIOS_SIGN_ID, MSR_BIOS_SIGN_ID, ANY, read_zero, write_ignore},
-	{MSR_IA32_MTRRCAP, MSR_IA32_MTRRCAP, ANY, read_zero, NULL},
-	{MSR_MCG_CAP, MSR_MCG_CAP, ANY, read_zero, NULL},
-	{MSR_MCG_STATUS, MSR_MCG_STATUS, ANY, read_zero, write_zero_only},
-	{MSR_MISC_ENABLE, MSR_MISC_ENABLE, ANY, read_misc_enable,
+	{MSR_BIOS_SIGN_ID, MSR_BIOS_SIGN_ID, 0, read_zero, write_ignore},
+	{MSR_IA32_MTRRCAP, MSR_IA32_MTRRCAP, NEEDS(MTRR), read_zero, NULL},
+	{MSR_MCG_CAP, MSR_MCG_CAP, NEEDS(MCA), read_zero, NULL},
+	{MSR_MCG_STATUS, MSR_MCG_STATUS, NEEDS(MCA), read_zero,
+	 write_zero_only},
+	{MSR_MISC_ENABLE, MSR_MISC_ENABLE, 0, read_misc_enable,
 	 write_misc_enable},
-	{MSR_DEBUGCTL, MSR_DEBUGCTL, ANY, read_zero, write_zero_only},
-	{MSR_PAT, MSR_PAT, ANY, read_state, write_pat},
-	{MSR_MTRR_DEF_TYPE, MSR_MTRR_DEF_TYPE, ANY, read_mtrr_def_type,
+	{MSR_DEBUGCTL, MSR_DEBUGCTL, 0, read_zero, write_zero_only},
+	{MSR_PAT, MSR_PAT, NEEDS(PAT), read_state, write_pat},
+	{MSR_MTRR_DEF_TYPE, MSR_MTRR_DEF_TYPE, NEEDS(MTRR), read_mtrr_def_type,
 	 write_mtrr_def_type},
-	{MSR_SPEC_CTRL, MSR_SPEC_CTRL, ANY, read_spec_ctrl, write_spec_ctrl},
-	{MSR_PRED_CMD, MSR_PRED_CMD, ANY, NULL, write_pred_cmd},
-	{MSR_ARCH_CAPABILITIES, MSR_ARCH_CAPABILITIES, INTEL,
+	{MSR_SPEC_CTRL, MSR_SPEC_CTRL, NEEDS(SPEC_CTRL), read_spec_ctrl,
+	 write_spec_ctrl},
+	{MSR_PRED_CMD, MSR_PRED_CMD, NEEDS(IBPB), NULL, write_command},
+	{MSR_ARCH_CAPABILITIES, MSR_ARCH_CAPABILITIES, NEEDS(ARCH_CAP),
 	 read_arch_capabilities, NULL},
-	{MSR_FLUSH_CMD, MSR_FLUSH_CMD, ANY, NULL, write_flush_cmd},
-	{MSR_EFER, MSR_EFER, ANY, read_efer, write_efer},
-	{X2APIC_MSR_FIRST, X2APIC_MSR_LAST, ANY, read_x2apic, write_x2apic},
-	{MSR_LSTAR, MSR_CSTAR, ANY, read_state, write_canonical},
-	{MSR_FS_BASE, MSR_KERNEL_GS_BASE, ANY, read_state, write_canonical},
-	{MSR_AMD_PERF_FIRST, MSR_AMD_PERF_LAST, AMD, read_zero, write_ignore},
+	{MSR_FLUSH_CMD, MSR_FLUSH_CMD, NEEDS(L1D_FLUSH), NULL, write_command},
+	{MSR_EFER, MSR_EFER, 0, read_efer, write_efer},
+	{X2APIC_MSR_FIRST, X2APIC_MSR_LAST, NEEDS(X2APIC), read_x2apic,
+	 write_x2apic},
+	{MSR_LSTAR, MSR_CSTAR, NEEDS(LM), read_state, write_canonical},
+	{MSR_FS_BASE, MSR_KERNEL_GS_BASE, NEEDS(LM), read_state,
+	 write_canonical},
+	{MSR_AMD_PERF_FIRST, MSR_AMD_PERF_LAST, NEEDS(AMD), read_zero,
+	 write_ignore},
 };
 
-static const struct msr_rule *find_rule(uint32_t msr)
+static const struct msr_rule *find_rule(const struct cpu_model *m, uint32_t msr)
 {
-	enum vendor_mask mine = boot_cpu.vendor == CPU_VENDOR_INTEL ? INTEL
-				: boot_cpu.vendor == CPU_VENDOR_AMD ? AMD
-								    : ANY;
-
 	for (unsigned int i = 0; i < ARRAY_SIZE(rules); i++)
 		if (msr >= rules[i].first && msr <= rules[i].last &&
-		    (rules[i].vendors & mine))
+		    cpu_model_has(m, rules[i].needs))
 			return &rules[i];
 	return NULL;
+}
+
+/*
+ * Which MSRs skip the exit. An MSR passes through only when all hold:
+ *  - the guest's model has it (else hardware, not mhv, would answer);
+ *  - mhv never uses it itself, and one VM's value cannot reach the next:
+ *    the VMCB/VMCS switches it (SVM: VMLOAD/VMSAVE of the VMCB's SYSENTER,
+ *    STAR, LSTAR, CSTAR, SFMASK, KERNEL_GS_BASE, FS/GS; VMX: SYSENTER and
+ *    FS/GS in the VMCS) or cpu_reset.c clears it before each VM (the rest,
+ *    TSC_AUX on both), docs/exits.md has the table;
+ *  - for writes, every value the guest may write is checked by whatever
+ *    runs mhv exactly as the architecture says. Linear-address MSRs fail
+ *    that last test: a non-canonical LSTAR, CSTAR, FS/GS/KERNEL_GS base
+ *    must #GP (SDM vol. 4 and APM vol. 2 on WRMSR), and QEMU TCG's SVM does
+ *    not check, so their writes exit on both vendors and write_canonical
+ *    checks them (with LA57, 57 bits). Their reads need no check.
+ * The TSC reads through with the backend's offset; its writes move the
+ * offset instead (write_tsc).
+ */
+static const struct {
+	uint32_t msr;
+	uint32_t needs;
+	bool write;
+} passthrough_rules[] = {
+	{MSR_TSC, NEEDS(TSC), false},
+	{MSR_SYSENTER_CS, NEEDS(SYSENTER), true},
+	{MSR_SYSENTER_ESP, NEEDS(SYSENTER), true},
+	{MSR_SYSENTER_EIP, NEEDS(SYSENTER), true},
+	{MSR_STAR, NEEDS(SYSCALL), true},
+	{MSR_SFMASK, NEEDS(SYSCALL), true},
+	{MSR_TSC_AUX, NEEDS(TSC_AUX), true},
+	{MSR_LSTAR, NEEDS(LM), false},
+	{MSR_CSTAR, NEEDS(LM), false},
+	{MSR_FS_BASE, NEEDS(LM), false},
+	{MSR_GS_BASE, NEEDS(LM), false},
+	{MSR_KERNEL_GS_BASE, NEEDS(LM), false},
+};
+
+_Static_assert(ARRAY_SIZE(passthrough_rules) <= CPU_MODEL_MAX_PASSTHROUGH,
+	       "room in struct cpu_model");
+
+void msr_passthrough_derive(struct cpu_model *m)
+{
+	m->passthrough_count = 0;
+	for (unsigned int i = 0; i < ARRAY_SIZE(passthrough_rules); i++)
+		if (cpu_model_has(m, passthrough_rules[i].needs))
+			m->passthrough[m->passthrough_count++] =
+				(struct msr_passthrough){
+					.msr = passthrough_rules[i].msr,
+					.write = passthrough_rules[i].write,
+				};
 }
 
 static void inject_gp(struct vcpu *v, const char *what, uint32_t msr)
@@ -356,7 +371,7 @@ static void inject_gp(struct vcpu *v, const char *what, uint32_t msr)
 bool exit_rdmsr(struct vcpu *v)
 {
 	uint32_t msr = (uint32_t)v->gpr[GPR_RCX];
-	const struct msr_rule *r = find_rule(msr);
+	const struct msr_rule *r = find_rule(&v->vm->cpu, msr);
 	uint64_t val;
 
 	if (!r || !r->read || r->read(v, msr, &val)) {
@@ -372,7 +387,7 @@ bool exit_wrmsr(struct vcpu *v)
 {
 	uint32_t msr = (uint32_t)v->gpr[GPR_RCX];
 	uint64_t val = (v->gpr[GPR_RDX] << 32) | (uint32_t)v->gpr[GPR_RAX];
-	const struct msr_rule *r = find_rule(msr);
+	const struct msr_rule *r = find_rule(&v->vm->cpu, msr);
 
 	if (!r || !r->write || r->write(v, msr, val)) {
 		inject_gp(v, "write", msr);

@@ -121,6 +121,7 @@ static int prepare_guest(struct vm *vm, const struct boot_module *payload,
 			   &info, err, errlen))
 		return -1;
 	vm->vcpu.vm = vm;
+	cpu_model_init(&vm->cpu, boot_cpu.vendor);
 	vm->msr_mtrr_def_type = 0xc06; /* MTRRs on, default WB */
 	/* Fast strings, perf monitoring, no BTS, no PEBS: KVM's defaults. */
 	vm->msr_misc_enable = BIT(0) | BIT(7) | BIT(11) | BIT(12);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "core/dev/devices.h"
+#include "core/vm/cpu_model.h"
 #include "core/vm/guest_options.h"
 #include "core/host/pagetable.h"
 
@@ -47,6 +48,17 @@ struct vcpu_state {
 	unsigned int cpl;
 };
 
+/*
+ * One control register or EFER as the guest sees it, for the exits that
+ * need a single field (CPUID's OSXSAVE, the MSR checks): a full
+ * vcpu_state costs about 17 VMREADs on VMX.
+ */
+enum vcpu_control {
+	VCPU_CR0,
+	VCPU_CR4,
+	VCPU_EFER,
+};
+
 /* One exit counter per dense exit code; codes beyond share the last slot. */
 #define VM_EXIT_COUNTERS 256
 
@@ -69,6 +81,7 @@ struct vm {
 	struct page_table gpt; /* NPT or EPT: guest-physical -> host-physical */
 	struct vcpu vcpu;
 	struct devices dev;
+	struct cpu_model cpu; /* built once, before the vCPU */
 	/* MSRs mhv emulates rather than passing through. */
 	uint64_t msr_spec_ctrl, msr_mtrr_def_type, msr_misc_enable;
 	uint64_t msr_tsc_adjust;
@@ -102,7 +115,9 @@ struct vm_backend {
 	void (*run)(struct vcpu *v);
 	void (*inject_exception)(struct vcpu *v, unsigned int vector,
 				 bool has_error, uint32_t error);
+	/* The whole state, for decoding and dumps; get_control for one field. */
 	void (*get_state)(struct vcpu *v, struct vcpu_state *s);
+	uint64_t (*get_control)(struct vcpu *v, enum vcpu_control which);
 	uint64_t (*get_rsp)(struct vcpu *v);
 	/* Base of segment register seg (enum insn_seg order: ES CS SS DS FS GS). */
 	uint64_t (*seg_base)(struct vcpu *v, unsigned int seg);

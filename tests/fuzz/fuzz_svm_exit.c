@@ -47,6 +47,7 @@ static const struct vm_backend fuzz_backend = {
 	.name = "AMD SVM (fuzzed)",
 	.inject_exception = svm_inject_exception,
 	.get_state = svm_get_state,
+	.get_control = svm_get_control,
 	.exit_name = svm_exit_name,
 	.exit_counter = svm_exit_counter,
 	.exit_slot_name = svm_exit_slot_name,
@@ -76,11 +77,15 @@ static struct vm *vm;
 static struct vcpu *v;
 static struct svm_vcpu svm;
 static struct vmcb *vmcb;
+/* The CPU models of both vendors: CPUID is slow under a hypervisor. */
+static struct cpu_model model_amd, model_intel;
 
 static void setup(void)
 {
 	if (vm)
 		return;
+	cpu_model_init(&model_amd, CPU_VENDOR_AMD);
+	cpu_model_init(&model_intel, CPU_VENDOR_INTEL);
 	vm = calloc(1, sizeof(*vm));
 	vmcb = aligned_alloc(4096, sizeof(*vmcb));
 	CHECK(vm && vmcb, "out of memory");
@@ -147,6 +152,7 @@ static void reset(uint8_t flags, const uint64_t gpr[GPR_COUNT])
 
 	boot_cpu = (struct cpu_info){.vendor = flags & 0x10 ? CPU_VENDOR_INTEL
 							    : CPU_VENDOR_AMD};
+	vm->cpu = flags & 0x10 ? model_intel : model_amd;
 	svm_has_nrip_save = flags & 4;
 }
 

@@ -58,6 +58,7 @@ static const struct vm_backend fuzz_backend = {
 	.name = "Intel VMX (fuzzed)",
 	.inject_exception = vmx_inject_exception,
 	.get_state = vmx_get_state,
+	.get_control = vmx_get_control,
 	.exit_name = vmx_exit_name,
 	.exit_counter = vmx_exit_counter,
 	.exit_slot_name = vmx_exit_slot_name,
@@ -86,7 +87,8 @@ static struct vcpu *v;
 static struct vmx_vcpu vmx;
 static enum vmcs_field fields[256];
 static unsigned int nfields;
-static uint64_t cr4_reserved; /* CPUID is slow under a hypervisor: once */
+/* The CPU models of both vendors: CPUID is slow under a hypervisor. */
+static struct cpu_model model_amd, model_intel;
 
 /* Every encoding the software VMCS knows, once. */
 static void setup(void)
@@ -104,7 +106,8 @@ static void setup(void)
 	vm->ram = malloc(EXIT_RAM_SIZE);
 	CHECK(vm->ram, "out of memory");
 	vm_backend = &fuzz_backend;
-	cr4_reserved = cr4_guest_reserved(NULL);
+	cpu_model_init(&model_amd, CPU_VENDOR_AMD);
+	cpu_model_init(&model_intel, CPU_VENDOR_INTEL);
 	fake_extable_install();
 }
 
@@ -146,6 +149,7 @@ static void reset(uint8_t flags, const uint64_t gpr[GPR_COUNT])
 				     .vmx = true,
 				     .ept = true,
 				     .unrestricted_guest = true};
+	vm->cpu = flags & 0x10 ? model_amd : model_intel;
 
 	/* Fixed bits as Bochs tigerlake reports them: NE, PE, PG; VMXE. */
 	vmx = (struct vmx_vcpu){.launched = true,
@@ -155,7 +159,7 @@ static void reset(uint8_t flags, const uint64_t gpr[GPR_COUNT])
 				.cr4_fixed0 = 0x2000,
 				.cr4_fixed1 = 0x3727ff};
 	cr0_forced = vmx.cr0_fixed0 & ~(CR0_PE | CR0_PG);
-	cr4_mask = vmx.cr4_fixed0 | (cr4_reserved & vmx.cr4_fixed1);
+	cr4_mask = vmx.cr4_fixed0 | (vm->cpu.cr4_reserved & vmx.cr4_fixed1);
 	if (mode == EXIT_LONG) {
 		cr0 |= CR0_PG;
 		cr4 |= CR4_PAE;

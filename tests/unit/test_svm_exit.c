@@ -35,6 +35,7 @@ static const struct vm_backend test_backend = {
 	.name = "AMD SVM (hosted test)",
 	.inject_exception = svm_inject_exception,
 	.get_state = svm_get_state,
+	.get_control = svm_get_control,
 	.exit_name = svm_exit_name,
 	.exit_counter = svm_exit_counter,
 	.exit_slot_name = svm_exit_slot_name,
@@ -112,6 +113,7 @@ static void fixture_init(void)
 	set_protected_mode_32();
 
 	boot_cpu = (struct cpu_info){.vendor = CPU_VENDOR_AMD};
+	cpu_model_init(&vm->cpu, boot_cpu.vendor);
 	vm_backend = &test_backend;
 	svm_has_nrip_save = false;
 	own_bytes = false;
@@ -939,6 +941,7 @@ static void test_msr_vendor_rules(void **state)
 	assert_int_equal(vmcb->save.rip, GUEST_RIP + 2);
 
 	boot_cpu.vendor = CPU_VENDOR_INTEL;
+	cpu_model_init(&vm->cpu, boot_cpu.vendor); /* as a new VM would */
 	rdmsr_exit(MSR_AMD_PERFEVTSEL0);
 	assert_int_equal(vmcb->control.event_inj, EVENT_GP0);
 	rdmsr_exit(MSR_FEATURE_CONTROL); /* locked, VMX off */

@@ -47,6 +47,7 @@ static const struct vm_backend test_backend = {
 	.name = "Intel VMX (hosted test)",
 	.inject_exception = vmx_inject_exception,
 	.get_state = vmx_get_state,
+	.get_control = vmx_get_control,
 	.exit_name = vmx_exit_name,
 	.exit_counter = vmx_exit_counter,
 	.exit_slot_name = vmx_exit_slot_name,
@@ -220,6 +221,7 @@ static void fixture_init(void)
 				     .vmx = true,
 				     .ept = true,
 				     .unrestricted_guest = true};
+	cpu_model_init(&vm->cpu, boot_cpu.vendor);
 	vm_backend = &test_backend;
 	exit_vectoring = 0;
 	fake_serial_clear();
@@ -1182,6 +1184,8 @@ static void test_msr_tsc_adjust(void **state)
 {
 	(void)state;
 
+	/* The MSR exists as far as the guest's CPUID shows it. */
+	vm->cpu.facts |= CPU_FACT(TSC_ADJUST);
 	wrmsr_exit(0x3b, 1000);
 	assert_no_event();
 	assert_int_equal(fake_vmcs_last_write(VMCS_TSC_OFFSET), 1000);

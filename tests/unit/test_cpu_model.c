@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The guest's CPU model (core/vm/cpu_model.c) and the policy that reads
+ * it (cpuid_policy.c, msr_policy.c), once, against a stub backend: no
+ * VMCB, no VMCS. What it checks is that CPUID and the MSRs agree: a
+ * feature the model hides is an MSR that #GPs and a bit the CPUID exit
+ * does not show, and the pass-through list holds exactly what the model
+ * allows. The host's CPUID is the starting point; each test edits the
+ * leaves between cpu_model_from_host() and cpu_model_finish().
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/exit/exits.h"
+#include "core/host/cpu_probe.h"
+#include "core/vm/cpu_model.h"
+#include "core/vm/hypercall_abi.h"
+#include "tests/unit/fake_serial.h"
+
+/* Defined by cpu_probe.c in the kernel, which needs the hardware. */
+struct cpu_info boot_cpu;
+
+#define MSR_TSC 0x10
+#define MSR_APIC_BASE 0x1b
+#define MSR_FEATURE_CONTROL 0x3a
+#define MSR_TSC_ADJUST 0x3b
+#define MSR_SPEC_CTRL 0x48
+#define MSR_X2APIC_ID 0x802
+#define MSR_SYSENTER_CS 0x174
+#define MSR_SYSENTER_ESP 0x175
+#define MSR_SYSENTER_EIP 0x176
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_CSTAR 0xc0000083
+#define MSR_SFMASK 0xc0000084
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+#define MSR_KERNEL_GS_BASE 0xc0000102
+#define MSR_TSC_AUX 0xc0000103
+#define MSR_AMD_PERF0 0xc0010000
+
+#define CR4_LA57 (1ULL << 12)
+#define CR4_VMXE (1ULL << 13)
+#define CR4_OSXSAVE (1ULL << 18)
+#define CR4_SMEP (1ULL << 20)
+
+/* The stub vCPU: the few fields the policy may ask for, and what it did. */
+static struct {
+	uint64_t cr0, cr4, efer;
+	uint64_t tsc_offset;
+	uint32_t state_msr;
+	uint64_t state_val;
+	int injected; /* vector, or -1 */
+	unsigned int control_reads;
+} stub;
+
+static uint64_t stub_get_control(struct vcpu *v, enum vcpu_control which)
+{
+	stub.control_reads++;
+	switch (which) {
+	case VCPU_CR0:
+		return stub.cr0;
+	case VCPU_CR4:
+		return stub.cr4;
+	case VCPU_EFER:
+		return stub.efer;
+	}
+	return 0;
+}
+
+/* CPUID and the MSR rules read single fields: a full copy is a bug. */
+static void stub_get_state(struct vcpu *v, struct vcpu_state *s)
+{
+	fail_msg("get_state on a CPUID/MSR path");
+}
+
+static void stub_inject(struct vcpu *v, unsigned int vector, bool has_error,
+			uint32_t error)
+{
+	stub.injected = (int)vector;
+}
+
+static uint64_t stub_get_tsc_offset(struct vcpu *v)
+{
+	return stub.tsc_offset;
+}
+
+static void stub_set_tsc_offset(struct vcpu *v, uint64_t offset)
+{
+	stub.tsc_offset = offset;
+}
+
+static int stub_read_state_msr(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	*val = msr == stub.state_msr ? stub.state_val : 0;
+	return 0;
+}
+
+static int stub_write_state_msr(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	stub.state_msr = msr;
+	stub.state_val = val;
+	return 0;
+}
+
+/* Hosted: core/vm/backend.c (which picks a real backend) is not linked. */
+const struct vm_backend *vm_backend;
+
+static const struct vm_backend stub_backend = {
+	.name = "stub",
+	.inject_exception = stub_inject,
+	.get_state = stub_get_state,
+	.get_control = stub_get_control,
+	.get_tsc_offset = stub_get_tsc_offset,
+	.set_tsc_offset = stub_set_tsc_offset,
+	.read_state_msr = stub_read_state_msr,
+	.write_state_msr = stub_write_state_msr,
+};
+
+static struct vm *vm;
+static struct vcpu *v;
+
+static int setup(void **state)
+{
+	(void)state;
+	vm = calloc(1, sizeof(*vm));
+	assert_non_null(vm);
+	snprintf(vm->opt.name, sizeof(vm->opt.name), "model");
+	v = &vm->vcpu;
+	v->vm = vm;
+	devices_init(vm);
+	memset(&stub, 0, sizeof(stub));
+	stub.injected = -1;
+	vm_backend = &stub_backend;
+	boot_cpu = (struct cpu_info){.vendor = CPU_VENDOR_INTEL};
+	cpu_model_from_host(&vm->cpu, CPU_VENDOR_INTEL);
+	fake_serial_clear();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(vm);
+	vm = NULL;
+	v = NULL;
+	return 0;
+}
+
+static struct cpuid_regs guest_cpuid(uint32_t leaf, uint32_t subleaf)
+{
+	v->gpr[GPR_RAX] = leaf;
+	v->gpr[GPR_RCX] = subleaf;
+	exit_cpuid(v);
+	return (struct cpuid_regs){
+		.eax = (uint32_t)v->gpr[GPR_RAX],
+		.ebx = (uint32_t)v->gpr[GPR_RBX],
+		.ecx = (uint32_t)v->gpr[GPR_RCX],
+		.edx = (uint32_t)v->gpr[GPR_RDX],
+	};
+}
+
+/* RDMSR/WRMSR through the policy: true when it completed, false on #GP. */
+static bool rdmsr_ok(uint32_t msr, uint64_t *val)
+{
+	bool ok;
+
+	stub.injected = -1;
+	v->gpr[GPR_RCX] = msr;
+	ok = exit_rdmsr(v);
+	assert_int_equal(ok, stub.injected == -1);
+	if (!ok)
+		assert_int_equal(stub.injected, 13); /* #GP */
+	if (val)
+		*val = (v->gpr[GPR_RDX] << 32) | (uint32_t)v->gpr[GPR_RAX];
+	return ok;
+}
+
+static bool wrmsr_ok(uint32_t msr, uint64_t val)
+{
+	bool ok;
+
+	stub.injected = -1;
+	v->gpr[GPR_RCX] = msr;
+	v->gpr[GPR_RAX] = (uint32_t)val;
+	v->gpr[GPR_RDX] = val >> 32;
+	ok = exit_wrmsr(v);
+	assert_int_equal(ok, stub.injected == -1);
+	if (!ok)
+		assert_int_equal(stub.injected, 13); /* #GP */
+	return ok;
+}
+
+static bool passes(uint32_t msr, bool *write)
+{
+	for (unsigned int i = 0; i < vm->cpu.passthrough_count; i++)
+		if (vm->cpu.passthrough[i].msr == msr) {
+			*write = vm->cpu.passthrough[i].write;
+			return true;
+		}
+	return false;
+}
+
+static void test_hypervisor_bit_and_mhv_leaves(void **state)
+{
+	struct cpuid_regs r;
+	char sig[13] = {0};
+
+	(void)state;
+	cpu_model_finish(&vm->cpu);
+	r = guest_cpuid(1, 0);
+	assert_true(r.ecx & (1u << 31));	   /* hypervisor */
+	assert_false(r.ecx & (1u << 5));	   /* VMX */
+	assert_int_equal(r.ebx >> 24, 0);	   /* APIC ID 0 */
+	assert_int_equal((r.ebx >> 16) & 0xff, 1); /* one logical CPU */
+
+	r = guest_cpuid(MHV_CPUID_BASE, 0);
+	assert_int_equal(r.eax, MHV_CPUID_BASE + 1);
+	memcpy(sig, &r.ebx, 4);
+	memcpy(sig + 4, &r.ecx, 4);
+	memcpy(sig + 8, &r.edx, 4);
+	assert_string_equal(sig, MHV_CPUID_SIGNATURE);
+	r = guest_cpuid(MHV_CPUID_BASE + 1, 0);
+	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+
+	r = guest_cpuid(0x80000001, 0);
+	assert_false(r.ecx & (1u << 2)); /* SVM */
+	r = guest_cpuid(0xa, 0);	 /* no PMU */
+	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+	/* The exit reads its table: the same answer the model gives. */
+	r = guest_cpuid(0, 0);
+	assert_memory_equal(&r, &vm->cpu.basic[0], sizeof(r));
+}
+
+static void test_osxsave_follows_cr4(void **state)
+{
+	(void)state;
+	cpu_model_finish(&vm->cpu);
+	stub.cr4 = 0;
+	assert_false(guest_cpuid(1, 0).ecx & (1u << 27));
+	stub.cr4 = CR4_OSXSAVE;
+	assert_true(guest_cpuid(1, 0).ecx & (1u << 27));
+	/* One narrow read per leaf-1 CPUID; none for other leaves. */
+	stub.control_reads = 0;
+	guest_cpuid(1, 0);
+	guest_cpuid(0, 0);
+	guest_cpuid(0x80000000, 0);
+	assert_int_equal(stub.control_reads, 1);
+}
+
+static void test_x2apic_hidden_means_gp(void **state)
+{
+	uint64_t val;
+
+	(void)state;
+	vm->cpu.basic[1].ecx &= ~(1u << 21);
+	cpu_model_finish(&vm->cpu);
+	assert_false(guest_cpuid(1, 0).ecx & (1u << 21));
+	assert_false(wrmsr_ok(MSR_APIC_BASE, 0xfee00c00)); /* EN | EXTD */
+	assert_false(rdmsr_ok(MSR_X2APIC_ID, NULL));
+	assert_true(rdmsr_ok(MSR_APIC_BASE, &val));
+	assert_false(val & (1u << 10));
+}
+
+static void test_x2apic_shown_works(void **state)
+{
+	uint64_t val;
+
+	(void)state;
+	cpu_model_finish(&vm->cpu);
+	assert_true(guest_cpuid(1, 0).ecx & (1u << 21));
+	assert_false(rdmsr_ok(MSR_X2APIC_ID, NULL)); /* xAPIC mode still */
+	assert_true(wrmsr_ok(MSR_APIC_BASE, 0xfee00c00));
+	assert_true(rdmsr_ok(MSR_X2APIC_ID, &val));
+}
+
+static void test_tsc_adjust_follows_cpuid(void **state)
+{
+	(void)state;
+	if (!vm->cpu.leaf7_count)
+		skip();
+	vm->cpu.leaf7[0].ebx &= ~(1u << 1);
+	cpu_model_finish(&vm->cpu);
+	assert_false(guest_cpuid(7, 0).ebx & (1u << 1));
+	assert_false(rdmsr_ok(MSR_TSC_ADJUST, NULL));
+	assert_false(wrmsr_ok(MSR_TSC_ADJUST, 5));
+
+	vm->cpu.leaf7[0].ebx |= 1u << 1;
+	cpu_model_finish(&vm->cpu);
+	assert_true(guest_cpuid(7, 0).ebx & (1u << 1));
+	assert_true(wrmsr_ok(MSR_TSC_ADJUST, 5));
+	assert_int_equal(stub.tsc_offset, 5);
+}
+
+static void test_spec_ctrl_follows_cpuid(void **state)
+{
+	(void)state;
+	if (!vm->cpu.leaf7_count)
+		skip();
+	vm->cpu.leaf7[0].edx &= ~((1u << 26) | (1u << 27) | (1u << 31));
+	cpu_model_finish(&vm->cpu);
+	assert_false(rdmsr_ok(MSR_SPEC_CTRL, NULL));
+	assert_false(wrmsr_ok(0x49, 1)); /* PRED_CMD goes with IBRS on Intel */
+
+	vm->cpu.leaf7[0].edx |= 1u << 26; /* IBRS and IBPB, nothing else */
+	cpu_model_finish(&vm->cpu);
+	assert_true(wrmsr_ok(MSR_SPEC_CTRL, 1));
+	assert_false(wrmsr_ok(MSR_SPEC_CTRL, 2)); /* STIBP not shown */
+	assert_true(wrmsr_ok(0x49, 0));
+}
+
+static void test_vendor_msrs(void **state)
+{
+	uint64_t val;
+
+	(void)state;
+	cpu_model_finish(&vm->cpu);
+	assert_true(rdmsr_ok(MSR_FEATURE_CONTROL, &val));
+	assert_int_equal(val, 1); /* locked, VMX off */
+	assert_false(rdmsr_ok(MSR_AMD_PERF0, NULL));
+
+	cpu_model_init(&vm->cpu, CPU_VENDOR_AMD);
+	assert_false(rdmsr_ok(MSR_FEATURE_CONTROL, NULL));
+	assert_true(rdmsr_ok(MSR_AMD_PERF0, &val));
+	assert_int_equal(val, 0);
+}
+
+static void test_cr4_reserved_follows_cpuid(void **state)
+{
+	(void)state;
+	if (!vm->cpu.leaf7_count)
+		skip();
+	vm->cpu.leaf7[0].ebx &= ~(1u << 7);
+	cpu_model_finish(&vm->cpu);
+	assert_true(cr4_guest_reserved(v) & CR4_VMXE); /* VMX hidden */
+	assert_true(cr4_guest_reserved(v) & CR4_SMEP);
+	if (vm->cpu.basic[1].ecx & (1u << 26)) /* XSAVE */
+		assert_false(cr4_guest_reserved(v) & CR4_OSXSAVE);
+
+	vm->cpu.leaf7[0].ebx |= 1u << 7;
+	cpu_model_finish(&vm->cpu);
+	assert_false(cr4_guest_reserved(v) & CR4_SMEP);
+}
+
+/* Exactly these, each only with its feature; writes as the rule says. */
+static void test_passthrough_is_what_the_model_allows(void **state)
+{
+	static const struct {
+		uint32_t msr;
+		bool write;
+	} all[] = {
+		{MSR_TSC, false},	  {MSR_SYSENTER_CS, true},
+		{MSR_SYSENTER_ESP, true}, {MSR_SYSENTER_EIP, true},
+		{MSR_STAR, true},	  {MSR_SFMASK, true},
+		{MSR_TSC_AUX, true},	  {MSR_LSTAR, false},
+		{MSR_CSTAR, false},	  {MSR_FS_BASE, false},
+		{MSR_GS_BASE, false},	  {MSR_KERNEL_GS_BASE, false},
+	};
+	bool write;
+
+	(void)state;
+	vm->cpu.basic[1].edx |= (1u << 4) | (1u << 11); /* TSC, SEP */
+	vm->cpu.ext[1].edx |= (1u << 11) | (1u << 27) | (1u << 29); /* LM */
+	cpu_model_finish(&vm->cpu);
+	assert_int_equal(vm->cpu.passthrough_count, ARRAY_SIZE(all));
+	for (unsigned int i = 0; i < ARRAY_SIZE(all); i++) {
+		assert_true(passes(all[i].msr, &write));
+		assert_int_equal(write, all[i].write);
+	}
+
+	/* No RDTSCP, no RDPID: TSC_AUX exits, and there is no such MSR. */
+	vm->cpu.ext[1].edx &= ~(1u << 27);
+	if (vm->cpu.leaf7_count)
+		vm->cpu.leaf7[0].ecx &= ~(1u << 22);
+	cpu_model_finish(&vm->cpu);
+	assert_false(guest_cpuid(0x80000001, 0).edx & (1u << 27));
+	assert_false(passes(MSR_TSC_AUX, &write));
+	assert_int_equal(vm->cpu.passthrough_count, ARRAY_SIZE(all) - 1);
+	assert_false(rdmsr_ok(MSR_TSC_AUX, NULL));
+	assert_false(wrmsr_ok(MSR_TSC_AUX, 0));
+
+	/* No SEP: the SYSENTER MSRs exit and #GP. */
+	vm->cpu.basic[1].edx &= ~(1u << 11);
+	cpu_model_finish(&vm->cpu);
+	assert_false(passes(MSR_SYSENTER_CS, &write));
+	assert_false(rdmsr_ok(MSR_SYSENTER_CS, NULL));
+}
+
+/* The writes that exit are checked: canonical only, 57 bits with LA57. */
+static void test_intercepted_writes_are_checked(void **state)
+{
+	(void)state;
+	vm->cpu.ext[1].edx |= 1u << 29;
+	cpu_model_finish(&vm->cpu);
+	assert_true(wrmsr_ok(MSR_LSTAR, 0xffff800000001000ULL));
+	assert_int_equal(stub.state_msr, MSR_LSTAR);
+	assert_false(wrmsr_ok(MSR_FS_BASE, 0x0000800000000000ULL));
+	assert_false(wrmsr_ok(MSR_KERNEL_GS_BASE, 0x00ff000000000000ULL));
+	stub.cr4 = CR4_LA57;
+	assert_true(wrmsr_ok(MSR_KERNEL_GS_BASE, 0x00ff000000000000ULL));
+	assert_false(wrmsr_ok(MSR_CSTAR, 0x0100000000000000ULL));
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_hypervisor_bit_and_mhv_leaves),
+		T(test_osxsave_follows_cr4),
+		T(test_x2apic_hidden_means_gp),
+		T(test_x2apic_shown_works),
+		T(test_tsc_adjust_follows_cpuid),
+		T(test_spec_ctrl_follows_cpuid),
+		T(test_vendor_msrs),
+		T(test_cr4_reserved_follows_cpuid),
+		T(test_passthrough_is_what_the_model_allows),
+		T(test_intercepted_writes_are_checked),
+	};
+#undef T
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
