@@ -9,6 +9,7 @@
 #include "core/host/log.h"
 #include "core/host/memory.h"
 #include "core/host/panic.h"
+#include "core/x86.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
 #include "svm/svm.h"
@@ -62,14 +63,12 @@ static void msrpm_pass(uint8_t *msrpm, uint32_t msr, bool write_too)
  * mhv checks (QEMU TCG does not).
  */
 static const uint32_t passthrough_msrs[] = {
-	0x174,	    0x175,	0x176, /* SYSENTER_CS/ESP/EIP */
-	0xc0000081, 0xc0000084,	       /* STAR, SFMASK */
-	0xc0000103,		       /* TSC_AUX */
+	MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP,
+	MSR_STAR,	 MSR_SFMASK,	   MSR_TSC_AUX,
 };
 static const uint32_t read_only_passthrough_msrs[] = {
-	0x10,				    /* TSC */
-	0xc0000082, 0xc0000083,		    /* LSTAR, CSTAR */
-	0xc0000100, 0xc0000101, 0xc0000102, /* FS/GS/KERNEL_GS base */
+	MSR_TSC,     MSR_LSTAR,	  MSR_CSTAR,
+	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
 };
 
 static int svm_enable(const struct cpu_info *ci, char *err, size_t errlen)
@@ -140,12 +139,12 @@ static void init_guest_state(struct vmcb *vmcb, uint64_t entry)
 	set_seg(&g->tr, 0, 0x8b, 0xffff);
 	g->cpl = 0;
 	g->efer = EFER_SVME; /* required by VMRUN; hidden from the guest */
-	g->cr0 = 0x11;	     /* PE, ET */
+	g->cr0 = CR0_PE | CR0_ET;
 	g->cr4 = 0;
 	g->cr3 = 0;
-	g->dr6 = 0xffff0ff0;
-	g->dr7 = 0x400;
-	g->rflags = 0x2;
+	g->dr6 = DR6_RESET;
+	g->dr7 = DR7_RESET;
+	g->rflags = RFLAGS_FIXED1;
 	g->rip = entry;
 	g->g_pat = 0x0007040600070406ULL; /* the power-on PAT */
 }
@@ -225,8 +224,8 @@ const struct vm_backend svm_backend = {
 	.name = "AMD SVM",
 	.enable = svm_enable,
 	/* NPT entries are ordinary page-table entries, user bit included. */
-	.gpt_leaf_flags = PT_PRESENT | PT_WRITE | PT_USER,
-	.gpt_table_flags = PT_PRESENT | PT_WRITE | PT_USER,
+	.gpt_leaf_flags = PTE_P | PTE_W | PTE_US,
+	.gpt_table_flags = PTE_P | PTE_W | PTE_US,
 	.vcpu_create = svm_vcpu_create,
 	.vcpu_destroy = svm_vcpu_destroy,
 	.run = svm_run,

@@ -7,17 +7,8 @@
  * and vol. 2, "MOV - Move to/from Control Registers"; APM vol. 2, 3.1.
  */
 #include "core/exit/exits.h"
+#include "core/x86.h"
 #include "lib/bitops.h"
-
-#define CR0_PE BIT(0)
-#define CR0_WP BIT(16)
-#define CR0_NW BIT(29)
-#define CR0_CD BIT(30)
-#define CR0_PG BIT(31)
-#define CR4_PAE BIT(5)
-#define CR4_LA57 BIT(12)
-#define CR4_PCIDE BIT(17)
-#define CR4_CET BIT(23)
 
 /* One CR4 bit and the CPUID bit that says it exists. */
 struct cr4_feature {
@@ -55,12 +46,10 @@ static const struct cr4_feature cr4_features[] = {
 	{28, 7, 1, 0, 26}, /* LAM_SUP: LAM */
 };
 
-#define CR4_ALWAYS BIT(8) /* PCE */
-
 uint64_t cr4_guest_reserved(struct vcpu *v)
 {
 	uint32_t max = cpuid_policy(v, 0, 0).eax;
-	uint64_t allowed = CR4_ALWAYS;
+	uint64_t allowed = CR4_PCE; /* has no CPUID bit */
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(cr4_features); i++) {
 		const struct cr4_feature *f = &cr4_features[i];

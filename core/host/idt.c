@@ -3,6 +3,7 @@
 
 #include "core/host/cpu.h"
 #include "core/host/trap.h"
+#include "core/x86.h"
 #include "lib/compiler.h"
 
 struct __packed idt_gate {

@@ -6,19 +6,9 @@
 #include "core/host/cpu.h"
 #include "core/exit/exits.h"
 #include "core/vm/hypercall_abi.h"
+#include "core/x86.h"
 #include "lib/bitops.h"
 #include "lib/string.h"
-
-#define CPUID1_ECX_MONITOR BIT(3)
-#define CPUID1_ECX_VMX BIT(5)
-#define CPUID1_ECX_SMX BIT(6)
-#define CPUID1_ECX_PDCM BIT(15)
-#define CPUID1_ECX_X2APIC BIT(21)
-#define CPUID1_ECX_TSC_DEADLINE BIT(24)
-#define CPUID1_ECX_OSXSAVE BIT(27)
-#define CPUID1_ECX_HYPERVISOR BIT(31)
-#define CPUID80000001_ECX_SVM BIT(2)
-#define CR4_OSXSAVE BIT(18)
 
 /* Four signature characters as the register holds them (little-endian). */
 static inline uint32_t sig_word(const char *s)

@@ -10,30 +10,9 @@
 #include "core/host/cpu_probe.h"
 #include "core/exit/exits.h"
 #include "core/host/log.h"
-#include "core/host/trap.h"
 #include "core/dev/devices.h"
+#include "core/x86.h"
 #include "lib/bitops.h"
-
-#define MSR_TSC 0x10
-#define MSR_TSC_ADJUST 0x3b
-#define MSR_APIC_BASE 0x1b
-#define MSR_BIOS_SIGN_ID 0x8b
-#define MSR_MCG_CAP 0x179
-#define MSR_MCG_STATUS 0x17a
-#define MSR_MISC_ENABLE 0x1a0
-#define MSR_DEBUGCTL 0x1d9
-#define MSR_PAT 0x277
-#define MSR_MTRR_DEF_TYPE 0x2ff
-#define MSR_SPEC_CTRL 0x48
-#define MSR_PRED_CMD 0x49
-#define MSR_ARCH_CAPABILITIES 0x10a
-#define MSR_FLUSH_CMD 0x10b
-#define MSR_LSTAR 0xc0000082
-#define MSR_CSTAR 0xc0000083
-#define MSR_FS_BASE 0xc0000100
-#define MSR_KERNEL_GS_BASE 0xc0000102
-#define MSR_AMD_PERF_FIRST 0xc0010000
-#define MSR_AMD_PERF_LAST 0xc0010007
 
 enum vendor_mask {
 	ANY = 3,
@@ -92,7 +71,7 @@ static int write_efer(struct vcpu *v, uint32_t msr, uint64_t val)
 	if (val & ~allowed)
 		return -1;
 	vm_backend->get_state(v, &s);
-	if ((s.cr0 & BIT(31)) && ((val ^ s.efer) & EFER_LME))
+	if ((s.cr0 & CR0_PG) && ((val ^ s.efer) & EFER_LME))
 		return -1;
 	return vm_backend->write_state_msr(v, msr, val);
 }
@@ -112,7 +91,7 @@ static int write_canonical(struct vcpu *v, uint32_t msr, uint64_t val)
 	unsigned int bits;
 
 	vm_backend->get_state(v, &s);
-	bits = (s.cr4 & BIT(12)) ? 57 : 48;
+	bits = (s.cr4 & CR4_LA57) ? 57 : 48;
 	if ((int64_t)(val << (64 - bits)) >> (64 - bits) != (int64_t)val)
 		return -1;
 	return vm_backend->write_state_msr(v, msr, val);
@@ -310,10 +289,10 @@ static const struct msr_rule rules[] = {
 	{MSR_TSC_ADJUST, MSR_TSC_ADJUST, ANY, read_tsc_adjust,
 	 write_tsc_adjust},
 	{MSR_APIC_BASE, MSR_APIC_BASE, ANY, read_apic_base, write_apic_base},
-	{MSR_IA32_FEATURE_CONTROL, MSR_IA32_FEATURE_CONTROL, INTEL,
-	 read_feature_control, NULL},
+	{MSR_FEATURE_CONTROL, MSR_FEATURE_CONTROL, INTEL, read_feature_control,
+	 NULL},
 	{MSR_BIOS_SIGN_ID, MSR_BIOS_SIGN_ID, ANY, read_zero, write_ignore},
-	{MSR_IA32_MTRRCAP, MSR_IA32_MTRRCAP, ANY, read_zero, NULL},
+	{MSR_MTRRCAP, MSR_MTRRCAP, ANY, read_zero, NULL},
 	{MSR_MCG_CAP, MSR_MCG_CAP, ANY, read_zero, NULL},
 	{MSR_MCG_STATUS, MSR_MCG_STATUS, ANY, read_zero, write_zero_only},
 	{MSR_MISC_ENABLE, MSR_MISC_ENABLE, ANY, read_misc_enable,
@@ -328,10 +307,10 @@ static const struct msr_rule rules[] = {
 	 read_arch_capabilities, NULL},
 	{MSR_FLUSH_CMD, MSR_FLUSH_CMD, ANY, NULL, write_flush_cmd},
 	{MSR_EFER, MSR_EFER, ANY, read_efer, write_efer},
-	{X2APIC_MSR_FIRST, X2APIC_MSR_LAST, ANY, read_x2apic, write_x2apic},
+	{MSR_X2APIC_FIRST, MSR_X2APIC_LAST, ANY, read_x2apic, write_x2apic},
 	{MSR_LSTAR, MSR_CSTAR, ANY, read_state, write_canonical},
 	{MSR_FS_BASE, MSR_KERNEL_GS_BASE, ANY, read_state, write_canonical},
-	{MSR_AMD_PERF_FIRST, MSR_AMD_PERF_LAST, AMD, read_zero, write_ignore},
+	{MSR_AMD_PERFEVTSEL0, MSR_AMD_PERFCTR3, AMD, read_zero, write_ignore},
 };
 
 static const struct msr_rule *find_rule(uint32_t msr)

@@ -19,6 +19,7 @@
 #include "core/host/cpu_probe.h"
 #include "core/exit/exits.h"
 #include "core/vm/hypercall_abi.h"
+#include "core/x86.h"
 #include "lib/compiler.h"
 #include "svm/svm.h"
 #include "svm/svm_exit_codes.h"
@@ -52,13 +53,6 @@ static const struct vm_backend test_backend = {
 /* EVENTINJ values, spelled out from the APM rather than from vmcb.h. */
 #define EVENT_UD 0x80000306ULL	/* valid | exception | vector 6 */
 #define EVENT_GP0 0x80000b0dULL /* valid | error valid | exception | 13 */
-
-#define MSR_TSC 0x10
-#define MSR_EFER 0xc0000080
-#define MSR_APIC_BASE 0x1b
-#define MSR_FEATURE_CONTROL 0x3a
-#define MSR_PAT 0x277
-#define MSR_AMD_PERFEVTSEL0 0xc0010000
 
 #define XAPIC_VERSION_GPA 0xfee00030ULL
 #define XAPIC_TPR_GPA 0xfee00080ULL
