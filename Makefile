@@ -45,7 +45,7 @@ KERNEL_OBJ := $(KERNEL_ASM:%.asm=$(BUILD)/%.asm.o) $(KERNEL_C:%.c=$(BUILD)/%.o)
 
 .PHONY: all run debug test unit boot-matrix harness-selftest seam-boot bench \
 	bench-check deps clean \
-	format format-check
+	format format-check check-x86-facts
 
 all: $(BUILD)/mhv.elf guests $(BUILD)/mhv.iso
 
@@ -188,6 +188,10 @@ include tests/fuzz/fuzz.mk
 
 test: deps
 	@scripts/run-all-tests $(MAKE)
+
+# x86 architectural facts are defined in core/x86.h only (make test runs it).
+check-x86-facts:
+	@scripts/check-x86-facts
 
 format:
 	clang-format -i $(shell git ls-files '*.c' '*.h')
