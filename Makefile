@@ -45,7 +45,7 @@ KERNEL_OBJ := $(KERNEL_ASM:%.asm=$(BUILD)/%.asm.o) $(KERNEL_C:%.c=$(BUILD)/%.o)
 
 .PHONY: all run debug test unit source-check boot-matrix harness-selftest seam-boot bench \
 	bench-check deps clean \
-	format format-check
+	format format-check check-x86-facts
 
 all: $(BUILD)/mhv.elf guests $(BUILD)/mhv.iso
 
@@ -193,6 +193,10 @@ test: deps
 # Rules on the source tree (docs/architecture.md): include direction.
 source-check:
 	@scripts/source-check
+
+# x86 architectural facts are defined in core/x86.h only (make test runs it).
+check-x86-facts:
+	@scripts/check-x86-facts
 
 format:
 	clang-format -i $(shell git ls-files '*.c' '*.h')

@@ -10,6 +10,7 @@
 #include "core/host/memory.h"
 #include "core/host/panic.h"
 #include "core/vm/entry_state.h"
+#include "core/x86.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
 #include "svm/svm.h"
@@ -210,8 +211,8 @@ const struct vm_backend svm_backend = {
 	.probe_report = svm_probe_report,
 	.enable = svm_enable,
 	/* NPT entries are ordinary page-table entries, user bit included. */
-	.gpt_leaf_flags = PT_PRESENT | PT_WRITE | PT_USER,
-	.gpt_table_flags = PT_PRESENT | PT_WRITE | PT_USER,
+	.gpt_leaf_flags = PTE_P | PTE_W | PTE_US,
+	.gpt_table_flags = PTE_P | PTE_W | PTE_US,
 	.vcpu_create = svm_vcpu_create,
 	.vcpu_destroy = svm_vcpu_destroy,
 	.run = svm_run,

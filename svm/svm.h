@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "core/vm/vm.h"
+#include "core/x86.h"
 #include "svm/vmcb.h"
 
 /* Internal to svm/: the backend's per-vCPU state behind vcpu->arch. */
@@ -77,7 +78,7 @@ static inline void svm_complete_insn(struct vcpu *v, struct vmcb *vmcb,
 {
 	vmcb->save.rip = next_rip;
 	vmcb->control.int_state &= ~1ULL;
-	if (__builtin_expect(vmcb->save.rflags & (1ULL << 8), 0))
+	if (__builtin_expect(vmcb->save.rflags & RFLAGS_TF, 0))
 		svm_single_step(v);
 }
 

@@ -60,7 +60,7 @@ static void handle_invd(struct vcpu *v, struct vmcb *vmcb)
 static void handle_hlt(struct vcpu *v, struct vmcb *vmcb)
 {
 	if (svm_skip_instruction(v, &op_hlt))
-		exit_halted(v, vmcb->save.rflags & (1u << 9));
+		exit_halted(v, vmcb->save.rflags & RFLAGS_IF);
 }
 
 static void handle_shutdown(struct vcpu *v, struct vmcb *vmcb)
@@ -86,9 +86,10 @@ static void handle_ioio(struct vcpu *v, struct vmcb *vmcb)
 		svm_complete_insn(v, vmcb, vmcb->control.exit_info2);
 }
 
-#define CR4_TLB_BITS                                              \
-	((1ULL << 4) | (1ULL << 5) | (1ULL << 7) | (1ULL << 12) | \
-	 (1ULL << 17) | (1ULL << 20) | (1ULL << 21) | (1ULL << 22))
+/* The CR4 bits that change how addresses translate. */
+#define TLB_CR4_BITS                                                     \
+	(CR4_PSE | CR4_PAE | CR4_PGE | CR4_LA57 | CR4_PCIDE | CR4_SMEP | \
+	 CR4_SMAP | CR4_PKE)
 #define EXITINFO1_MOV_CR_VALID (1ULL << 63) /* decode assists */
 
 /*
@@ -118,12 +119,12 @@ static void handle_cr4_write(struct vcpu *v, struct vmcb *vmcb)
 	if (guest_cpu_mode(&s) != CPU_MODE_64)
 		val = (uint32_t)val; /* the register's low half */
 	if (cr4_write_faults(v, &s, val)) {
-		svm_inject_exception(v, 13, true, 0);
+		svm_inject_exception(v, VEC_GP, true, 0);
 		return;
 	}
 	vmcb->save.cr4 = val;
 	/* What the CPU would flush itself: translations of this guest. */
-	if ((val ^ s.cr4) & CR4_TLB_BITS)
+	if ((val ^ s.cr4) & TLB_CR4_BITS)
 		vmcb->control.tlb_control = SVM_TLB_FLUSH_ALL;
 	if (svm_has_nrip_save && vmcb->control.next_rip)
 		svm_advance_rip(v, vmcb->control.next_rip - s.rip);

@@ -3,6 +3,7 @@
  * Whether SVM can run on this CPU, and the probe's report of it: what the
  * firmware left enabled and the features mhv needs.
  */
+#include "core/x86.h"
 #include "core/host/cpu.h"
 #include "core/host/cpu_probe.h"
 #include "core/host/log.h"

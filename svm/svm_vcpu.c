@@ -6,18 +6,10 @@
 #include "core/host/cpu.h"
 #include "core/exit/exits.h"
 #include "core/exit/guest_paging.h"
+#include "core/x86.h"
 #include "lib/string.h"
 #include "svm/svm.h"
 #include "svm/svm_exit_codes.h"
-
-#define MSR_LSTAR 0xc0000082
-#define MSR_CSTAR 0xc0000083
-#define MSR_FS_BASE 0xc0000100
-#define MSR_GS_BASE 0xc0000101
-#define MSR_KERNEL_GS_BASE 0xc0000102
-#define MSR_PAT 0x277
-
-#define DR6_BS (1ULL << 14)
 
 bool svm_has_nrip_save;
 
@@ -58,7 +50,7 @@ void svm_advance_rip(struct vcpu *v, unsigned int len)
 void svm_single_step(struct vcpu *v)
 {
 	svm_vmcb(v)->save.dr6 |= DR6_BS;
-	svm_inject_exception(v, 1, false, 0);
+	svm_inject_exception(v, VEC_DB, false, 0);
 }
 
 /* The slow path: fetch and decode, then remember for the next time. */

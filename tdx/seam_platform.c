@@ -5,11 +5,10 @@
  * backend's launch-state hook.
  */
 #include "core/host/cpu.h"
+#include "core/x86.h"
 #include "tdx/seamcall.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_asm.h"
-
-#define RFLAGS_IF (1ULL << 9)
 
 uint64_t seam_vmptrst(void)
 {

@@ -8,6 +8,7 @@
 #include "boot/cmdline.h"
 #include "core/host/cpu_probe.h"
 #include "core/host/log.h"
+#include "core/x86.h"
 #include "lib/compiler.h"
 #include "lib/string.h"
 #include "tdx/tdx.h"

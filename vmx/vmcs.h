@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include "lib/bitops.h"
+
 /* VMCS field encodings (Intel SDM vol. 3, appendix B). */
 enum vmcs_field {
 	/* 16-bit */
@@ -126,6 +128,17 @@ enum vmcs_field {
 	VMCS_HOST_RSP = 0x6c14,
 	VMCS_HOST_RIP = 0x6c16,
 };
+
+/* Segment access rights as the VMCS holds them (SDM vol. 3, 25.4.1). */
+#define AR_TYPE(ar) ((ar)&0xf)
+#define AR_S BIT(4)
+#define AR_DPL(ar) (((ar) >> 5) & 3)
+#define AR_L BIT(13)
+#define AR_DB BIT(14)
+#define AR_UNUSABLE BIT(16)
+
+/* The guest's pending debug exceptions field (SDM vol. 3, 25.4.2). */
+#define PENDING_DBG_BS BIT(14)
 
 /*
  * Every VMCS access goes through these two. In the hypervisor they are

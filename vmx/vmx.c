@@ -12,27 +12,12 @@
 #include "core/vm/entry_state.h"
 #include "core/host/gdt.h"
 #include "core/host/trap.h"
+#include "core/x86.h"
 #include "lib/bitops.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
-
-#define MSR_VMX_PINBASED 0x481
-#define MSR_VMX_PROCBASED 0x482
-#define MSR_VMX_EXIT 0x483
-#define MSR_VMX_ENTRY 0x484
-#define MSR_VMX_CR0_FIXED0 0x486
-#define MSR_VMX_CR0_FIXED1 0x487
-#define MSR_VMX_CR4_FIXED0 0x488
-#define MSR_VMX_CR4_FIXED1 0x489
-#define MSR_VMX_PROCBASED2 0x48b
-#define MSR_VMX_TRUE_PINBASED 0x48d
-#define MSR_VMX_TRUE_PROCBASED 0x48e
-#define MSR_VMX_TRUE_EXIT 0x48f
-#define MSR_VMX_TRUE_ENTRY 0x490
-#define MSR_VMX_EPT_VPID_CAP 0x48c
-#define MSR_PAT 0x277
 
 #define PIN_EXTERNAL_INTERRUPT BIT(0)
 #define PIN_NMI_EXITING BIT(3)
@@ -42,11 +27,7 @@
 #define PROC_UNCOND_IO_EXITING BIT(24)
 #define PROC_MSR_BITMAPS BIT(28)
 #define PROC_MONITOR_EXITING BIT(29)
-#define PROC_SECONDARY BIT(31)
-#define PROC2_EPT BIT(1)
 #define PROC2_RDTSCP BIT(3)
-#define PROC2_VPID BIT(5)
-#define PROC2_UNRESTRICTED BIT(7)
 #define PROC2_INVPCID BIT(12)
 #define PROC2_ENCLS_EXITING BIT(15)
 #define PROC2_XSAVES BIT(20)
@@ -59,12 +40,6 @@
 #define ENTRY_LOAD_DEBUG BIT(2)
 #define ENTRY_LOAD_PAT BIT(14)
 #define ENTRY_LOAD_EFER BIT(15)
-
-#define CR0_PE BIT(0)
-#define CR0_ET BIT(4)
-#define CR0_NE BIT(5)
-#define CR0_PG BIT(31)
-#define CR4_VMXE BIT(13)
 
 /* EPT: read/write/execute, write-back memory, 4-level walk. */
 #define EPT_RWX 7ULL
@@ -116,12 +91,15 @@ static void read_caps(const struct cpu_info *ci)
 	bool true_ctls = ci->vmx_basic & VMX_BASIC_TRUE_CTLS;
 
 	caps.revision = ci->vmx_basic & 0x7fffffff;
-	caps.pin = rdmsr(true_ctls ? MSR_VMX_TRUE_PINBASED : MSR_VMX_PINBASED);
-	caps.proc =
-		rdmsr(true_ctls ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED);
-	caps.exit = rdmsr(true_ctls ? MSR_VMX_TRUE_EXIT : MSR_VMX_EXIT);
-	caps.entry = rdmsr(true_ctls ? MSR_VMX_TRUE_ENTRY : MSR_VMX_ENTRY);
-	caps.proc2 = rdmsr(MSR_VMX_PROCBASED2);
+	caps.pin = rdmsr(true_ctls ? MSR_VMX_TRUE_PINBASED_CTLS
+				   : MSR_VMX_PINBASED_CTLS);
+	caps.proc = rdmsr(true_ctls ? MSR_VMX_TRUE_PROCBASED_CTLS
+				    : MSR_VMX_PROCBASED_CTLS);
+	caps.exit =
+		rdmsr(true_ctls ? MSR_VMX_TRUE_EXIT_CTLS : MSR_VMX_EXIT_CTLS);
+	caps.entry =
+		rdmsr(true_ctls ? MSR_VMX_TRUE_ENTRY_CTLS : MSR_VMX_ENTRY_CTLS);
+	caps.proc2 = rdmsr(MSR_VMX_PROCBASED_CTLS2);
 	caps.cr0_fixed0 = rdmsr(MSR_VMX_CR0_FIXED0);
 	caps.cr0_fixed1 = rdmsr(MSR_VMX_CR0_FIXED1);
 	caps.cr4_fixed0 = rdmsr(MSR_VMX_CR4_FIXED0);
@@ -131,7 +109,7 @@ static void read_caps(const struct cpu_info *ci)
 /* IA32_FEATURE_CONTROL: use it when locked on, set and lock it when unlocked. */
 static int enable_feature_control(char *err, size_t errlen)
 {
-	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+	uint64_t fc = rdmsr(MSR_FEATURE_CONTROL);
 
 	if (fc & FEATURE_CONTROL_LOCKED) {
 		if (fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX)
@@ -144,7 +122,7 @@ static int enable_feature_control(char *err, size_t errlen)
 		return -1;
 	}
 	fc |= FEATURE_CONTROL_LOCKED | FEATURE_CONTROL_VMX_OUTSIDE_SMX;
-	if (wrmsr_safe(MSR_IA32_FEATURE_CONTROL, fc)) {
+	if (wrmsr_safe(MSR_FEATURE_CONTROL, fc)) {
 		fmt_snprintf(err, errlen, "cannot set IA32_FEATURE_CONTROL");
 		return -1;
 	}
@@ -219,24 +197,24 @@ static int setup_controls(struct vmx_vcpu *x, bool vpid, char *err,
 			  size_t errlen)
 {
 	uint32_t pin, proc, proc2, exit, entry;
-	uint32_t want2 = PROC2_EPT | PROC2_UNRESTRICTED | PROC2_RDTSCP |
+	uint32_t want2 = VMX_PROC2_EPT | VMX_PROC2_UNRESTRICTED | PROC2_RDTSCP |
 			 PROC2_INVPCID | PROC2_XSAVES | PROC2_ENCLS_EXITING;
 
 	if (vpid)
-		want2 |= PROC2_VPID;
+		want2 |= VMX_PROC2_VPID;
 	if (adjust_controls(caps.pin, PIN_EXTERNAL_INTERRUPT | PIN_NMI_EXITING,
 			    PIN_EXTERNAL_INTERRUPT | PIN_NMI_EXITING, &pin) ||
 	    adjust_controls(caps.proc,
 			    PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING |
-				    PROC_MSR_BITMAPS | PROC_SECONDARY |
+				    PROC_MSR_BITMAPS | VMX_PROC_SECONDARY |
 				    PROC_MWAIT_EXITING | PROC_MONITOR_EXITING |
 				    PROC_TSC_OFFSETTING,
 			    PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING |
-				    PROC_MSR_BITMAPS | PROC_SECONDARY |
+				    PROC_MSR_BITMAPS | VMX_PROC_SECONDARY |
 				    PROC_TSC_OFFSETTING,
 			    &proc) ||
-	    adjust_controls(caps.proc2, want2, PROC2_EPT | PROC2_UNRESTRICTED,
-			    &proc2) ||
+	    adjust_controls(caps.proc2, want2,
+			    VMX_PROC2_EPT | VMX_PROC2_UNRESTRICTED, &proc2) ||
 	    /*
 	     * DR7 and DEBUGCTL are the guest's only through the debug-control
 	     * save/load: without it the next VM would inherit them.

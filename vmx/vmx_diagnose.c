@@ -6,25 +6,11 @@
  * and name the first one that fails.
  */
 #include "core/exit/exits.h"
+#include "core/x86.h"
 #include "lib/bitops.h"
 #include "lib/fmt.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
-
-#define CR0_PE BIT(0)
-#define CR0_PG BIT(31)
-#define CR4_PAE BIT(5)
-#define CR4_PCIDE BIT(17)
-#define RFLAGS_FIXED1 BIT(1)
-#define RFLAGS_RESERVED 0xffffffffffc08028ULL
-#define RFLAGS_IF BIT(9)
-#define RFLAGS_VM BIT(17)
-#define AR_TYPE(ar) ((ar)&0xf)
-#define AR_S BIT(4)
-#define AR_DPL(ar) (((ar) >> 5) & 3)
-#define AR_L BIT(13)
-#define AR_DB BIT(14)
-#define AR_UNUSABLE BIT(16)
 
 static int check_control_registers(const struct vmx_vcpu *x, char *buf,
 				   size_t len)

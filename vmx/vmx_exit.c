@@ -9,6 +9,7 @@
 #include "core/exit/guest_paging.h"
 #include "core/host/log.h"
 #include "core/host/trap.h"
+#include "core/x86.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_exit_reasons.h"
@@ -19,8 +20,6 @@
  * exits (CPUID, VMCALL, MSRs) do not, and each VMREAD is on the hot path.
  */
 typedef void (*vmx_exit_fn)(struct vcpu *v);
-
-#define RFLAGS_IF (1ULL << 9)
 
 static void handle_cpuid(struct vcpu *v)
 {
@@ -122,11 +121,9 @@ static void handle_io(struct vcpu *v)
 		vmx_skip_instruction(v);
 }
 
-#define CR0_PG (1ULL << 31)
-
 static void inject_gp(struct vcpu *v)
 {
-	vm_backend->inject_exception(v, 13, true, 0);
+	vm_backend->inject_exception(v, VEC_GP, true, 0);
 }
 
 /*
@@ -148,7 +145,7 @@ static bool emulate_cr0_write(struct vcpu *v, uint64_t val)
 	efer = s.efer;
 	vmcs_write(VMCS_CR0_READ_SHADOW, val);
 	/* What VMX forces to 1 (NE) stays set underneath. */
-	vmcs_write(VMCS_GUEST_CR0, val | (x->cr0_fixed0 & ~CR0_PG & ~1ULL));
+	vmcs_write(VMCS_GUEST_CR0, val | (x->cr0_fixed0 & ~CR0_PG & ~CR0_PE));
 	if ((val & CR0_PG) && (efer & EFER_LME))
 		efer |= EFER_LMA;
 	else if (!(val & CR0_PG))

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "core/x86.h"
 #include "vmx/vmcs.h"
 
 /* Internal to vmx/: completing an instruction the guest exited on. */
@@ -33,7 +34,7 @@ vmx_complete_insn(unsigned int len)
 	vmcs_write(VMCS_GUEST_RIP, next);
 	if (intr & 3u) /* blocking by STI or by MOV SS */
 		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3ULL);
-	if (__builtin_expect(vmcs_read(VMCS_GUEST_RFLAGS) & (1ULL << 8), 0))
+	if (__builtin_expect(vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF, 0))
 		vmx_single_step();
 }
 

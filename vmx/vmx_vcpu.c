@@ -7,21 +7,13 @@
  */
 #include "core/host/cpu.h"
 #include "core/exit/exits.h"
+#include "core/x86.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_exit_reasons.h"
 #include "vmx/vmx_insn.h"
 
-#define MSR_PAT 0x277
-#define MSR_LSTAR 0xc0000082
-#define MSR_CSTAR 0xc0000083
-#define MSR_FS_BASE 0xc0000100
-#define MSR_GS_BASE 0xc0000101
-#define MSR_KERNEL_GS_BASE 0xc0000102
-#define AR_L (1u << 13)
-#define AR_DB (1u << 14)
 #define INTERRUPTIBILITY_STI_MOVSS 3u
-#define PENDING_DBG_BS (1ULL << 14)
 
 void vmx_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,
 			  uint32_t error)

@@ -3,6 +3,7 @@
  * The ACPI PM timer: a free-running 24-bit counter at 3.579545 MHz (ACPI
  * 6.5, 4.8.3.3), derived from the TSC so it needs no host device.
  */
+#include "core/x86.h"
 #include "core/dev/devices.h"
 #include "core/host/cpu.h"
 #include "core/host/tsc.h"

@@ -7,6 +7,7 @@
 #include "core/dev/devices.h"
 #include "core/host/log.h"
 #include "core/vm/vm.h"
+#include "core/x86.h"
 
 enum {
 	APIC_ID = 0x20,
@@ -28,9 +29,6 @@ enum {
 	APIC_TIMER_DIVIDE = 0x3e0,
 	APIC_SELF_IPI = 0x3f0, /* x2APIC only */
 };
-#define APIC_BASE_BSP (1ULL << 8)
-#define APIC_BASE_EXTD (1ULL << 10)
-#define APIC_BASE_EN (1ULL << 11)
 /* Version 0x14 (integrated APIC), 6 LVT entries (max LVT index 5). */
 #define APIC_VERSION_VALUE 0x00050014u
 #define LVT_MASKED (1u << 16)
@@ -224,7 +222,7 @@ static bool x2apic_reg_exists(unsigned int offset)
 
 int x2apic_msr_read(struct vm *vm, uint32_t msr, uint64_t *val)
 {
-	unsigned int offset = (msr - X2APIC_MSR_FIRST) << 4;
+	unsigned int offset = (msr - MSR_X2APIC_FIRST) << 4;
 	struct xapic_state *a = &vm->dev.apic;
 
 	if (!x2apic_on(vm) || !x2apic_reg_exists(offset) ||
@@ -246,7 +244,7 @@ int x2apic_msr_read(struct vm *vm, uint32_t msr, uint64_t *val)
 
 int x2apic_msr_write(struct vm *vm, uint32_t msr, uint64_t val)
 {
-	unsigned int offset = (msr - X2APIC_MSR_FIRST) << 4;
+	unsigned int offset = (msr - MSR_X2APIC_FIRST) << 4;
 
 	if (!x2apic_on(vm) || !x2apic_reg_exists(offset))
 		return -1;

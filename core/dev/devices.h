@@ -107,8 +107,6 @@ void xapic_write(struct vm *vm, unsigned int offset, uint32_t v);
  * bits, an x2APIC MSR while x2APIC mode is off, a read of a write-only or
  * a write of a read-only register.
  */
-#define X2APIC_MSR_FIRST 0x800
-#define X2APIC_MSR_LAST 0x8ff
 uint64_t apic_base_read(struct vm *vm);
 int apic_base_write(struct vm *vm, uint64_t val);
 int x2apic_msr_read(struct vm *vm, uint32_t msr, uint64_t *val);

@@ -6,22 +6,23 @@
 #include "core/vm/hypercall_abi.h"
 #include "core/host/log.h"
 #include "core/exit/mmio_decode.h"
-#include "core/host/trap.h"
 #include "core/host/version.h"
+#include "core/x86.h"
 
 static bool contributory(unsigned int vector)
 {
-	return vector == 0 || (vector >= 10 && vector <= 13) || vector == 21;
+	return vector == VEC_DE || (vector >= VEC_TS && vector <= VEC_GP) ||
+	       vector == VEC_CP;
 }
 
 enum exception_merge exception_merge(unsigned int first, unsigned int second)
 {
-	bool second_serious = contributory(second) || second == 14;
+	bool second_serious = contributory(second) || second == VEC_PF;
 
-	if (first == 8 && second_serious)
+	if (first == VEC_DF && second_serious)
 		return MERGE_SHUTDOWN;
 	if ((contributory(first) && contributory(second)) ||
-	    (first == 14 && second_serious))
+	    (first == VEC_PF && second_serious))
 		return MERGE_DOUBLE_FAULT;
 	return MERGE_NEW;
 }
@@ -35,7 +36,7 @@ bool exception_combine(struct vcpu *v, unsigned int pending,
 		       "exception %u while delivering #DF (shutdown)", *vector);
 		return false;
 	case MERGE_DOUBLE_FAULT:
-		*vector = 8;
+		*vector = VEC_DF;
 		*has_error = true;
 		*error = 0;
 		break;

@@ -7,17 +7,8 @@
  * and vol. 2, "MOV - Move to/from Control Registers"; APM vol. 2, 3.1.
  */
 #include "core/exit/exits.h"
+#include "core/x86.h"
 #include "lib/bitops.h"
-
-#define CR0_PE BIT(0)
-#define CR0_WP BIT(16)
-#define CR0_NW BIT(29)
-#define CR0_CD BIT(30)
-#define CR0_PG BIT(31)
-#define CR4_PAE BIT(5)
-#define CR4_LA57 BIT(12)
-#define CR4_PCIDE BIT(17)
-#define CR4_CET BIT(23)
 
 bool cr0_write_faults(const struct vcpu_state *s, uint64_t val)
 {

@@ -8,10 +8,10 @@
 #include "core/exit/exits.h"
 #include "core/exit/guest_paging.h"
 #include "core/host/log.h"
+#include "core/x86.h"
 
 /* REP iterations per exit: the rest runs after re-entry, as on an IRQ. */
 #define STRING_IO_BATCH 4096u
-#define RFLAGS_DF (1ULL << 10)
 
 /*
  * A counter or index register after a step of `addr` bytes' width: a

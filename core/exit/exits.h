@@ -7,6 +7,7 @@
 
 #include "core/host/cpu.h"
 #include "core/vm/vm.h"
+#include "core/x86.h"
 
 /*
  * Vendor-neutral exit semantics. Backends decode their exit and call one
@@ -114,13 +115,12 @@ static inline bool exception_is_fault(unsigned int vector)
 {
 	return vector < 32 &&
 	       ((1u << vector) &
-		((1u << 0) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 10) |
-		 (1u << 11) | (1u << 12) | (1u << 13) | (1u << 14) |
-		 (1u << 16) | (1u << 17) | (1u << 19) | (1u << 20) |
-		 (1u << 21)));
+		((1u << VEC_DE) | (1u << VEC_BR) | (1u << VEC_UD) |
+		 (1u << VEC_NM) | (1u << VEC_TS) | (1u << VEC_NP) |
+		 (1u << VEC_SS) | (1u << VEC_GP) | (1u << VEC_PF) |
+		 (1u << VEC_MF) | (1u << VEC_AC) | (1u << VEC_XM) |
+		 (1u << VEC_VE) | (1u << VEC_CP)));
 }
-
-#define RFLAGS_RF (1ULL << 16)
 
 /*
  * One event-delivery rule for both backends: an exception raised while
@@ -163,12 +163,5 @@ void exit_not_decodable(struct vcpu *v, const char *what);
 /* The default table entry: report and end the VM with a state dump. */
 void exit_unexpected(struct vcpu *v, uint64_t code, uint64_t info1,
 		     uint64_t info2);
-
-/* The guest's EFER as the guest sees it (SVME hidden) and its setter. */
-#define EFER_SCE (1ULL << 0)
-#define EFER_LME (1ULL << 8)
-#define EFER_LMA (1ULL << 10)
-#define EFER_NXE (1ULL << 11)
-#define EFER_SVME (1ULL << 12)
 
 #endif

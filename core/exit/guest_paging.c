@@ -1,17 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "core/exit/guest_paging.h"
+#include "core/x86.h"
 #include "lib/bitops.h"
 #include "lib/compiler.h"
 #include "lib/string.h"
-
-#define CR0_PG BIT(31)
-#define CR4_PSE BIT(4)
-#define CR4_PAE BIT(5)
-#define CR4_LA57 BIT(12)
-#define EFER_LMA BIT(10)
-#define PTE_P BIT(0)
-#define PTE_PS BIT(7)
-#define PTE_ADDR GENMASK(51, 12)
 
 static int read_entry(struct vm *vm, uint64_t gpa, unsigned int size,
 		      uint64_t *e)

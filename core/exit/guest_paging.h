@@ -7,6 +7,7 @@
 
 #include "core/exit/insn_decode.h"
 #include "core/vm/vm.h"
+#include "core/x86.h"
 
 /*
  * Reading guest memory by guest-virtual address, walking the guest's own
@@ -26,7 +27,7 @@ int guest_write_virt(struct vm *vm, const struct vcpu_state *s, uint64_t gva,
 /* The mode the guest's code runs in: CS.L with EFER.LMA, else CS.D. */
 static inline enum cpu_mode guest_cpu_mode(const struct vcpu_state *s)
 {
-	if (s->cs_long && (s->efer & (1ULL << 10)))
+	if (s->cs_long && (s->efer & EFER_LMA))
 		return CPU_MODE_64;
 	return s->cs_db ? CPU_MODE_32 : CPU_MODE_16;
 }

@@ -13,6 +13,7 @@
 #include "core/host/screen.h"
 #include "core/host/serial.h"
 #include "core/host/spcr.h"
+#include "core/x86.h"
 #include "lib/compiler.h"
 #include "lib/string.h"
 
@@ -163,7 +164,7 @@ static int map_framebuffer(const struct boot_fb *fb)
 	     at += PT_SIZE_2M)
 		if (pt_lookup(&host_pt, at, &pa, &leaf) &&
 		    pt_map(&host_pt, at, at, PT_SIZE_2M, PT_SIZE_2M,
-			   PT_PRESENT | PT_WRITE))
+			   PTE_P | PTE_W))
 			return -1;
 	return 0;
 }

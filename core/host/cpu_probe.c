@@ -2,13 +2,9 @@
 #include "core/host/cpu_probe.h"
 #include "core/host/cpu.h"
 #include "core/host/log.h"
+#include "core/x86.h"
 #include "lib/bitops.h"
 #include "lib/string.h"
-
-#define PROCBASED_ACTIVATE_SECONDARY BIT(31)
-#define SECONDARY_EPT BIT(1)
-#define SECONDARY_VPID BIT(5)
-#define SECONDARY_UNRESTRICTED_GUEST BIT(7)
 
 static void probe_identity(struct cpu_info *ci)
 {
@@ -34,8 +30,8 @@ static void probe_identity(struct cpu_info *ci)
 	if (base_family == 0xf || base_family == 0x6)
 		ci->model |= get_field(r.eax, 19, 16) << 4;
 	ci->stepping = get_field(r.eax, 3, 0);
-	ci->under_hypervisor = test_bit(r.ecx, 31);
-	ci->vmx = test_bit(r.ecx, 5);
+	ci->under_hypervisor = r.ecx & CPUID1_ECX_HYPERVISOR;
+	ci->vmx = r.ecx & CPUID1_ECX_VMX;
 
 	if (max_ext >= 0x80000004) {
 		for (uint32_t i = 0; i < 3; i++) {
@@ -48,7 +44,7 @@ static void probe_identity(struct cpu_info *ci)
 	if (max_ext >= 0x80000008)
 		ci->max_phys_bits = cpuid(0x80000008).eax & 0xff;
 	if (max_ext >= 0x80000001)
-		ci->svm = test_bit(cpuid(0x80000001).ecx, 2);
+		ci->svm = cpuid(0x80000001).ecx & CPUID80000001_ECX_SVM;
 	if (ci->svm && max_ext >= 0x8000000a) {
 		r = cpuid(0x8000000a);
 		ci->nasid = r.ebx;
@@ -62,19 +58,19 @@ static void probe_vmx(struct cpu_info *ci)
 	uint64_t procbased, secondary;
 
 	ci->feature_control_read =
-		!rdmsr_safe(MSR_IA32_FEATURE_CONTROL, &ci->feature_control);
-	if (rdmsr_safe(MSR_IA32_VMX_BASIC, &ci->vmx_basic))
+		!rdmsr_safe(MSR_FEATURE_CONTROL, &ci->feature_control);
+	if (rdmsr_safe(MSR_VMX_BASIC, &ci->vmx_basic))
 		return;
 	/* Allowed-1 settings are the high dword of each capability MSR. */
-	if (rdmsr_safe(MSR_IA32_VMX_PROCBASED_CTLS, &procbased) ||
-	    !((procbased >> 32) & PROCBASED_ACTIVATE_SECONDARY))
+	if (rdmsr_safe(MSR_VMX_PROCBASED_CTLS, &procbased) ||
+	    !((procbased >> 32) & VMX_PROC_SECONDARY))
 		return;
-	if (rdmsr_safe(MSR_IA32_VMX_PROCBASED_CTLS2, &secondary))
+	if (rdmsr_safe(MSR_VMX_PROCBASED_CTLS2, &secondary))
 		return;
 	secondary >>= 32;
-	ci->ept = secondary & SECONDARY_EPT;
-	ci->vpid = secondary & SECONDARY_VPID;
-	ci->unrestricted_guest = secondary & SECONDARY_UNRESTRICTED_GUEST;
+	ci->ept = secondary & VMX_PROC2_EPT;
+	ci->vpid = secondary & VMX_PROC2_VPID;
+	ci->unrestricted_guest = secondary & VMX_PROC2_UNRESTRICTED;
 }
 
 static void probe_seam(struct cpu_info *ci)
@@ -82,17 +78,16 @@ static void probe_seam(struct cpu_info *ci)
 	uint64_t mtrrcap, part;
 
 	/* MTRRCAP exists only with MTRRs (CPUID.1:EDX[12]). */
-	if (!test_bit(cpuid(1).edx, 12))
+	if (!(cpuid(1).edx & CPUID1_EDX_MTRR))
 		return;
-	ci->mtrrcap_read = !rdmsr_safe(MSR_IA32_MTRRCAP, &mtrrcap);
+	ci->mtrrcap_read = !rdmsr_safe(MSR_MTRRCAP, &mtrrcap);
 	ci->seamrr_supported = ci->mtrrcap_read && test_bit(mtrrcap, 15);
 	if (ci->seamrr_supported)
-		ci->seamrr_read = !rdmsr_safe(MSR_IA32_SEAMRR_PHYS_BASE,
-					      &ci->seamrr_base) &&
-				  !rdmsr_safe(MSR_IA32_SEAMRR_PHYS_MASK,
-					      &ci->seamrr_mask);
+		ci->seamrr_read =
+			!rdmsr_safe(MSR_SEAMRR_PHYS_BASE, &ci->seamrr_base) &&
+			!rdmsr_safe(MSR_SEAMRR_PHYS_MASK, &ci->seamrr_mask);
 	if (ci->vendor == CPU_VENDOR_INTEL &&
-	    !rdmsr_safe(MSR_IA32_MKTME_KEYID_PARTITIONING, &part)) {
+	    !rdmsr_safe(MSR_MKTME_KEYID_PARTITIONING, &part)) {
 		ci->keyid_read = true;
 		ci->mktme_keyids = (uint32_t)part;
 		ci->tdx_keyids = (uint32_t)(part >> 32);
@@ -149,19 +144,13 @@ void cpu_probe_print(const struct cpu_info *ci)
 	print_seam(ci);
 }
 
-#define MSR_APIC_BASE 0x1b
-#define MSR_X2APIC_SPIV 0x80f
-#define APIC_BASE_EXTD BIT(10)
-#define APIC_BASE_EN BIT(11)
-#define APIC_SPIV_ENABLE BIT(8)
-
 static void disable_local_apic(void)
 {
 	uint64_t base, spiv;
 
 	/* No APIC (CPUID.1:EDX[9]) or one that is off already: nothing to do. */
-	if (!test_bit(cpuid(1).edx, 9) || rdmsr_safe(MSR_APIC_BASE, &base) ||
-	    !(base & APIC_BASE_EN))
+	if (!(cpuid(1).edx & CPUID1_EDX_APIC) ||
+	    rdmsr_safe(MSR_APIC_BASE, &base) || !(base & APIC_BASE_EN))
 		return;
 	if (base & APIC_BASE_EXTD) {
 		if (!rdmsr_safe(MSR_X2APIC_SPIV, &spiv))
@@ -182,8 +171,8 @@ void cpu_enable_features(void)
 	 * CR4.OSXSAVE lets mhv execute XSETBV for its guests (an exit on
 	 * VMX). mhv itself never uses extended state.
 	 */
-	if (test_bit(cpuid(1).ecx, 26))
-		write_cr4(read_cr4() | BIT(18));
+	if (cpuid(1).ecx & CPUID1_ECX_XSAVE)
+		write_cr4(read_cr4() | CR4_OSXSAVE);
 	/*
 	 * Nothing may interrupt mhv: it runs with interrupts off and has no
 	 * handlers above vector 31, and on VMX a pending external interrupt

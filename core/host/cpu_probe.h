@@ -58,15 +58,4 @@ void cpu_enable_features(void);
 /* True when the SEAM range registers are configured, enabled and locked. */
 bool seamrr_enabled(const struct cpu_info *ci);
 
-#define FEATURE_CONTROL_LOCKED (1ULL << 0)
-#define FEATURE_CONTROL_VMX_IN_SMX (1ULL << 1)
-#define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ULL << 2)
-#define VM_CR_LOCK (1ULL << 3)
-#define VM_CR_SVMDIS (1ULL << 4)
-#define SEAMRR_BASE_CONFIGURED (1ULL << 3)
-#define SEAMRR_MASK_LOCKED (1ULL << 10)
-#define SEAMRR_MASK_ENABLED (1ULL << 11)
-#define VMX_BASIC_TRUE_CTLS (1ULL << 55)
-#define VMX_BASIC_NO_SEAMRET_VMCS_CLOBBER (1ULL << 60)
-
 #endif

@@ -4,6 +4,7 @@
 #include "core/host/cpu.h"
 #include "core/host/idt.h"
 #include "core/host/trap.h"
+#include "core/x86.h"
 #include "lib/compiler.h"
 
 struct __packed idt_gate {

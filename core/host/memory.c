@@ -2,6 +2,7 @@
 #include "core/host/memory.h"
 #include "core/host/cpu.h"
 #include "core/host/log.h"
+#include "core/x86.h"
 #include "lib/compiler.h"
 #include "lib/string.h"
 
@@ -62,8 +63,8 @@ static int switch_page_tables(const struct boot_info *bi)
 {
 	uint64_t top = identity_map_top(bi);
 
-	if (pt_init(&host_pt, &phys_mem, PT_PRESENT | PT_WRITE) ||
-	    pt_map(&host_pt, 0, 0, top, PT_SIZE_2M, PT_PRESENT | PT_WRITE)) {
+	if (pt_init(&host_pt, &phys_mem, PTE_P | PTE_W) ||
+	    pt_map(&host_pt, 0, 0, top, PT_SIZE_2M, PTE_P | PTE_W)) {
 		pr_err("out of memory building the hypervisor page tables\n");
 		return -1;
 	}

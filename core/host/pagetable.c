@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "core/host/pagetable.h"
+#include "core/x86.h"
 #include "lib/string.h"
 
 #define ENTRIES 512
@@ -50,10 +51,10 @@ static uint64_t *walk_create(struct page_table *pt, uint64_t va, int leaf_level)
 			if (pa == PMM_NONE)
 				return NULL;
 			*e = pa | pt->table_flags;
-		} else if (*e & PT_LARGE) {
+		} else if (*e & PTE_PS) {
 			return NULL; /* would split an existing large leaf */
 		}
-		table = table_at(*e & PT_ADDR_MASK);
+		table = table_at(*e & PTE_ADDR);
 	}
 	return table;
 }
@@ -69,11 +70,11 @@ int pt_map(struct page_table *pt, uint64_t va, uint64_t pa, uint64_t size,
 		break;
 	case PT_SIZE_2M:
 		level = 2;
-		leaf_flags |= PT_LARGE;
+		leaf_flags |= PTE_PS;
 		break;
 	case PT_SIZE_1G:
 		level = 3;
-		leaf_flags |= PT_LARGE;
+		leaf_flags |= PTE_PS;
 		break;
 	default:
 		return -1;
@@ -105,15 +106,15 @@ int pt_lookup(const struct page_table *pt, uint64_t va, uint64_t *pa,
 
 		if (!e)
 			return -1;
-		if (level == 1 || (e & PT_LARGE)) {
+		if (level == 1 || (e & PTE_PS)) {
 			uint64_t sz = level_size(level);
 
-			*pa = (e & PT_ADDR_MASK & ~(sz - 1)) | (va & (sz - 1));
+			*pa = (e & PTE_ADDR & ~(sz - 1)) | (va & (sz - 1));
 			if (leaf)
 				*leaf = e;
 			return 0;
 		}
-		table = table_at(e & PT_ADDR_MASK);
+		table = table_at(e & PTE_ADDR);
 	}
 	return -1;
 }
@@ -124,9 +125,8 @@ static void free_level(struct pmm *pmm, uint64_t table_pa, int level)
 
 	if (level > 1) {
 		for (int i = 0; i < ENTRIES; i++)
-			if (table[i] && !(table[i] & PT_LARGE))
-				free_level(pmm, table[i] & PT_ADDR_MASK,
-					   level - 1);
+			if (table[i] && !(table[i] & PTE_PS))
+				free_level(pmm, table[i] & PTE_ADDR, level - 1);
 	}
 	pmm_free(pmm, table_pa, PT_SIZE_4K);
 }

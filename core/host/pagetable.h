@@ -13,13 +13,6 @@
  * x86, RWX for EPT). Tables are reached through the hypervisor's identity
  * map, so phys == virt for every table.
  */
-#define PT_PRESENT (1ULL << 0)
-#define PT_WRITE (1ULL << 1)
-#define PT_USER (1ULL << 2)
-#define PT_LARGE (1ULL << 7)
-#define PT_NX (1ULL << 63)
-#define PT_ADDR_MASK 0x000ffffffffff000ULL
-
 #define PT_SIZE_4K (1ULL << 12)
 #define PT_SIZE_2M (1ULL << 21)
 #define PT_SIZE_1G (1ULL << 30)

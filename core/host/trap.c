@@ -4,6 +4,7 @@
 #include "core/host/extable.h"
 #include "core/host/log.h"
 #include "core/host/panic.h"
+#include "core/x86.h"
 #include "lib/compiler.h"
 
 static const char *const exception_names[32] = {

@@ -5,22 +5,12 @@
  * per VM. The MSR facts are read off those answers, so a feature hidden
  * in CPUID is also an MSR that #GPs (core/vm/msr_policy.c).
  */
+#include "core/x86.h"
 #include "core/vm/cpu_model.h"
 #include "core/exit/exits.h"
 #include "core/vm/hypercall_abi.h"
 #include "lib/bitops.h"
 #include "lib/string.h"
-
-#define CPUID1_ECX_MONITOR BIT(3)
-#define CPUID1_ECX_VMX BIT(5)
-#define CPUID1_ECX_SMX BIT(6)
-#define CPUID1_ECX_PDCM BIT(15)
-#define CPUID1_ECX_X2APIC BIT(21)
-#define CPUID1_ECX_TSC_DEADLINE BIT(24)
-#define CPUID1_ECX_OSXSAVE BIT(27)
-#define CPUID1_ECX_HYPERVISOR BIT(31)
-#define CPUID80000001_ECX_SVM BIT(2)
-#define CPUIDD1_EAX_XSAVES BIT(3)
 
 /*
  * Leaves whose answer depends on ECX (SDM vol. 2, CPUID, "Leaf ... Sub-
@@ -211,12 +201,10 @@ static const struct cr4_feature cr4_features[] = {
 	{28, 7, 1, 0, 26}, /* LAM_SUP: LAM */
 };
 
-#define CR4_ALWAYS BIT(8) /* PCE */
-
 /* CR4 bits whose feature the guest's CPUID lacks (SDM vol. 3, 2.5). */
 static uint64_t cr4_reserved(const struct cpu_model *m)
 {
-	uint64_t allowed = CR4_ALWAYS;
+	uint64_t allowed = CR4_PCE;
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(cr4_features); i++) {
 		const struct cr4_feature *f = &cr4_features[i];

@@ -8,22 +8,8 @@
  */
 #include "core/host/cpu.h"
 #include "core/vm/cpu_reset.h"
+#include "core/x86.h"
 #include "lib/bitops.h"
-
-#define MSR_SYSENTER_CS 0x174
-#define MSR_SYSENTER_ESP 0x175
-#define MSR_SYSENTER_EIP 0x176
-#define MSR_STAR 0xc0000081
-#define MSR_LSTAR 0xc0000082
-#define MSR_CSTAR 0xc0000083
-#define MSR_SFMASK 0xc0000084
-#define MSR_KERNEL_GS_BASE 0xc0000102
-#define MSR_TSC_AUX 0xc0000103
-
-#define DR6_RESET 0xffff0ff0ULL
-#define DR7_RESET 0x400ULL
-#define XCR0_RESET 1ULL /* x87 only: SDM vol. 1, 13.3 */
-#define XCR0_SSE 2ULL
 
 /*
  * The MSRs a guest reaches without an exit on either backend (SVM's MSR
@@ -63,7 +49,7 @@ static void reset_extended_state(void)
 	_Static_assert(sizeof(init_image) == 576, "XSAVE legacy area + header");
 	const void *xsave_init = &init_image, *fxsave_init = &init_image;
 
-	if (read_cr4() & BIT(18)) {
+	if (read_cr4() & CR4_OSXSAVE) {
 		/*
 		 * Initialize every component the last guest enabled, and SSE
 		 * (its registers work whatever XCR0 says), before narrowing
@@ -74,7 +60,7 @@ static void reset_extended_state(void)
 
 		xsetbv_safe(0, xcr0);
 		xrstor_init(xsave_init, xcr0);
-		xsetbv_safe(0, XCR0_RESET);
+		xsetbv_safe(0, XCR0_X87);
 	} else {
 		fxrstor(fxsave_init);
 	}

@@ -5,10 +5,8 @@
  */
 #include "core/exit/exits.h"
 #include "core/vm/cpu_model.h"
+#include "core/x86.h"
 #include "lib/bitops.h"
-
-#define CPUID1_ECX_OSXSAVE BIT(27)
-#define CR4_OSXSAVE BIT(18)
 
 static void set_regs(struct vcpu *v, const struct cpuid_regs *r)
 {

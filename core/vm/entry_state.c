@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
+#include "core/x86.h"
 #include "core/vm/entry_state.h"
+#include "core/x86.h"
 
 #define FLAT_LIMIT 0xffffffffu
 /* Access byte | flags: present, DPL 0, accessed; G=1, D/B=1. */
@@ -23,11 +25,11 @@ void entry_state_multiboot(struct entry_state *s, uint64_t entry)
 		.tr = {0, ATTR_TSS32_BUSY, 0xffff, 0},
 		.gdtr = {0, 0xffff},
 		.idtr = {0, 0x3ff},
-		.cr0 = 0x11, /* PE, ET */
-		.rflags = 0x2,
+		.cr0 = CR0_PE | CR0_ET,
+		.rflags = RFLAGS_FIXED1,
 		.rip = entry,
-		.dr6 = 0xffff0ff0,
-		.dr7 = 0x400,
-		.pat = 0x0007040600070406ULL, /* the power-on PAT */
+		.dr6 = DR6_RESET,
+		.dr7 = DR7_RESET,
+		.pat = PAT_RESET,
 	};
 }

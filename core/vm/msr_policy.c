@@ -10,37 +10,9 @@
 #include "core/host/cpu.h"
 #include "core/exit/exits.h"
 #include "core/host/log.h"
-#include "core/host/trap.h"
 #include "core/dev/devices.h"
+#include "core/x86.h"
 #include "lib/bitops.h"
-
-#define MSR_TSC 0x10
-#define MSR_TSC_ADJUST 0x3b
-#define MSR_APIC_BASE 0x1b
-#define MSR_BIOS_SIGN_ID 0x8b
-#define MSR_MCG_CAP 0x179
-#define MSR_MCG_STATUS 0x17a
-#define MSR_MISC_ENABLE 0x1a0
-#define MSR_DEBUGCTL 0x1d9
-#define MSR_PAT 0x277
-#define MSR_MTRR_DEF_TYPE 0x2ff
-#define MSR_SPEC_CTRL 0x48
-#define MSR_PRED_CMD 0x49
-#define MSR_ARCH_CAPABILITIES 0x10a
-#define MSR_FLUSH_CMD 0x10b
-#define MSR_SYSENTER_CS 0x174
-#define MSR_SYSENTER_ESP 0x175
-#define MSR_SYSENTER_EIP 0x176
-#define MSR_STAR 0xc0000081
-#define MSR_LSTAR 0xc0000082
-#define MSR_CSTAR 0xc0000083
-#define MSR_FS_BASE 0xc0000100
-#define MSR_SFMASK 0xc0000084
-#define MSR_GS_BASE 0xc0000101
-#define MSR_KERNEL_GS_BASE 0xc0000102
-#define MSR_TSC_AUX 0xc0000103
-#define MSR_AMD_PERF_FIRST 0xc0010000
-#define MSR_AMD_PERF_LAST 0xc0010007
 
 struct msr_rule {
 	uint32_t first, last;
@@ -273,10 +245,10 @@ static const struct msr_rule rules[] = {
 	{MSR_TSC_ADJUST, MSR_TSC_ADJUST, NEEDS(TSC_ADJUST), read_tsc_adjust,
 	 write_tsc_adjust},
 	{MSR_APIC_BASE, MSR_APIC_BASE, 0, read_apic_base, write_apic_base},
-	{MSR_IA32_FEATURE_CONTROL, MSR_IA32_FEATURE_CONTROL, NEEDS(INTEL),
+	{MSR_FEATURE_CONTROL, MSR_FEATURE_CONTROL, NEEDS(INTEL),
 	 read_feature_control, NULL},
 	{MSR_BIOS_SIGN_ID, MSR_BIOS_SIGN_ID, 0, read_zero, write_ignore},
-	{MSR_IA32_MTRRCAP, MSR_IA32_MTRRCAP, NEEDS(MTRR), read_zero, NULL},
+	{MSR_MTRRCAP, MSR_MTRRCAP, NEEDS(MTRR), read_zero, NULL},
 	{MSR_MCG_CAP, MSR_MCG_CAP, NEEDS(MCA), read_zero, NULL},
 	{MSR_MCG_STATUS, MSR_MCG_STATUS, NEEDS(MCA), read_zero,
 	 write_zero_only},
@@ -293,12 +265,12 @@ static const struct msr_rule rules[] = {
 	 read_arch_capabilities, NULL},
 	{MSR_FLUSH_CMD, MSR_FLUSH_CMD, NEEDS(L1D_FLUSH), NULL, write_command},
 	{MSR_EFER, MSR_EFER, 0, read_efer, write_efer},
-	{X2APIC_MSR_FIRST, X2APIC_MSR_LAST, NEEDS(X2APIC), read_x2apic,
+	{MSR_X2APIC_FIRST, MSR_X2APIC_LAST, NEEDS(X2APIC), read_x2apic,
 	 write_x2apic},
 	{MSR_LSTAR, MSR_CSTAR, NEEDS(LM), read_state, write_canonical},
 	{MSR_FS_BASE, MSR_KERNEL_GS_BASE, NEEDS(LM), read_state,
 	 write_canonical},
-	{MSR_AMD_PERF_FIRST, MSR_AMD_PERF_LAST, NEEDS(AMD), read_zero,
+	{MSR_AMD_PERFEVTSEL0, MSR_AMD_PERFCTR3, NEEDS(AMD), read_zero,
 	 write_ignore},
 };
 

@@ -7,11 +7,10 @@
 
 #include "core/exit/exits.h"
 #include "core/exit/guest_paging.h"
+#include "core/x86.h"
 #include "tests/fuzz/check.h"
 #include "tests/fuzz/exit_check.h"
 #include "tests/fuzz/known_bugs.h"
-
-#define CR0_PE (1ULL << 0)
 
 void exit_ram_setup(struct vm *vm, const uint8_t *code, size_t len)
 {

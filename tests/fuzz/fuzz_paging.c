@@ -20,15 +20,12 @@
 #include <string.h>
 
 #include "core/exit/guest_paging.h"
+#include "core/x86.h"
 #include "tests/fuzz/check.h"
 #include "tests/fuzz/input.h"
 #include "tests/fuzz/known_bugs.h"
 
 #define RAM_SIZE 0x10000ULL
-#define ADDR_MASK 0x000ffffffffff000ULL /* bits 51:12 */
-#define P (1ULL << 0)
-#define PS (1ULL << 7)
-#define CR4_LA57 (1ULL << 12)
 
 static struct vm vm;
 static uint8_t *ram, *shadow;
@@ -55,13 +52,13 @@ static bool ref_walk64(const uint8_t *mem, uint64_t table, uint64_t va,
 		uint64_t e, size = 1ULL << shift;
 		bool large = l == 2 || (l == 3 && levels >= 4);
 
-		if (!entry(mem, table + idx * 8, 8, &e) || !(e & P))
+		if (!entry(mem, table + idx * 8, 8, &e) || !(e & PTE_P))
 			return false;
-		if (l == 1 || (large && (e & PS))) {
-			*pa = (e & ADDR_MASK & ~(size - 1)) | (va & (size - 1));
+		if (l == 1 || (large && (e & PTE_PS))) {
+			*pa = (e & PTE_ADDR & ~(size - 1)) | (va & (size - 1));
 			return true;
 		}
-		table = e & ADDR_MASK;
+		table = e & PTE_ADDR;
 	}
 	return false;
 }
@@ -73,9 +70,9 @@ static bool ref_walk32(const uint8_t *mem, uint64_t cr3, uint32_t va, bool pse,
 	uint64_t pde, pte;
 
 	if (!entry(mem, (cr3 & 0xfffff000u) + (va >> 22) * 4, 4, &pde) ||
-	    !(pde & P))
+	    !(pde & PTE_P))
 		return false;
-	if (pse && (pde & PS)) {
+	if (pse && (pde & PTE_PS)) {
 		*pa = (pde & 0xffc00000u) | (va & 0x3fffffu);
 		if (!KNOWN_BUG_PSE36)
 			*pa |= ((pde >> 13) & 0xff) << 32;
@@ -83,7 +80,7 @@ static bool ref_walk32(const uint8_t *mem, uint64_t cr3, uint32_t va, bool pse,
 	}
 	if (!entry(mem, (pde & 0xfffff000u) + ((va >> 12) & 1023) * 4, 4,
 		   &pte) ||
-	    !(pte & P))
+	    !(pte & PTE_P))
 		return false;
 	*pa = (pte & 0xfffff000u) | (va & 0xfffu);
 	return true;
@@ -97,7 +94,7 @@ static bool ref_translate(const uint8_t *mem, const struct vcpu_state *s,
 		return true;
 	}
 	if (s->efer & (1ULL << 10))
-		return ref_walk64(mem, s->cr3 & ADDR_MASK, va,
+		return ref_walk64(mem, s->cr3 & PTE_ADDR, va,
 				  s->cr4 & CR4_LA57 ? 5 : 4, pa);
 	if (s->cr4 & (1ULL << 5))
 		return ref_walk64(mem, s->cr3 & 0xffffffe0u, (uint32_t)va, 3,

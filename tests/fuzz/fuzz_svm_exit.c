@@ -27,6 +27,7 @@
 #include "core/host/cpu_probe.h"
 #include "core/exit/exits.h"
 #include "core/exit/insn_decode.h"
+#include "core/x86.h"
 #include "svm/svm.h"
 #include "svm/svm_exit_codes.h"
 #include "tests/fuzz/check.h"
@@ -61,15 +62,6 @@ static const struct vm_backend fuzz_backend = {
 };
 
 #define MAX_EXITS 16
-#define RFLAGS_TF (1ULL << 8)
-#define RFLAGS_IF (1ULL << 9)
-#define RFLAGS_DF (1ULL << 10)
-#define DR6_BS (1ULL << 14)
-#define CR0_PE (1ULL << 0)
-#define CR0_NW (1ULL << 29)
-#define CR0_CD (1ULL << 30)
-#define CR0_PG (1ULL << 31)
-#define CR4_PAE (1ULL << 5)
 #define CS_L (1u << 9)
 #define CS_D (1u << 10)
 
@@ -147,7 +139,7 @@ static void reset(uint8_t flags, const uint64_t gpr[GPR_COUNT])
 	g->rsp = gpr[GPR_RSP];
 	g->dr6 = 0xffff0ff0;
 	g->dr7 = 0x400;
-	g->g_pat = 0x0007040600070406ULL;
+	g->g_pat = PAT_RESET;
 	vmcb->control.int_state = flags & 0x40 ? 1 : 0; /* an STI shadow */
 
 	boot_cpu = (struct cpu_info){.vendor = flags & 0x10 ? CPU_VENDOR_INTEL

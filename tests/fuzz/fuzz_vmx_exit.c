@@ -31,6 +31,7 @@
 #include "core/host/cpu_probe.h"
 #include "core/exit/exits.h"
 #include "core/exit/insn_decode.h"
+#include "core/x86.h"
 #include "tests/fuzz/check.h"
 #include "tests/fuzz/exit_check.h"
 #include "tests/fuzz/fake_extable.h"
@@ -72,15 +73,7 @@ static const struct vm_backend fuzz_backend = {
 };
 
 #define MAX_EXITS 16
-#define RFLAGS_TF (1ULL << 8)
-#define RFLAGS_IF (1ULL << 9)
-#define RFLAGS_DF (1ULL << 10)
-#define CR0_PE (1ULL << 0)
-#define CR0_ET (1ULL << 4)
-#define CR0_PG (1ULL << 31)
-#define CR4_PAE (1ULL << 5)
 #define ENTRY_CONTROLS_RESET 0x0000d1ffULL
-#define PENDING_DBG_BS (1ULL << 14)
 
 static struct vm *vm;
 static struct vcpu *v;
@@ -198,7 +191,7 @@ static void reset(uint8_t flags, const uint64_t gpr[GPR_COUNT])
 	fake_vmcs_set(VMCS_GUEST_INTERRUPTIBILITY, flags & 0x40 ? 1 : 0);
 	fake_vmcs_set(VMCS_GUEST_RIP, EXIT_CODE_GPA);
 	fake_vmcs_set(VMCS_GUEST_RSP, gpr[GPR_RSP]);
-	fake_vmcs_set(VMCS_GUEST_PAT, 0x0007040600070406ULL);
+	fake_vmcs_set(VMCS_GUEST_PAT, PAT_RESET);
 	fake_vmcs_set(VMCS_LINK_POINTER, ~0ULL);
 }
 

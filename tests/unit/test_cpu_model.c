@@ -19,36 +19,13 @@
 
 #include "core/exit/exits.h"
 #include "core/host/cpu_probe.h"
+#include "core/x86.h"
 #include "core/vm/cpu_model.h"
 #include "core/vm/hypercall_abi.h"
 #include "tests/unit/fake_serial.h"
 
 /* Defined by cpu_probe.c in the kernel, which needs the hardware. */
 struct cpu_info boot_cpu;
-
-#define MSR_TSC 0x10
-#define MSR_APIC_BASE 0x1b
-#define MSR_FEATURE_CONTROL 0x3a
-#define MSR_TSC_ADJUST 0x3b
-#define MSR_SPEC_CTRL 0x48
-#define MSR_X2APIC_ID 0x802
-#define MSR_SYSENTER_CS 0x174
-#define MSR_SYSENTER_ESP 0x175
-#define MSR_SYSENTER_EIP 0x176
-#define MSR_STAR 0xc0000081
-#define MSR_LSTAR 0xc0000082
-#define MSR_CSTAR 0xc0000083
-#define MSR_SFMASK 0xc0000084
-#define MSR_FS_BASE 0xc0000100
-#define MSR_GS_BASE 0xc0000101
-#define MSR_KERNEL_GS_BASE 0xc0000102
-#define MSR_TSC_AUX 0xc0000103
-#define MSR_AMD_PERF0 0xc0010000
-
-#define CR4_LA57 (1ULL << 12)
-#define CR4_VMXE (1ULL << 13)
-#define CR4_OSXSAVE (1ULL << 18)
-#define CR4_SMEP (1ULL << 20)
 
 /* The stub vCPU: the few fields the policy may ask for, and what it did. */
 static struct {
@@ -263,7 +240,7 @@ static void test_x2apic_hidden_means_gp(void **state)
 	cpu_model_finish(&vm->cpu);
 	assert_false(guest_cpuid(1, 0).ecx & (1u << 21));
 	assert_false(wrmsr_ok(MSR_APIC_BASE, 0xfee00c00)); /* EN | EXTD */
-	assert_false(rdmsr_ok(MSR_X2APIC_ID, NULL));
+	assert_false(rdmsr_ok((MSR_X2APIC_FIRST + 2) /* APIC ID */, NULL));
 	assert_true(rdmsr_ok(MSR_APIC_BASE, &val));
 	assert_false(val & (1u << 10));
 }
@@ -275,9 +252,10 @@ static void test_x2apic_shown_works(void **state)
 	(void)state;
 	cpu_model_finish(&vm->cpu);
 	assert_true(guest_cpuid(1, 0).ecx & (1u << 21));
-	assert_false(rdmsr_ok(MSR_X2APIC_ID, NULL)); /* xAPIC mode still */
+	assert_false(rdmsr_ok((MSR_X2APIC_FIRST + 2) /* APIC ID */,
+			      NULL)); /* xAPIC mode still */
 	assert_true(wrmsr_ok(MSR_APIC_BASE, 0xfee00c00));
-	assert_true(rdmsr_ok(MSR_X2APIC_ID, &val));
+	assert_true(rdmsr_ok((MSR_X2APIC_FIRST + 2) /* APIC ID */, &val));
 }
 
 static void test_tsc_adjust_follows_cpuid(void **state)
@@ -323,11 +301,11 @@ static void test_vendor_msrs(void **state)
 	cpu_model_finish(&vm->cpu);
 	assert_true(rdmsr_ok(MSR_FEATURE_CONTROL, &val));
 	assert_int_equal(val, 1); /* locked, VMX off */
-	assert_false(rdmsr_ok(MSR_AMD_PERF0, NULL));
+	assert_false(rdmsr_ok(MSR_AMD_PERFEVTSEL0, NULL));
 
 	cpu_model_init(&vm->cpu, CPU_VENDOR_AMD);
 	assert_false(rdmsr_ok(MSR_FEATURE_CONTROL, NULL));
-	assert_true(rdmsr_ok(MSR_AMD_PERF0, &val));
+	assert_true(rdmsr_ok(MSR_AMD_PERFEVTSEL0, &val));
 	assert_int_equal(val, 0);
 }
 

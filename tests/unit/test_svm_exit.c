@@ -19,6 +19,7 @@
 #include "core/host/cpu_probe.h"
 #include "core/exit/exits.h"
 #include "core/vm/hypercall_abi.h"
+#include "core/x86.h"
 #include "lib/compiler.h"
 #include "svm/svm.h"
 #include "svm/svm_exit_codes.h"
@@ -56,13 +57,6 @@ static const struct vm_backend test_backend = {
 #define EVENT_UD 0x80000306ULL	/* valid | exception | vector 6 */
 #define EVENT_GP0 0x80000b0dULL /* valid | error valid | exception | 13 */
 
-#define MSR_TSC 0x10
-#define MSR_EFER 0xc0000080
-#define MSR_APIC_BASE 0x1b
-#define MSR_FEATURE_CONTROL 0x3a
-#define MSR_PAT 0x277
-#define MSR_AMD_PERFEVTSEL0 0xc0010000
-
 #define XAPIC_VERSION_GPA 0xfee00030ULL
 #define XAPIC_TPR_GPA 0xfee00080ULL
 
@@ -87,7 +81,7 @@ static void set_protected_mode_32(void)
 	g->cr4 = 0;
 	g->rflags = 0x2;
 	g->rip = GUEST_RIP;
-	g->g_pat = 0x0007040600070406ULL;
+	g->g_pat = PAT_RESET;
 }
 
 static void fixture_init(void)

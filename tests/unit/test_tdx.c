@@ -18,6 +18,7 @@
 #include "boot/bootinfo.h"
 #include "boot/cmdline.h"
 #include "core/host/cpu_probe.h"
+#include "core/x86.h"
 #include "tdx/tdx.h"
 #include "tests/unit/fake_serial.h"
 #include "tests/unit/seam_model.h"

@@ -21,6 +21,7 @@
 #include "core/host/cpu_probe.h"
 #include "core/exit/exits.h"
 #include "core/vm/hypercall_abi.h"
+#include "core/x86.h"
 #include "lib/compiler.h"
 #include "tests/unit/fake_serial.h"
 #include "tests/unit/fake_vmcs.h"
@@ -68,19 +69,9 @@ static const struct vm_backend test_backend = {
 #define INTR_UD 0x80000306ULL /* valid | hardware exception | vector 6 */
 #define INTR_GP 0x80000b0dULL /* valid | error code | hw exception | 13 */
 
-#define CR0_PE (1ULL << 0)
-#define CR0_MP (1ULL << 1)
-#define CR0_ET (1ULL << 4)
-#define CR0_NE (1ULL << 5)
-#define CR0_PG (1ULL << 31)
-#define CR4_PAE (1ULL << 5)
-#define CR4_VMXE (1ULL << 13)
-#define CR4_OSXSAVE (1ULL << 18)
-#define RFLAGS_IF (1ULL << 9)
-
 /* Typical fixed-0 masks: what vmx_vcpu_create() shadows. */
-#define CR0_MASK CR0_NE
-#define CR4_MASK CR4_VMXE
+#define SHADOWED_CR0 CR0_NE
+#define SHADOWED_CR4 CR4_VMXE
 
 /* Default-1 entry controls (bits 0-8, 12), load PAT, load EFER. */
 #define ENTRY_CONTROLS_RESET 0x0000d1ffULL
@@ -93,13 +84,6 @@ static const struct vm_backend test_backend = {
 
 /* Exit qualification for CR access: CR, type (0 = MOV to), register. */
 #define CR_QUAL(cr, type, reg) ((cr) | (type) << 4 | (reg) << 8)
-
-#define MSR_TSC 0x10
-#define MSR_APIC_BASE 0x1b
-#define MSR_FEATURE_CONTROL 0x3a
-#define MSR_PAT 0x277
-#define MSR_EFER 0xc0000080
-#define MSR_AMD_PERFEVTSEL0 0xc0010000
 
 #define XAPIC_VERSION_GPA 0xfee00030ULL
 #define XAPIC_TPR_GPA 0xfee00080ULL
@@ -164,19 +148,19 @@ static void set_protected_mode_32(void)
 	fake_vmcs_set(VMCS_GUEST_IDTR_BASE, 0);
 	fake_vmcs_set(VMCS_GUEST_IDTR_LIMIT, 0x3ff);
 
-	fake_vmcs_set(VMCS_CR0_GUEST_HOST_MASK, CR0_MASK);
+	fake_vmcs_set(VMCS_CR0_GUEST_HOST_MASK, SHADOWED_CR0);
 	fake_vmcs_set(VMCS_CR0_READ_SHADOW, CR0_PE | CR0_ET);
-	fake_vmcs_set(VMCS_GUEST_CR0, CR0_PE | CR0_ET | CR0_MASK);
-	fake_vmcs_set(VMCS_CR4_GUEST_HOST_MASK, CR4_MASK);
+	fake_vmcs_set(VMCS_GUEST_CR0, CR0_PE | CR0_ET | SHADOWED_CR0);
+	fake_vmcs_set(VMCS_CR4_GUEST_HOST_MASK, SHADOWED_CR4);
 	fake_vmcs_set(VMCS_CR4_READ_SHADOW, 0);
-	fake_vmcs_set(VMCS_GUEST_CR4, CR4_MASK);
+	fake_vmcs_set(VMCS_GUEST_CR4, SHADOWED_CR4);
 	fake_vmcs_set(VMCS_GUEST_CR3, 0);
 	fake_vmcs_set(VMCS_GUEST_DR7, 0x400);
 	fake_vmcs_set(VMCS_GUEST_RFLAGS, 0x2);
 	fake_vmcs_set(VMCS_GUEST_RIP, GUEST_RIP);
 	fake_vmcs_set(VMCS_GUEST_RSP, 0);
 	fake_vmcs_set(VMCS_GUEST_EFER, 0);
-	fake_vmcs_set(VMCS_GUEST_PAT, 0x0007040600070406ULL);
+	fake_vmcs_set(VMCS_GUEST_PAT, PAT_RESET);
 	fake_vmcs_set(VMCS_GUEST_DEBUGCTL, 0);
 	fake_vmcs_set(VMCS_GUEST_SYSENTER_CS, 0);
 	fake_vmcs_set(VMCS_GUEST_SYSENTER_ESP, 0);
@@ -798,17 +782,17 @@ static void test_cpuid_osxsave_follows_guest_view_of_cr4(void **state)
 {
 	(void)state;
 
-	fake_vmcs_set(VMCS_GUEST_CR4, CR4_MASK | CR4_OSXSAVE);
+	fake_vmcs_set(VMCS_GUEST_CR4, SHADOWED_CR4 | CR4_OSXSAVE);
 	cpuid_exit(1, 0);
 	assert_true(v->gpr[GPR_RCX] & (1u << 27));
 
 	/* A shadowed bit: the guest sees the read shadow, not GUEST_CR4. */
-	fake_vmcs_set(VMCS_CR4_GUEST_HOST_MASK, CR4_MASK | CR4_OSXSAVE);
+	fake_vmcs_set(VMCS_CR4_GUEST_HOST_MASK, SHADOWED_CR4 | CR4_OSXSAVE);
 	fake_vmcs_set(VMCS_CR4_READ_SHADOW, 0);
 	cpuid_exit(1, 0);
 	assert_false(v->gpr[GPR_RCX] & (1u << 27));
 
-	fake_vmcs_set(VMCS_GUEST_CR4, CR4_MASK);
+	fake_vmcs_set(VMCS_GUEST_CR4, SHADOWED_CR4);
 	fake_vmcs_set(VMCS_CR4_READ_SHADOW, CR4_OSXSAVE);
 	cpuid_exit(1, 0);
 	assert_true(v->gpr[GPR_RCX] & (1u << 27));
@@ -1075,7 +1059,7 @@ static void test_wrmsr_efer_in_long_mode_sets_ia32e_control(void **state)
 
 	/* Paging on with LME: the CPU set LMA. */
 	fake_vmcs_set(VMCS_GUEST_CR0, CR0_PE | CR0_ET | CR0_NE | CR0_PG);
-	fake_vmcs_set(VMCS_GUEST_CR4, CR4_MASK | CR4_PAE);
+	fake_vmcs_set(VMCS_GUEST_CR4, SHADOWED_CR4 | CR4_PAE);
 	fake_vmcs_set(VMCS_GUEST_EFER, EFER_LME | EFER_LMA);
 	wrmsr_exit(MSR_EFER, EFER_SCE | EFER_LME | EFER_LMA);
 	assert_running();
@@ -1129,7 +1113,7 @@ static void test_wrmsr_efer_lme_change_with_paging_is_gp(void **state)
 	(void)state;
 
 	fake_vmcs_set(VMCS_GUEST_CR0, CR0_PE | CR0_ET | CR0_NE | CR0_PG);
-	fake_vmcs_set(VMCS_GUEST_CR4, CR4_MASK | CR4_PAE);
+	fake_vmcs_set(VMCS_GUEST_CR4, SHADOWED_CR4 | CR4_PAE);
 	fake_vmcs_set(VMCS_GUEST_EFER, EFER_LME | EFER_LMA);
 	vmx.entry_controls |= ENTRY_IA32E;
 	fake_vmcs_set(VMCS_ENTRY_CONTROLS, vmx.entry_controls);
@@ -1186,16 +1170,16 @@ static void test_msr_tsc_adjust(void **state)
 
 	/* The MSR exists as far as the guest's CPUID shows it. */
 	vm->cpu.facts |= CPU_FACT(TSC_ADJUST);
-	wrmsr_exit(0x3b, 1000);
+	wrmsr_exit(MSR_TSC_ADJUST, 1000);
 	assert_no_event();
 	assert_int_equal(fake_vmcs_last_write(VMCS_TSC_OFFSET), 1000);
-	rdmsr_exit(0x3b);
+	rdmsr_exit(MSR_TSC_ADJUST);
 	assert_int_equal(v->gpr[GPR_RAX], 1000);
-	wrmsr_exit(0x3b, 400);
+	wrmsr_exit(MSR_TSC_ADJUST, 400);
 	assert_int_equal(fake_vmcs_last_write(VMCS_TSC_OFFSET), 400);
 	/* Setting the TSC near 0 makes TSC_ADJUST about minus the old TSC. */
 	wrmsr_exit(MSR_TSC, 0);
-	rdmsr_exit(0x3b);
+	rdmsr_exit(MSR_TSC_ADJUST);
 	assert_true((int64_t)((v->gpr[GPR_RDX] << 32) | v->gpr[GPR_RAX]) < 0);
 	assert_no_event();
 }
@@ -1213,20 +1197,20 @@ static void test_msr_command_msrs(void **state)
 	(void)state;
 	__cpuid_count(7, 0, a, b, c, d);
 	if (d & (1u << 26)) {
-		wrmsr_exit(0x49, 0);
+		wrmsr_exit(MSR_PRED_CMD, 0);
 		assert_no_event();
 		assert_rip(GUEST_RIP + 2);
-		wrmsr_exit(0x49, 2);
+		wrmsr_exit(MSR_PRED_CMD, 2);
 		assert_gp0_injected();
 	}
 	fixture_restart();
 	if (d & (1u << 28)) {
-		wrmsr_exit(0x10b, 0);
+		wrmsr_exit(MSR_FLUSH_CMD, 0);
 		assert_no_event();
-		wrmsr_exit(0x10b, 4);
+		wrmsr_exit(MSR_FLUSH_CMD, 4);
 		assert_gp0_injected();
 	} else {
-		wrmsr_exit(0x10b, 0);
+		wrmsr_exit(MSR_FLUSH_CMD, 0);
 		assert_gp0_injected();
 	}
 }
@@ -1236,14 +1220,14 @@ static void test_msr_misc_enable(void **state)
 	(void)state;
 
 	vm->msr_misc_enable = 0x1881;
-	rdmsr_exit(0x1a0);
+	rdmsr_exit(MSR_MISC_ENABLE);
 	assert_int_equal(v->gpr[GPR_RAX], 0x1881);
-	wrmsr_exit(0x1a0, 0x400c51889ULL); /* the kvm-unit-tests value */
+	wrmsr_exit(MSR_MISC_ENABLE, 0x400c51889ULL); /* kvm-unit-tests' */
 	assert_no_event();
-	rdmsr_exit(0x1a0);
+	rdmsr_exit(MSR_MISC_ENABLE);
 	assert_int_equal(v->gpr[GPR_RAX], 0x00c51889);
 	assert_int_equal(v->gpr[GPR_RDX], 0x4);
-	wrmsr_exit(0x1a0, 0x1801); /* clears bit 7 */
+	wrmsr_exit(MSR_MISC_ENABLE, 0x1801); /* clears bit 7 */
 	assert_gp0_injected();
 }
 
@@ -1557,7 +1541,7 @@ static void set_long_mode_64(void)
 {
 	fake_vmcs_set(VMCS_GUEST_CS_AR, 0xa09b); /* L, G */
 	fake_vmcs_set(VMCS_GUEST_EFER, EFER_LME | EFER_LMA);
-	fake_vmcs_set(VMCS_CR0_GUEST_HOST_MASK, CR0_MASK | CR0_PG);
+	fake_vmcs_set(VMCS_CR0_GUEST_HOST_MASK, SHADOWED_CR0 | CR0_PG);
 	fake_vmcs_set(VMCS_CR0_READ_SHADOW, CR0_PE | CR0_ET | CR0_PG);
 	fake_vmcs_set(VMCS_GUEST_CR0, CR0_PE | CR0_ET | CR0_NE | CR0_PG);
 	fake_vmcs_set(VMCS_CR4_READ_SHADOW, CR4_PAE);
@@ -1725,7 +1709,7 @@ static void test_cr0_paging_on_with_lme_sets_lma(void **state)
 {
 	(void)state;
 	fake_vmcs_set(VMCS_GUEST_EFER, EFER_LME);
-	fake_vmcs_set(VMCS_GUEST_CR4, CR4_MASK | CR4_PAE);
+	fake_vmcs_set(VMCS_GUEST_CR4, SHADOWED_CR4 | CR4_PAE);
 	fake_vmcs_set(VMCS_CR4_READ_SHADOW, CR4_PAE);
 	fake_vmcs_set(VMCS_GUEST_CR3, 0x10000);
 	cr_exit(0, 0, GPR_RAX, CR0_PG | CR0_NE | CR0_ET | CR0_PE);

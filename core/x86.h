@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef MHV_CORE_X86_H
+#define MHV_CORE_X86_H
+
+/*
+ * x86 architectural facts, each defined here and nowhere else (make test's
+ * scripts/check-x86-facts keeps it so): register bits, MSR numbers and the
+ * meaning of their bits, exception vectors, CPUID feature bits. Only what
+ * the manuals say, no mhv policy. "SDM" is the Intel SDM, "APM" the AMD
+ * APM. Formats that belong to one vendor's virtualization (VMCS encodings,
+ * the VMCB, exit codes, event-injection fields) stay in svm/ and vmx/.
+ *
+ * MSRs are named MSR_ plus the manual's name without its IA32_ prefix.
+ */
+#include "lib/bitops.h"
+
+/* CR0 (SDM vol. 3, 2.5). */
+#define CR0_PE BIT(0)
+#define CR0_MP BIT(1)
+#define CR0_ET BIT(4)
+#define CR0_NE BIT(5)
+#define CR0_WP BIT(16)
+#define CR0_NW BIT(29)
+#define CR0_CD BIT(30)
+#define CR0_PG BIT(31)
+
+/* CR4 (SDM vol. 3, 2.5). */
+#define CR4_PSE BIT(4)
+#define CR4_PAE BIT(5)
+#define CR4_PGE BIT(7)
+#define CR4_PCE BIT(8)
+#define CR4_LA57 BIT(12)
+#define CR4_VMXE BIT(13)
+#define CR4_PCIDE BIT(17)
+#define CR4_OSXSAVE BIT(18)
+#define CR4_SMEP BIT(20)
+#define CR4_SMAP BIT(21)
+#define CR4_PKE BIT(22)
+#define CR4_CET BIT(23)
+
+/* EFER, MSR 0xc0000080 (APM vol. 2, 3.1.7). */
+#define EFER_SCE BIT(0)
+#define EFER_LME BIT(8)
+#define EFER_LMA BIT(10)
+#define EFER_NXE BIT(11)
+#define EFER_SVME BIT(12)
+
+/* RFLAGS (SDM vol. 1, 3.4.3): bit 1 reads as 1, the reserved bits as 0. */
+#define RFLAGS_FIXED1 BIT(1)
+#define RFLAGS_TF BIT(8)
+#define RFLAGS_IF BIT(9)
+#define RFLAGS_DF BIT(10)
+#define RFLAGS_RF BIT(16)
+#define RFLAGS_VM BIT(17)
+#define RFLAGS_RESERVED 0xffffffffffc08028ULL /* 63:22, 15, 5, 3 */
+
+/* Debug registers (SDM vol. 3, 18.2) and their values at power-up. */
+#define DR6_BS BIT(14)
+#define DR6_RESET 0xffff0ff0ULL
+#define DR7_RESET 0x400ULL
+/* IA32_PAT after RESET: WB, WT, UC-, UC twice (SDM vol. 3, 13.12.4). */
+#define PAT_RESET 0x0007040600070406ULL
+
+/* XCR0 state components (SDM vol. 1, 13.3): x87 alone at power-up. */
+#define XCR0_X87 BIT(0)
+#define XCR0_SSE BIT(1)
+
+/*
+ * Paging-structure entries (SDM vol. 3, 4.5), the same bits in 32-bit,
+ * PAE, 4-level tables and AMD's nested page tables.
+ */
+#define PTE_P BIT(0)
+#define PTE_W BIT(1)
+#define PTE_US BIT(2)
+#define PTE_PS BIT(7)
+#define PTE_NX BIT(63)
+#define PTE_ADDR GENMASK(51, 12)
+
+/* Exception vectors (SDM vol. 3, 6.3.1). */
+enum {
+	VEC_DE = 0,
+	VEC_DB = 1,
+	VEC_NMI = 2,
+	VEC_BP = 3,
+	VEC_OF = 4,
+	VEC_BR = 5,
+	VEC_UD = 6,
+	VEC_NM = 7,
+	VEC_DF = 8,
+	VEC_TS = 10,
+	VEC_NP = 11,
+	VEC_SS = 12,
+	VEC_GP = 13,
+	VEC_PF = 14,
+	VEC_MF = 16,
+	VEC_AC = 17,
+	VEC_MC = 18,
+	VEC_XM = 19,
+	VEC_VE = 20,
+	VEC_CP = 21,
+};
+
+/* CPUID feature bits, as masks of the register that holds them. */
+#define CPUID1_ECX_MONITOR BIT(3)
+#define CPUID1_ECX_VMX BIT(5)
+#define CPUID1_ECX_SMX BIT(6)
+#define CPUID1_ECX_PDCM BIT(15)
+#define CPUID1_ECX_X2APIC BIT(21)
+#define CPUID1_ECX_TSC_DEADLINE BIT(24)
+#define CPUID1_ECX_XSAVE BIT(26)
+#define CPUID1_ECX_OSXSAVE BIT(27)
+#define CPUID1_ECX_HYPERVISOR BIT(31)
+#define CPUID1_EDX_APIC BIT(9)
+#define CPUID1_EDX_MTRR BIT(12)
+#define CPUID80000001_ECX_SVM BIT(2)
+#define CPUIDD1_EAX_XSAVES BIT(3) /* leaf 0xd, subleaf 1 */
+
+/* Architectural MSRs (SDM vol. 4, table 2-2). */
+#define MSR_TSC 0x10 /* IA32_TIME_STAMP_COUNTER */
+#define MSR_APIC_BASE 0x1b
+#define MSR_FEATURE_CONTROL 0x3a
+#define MSR_TSC_ADJUST 0x3b
+#define MSR_SPEC_CTRL 0x48
+#define MSR_PRED_CMD 0x49
+#define MSR_MKTME_KEYID_PARTITIONING 0x87
+#define MSR_BIOS_SIGN_ID 0x8b
+#define MSR_MTRRCAP 0xfe
+#define MSR_ARCH_CAPABILITIES 0x10a
+#define MSR_FLUSH_CMD 0x10b
+#define MSR_SYSENTER_CS 0x174
+#define MSR_SYSENTER_ESP 0x175
+#define MSR_SYSENTER_EIP 0x176
+#define MSR_MCG_CAP 0x179
+#define MSR_MCG_STATUS 0x17a
+#define MSR_MISC_ENABLE 0x1a0
+#define MSR_DEBUGCTL 0x1d9
+#define MSR_PAT 0x277
+#define MSR_MTRR_DEF_TYPE 0x2ff
+#define MSR_SEAMRR_PHYS_BASE 0x1400
+#define MSR_SEAMRR_PHYS_MASK 0x1401
+
+/* VMX capability MSRs (SDM vol. 3, appendix A). */
+#define MSR_VMX_BASIC 0x480
+#define MSR_VMX_PINBASED_CTLS 0x481
+#define MSR_VMX_PROCBASED_CTLS 0x482
+#define MSR_VMX_EXIT_CTLS 0x483
+#define MSR_VMX_ENTRY_CTLS 0x484
+#define MSR_VMX_MISC 0x485
+#define MSR_VMX_CR0_FIXED0 0x486
+#define MSR_VMX_CR0_FIXED1 0x487
+#define MSR_VMX_CR4_FIXED0 0x488
+#define MSR_VMX_CR4_FIXED1 0x489
+#define MSR_VMX_VMCS_ENUM 0x48a
+#define MSR_VMX_PROCBASED_CTLS2 0x48b
+#define MSR_VMX_EPT_VPID_CAP 0x48c
+#define MSR_VMX_TRUE_PINBASED_CTLS 0x48d
+#define MSR_VMX_TRUE_PROCBASED_CTLS 0x48e
+#define MSR_VMX_TRUE_EXIT_CTLS 0x48f
+#define MSR_VMX_TRUE_ENTRY_CTLS 0x490
+#define MSR_VMX_VMFUNC 0x491
+
+/* The x2APIC registers: MSR 0x800 + xAPIC offset / 16 (SDM vol. 3, 11.12). */
+#define MSR_X2APIC_FIRST 0x800
+#define MSR_X2APIC_SPIV 0x80f
+#define MSR_X2APIC_LAST 0x8ff
+
+/* Long-mode MSRs (APM vol. 2, 6.1.1 and 4.5.3; SDM vol. 4, table 2-2). */
+#define MSR_EFER 0xc0000080
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_CSTAR 0xc0000083
+#define MSR_SFMASK 0xc0000084 /* the SDM's IA32_FMASK */
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+#define MSR_KERNEL_GS_BASE 0xc0000102
+#define MSR_TSC_AUX 0xc0000103
+
+/* AMD: the legacy performance counters, PerfEvtSel0-3 then PerfCtr0-3. */
+#define MSR_AMD_PERFEVTSEL0 0xc0010000
+#define MSR_AMD_PERFCTR3 0xc0010007
+
+/* AMD SVM (APM vol. 2, 15.30). */
+#define MSR_VM_CR 0xc0010114
+#define MSR_VM_HSAVE_PA 0xc0010117
+
+/* IA32_FEATURE_CONTROL (SDM vol. 3, 24.7). */
+#define FEATURE_CONTROL_LOCKED BIT(0)
+#define FEATURE_CONTROL_VMX_IN_SMX BIT(1)
+#define FEATURE_CONTROL_VMX_OUTSIDE_SMX BIT(2)
+
+/* IA32_APIC_BASE (SDM vol. 3, 11.4.4) and the spurious-vector register. */
+#define APIC_BASE_BSP BIT(8)
+#define APIC_BASE_EXTD BIT(10)
+#define APIC_BASE_EN BIT(11)
+#define APIC_SPIV_ENABLE BIT(8)
+
+/* VM_CR (APM vol. 2, 15.30.1). */
+#define VM_CR_LOCK BIT(3)
+#define VM_CR_SVMDIS BIT(4)
+
+/* SEAM range registers (Intel TDX module and CPU architecture specs). */
+#define SEAMRR_BASE_CONFIGURED BIT(3)
+#define SEAMRR_MASK_LOCKED BIT(10)
+#define SEAMRR_MASK_ENABLED BIT(11)
+
+/* IA32_VMX_BASIC (SDM vol. 3, A.1; bit 60 from the TDX module spec). */
+#define VMX_BASIC_TRUE_CTLS BIT(55)
+#define VMX_BASIC_NO_SEAMRET_VMCS_CLOBBER BIT(60)
+
+/*
+ * VM-execution controls read both by the CPU probe and by vmx/ (SDM vol.
+ * 3, 25.6.2); allowed-1 settings are the high half of the capability MSR.
+ */
+#define VMX_PROC_SECONDARY BIT(31)
+#define VMX_PROC2_EPT BIT(1)
+#define VMX_PROC2_VPID BIT(5)
+#define VMX_PROC2_UNRESTRICTED BIT(7)
+
+#endif
