@@ -13,6 +13,7 @@
 #include "boot/cmdline.h"
 #include "lib/compiler.h"
 #include "lib/fmt.h"
+#include "lib/string.h"
 #include "lib/tokenize.h"
 
 struct option_desc {
@@ -178,19 +179,10 @@ static int parse_selftest(struct span v, struct mhv_options *opt)
 
 static int parse_tdx(struct span v, struct mhv_options *opt)
 {
-	static const struct keyword reqs[] = {
-		{"info", TDX_REQ_INFO},
-		{"off", TDX_REQ_OFF},
-		{"init", TDX_REQ_INIT},
-		{"disable", TDX_REQ_DISABLE},
-		{"update", TDX_REQ_UPDATE},
-		{"force-seamcall", TDX_REQ_FORCE_SEAMCALL},
-	};
-	int r;
-
-	if (span_lookup(v, reqs, ARRAY_SIZE(reqs), &r))
+	if (v.len > CMDLINE_TDX_MAX)
 		return -1;
-	opt->tdx = (enum tdx_request)r;
+	memcpy(opt->tdx, v.s, v.len);
+	opt->tdx[v.len] = '\0';
 	return 0;
 }
 
@@ -201,7 +193,7 @@ static const struct option_desc options[] = {
 	{"loglevel", parse_loglevel, "error|warn|info|debug or 0-3"},
 	{"exit", parse_exit, "auto|halt"},
 	{"selftest", parse_selftest, "hang|triple|fail|fault|none"},
-	{"tdx", parse_tdx, "info|off|init|disable|update|force-seamcall"},
+	{"tdx", parse_tdx, "a request of the SEAM layer, see docs/tdx.md"},
 };
 
 static int parse_word(struct span w, struct mhv_options *opt, char *err,
@@ -250,7 +242,7 @@ void cmdline_defaults(struct mhv_options *opt)
 	opt->loglevel = LOG_INFO;
 	opt->exit_mode = EXIT_AUTO;
 	opt->selftest = SELFTEST_NONE;
-	opt->tdx = TDX_REQ_INFO;
+	opt->tdx[0] = '\0';
 }
 
 int cmdline_parse(const char *cmdline, struct mhv_options *opt, char *err,

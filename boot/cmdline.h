@@ -30,15 +30,8 @@ enum selftest {
 	SELFTEST_FAULT, /* take an unexpected #GP: the panic path must report it */
 };
 
-/* What the SEAM layer does at boot on a TDX-capable CPU (tdx=). */
-enum tdx_request {
-	TDX_REQ_INFO,	 /* report the P-SEAMLDR and module (the default) */
-	TDX_REQ_OFF,	 /* no SEAMCALL at all */
-	TDX_REQ_INIT,	 /* TDH.SYS.INIT and LP.INIT, then report */
-	TDX_REQ_DISABLE, /* TDH.SYS.DISABLE */
-	TDX_REQ_UPDATE,	 /* install the tdx-blob module through the P-SEAMLDR */
-	TDX_REQ_FORCE_SEAMCALL, /* debug: one SEAMCALL whatever the CPU */
-};
+/* The longest tdx= value kept ("force-seamcall" and room to spare). */
+#define CMDLINE_TDX_MAX 23
 
 /* Consoles for console= (bits); 0 means every console that exists. */
 #define CONSOLE_SERIAL 1u
@@ -51,12 +44,16 @@ struct mhv_options {
 	enum log_level loglevel;
 	enum exit_mode exit_mode;
 	enum selftest selftest;
-	enum tdx_request tdx;
+	/*
+	 * tdx= as given: the SEAM layer owns its values and parses it
+	 * (tdx_request_parse), so kmain refuses a bad one before anything runs.
+	 */
+	char tdx[CMDLINE_TDX_MAX + 1];
 };
 
 /*
  * Defaults: COM1 (0x3f8, 115200) unless the firmware names another UART,
- * every console, loglevel info, exit auto, no selftest, tdx=info.
+ * every console, loglevel info, exit auto, no selftest, tdx empty (info).
  */
 void cmdline_defaults(struct mhv_options *opt);
 

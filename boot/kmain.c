@@ -104,6 +104,7 @@ static unsigned int count_guests(const struct boot_info *bi)
 __noreturn void kmain(uint32_t magic, uint32_t info_pa)
 {
 	bool backend_ok, tdx_ok, guests_ok;
+	enum tdx_request tdx_req;
 	char err[160];
 
 	serial_init(&UART_COM1);
@@ -129,6 +130,12 @@ __noreturn void kmain(uint32_t magic, uint32_t info_pa)
 		       "docs/usage.md\n");
 		machine_finish(false);
 	}
+	if (tdx_request_parse(options.tdx, &tdx_req, err, sizeof(err))) {
+		pr_err("command line: %s\n", err);
+		pr_err("refusing to run with a bad command line; see "
+		       "docs/usage.md\n");
+		machine_finish(false);
+	}
 	apply_options(&options);
 	console_setup(&boot_info, &options);
 	print_boot_info(&boot_info);
@@ -149,7 +156,7 @@ __noreturn void kmain(uint32_t magic, uint32_t info_pa)
 	backend_ok = !vm_backend_init(&boot_cpu, err, sizeof(err));
 	if (!backend_ok)
 		pr_warn("virtualization unavailable: %s\n", err);
-	tdx_ok = !tdx_boot(&boot_cpu, options.tdx, find_tdx_blob(&boot_info),
+	tdx_ok = !tdx_boot(&boot_cpu, tdx_req, find_tdx_blob(&boot_info),
 			   backend_ok && vm_backend_is_vmx());
 
 	if (!count_guests(&boot_info)) {

@@ -5,11 +5,11 @@
  * PAMTs, KEY.CONFIG) is not done here: see docs/tdx.md.
  */
 #include "boot/bootinfo.h"
-#include "boot/cmdline.h"
 #include "core/host/cpu_probe.h"
 #include "core/host/log.h"
 #include "core/x86.h"
 #include "lib/compiler.h"
+#include "lib/fmt.h"
 #include "lib/string.h"
 #include "tdx/tdx.h"
 
@@ -21,6 +21,26 @@ static const char *const request_names[] = {
 	[TDX_REQ_UPDATE] = "update",
 	[TDX_REQ_FORCE_SEAMCALL] = "force-seamcall",
 };
+
+int tdx_request_parse(const char *word, enum tdx_request *req, char *err,
+		      size_t errlen)
+{
+	if (!word[0]) {
+		*req = TDX_REQ_INFO;
+		return 0;
+	}
+	for (unsigned int i = 0; i < ARRAY_SIZE(request_names); i++) {
+		if (!strcmp(word, request_names[i])) {
+			*req = (enum tdx_request)i;
+			return 0;
+		}
+	}
+	fmt_snprintf(err, errlen,
+		     "bad value for tdx: '%s' (info|off|init|disable|update|"
+		     "force-seamcall)",
+		     word);
+	return -1;
+}
 
 /* NULL when the CPU can run SEAM software; else why not. */
 static const char *seam_absent_reason(const struct cpu_info *ci, bool vmx_on)

@@ -111,7 +111,23 @@ uint64_t tdx_sys_disable(unsigned long *calls);
 
 struct cpu_info;
 struct boot_module;
-enum tdx_request;
+
+/* What the SEAM layer does at boot on a TDX-capable CPU (tdx=). */
+enum tdx_request {
+	TDX_REQ_INFO,	 /* report the P-SEAMLDR and module (the default) */
+	TDX_REQ_OFF,	 /* no SEAMCALL at all */
+	TDX_REQ_INIT,	 /* TDH.SYS.INIT and LP.INIT, then report */
+	TDX_REQ_DISABLE, /* TDH.SYS.DISABLE */
+	TDX_REQ_UPDATE,	 /* install the tdx-blob module through the P-SEAMLDR */
+	TDX_REQ_FORCE_SEAMCALL, /* debug: one SEAMCALL whatever the CPU */
+};
+
+/*
+ * The value of tdx= on mhv's command line ("" when absent: info). Returns
+ * 0, or -1 with the reason in err (the accepted values named).
+ */
+int tdx_request_parse(const char *word, enum tdx_request *req, char *err,
+		      size_t errlen);
 
 /*
  * Detect SEAM, print one status line, and carry out the command-line

@@ -36,7 +36,7 @@ static bool same(const struct mhv_options *a, const struct mhv_options *b)
 	       u->baud == w->baud && u->clock == w->clock &&
 	       a->serial_given == b->serial_given && a->console == b->console &&
 	       a->loglevel == b->loglevel && a->exit_mode == b->exit_mode &&
-	       a->selftest == b->selftest && a->tdx == b->tdx;
+	       a->selftest == b->selftest && !strcmp(a->tdx, b->tdx);
 }
 
 /* What serial= may name: eight registers in I/O space, or MMIO below 2^52. */
@@ -76,8 +76,8 @@ static void parse(const char *line, const struct mhv_options *start,
 	CHECK((unsigned int)r->opt.loglevel <= LOG_DEBUG &&
 		      (unsigned int)r->opt.exit_mode <= EXIT_HALT &&
 		      (unsigned int)r->opt.selftest <= SELFTEST_FAULT &&
-		      (unsigned int)r->opt.tdx <= TDX_REQ_FORCE_SEAMCALL,
-	      "'%s' gave a value out of range: %d %d %d %d", line,
+		      strlen(r->opt.tdx) <= CMDLINE_TDX_MAX,
+	      "'%s' gave a value out of range: %d %d %d '%s'", line,
 	      r->opt.loglevel, r->opt.exit_mode, r->opt.selftest, r->opt.tdx);
 	CHECK(!(r->opt.console & ~(CONSOLE_SERIAL | CONSOLE_SCREEN)),
 	      "'%s' gave consoles %#x", line, r->opt.console);

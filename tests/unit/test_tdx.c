@@ -258,6 +258,42 @@ static const char *const absence_reason[ABSENCES] = {
 	[VMX_OFF] = "VMX is not on (SEAMCALL needs VMX root operation)",
 };
 
+/* tdx= values: the SEAM layer's own vocabulary, refused with the list. */
+static void test_request_parse(void **state)
+{
+	static const struct {
+		const char *word;
+		enum tdx_request r;
+	} ok[] = {
+		{"", TDX_REQ_INFO},
+		{"info", TDX_REQ_INFO},
+		{"off", TDX_REQ_OFF},
+		{"init", TDX_REQ_INIT},
+		{"disable", TDX_REQ_DISABLE},
+		{"update", TDX_REQ_UPDATE},
+		{"force-seamcall", TDX_REQ_FORCE_SEAMCALL},
+	};
+	static const char *const bad[] = {"on", "INFO", "info ", "updat"};
+	enum tdx_request r;
+	char err[160];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		r = (enum tdx_request)99;
+		assert_int_equal(
+			tdx_request_parse(ok[i].word, &r, err, sizeof(err)), 0);
+		assert_int_equal(r, ok[i].r);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(
+			tdx_request_parse(bad[i], &r, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "bad value for tdx"));
+		assert_non_null(strstr(err, "info|off|init|disable|update|"
+					    "force-seamcall"));
+	}
+}
+
 /*
  * Every reason a CPU cannot run SEAM software, for every request that
  * would make SEAMCALLs, with IA32_VMX_BASIC[60] clear and set: one status
@@ -737,6 +773,7 @@ int main(void)
 		cmocka_unit_test_setup(test_disable_safe_states, setup),
 		cmocka_unit_test_setup(test_disable_quiet_on_software_codes,
 				       setup),
+		cmocka_unit_test(test_request_parse),
 		cmocka_unit_test_setup(test_disable_fails, setup),
 		cmocka_unit_test_setup(test_update_running_module, setup),
 		cmocka_unit_test_setup(test_update_plain_load, setup),
