@@ -385,6 +385,187 @@ static void test_intercepted_writes_are_checked(void **state)
 	assert_false(wrmsr_ok(MSR_CSTAR, 0x0100000000000000ULL));
 }
 
+/*
+ * Leaf 1 is the host's but for the bits mhv changes: a feature it does
+ * not virtualize is hidden, one it emulates (x2APIC) is shown.
+ */
+static void test_leaf1_is_the_host_minus_what_mhv_hides(void **state)
+{
+	const uint32_t hidden = CPUID1_ECX_MONITOR | CPUID1_ECX_VMX |
+				CPUID1_ECX_SMX | CPUID1_ECX_PDCM |
+				CPUID1_ECX_TSC_DEADLINE | CPUID1_ECX_OSXSAVE;
+	struct cpuid_regs host = cpuid(1), r;
+
+	(void)state;
+	cpu_model_finish(&vm->cpu);
+	r = guest_cpuid(1, 0);
+	assert_int_equal(r.ecx, (host.ecx & ~hidden) | CPUID1_ECX_HYPERVISOR |
+					CPUID1_ECX_X2APIC);
+	assert_int_equal(r.edx, host.edx);
+	assert_int_equal(r.eax, host.eax);
+	assert_int_equal(r.ebx & 0xffff, host.ebx & 0xffff);
+}
+
+/* CPUID reads EAX and ECX only, and writes all four 32-bit halves. */
+static void test_cpuid_uses_eax_and_zero_extends(void **state)
+{
+	(void)state;
+	cpu_model_finish(&vm->cpu);
+	v->gpr[GPR_RAX] = 0xdeadbeef00000000ULL | MHV_CPUID_BASE;
+	v->gpr[GPR_RBX] = ~0ULL;
+	v->gpr[GPR_RCX] = 0xffffffff00000000ULL;
+	v->gpr[GPR_RDX] = ~0ULL;
+	exit_cpuid(v);
+	assert_int_equal(v->gpr[GPR_RAX], MHV_CPUID_BASE + 1);
+	assert_int_equal(v->gpr[GPR_RBX] >> 32, 0);
+	assert_int_equal(v->gpr[GPR_RCX] >> 32, 0);
+	assert_int_equal(v->gpr[GPR_RDX] >> 32, 0);
+
+	/* The SVM feature leaf, where the table has it: all zeros. */
+	if (vm->cpu.max_ext >= 0x8000000a) {
+		struct cpuid_regs r = guest_cpuid(0x8000000a, 0);
+
+		assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+	}
+}
+
+/* No rule: #GP, and a faulting RDMSR leaves EDX:EAX alone. */
+static void test_unknown_msr_is_gp(void **state)
+{
+	(void)state;
+	cpu_model_finish(&vm->cpu);
+	v->gpr[GPR_RAX] = 0x1111;
+	v->gpr[GPR_RDX] = 0x2222;
+	assert_false(rdmsr_ok(0x12345, NULL));
+	assert_int_equal(v->gpr[GPR_RAX], 0x1111);
+	assert_int_equal(v->gpr[GPR_RDX], 0x2222);
+	assert_false(wrmsr_ok(0x12345, 1));
+	assert_false(wrmsr_ok(0x12345, 0));
+}
+
+/* The MSR number is ECX: RCX's upper half is not part of it. */
+static void test_msr_number_is_ecx(void **state)
+{
+	(void)state;
+	cpu_model_finish(&vm->cpu);
+	v->gpr[GPR_RCX] = 0xffffffff00000000ULL | MSR_APIC_BASE;
+	assert_true(exit_rdmsr(v));
+	assert_int_equal(stub.injected, -1);
+	assert_int_equal(v->gpr[GPR_RAX], 0xfee00900);
+	assert_int_equal(v->gpr[GPR_RDX], 0);
+}
+
+/*
+ * IA32_APIC_BASE after reset: the BSP's, enabled, at 0xfee00000. Bit 9
+ * is reserved; xAPIC may go to x2APIC, but not straight back.
+ */
+static void test_apic_base_transitions(void **state)
+{
+	uint64_t val;
+
+	(void)state;
+	cpu_model_finish(&vm->cpu);
+	assert_true(rdmsr_ok(MSR_APIC_BASE, &val));
+	assert_int_equal(val, 0xfee00900);
+	assert_true(wrmsr_ok(MSR_APIC_BASE, 0xfee00900));
+	assert_false(wrmsr_ok(MSR_APIC_BASE, 0xfee00b00));
+	assert_true(wrmsr_ok(MSR_APIC_BASE, 0xfee00d00));
+	assert_true(rdmsr_ok(MSR_APIC_BASE, &val));
+	assert_int_equal(val, 0xfee00d00);
+	assert_false(wrmsr_ok(MSR_APIC_BASE, 0xfee00900));
+	assert_true(rdmsr_ok(MSR_APIC_BASE, &val));
+	assert_int_equal(val, 0xfee00d00);
+}
+
+/* Locked with VMX off: the guest can neither enable VMX nor unlock it. */
+static void test_feature_control_is_locked(void **state)
+{
+	uint64_t val;
+
+	(void)state;
+	cpu_model_finish(&vm->cpu);
+	v->gpr[GPR_RDX] = ~0ULL;
+	assert_true(rdmsr_ok(MSR_FEATURE_CONTROL, &val));
+	assert_int_equal(val, 1);
+	assert_int_equal(v->gpr[GPR_RDX], 0);
+	assert_false(wrmsr_ok(MSR_FEATURE_CONTROL, 5));
+	assert_false(wrmsr_ok(MSR_FEATURE_CONTROL, 1));
+}
+
+/*
+ * A TSC write is an offset (guest TSC = host TSC + offset), and it moves
+ * TSC_ADJUST by the same amount; a TSC_ADJUST write moves the offset by
+ * the change written (SDM vol. 3, "Time-Stamp Counter Adjustment").
+ */
+static void test_tsc_and_tsc_adjust_share_the_offset(void **state)
+{
+	uint64_t val;
+
+	(void)state;
+	if (!vm->cpu.leaf7_count)
+		skip();
+	vm->cpu.leaf7[0].ebx |= 1u << 1;
+	cpu_model_finish(&vm->cpu);
+
+	assert_true(wrmsr_ok(MSR_TSC_ADJUST, 1000));
+	assert_int_equal(stub.tsc_offset, 1000);
+	assert_true(rdmsr_ok(MSR_TSC_ADJUST, &val));
+	assert_int_equal(val, 1000);
+	assert_true(wrmsr_ok(MSR_TSC_ADJUST, 400));
+	assert_int_equal(stub.tsc_offset, 400);
+
+	/* The guest's TSC restarts near 0: the offset is about -host TSC. */
+	assert_true(wrmsr_ok(MSR_TSC, 0));
+	assert_true((int64_t)stub.tsc_offset < 0);
+	assert_true(rdmsr_ok(MSR_TSC, &val));
+	assert_true(val < (1ULL << 62));
+	assert_true(rdmsr_ok(MSR_TSC_ADJUST, &val));
+	/* It moved by what the offset moved: from 400 with it, to it. */
+	assert_int_equal(val, stub.tsc_offset);
+}
+
+/*
+ * PRED_CMD and FLUSH_CMD: present as CPUID says, bit 0 the command, a
+ * write of 0 a valid no-op, every other bit reserved.
+ */
+static void test_command_msrs(void **state)
+{
+	(void)state;
+	if (!vm->cpu.leaf7_count)
+		skip();
+	vm->cpu.leaf7[0].edx |= (1u << 26) | (1u << 28); /* IBPB, L1D_FLUSH */
+	cpu_model_finish(&vm->cpu);
+	assert_true(wrmsr_ok(MSR_PRED_CMD, 0));
+	assert_false(wrmsr_ok(MSR_PRED_CMD, 2));
+	assert_false(rdmsr_ok(MSR_PRED_CMD, NULL)); /* write-only */
+	assert_true(wrmsr_ok(MSR_FLUSH_CMD, 0));
+	assert_false(wrmsr_ok(MSR_FLUSH_CMD, 4));
+	assert_false(rdmsr_ok(MSR_FLUSH_CMD, NULL));
+
+	vm->cpu.leaf7[0].edx &= ~(1u << 28);
+	cpu_model_finish(&vm->cpu);
+	assert_false(wrmsr_ok(MSR_FLUSH_CMD, 0));
+}
+
+/* MISC_ENABLE is kept per VM; its perf-monitoring bits are read-only. */
+static void test_misc_enable(void **state)
+{
+	uint64_t val;
+
+	(void)state;
+	cpu_model_finish(&vm->cpu);
+	vm->msr_misc_enable = 0x1881;
+	assert_true(rdmsr_ok(MSR_MISC_ENABLE, &val));
+	assert_int_equal(val, 0x1881);
+	assert_true(wrmsr_ok(MSR_MISC_ENABLE, 0x400c51889ULL)); /* kvm-u-t's */
+	assert_true(rdmsr_ok(MSR_MISC_ENABLE, &val));
+	assert_int_equal(val, 0x400c51889ULL);
+	assert_false(wrmsr_ok(MSR_MISC_ENABLE, 0x1801)); /* clears bit 7 */
+	assert_false(wrmsr_ok(MSR_MISC_ENABLE, 0x400c51089ULL)); /* bit 11 */
+	assert_true(rdmsr_ok(MSR_MISC_ENABLE, &val));
+	assert_int_equal(val, 0x400c51889ULL);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -399,6 +580,15 @@ int main(void)
 		T(test_cr4_reserved_follows_cpuid),
 		T(test_passthrough_is_what_the_model_allows),
 		T(test_intercepted_writes_are_checked),
+		T(test_leaf1_is_the_host_minus_what_mhv_hides),
+		T(test_cpuid_uses_eax_and_zero_extends),
+		T(test_unknown_msr_is_gp),
+		T(test_msr_number_is_ecx),
+		T(test_apic_base_transitions),
+		T(test_feature_control_is_locked),
+		T(test_tsc_and_tsc_adjust_share_the_offset),
+		T(test_command_msrs),
+		T(test_misc_enable),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

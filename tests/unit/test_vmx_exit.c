@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cpuid.h>
 #include <cmocka.h>
 
 #include "core/host/cpu_probe.h"
@@ -748,36 +747,6 @@ static void cpuid_exit(uint32_t leaf, uint32_t subleaf)
 	do_exit(VMX_EXIT_CPUID, 0, 2);
 }
 
-static void test_cpuid_leaf1_policy(void **state)
-{
-	unsigned int a, b, c, d;
-	uint32_t hidden = (1u << 3) | (1u << 5) | (1u << 6) | (1u << 15) |
-			  (1u << 24) | (1u << 27);
-
-	(void)state;
-	__cpuid(1, a, b, c, d);
-	cpuid_exit(1, 0);
-	assert_running();
-	assert_true(v->gpr[GPR_RCX] & (1u << 31));  /* hypervisor present */
-	assert_false(v->gpr[GPR_RCX] & (1u << 5));  /* no VMX */
-	assert_false(v->gpr[GPR_RCX] & (1u << 6));  /* no SMX */
-	assert_false(v->gpr[GPR_RCX] & (1u << 3));  /* no MONITOR */
-	assert_true(v->gpr[GPR_RCX] & (1u << 21));  /* x2APIC emulated */
-	assert_false(v->gpr[GPR_RCX] & (1u << 27)); /* guest CR4.OSXSAVE=0 */
-	/* The rest is the host's: the bits above are all that change. */
-	assert_int_equal(v->gpr[GPR_RCX],
-			 (c & ~hidden) | (1u << 31) | (1u << 21));
-	assert_int_equal(v->gpr[GPR_RDX], d);
-	assert_int_equal(v->gpr[GPR_RAX], a);
-	/* One logical CPU, APIC ID 0. */
-	assert_int_equal((v->gpr[GPR_RBX] >> 16) & 0xff, 1);
-	assert_int_equal(v->gpr[GPR_RBX] >> 24, 0);
-	assert_rip(GUEST_RIP + 2);
-	assert_no_event();
-	assert_int_equal(vm->exit_counts[VMX_EXIT_CPUID], 1);
-	assert_int_equal(vm_exits_total(vm), 1);
-}
-
 static void test_cpuid_osxsave_follows_guest_view_of_cr4(void **state)
 {
 	(void)state;
@@ -797,35 +766,6 @@ static void test_cpuid_osxsave_follows_guest_view_of_cr4(void **state)
 	cpuid_exit(1, 0);
 	assert_true(v->gpr[GPR_RCX] & (1u << 27));
 	assert_rip(GUEST_RIP + 6);
-}
-
-static void test_cpuid_hypervisor_leaf(void **state)
-{
-	char sig[13] = {0};
-	uint32_t regs[3];
-
-	(void)state;
-	/* Only EAX's low half is the leaf; results zero-extend. */
-	v->gpr[GPR_RAX] = 0xdeadbeef00000000ULL | 0x40000000u;
-	v->gpr[GPR_RBX] = ~0ULL;
-	v->gpr[GPR_RCX] = 0;
-	v->gpr[GPR_RDX] = ~0ULL;
-	do_exit(VMX_EXIT_CPUID, 0, 2);
-	assert_running();
-	assert_int_equal(v->gpr[GPR_RAX], 0x40000001u);
-	regs[0] = (uint32_t)v->gpr[GPR_RBX];
-	regs[1] = (uint32_t)v->gpr[GPR_RCX];
-	regs[2] = (uint32_t)v->gpr[GPR_RDX];
-	memcpy(sig, regs, 12);
-	assert_string_equal(sig, "mhvmhvmhvmhv");
-	assert_int_equal(v->gpr[GPR_RBX] >> 32, 0);
-	assert_int_equal(v->gpr[GPR_RDX] >> 32, 0);
-	assert_rip(GUEST_RIP + 2);
-
-	cpuid_exit(0x40000001, 0); /* within mhv's range: all zeros */
-	assert_int_equal(v->gpr[GPR_RAX], 0);
-	assert_int_equal(v->gpr[GPR_RBX], 0);
-	assert_rip(GUEST_RIP + 4);
 }
 
 /* A completed instruction ends the STI/MOV SS shadow, and nothing else. */
@@ -870,27 +810,6 @@ static void test_vmcall_ping(void **state)
 	assert_int_equal(vm->exit_counts[VMX_EXIT_VMCALL], 1);
 }
 
-static void test_vmcall_version_and_enosys(void **state)
-{
-	(void)state;
-
-	vm->opt.hypercalls = true;
-	vmcall(MHV_HC_VERSION);
-	assert_int_equal(v->gpr[GPR_RAX], MHV_HC_ABI_VERSION);
-	assert_rip(GUEST_RIP + 3);
-
-	vmcall(0x1234);
-	assert_int_equal(v->gpr[GPR_RAX], MHV_HC_ENOSYS);
-	assert_int_equal(v->gpr[GPR_RAX], (uint64_t)-1000);
-	assert_rip(GUEST_RIP + 6);
-	assert_no_event();
-
-	/* The whole of RAX is the number: a high bit makes it unknown. */
-	vmcall((1ULL << 32) | MHV_HC_PING);
-	assert_int_equal(v->gpr[GPR_RAX], MHV_HC_ENOSYS);
-	assert_running();
-}
-
 static void test_vmcall_exit_count(void **state)
 {
 	(void)state;
@@ -917,17 +836,6 @@ static void test_vmcall_exit_count(void **state)
 	vmcall(MHV_HC_EXIT_COUNT);
 	assert_int_equal(v->gpr[GPR_RAX], MHV_HC_EINVAL);
 	assert_running();
-}
-
-static void test_vmcall_disabled_is_ud(void **state)
-{
-	(void)state;
-
-	vm->opt.hypercalls = false;
-	vmcall(MHV_HC_PING);
-	assert_ud_injected();
-	assert_int_equal(v->gpr[GPR_RAX], MHV_HC_PING);
-	assert_int_equal(vm->exit_counts[VMX_EXIT_VMCALL], 1);
 }
 
 /* --- MSRs ----------------------------------------------------------------- */
@@ -962,72 +870,6 @@ static void test_rdmsr_efer_from_vmcs(void **state)
 	assert_vmcs_not_written(VMCS_GUEST_EFER);
 	assert_rip(GUEST_RIP + 2);
 	assert_int_equal(vm->exit_counts[VMX_EXIT_MSR_READ], 1);
-}
-
-static void test_msr_unknown_is_gp(void **state)
-{
-	(void)state;
-
-	v->gpr[GPR_RAX] = 0x1111;
-	v->gpr[GPR_RDX] = 0x2222;
-	rdmsr_exit(0x12345);
-	assert_gp0_injected();
-	assert_rip(GUEST_RIP);
-	assert_int_equal(v->gpr[GPR_RAX], 0x1111);
-	assert_int_equal(v->gpr[GPR_RDX], 0x2222);
-
-	wrmsr_exit(0x12345, 1);
-	assert_gp0_injected();
-	assert_rip(GUEST_RIP);
-	assert_int_equal(vm->exit_counts[VMX_EXIT_MSR_READ], 1);
-	assert_int_equal(vm->exit_counts[VMX_EXIT_MSR_WRITE], 1);
-}
-
-static void test_msr_feature_control_on_intel(void **state)
-{
-	(void)state;
-
-	v->gpr[GPR_RAX] = ~0ULL;
-	v->gpr[GPR_RDX] = ~0ULL;
-	rdmsr_exit(MSR_FEATURE_CONTROL);
-	assert_running();
-	assert_no_event();
-	assert_int_equal(v->gpr[GPR_RAX], 1); /* locked, VMX off */
-	assert_int_equal(v->gpr[GPR_RDX], 0);
-	assert_rip(GUEST_RIP + 2);
-
-	/* Locked: writes fault. */
-	wrmsr_exit(MSR_FEATURE_CONTROL, 5);
-	assert_gp0_injected();
-	assert_rip(GUEST_RIP + 2);
-
-	/* AMD's MSRs do not exist on this Intel CPU. */
-	rdmsr_exit(MSR_AMD_PERFEVTSEL0);
-	assert_gp0_injected();
-}
-
-static void test_msr_apic_base(void **state)
-{
-	(void)state;
-
-	rdmsr_exit(MSR_APIC_BASE);
-	assert_int_equal(v->gpr[GPR_RAX], 0xfee00900);
-	assert_no_event();
-	wrmsr_exit(MSR_APIC_BASE, 0xfee00b00); /* reserved bit 9 */
-	assert_gp0_injected();
-	assert_rip(GUEST_RIP + 2);
-}
-
-/* xAPIC -> x2APIC is allowed; x2APIC straight back to xAPIC is #GP. */
-static void test_msr_apic_base_x2apic_transitions(void **state)
-{
-	(void)state;
-	wrmsr_exit(MSR_APIC_BASE, 0xfee00d00);
-	assert_no_event();
-	assert_rip(GUEST_RIP + 2);
-	wrmsr_exit(MSR_APIC_BASE, 0xfee00900);
-	assert_gp0_injected();
-	assert_rip(GUEST_RIP + 2);
 }
 
 static void test_wrmsr_efer_keeps_cpu_lma(void **state)
@@ -1163,74 +1005,6 @@ static void test_msr_tsc_write_sets_offset(void **state)
 	assert_rip(GUEST_RIP + 4);
 }
 
-/* IA32_TSC_ADJUST moves the offset by the change; a TSC write moves it. */
-static void test_msr_tsc_adjust(void **state)
-{
-	(void)state;
-
-	/* The MSR exists as far as the guest's CPUID shows it. */
-	vm->cpu.facts |= CPU_FACT(TSC_ADJUST);
-	wrmsr_exit(MSR_TSC_ADJUST, 1000);
-	assert_no_event();
-	assert_int_equal(fake_vmcs_last_write(VMCS_TSC_OFFSET), 1000);
-	rdmsr_exit(MSR_TSC_ADJUST);
-	assert_int_equal(v->gpr[GPR_RAX], 1000);
-	wrmsr_exit(MSR_TSC_ADJUST, 400);
-	assert_int_equal(fake_vmcs_last_write(VMCS_TSC_OFFSET), 400);
-	/* Setting the TSC near 0 makes TSC_ADJUST about minus the old TSC. */
-	wrmsr_exit(MSR_TSC, 0);
-	rdmsr_exit(MSR_TSC_ADJUST);
-	assert_true((int64_t)((v->gpr[GPR_RDX] << 32) | v->gpr[GPR_RAX]) < 0);
-	assert_no_event();
-}
-
-/* MISC_ENABLE: stored, its perf-monitoring bits read-only. */
-/*
- * PRED_CMD/FLUSH_CMD: 0 is a valid no-op write, other bits than the
- * command are reserved (upstream msr expects exactly this). Only when the
- * host's CPUID (which the policy passes on) has the feature.
- */
-static void test_msr_command_msrs(void **state)
-{
-	unsigned int a, b, c, d;
-
-	(void)state;
-	__cpuid_count(7, 0, a, b, c, d);
-	if (d & (1u << 26)) {
-		wrmsr_exit(MSR_PRED_CMD, 0);
-		assert_no_event();
-		assert_rip(GUEST_RIP + 2);
-		wrmsr_exit(MSR_PRED_CMD, 2);
-		assert_gp0_injected();
-	}
-	fixture_restart();
-	if (d & (1u << 28)) {
-		wrmsr_exit(MSR_FLUSH_CMD, 0);
-		assert_no_event();
-		wrmsr_exit(MSR_FLUSH_CMD, 4);
-		assert_gp0_injected();
-	} else {
-		wrmsr_exit(MSR_FLUSH_CMD, 0);
-		assert_gp0_injected();
-	}
-}
-
-static void test_msr_misc_enable(void **state)
-{
-	(void)state;
-
-	vm->msr_misc_enable = 0x1881;
-	rdmsr_exit(MSR_MISC_ENABLE);
-	assert_int_equal(v->gpr[GPR_RAX], 0x1881);
-	wrmsr_exit(MSR_MISC_ENABLE, 0x400c51889ULL); /* kvm-unit-tests' */
-	assert_no_event();
-	rdmsr_exit(MSR_MISC_ENABLE);
-	assert_int_equal(v->gpr[GPR_RAX], 0x00c51889);
-	assert_int_equal(v->gpr[GPR_RDX], 0x4);
-	wrmsr_exit(MSR_MISC_ENABLE, 0x1801); /* clears bit 7 */
-	assert_gp0_injected();
-}
-
 /* --- I/O ------------------------------------------------------------------ */
 
 static void io_exit(uint16_t port, unsigned int size, bool in,
@@ -1276,22 +1050,6 @@ static void test_io_in_uart_lsr(void **state)
 	assert_no_event();
 }
 
-static void test_io_uart_output_line(void **state)
-{
-	const char *text = "ok\n";
-
-	(void)state;
-	for (const char *p = text; *p; p++) {
-		out_exit(0x3f8, 1, 0xffffff00u | (uint8_t)*p);
-		assert_running();
-		if (*p != '\n') /* buffered until the end of the line */
-			assert_false(fake_serial_contains(GUEST_NAME "|"));
-	}
-	assert_captured(GUEST_NAME "| ok\n");
-	assert_rip(GUEST_RIP + 3);
-	assert_int_equal(vm->exit_counts[VMX_EXIT_IO_INSTRUCTION], 3);
-}
-
 static void test_io_unknown_port(void **state)
 {
 	(void)state;
@@ -1317,28 +1075,6 @@ static void test_io_unknown_port(void **state)
 	assert_running();
 	assert_int_equal(vm->unhandled_io, 4);
 	assert_rip(GUEST_RIP + 5);
-}
-
-static void test_io_fwcfg_and_pic(void **state)
-{
-	char sig[5] = {0};
-
-	(void)state;
-	v->gpr[GPR_RAX] = 0;
-	io_exit(0x510, 2, false, 2);
-	for (int i = 0; i < 4; i++) {
-		io_exit(0x511, 1, true, 1);
-		sig[i] = (char)v->gpr[GPR_RAX];
-	}
-	assert_string_equal(sig, "QEMU");
-
-	io_exit(0x21, 1, true, 2);
-	assert_int_equal(v->gpr[GPR_RAX] & 0xff, 0xff); /* masked */
-	out_exit(0x21, 1, 0xfb);
-	io_exit(0x21, 1, true, 2);
-	assert_int_equal(v->gpr[GPR_RAX] & 0xff, 0xfb);
-	assert_running();
-	assert_rip(GUEST_RIP + 2 + 4 + 2 + 1 + 2);
 }
 
 /*
@@ -1442,19 +1178,6 @@ static void test_invd_is_skipped(void **state)
 	assert_running();
 	assert_no_event();
 	assert_rip(GUEST_RIP + 2);
-}
-
-static void test_xsetbv_bad_xcr_is_gp(void **state)
-{
-	(void)state;
-
-	/* ECX != 0: #GP without executing XSETBV. */
-	v->gpr[GPR_RCX] = 1;
-	v->gpr[GPR_RAX] = 3;
-	v->gpr[GPR_RDX] = 0;
-	do_exit(VMX_EXIT_XSETBV, 0, 3);
-	assert_gp0_injected();
-	assert_rip(GUEST_RIP);
 }
 
 /* --- CR access ------------------------------------------------------------ */
@@ -1762,27 +1485,6 @@ static void test_ept_apic_version_read(void **state)
 	assert_int_equal(vm->exit_counts[VMX_EXIT_EPT_VIOLATION], 1);
 }
 
-static void test_ept_tpr_write_then_read(void **state)
-{
-	static const uint8_t code[] = {
-		0x89, 0x03, /* mov [ebx], eax */
-		0x8b, 0x0b, /* mov ecx, [ebx] */
-	};
-
-	(void)state;
-	put_code(GUEST_RIP, code, sizeof(code));
-	v->gpr[GPR_RBX] = XAPIC_TPR_GPA;
-	v->gpr[GPR_RAX] = 0x20;
-	do_ept_exit(XAPIC_TPR_GPA, 2, 0);
-	assert_running();
-	assert_rip(GUEST_RIP + 2);
-	do_ept_exit(XAPIC_TPR_GPA, 1, 0);
-	assert_running();
-	assert_int_equal((uint32_t)v->gpr[GPR_RCX], 0x20);
-	assert_rip(GUEST_RIP + 4);
-	assert_int_equal(vm->exit_counts[VMX_EXIT_EPT_VIOLATION], 2);
-}
-
 static void test_ept_outside_ram_and_devices(void **state)
 {
 	(void)state;
@@ -1804,25 +1506,6 @@ static void test_ept_outside_ram_and_devices(void **state)
 	do_ept_exit(XAPIC_VERSION_GPA, 4, 0);
 	assert_ended(OUTCOME_BAD_ACCESS);
 	assert_detail("instruction fetch");
-}
-
-static void test_ept_undecodable(void **state)
-{
-	static const uint8_t ud2[] = {0x0f, 0x0b};
-
-	(void)state;
-	put_code(GUEST_RIP, ud2, sizeof(ud2));
-	do_ept_exit(XAPIC_VERSION_GPA, 1, 2);
-	assert_ended(OUTCOME_UNEXPECTED_EXIT);
-	assert_detail("0xfee00030");
-	assert_rip(GUEST_RIP);
-
-	/* RIP outside guest RAM: nothing to decode. */
-	fixture_restart();
-	fake_vmcs_set(VMCS_GUEST_RIP, RAM_SIZE + 0x1000);
-	do_ept_exit(XAPIC_VERSION_GPA, 1, 2);
-	assert_ended(OUTCOME_UNEXPECTED_EXIT);
-	assert_detail("cannot read");
 }
 
 /* --- counters ------------------------------------------------------------- */
@@ -1873,39 +1556,25 @@ int main(void)
 		T(test_entry_failure_names_the_failing_check),
 		T(test_entry_failure_msr_loading),
 		T(test_entry_failure_other_reasons),
-		T(test_cpuid_leaf1_policy),
 		T(test_cpuid_osxsave_follows_guest_view_of_cr4),
-		T(test_cpuid_hypervisor_leaf),
 		T(test_advance_rip_ends_interrupt_shadow),
 		T(test_vmcall_ping),
-		T(test_vmcall_version_and_enosys),
 		T(test_vmcall_exit_count),
-		T(test_vmcall_disabled_is_ud),
 		T(test_rdmsr_efer_from_vmcs),
-		T(test_msr_unknown_is_gp),
-		T(test_msr_feature_control_on_intel),
-		T(test_msr_apic_base),
-		T(test_msr_apic_base_x2apic_transitions),
 		T(test_wrmsr_efer_keeps_cpu_lma),
 		T(test_wrmsr_efer_in_long_mode_sets_ia32e_control),
 		T(test_sync_entry_controls_follows_lma),
 		T(test_wrmsr_efer_lme_change_with_paging_is_gp),
 		T(test_msr_pat_in_vmcs),
 		T(test_msr_tsc_write_sets_offset),
-		T(test_msr_tsc_adjust),
-		T(test_msr_command_msrs),
-		T(test_msr_misc_enable),
 		T(test_io_debug_exit),
 		T(test_io_in_uart_lsr),
-		T(test_io_uart_output_line),
 		T(test_io_unknown_port),
-		T(test_io_fwcfg_and_pic),
 		T(test_io_string),
 		T(test_hlt_ends_vm),
 		T(test_triple_fault),
 		T(test_interrupt_and_nmi_resume_guest),
 		T(test_invd_is_skipped),
-		T(test_xsetbv_bad_xcr_is_gp),
 		T(test_mov_to_cr4),
 		T(test_mov_to_cr0),
 		T(test_mov_to_cr_from_rsp),
@@ -1919,9 +1588,7 @@ int main(void)
 		T(test_cr0_paging_without_protection_is_gp),
 		T(test_cr4_vmxe_is_gp),
 		T(test_ept_apic_version_read),
-		T(test_ept_tpr_write_then_read),
 		T(test_ept_outside_ram_and_devices),
-		T(test_ept_undecodable),
 		T(test_exit_counters),
 	};
 
