@@ -7,6 +7,7 @@
 #include "boot/cmdline.h"
 #include "core/host/console.h"
 #include "core/host/cpu.h"
+#include "core/host/apic.h"
 #include "core/host/cpu_probe.h"
 #include "core/host/log.h"
 #include "core/host/memory.h"
@@ -149,6 +150,7 @@ __noreturn void kmain(uint32_t magic, uint32_t info_pa)
 	vm_backends_report(&boot_cpu);
 	cpu_enable_features();
 	tsc_calibrate();
+	apic_init();
 
 	run_selftest(options.selftest);
 

@@ -194,6 +194,41 @@ enum {
 #define APIC_BASE_EN BIT(11)
 #define APIC_SPIV_ENABLE BIT(8)
 
+/*
+ * Local APIC registers by xAPIC MMIO offset (SDM vol. 3, table 11-1); in
+ * x2APIC mode register `offset` is MSR_X2APIC_FIRST + offset / 16 (11.12.1.2).
+ * Used by mhv's own APIC (core/host/apic.c) and the guests' (core/dev).
+ */
+enum {
+	APIC_ID = 0x20,
+	APIC_VERSION = 0x30,
+	APIC_TPR = 0x80,
+	APIC_APR = 0x90,
+	APIC_PPR = 0xa0,
+	APIC_EOI = 0xb0,
+	APIC_LDR = 0xd0,
+	APIC_DFR = 0xe0,
+	APIC_SPIV = 0xf0,
+	APIC_ESR = 0x280,
+	APIC_LVT_CMCI = 0x2f0,
+	APIC_ICR_LO = 0x300,
+	APIC_ICR_HI = 0x310,
+	APIC_LVT_TIMER = 0x320,
+	APIC_LVT_THERMAL = 0x330,
+	APIC_LVT_PERF = 0x340,
+	APIC_LVT_LINT0 = 0x350,
+	APIC_LVT_LINT1 = 0x360,
+	APIC_LVT_ERROR = 0x370,
+	APIC_TIMER_INITIAL = 0x380,
+	APIC_TIMER_CURRENT = 0x390,
+	APIC_TIMER_DIVIDE = 0x3e0,
+	APIC_SELF_IPI = 0x3f0, /* x2APIC only */
+};
+/* An LVT entry's mask bit (SDM vol. 3, 11.5.1); 0 in 18:17 is one-shot. */
+#define APIC_LVT_MASKED BIT(16)
+/* The divide configuration for divide by 1 (SDM vol. 3, 11.5.4). */
+#define APIC_TIMER_DIVIDE_BY_1 0xb
+
 /* VM_CR (APM vol. 2, 15.30.1). */
 #define VM_CR_LOCK BIT(3)
 #define VM_CR_SVMDIS BIT(4)

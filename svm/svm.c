@@ -3,6 +3,7 @@
  * AMD SVM: enabling the CPU, building a guest's VMCB, and the VMRUN loop.
  * The exit handling itself is in svm_exit.c.
  */
+#include "core/host/apic.h"
 #include "core/host/cpu.h"
 #include "core/host/cpu_probe.h"
 #include "core/exit/exits.h"
@@ -153,10 +154,12 @@ static int svm_vcpu_create(struct vcpu *v, const struct entry_state *entry,
 	c = &s->vmcb->control;
 	c->intercept_cr = 1u << (16 + 4);  /* CR4 writes: svm_exit.c */
 	c->intercept_exceptions = 1u << 6; /* #UD: svm_exit.c */
-	c->intercept_misc1 = SVM_INTERCEPT1_NMI | SVM_INTERCEPT1_CPUID |
-			     SVM_INTERCEPT1_HLT | SVM_INTERCEPT1_INVD |
-			     SVM_INTERCEPT1_INVLPGA | SVM_INTERCEPT1_IOIO |
-			     SVM_INTERCEPT1_MSR | SVM_INTERCEPT1_SHUTDOWN;
+	/* INTR: mhv's own interrupts (its budget timer) exit, see svm_run. */
+	c->intercept_misc1 = SVM_INTERCEPT1_INTR | SVM_INTERCEPT1_NMI |
+			     SVM_INTERCEPT1_CPUID | SVM_INTERCEPT1_HLT |
+			     SVM_INTERCEPT1_INVD | SVM_INTERCEPT1_INVLPGA |
+			     SVM_INTERCEPT1_IOIO | SVM_INTERCEPT1_MSR |
+			     SVM_INTERCEPT1_SHUTDOWN;
 	/* VMMCALL always exits: mhv decides hypercall or #UD (see docs). */
 	c->intercept_misc2 = SVM_INTERCEPT2_VMRUN | SVM_INTERCEPT2_VMMCALL |
 			     SVM_INTERCEPT2_VMLOAD | SVM_INTERCEPT2_VMSAVE |
@@ -190,6 +193,11 @@ static void svm_run(struct vcpu *v)
 	struct svm_vcpu *s = v->arch;
 	struct vmcb *vmcb = s->vmcb;
 
+	/* SVM has no preemption timer: the host APIC timer guards the budget. */
+	if (!host_timer_usable())
+		pr_warn("%s: no host timer: its time budget is not enforced\n",
+			v->vm->opt.name);
+	host_timer_arm(vm_budget_left(v->vm));
 	while (!v->vm->ended) {
 		vmcb->save.rax = v->gpr[GPR_RAX];
 		svm_vmrun(v->gpr, s->vmcb_pa, host_save_pa);
@@ -204,6 +212,7 @@ static void svm_run(struct vcpu *v)
 			vmcb->control.event_inj = vmcb->control.exit_int_info;
 		svm_dispatch_exit(v, vmcb);
 	}
+	host_timer_stop();
 }
 
 const struct vm_backend svm_backend = {

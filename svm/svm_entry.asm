@@ -9,6 +9,14 @@
 ; its TR (interrupt stacks) after the exit.
 ; gpr[] is in hardware order: RAX RCX RDX RBX RSP RBP RSI RDI R8..R15;
 ; slots 0 (RAX) and 4 (RSP) are synced with the VMCB by the C caller.
+;
+; Host interrupts: with V_INTR_MASKING the host's RFLAGS.IF as VMRUN saw
+; it decides whether physical interrupts are taken while the guest runs
+; (APM vol. 2, 15.21.1): IF=1 there, so that mhv's interrupts cause
+; #VMEXIT(INTR). GIF=0 from the CLGI holds them off around it, the
+; same CLGI; STI; VMRUN; CLI; STGI order as KVM. mhv itself runs with
+; IF=0; the interrupt that caused the exit is still pending afterwards and
+; svm_run() takes it through the IDT (host_irq_take_pending()).
 
 global svm_vmrun
 
@@ -49,7 +57,9 @@ svm_vmrun:
 
 	mov rax, [rsp + 8]
 	vmload				; [rax]
+	sti				; GIF=0: nothing is taken here
 	vmrun				; [rax]: runs the guest until #VMEXIT
+	cli				; GIF=0 still: before STGI can let one in
 	vmsave				; [rax]
 
 	push rdi			; the guest's RDI, while we need the register

@@ -7,6 +7,7 @@
  */
 #include "core/exit/exits.h"
 #include "core/exit/guest_paging.h"
+#include "core/host/apic.h"
 #include "core/host/log.h"
 #include "svm/svm.h"
 #include "svm/svm_exit_codes.h"
@@ -143,6 +144,18 @@ static void handle_exception_ud(struct vcpu *v, struct vmcb *vmcb)
 	exit_inject_ud(v);
 }
 
+/*
+ * A host interrupt arrived while the guest ran. It is still pending
+ * (#VMEXIT(INTR) does not acknowledge it, APM vol. 2, 15.21.1), never the
+ * guest's: mhv takes it through its IDT now, GIF=1 and IF opened for one
+ * instruction, then looks at its budget if it was the timer.
+ */
+static void handle_intr(struct vcpu *v, struct vmcb *vmcb)
+{
+	host_irq_take_pending();
+	exit_host_interrupt(v);
+}
+
 /* An NMI arrived while the guest ran: the host takes it after STGI. */
 static void handle_nmi(struct vcpu *v, struct vmcb *vmcb)
 {
@@ -151,6 +164,7 @@ static void handle_nmi(struct vcpu *v, struct vmcb *vmcb)
 static const svm_exit_fn svm_exit_handlers[SVM_EXIT_DENSE_LAST + 1] = {
 	[SVM_EXIT_WRITE_CR0 + 4] = handle_cr4_write,
 	[SVM_EXIT_EXCP_BASE + 6] = handle_exception_ud,
+	[SVM_EXIT_INTR] = handle_intr,
 	[SVM_EXIT_NMI] = handle_nmi,
 	[SVM_EXIT_CPUID] = handle_cpuid,
 	[SVM_EXIT_INVD] = handle_invd,

@@ -3,6 +3,7 @@
  * Intel VMX: VMXON, a VMCS whose every control comes from the capability
  * MSRs, EPT, and the VM-entry loop. The exit handling is in vmx_exit.c.
  */
+#include "core/host/apic.h"
 #include "core/host/cpu.h"
 #include "core/host/cpu_probe.h"
 #include "core/exit/exits.h"
@@ -21,6 +22,7 @@
 
 #define PIN_EXTERNAL_INTERRUPT BIT(0)
 #define PIN_NMI_EXITING BIT(3)
+#define PIN_PREEMPTION_TIMER BIT(6)
 #define PROC_TSC_OFFSETTING BIT(3)
 #define PROC_HLT_EXITING BIT(7)
 #define PROC_MWAIT_EXITING BIT(10)
@@ -33,10 +35,12 @@
 #define PROC2_XSAVES BIT(20)
 #define EXIT_SAVE_DEBUG BIT(2)
 #define EXIT_HOST_64BIT BIT(9)
+#define EXIT_ACK_INTERRUPT BIT(15)
 #define EXIT_SAVE_PAT BIT(18)
 #define EXIT_LOAD_PAT BIT(19)
 #define EXIT_SAVE_EFER BIT(20)
 #define EXIT_LOAD_EFER BIT(21)
+#define EXIT_SAVE_PREEMPTION_TIMER BIT(22)
 #define ENTRY_LOAD_DEBUG BIT(2)
 #define ENTRY_LOAD_PAT BIT(14)
 #define ENTRY_LOAD_EFER BIT(15)
@@ -200,9 +204,32 @@ static int setup_controls(struct vmx_vcpu *x, bool vpid, char *err,
 	uint32_t want2 = VMX_PROC2_EPT | VMX_PROC2_UNRESTRICTED | PROC2_RDTSCP |
 			 PROC2_INVPCID | PROC2_XSAVES | PROC2_ENCLS_EXITING;
 
+	/*
+	 * The preemption timer counts down only while the guest runs, and
+	 * with "save VMX-preemption timer value" it goes on from where the
+	 * last exit left it rather than from the VMCS value at each entry
+	 * (SDM vol. 3, 26.5.1, 28.3): without the save control a guest
+	 * exiting often would never see it fire. Both or neither.
+	 */
+	bool preempt = (caps.pin >> 32) & PIN_PREEMPTION_TIMER &&
+		       (caps.exit >> 32) & EXIT_SAVE_PREEMPTION_TIMER;
+	uint32_t want_pin = PIN_EXTERNAL_INTERRUPT | PIN_NMI_EXITING;
+	uint32_t want_exit = EXIT_SAVE_DEBUG | EXIT_HOST_64BIT |
+			     EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_SAVE_PAT |
+			     EXIT_LOAD_PAT | EXIT_ACK_INTERRUPT;
+
 	if (vpid)
 		want2 |= VMX_PROC2_VPID;
-	if (adjust_controls(caps.pin, PIN_EXTERNAL_INTERRUPT | PIN_NMI_EXITING,
+	if (preempt) {
+		want_pin |= PIN_PREEMPTION_TIMER;
+		want_exit |= EXIT_SAVE_PREEMPTION_TIMER;
+	}
+	/*
+	 * External interrupts exit, acknowledged (SDM vol. 3, 28.2.2): the
+	 * vector is in the exit information and mhv runs its handler there;
+	 * nothing is left pending for the guest to see.
+	 */
+	if (adjust_controls(caps.pin, want_pin,
 			    PIN_EXTERNAL_INTERRUPT | PIN_NMI_EXITING, &pin) ||
 	    adjust_controls(caps.proc,
 			    PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING |
@@ -219,12 +246,9 @@ static int setup_controls(struct vmx_vcpu *x, bool vpid, char *err,
 	     * DR7 and DEBUGCTL are the guest's only through the debug-control
 	     * save/load: without it the next VM would inherit them.
 	     */
-	    adjust_controls(caps.exit,
+	    adjust_controls(caps.exit, want_exit,
 			    EXIT_SAVE_DEBUG | EXIT_HOST_64BIT | EXIT_SAVE_EFER |
-				    EXIT_LOAD_EFER | EXIT_SAVE_PAT |
-				    EXIT_LOAD_PAT,
-			    EXIT_SAVE_DEBUG | EXIT_HOST_64BIT | EXIT_SAVE_EFER |
-				    EXIT_LOAD_EFER,
+				    EXIT_LOAD_EFER | EXIT_ACK_INTERRUPT,
 			    &exit) ||
 	    adjust_controls(caps.entry,
 			    ENTRY_LOAD_DEBUG | ENTRY_LOAD_EFER | ENTRY_LOAD_PAT,
@@ -240,6 +264,8 @@ static int setup_controls(struct vmx_vcpu *x, bool vpid, char *err,
 	vmcs_write(VMCS_EXIT_CONTROLS, exit);
 	vmcs_write(VMCS_ENTRY_CONTROLS, entry);
 	x->entry_controls = entry;
+	x->preemption_timer = preempt;
+	x->preemption_shift = rdmsr(MSR_VMX_MISC) & 0x1f;
 	/*
 	 * The VMCS format is the CPU's (SDM vol. 3, 25.2): nothing says a
 	 * field reads 0 after VMCLEAR of a zeroed region, so every field mhv
@@ -461,6 +487,14 @@ static void vmx_run(struct vcpu *v)
 {
 	struct vmx_vcpu *x = v->arch;
 
+	if (x->preemption_timer)
+		vmx_arm_preemption_timer(v, vm_budget_left(v->vm));
+	else if (host_timer_usable())
+		host_timer_arm(vm_budget_left(v->vm));
+	else
+		pr_warn("%s: no preemption timer and no host timer: its time "
+			"budget is not enforced\n",
+			v->vm->opt.name);
 	while (!v->vm->ended) {
 		int rc;
 
@@ -489,6 +523,7 @@ static void vmx_run(struct vcpu *v)
 		reinject_vectoring_event();
 		vmx_handle_exit(v);
 	}
+	host_timer_stop();
 }
 
 const struct vm_backend vmx_backend = {

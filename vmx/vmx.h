@@ -14,6 +14,13 @@ struct vmx_vcpu {
 	uint32_t entry_controls; /* cached: IA-32e mode follows EFER.LMA */
 	/* The CPU's CR0/CR4 fixed bits, for diagnosing failed entries. */
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+	/*
+	 * The time budget runs on the VMX-preemption timer (counting at
+	 * TSC >> preemption_shift) when the CPU has it, else on the host
+	 * APIC timer.
+	 */
+	bool preemption_timer;
+	unsigned int preemption_shift;
 };
 
 extern const struct vm_backend vmx_backend;
@@ -57,6 +64,12 @@ int vmx_write_state_msr(struct vcpu *v, uint32_t msr, uint64_t val);
  * of the checks mhv knows fails.
  */
 int vmx_diagnose_guest_state(struct vcpu *v, char *buf, size_t len);
+
+/*
+ * Arm the VMX-preemption timer to expire after tsc_ticks of guest time
+ * (or its longest count, whichever is sooner: the exit re-arms).
+ */
+void vmx_arm_preemption_timer(struct vcpu *v, uint64_t tsc_ticks);
 
 /* After each exit: keep the IA-32e entry control equal to guest EFER.LMA. */
 void vmx_sync_entry_controls(struct vcpu *v);

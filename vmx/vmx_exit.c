@@ -7,6 +7,7 @@
  */
 #include "core/exit/exits.h"
 #include "core/exit/guest_paging.h"
+#include "core/host/apic.h"
 #include "core/host/log.h"
 #include "core/host/trap.h"
 #include "core/x86.h"
@@ -74,9 +75,28 @@ static void handle_triple_fault(struct vcpu *v)
 	       vmcs_read(VMCS_GUEST_RIP));
 }
 
-/* Nothing to do: the exit itself was the point (stray interrupts). */
-static void handle_nothing(struct vcpu *v)
+/*
+ * A host interrupt, acknowledged by the exit ("acknowledge interrupt on
+ * exit"): its vector is in the exit information and nothing is pending
+ * any more (SDM vol. 3, 28.2.2), so mhv's handler for it runs here or the
+ * interrupt is lost. Then the budget, if it was the host timer.
+ */
+static void handle_external_interrupt(struct vcpu *v)
 {
+	uint64_t info = vmcs_read(VMCS_EXIT_INTR_INFO);
+
+	if (info & VMX_INTR_VALID)
+		host_irq_handle(info & 0xff);
+	exit_host_interrupt(v);
+}
+
+/* The guest used up the preemption timer's count: its budget, maybe. */
+static void handle_preemption_timer(struct vcpu *v)
+{
+	uint64_t left = exit_time_budget(v);
+
+	if (left)
+		vmx_arm_preemption_timer(v, left);
 }
 
 /*
@@ -228,7 +248,7 @@ static void handle_ept_violation(struct vcpu *v)
 
 static const vmx_exit_fn vmx_exit_handlers[VMX_EXIT_REASON_MAX + 1] = {
 	[VMX_EXIT_EXCEPTION_NMI] = handle_exception_nmi,
-	[VMX_EXIT_EXTERNAL_INTERRUPT] = handle_nothing,
+	[VMX_EXIT_EXTERNAL_INTERRUPT] = handle_external_interrupt,
 	[VMX_EXIT_TRIPLE_FAULT] = handle_triple_fault,
 	[VMX_EXIT_CPUID] = handle_cpuid,
 	[VMX_EXIT_GETSEC] = handle_undefined,
@@ -252,6 +272,7 @@ static const vmx_exit_fn vmx_exit_handlers[VMX_EXIT_REASON_MAX + 1] = {
 	[VMX_EXIT_MONITOR] = handle_undefined,
 	[VMX_EXIT_EPT_VIOLATION] = handle_ept_violation,
 	[VMX_EXIT_INVEPT] = handle_undefined,
+	[VMX_EXIT_PREEMPTION_TIMER] = handle_preemption_timer,
 	[VMX_EXIT_INVVPID] = handle_undefined,
 	[VMX_EXIT_XSETBV] = handle_xsetbv,
 	[VMX_EXIT_VMFUNC] = handle_undefined,

@@ -113,6 +113,19 @@ void vmx_set_tsc_offset(struct vcpu *v, uint64_t offset)
 	vmcs_write(VMCS_TSC_OFFSET, offset);
 }
 
+/*
+ * A 32-bit count in TSC >> IA32_VMX_MISC[4:0] units (SDM vol. 3, 26.5.1);
+ * 0 exits before the guest's first instruction, which an expired budget
+ * wants anyway.
+ */
+void vmx_arm_preemption_timer(struct vcpu *v, uint64_t tsc_ticks)
+{
+	struct vmx_vcpu *x = v->arch;
+	uint64_t count = tsc_ticks >> x->preemption_shift;
+
+	vmcs_write(VMCS_PREEMPTION_TIMER, MIN(count, 0xffffffffULL));
+}
+
 uint64_t vmx_seg_base(struct vcpu *v, unsigned int seg)
 {
 	/* ES, CS, SS, DS, FS, GS: the base fields are 2 apart, in order. */

@@ -9,29 +9,8 @@
 #include "core/vm/vm.h"
 #include "core/x86.h"
 
-enum {
-	APIC_ID = 0x20,
-	APIC_VERSION = 0x30,
-	APIC_TPR = 0x80,
-	APIC_APR = 0x90,
-	APIC_PPR = 0xa0,
-	APIC_EOI = 0xb0,
-	APIC_LDR = 0xd0,
-	APIC_DFR = 0xe0,
-	APIC_SPIV = 0xf0,
-	APIC_ESR = 0x280,
-	APIC_ICR_LO = 0x300,
-	APIC_ICR_HI = 0x310,
-	APIC_LVT_TIMER = 0x320,
-	APIC_LVT_LAST = 0x370,
-	APIC_TIMER_INITIAL = 0x380,
-	APIC_TIMER_CURRENT = 0x390,
-	APIC_TIMER_DIVIDE = 0x3e0,
-	APIC_SELF_IPI = 0x3f0, /* x2APIC only */
-};
 /* Version 0x14 (integrated APIC), 6 LVT entries (max LVT index 5). */
 #define APIC_VERSION_VALUE 0x00050014u
-#define LVT_MASKED (1u << 16)
 #define IPI_LOG_MAX 8
 #define ICR_DELIVERY_MODE(icr) (((icr) >> 8) & 7)
 #define ICR_SHORTHAND(icr) (((icr) >> 18) & 3)
@@ -47,7 +26,7 @@ void xapic_reset(struct vm *vm)
 		.spiv = 0xff,
 	};
 	for (unsigned int i = 0; i < ARRAY_SIZE(a->lvt); i++)
-		a->lvt[i] = LVT_MASKED;
+		a->lvt[i] = APIC_LVT_MASKED;
 }
 
 /*
@@ -57,7 +36,7 @@ void xapic_reset(struct vm *vm)
  */
 static uint32_t *lvt_slot(struct xapic_state *a, unsigned int offset)
 {
-	if (offset >= APIC_LVT_TIMER && offset <= APIC_LVT_LAST)
+	if (offset >= APIC_LVT_TIMER && offset <= APIC_LVT_ERROR)
 		return &a->lvt[(offset - APIC_LVT_TIMER) >> 4];
 	return NULL;
 }
@@ -216,7 +195,7 @@ static bool x2apic_reg_exists(unsigned int offset)
 		return true;
 	default:
 		return (offset >= 0x100 && offset <= 0x270) || /* ISR/TMR/IRR */
-		       (offset >= APIC_LVT_TIMER && offset <= APIC_LVT_LAST);
+		       (offset >= APIC_LVT_TIMER && offset <= APIC_LVT_ERROR);
 	}
 }
 

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* Exit semantics shared by both backends: hypercalls, HLT, MMIO, #UD. */
+/*
+ * Exit semantics shared by both backends: hypercalls, HLT, MMIO, #UD, the
+ * time budget.
+ */
+#include "core/host/apic.h"
 #include "core/host/cpu.h"
 #include "core/exit/exits.h"
 #include "core/exit/guest_paging.h"
@@ -119,6 +123,32 @@ void exit_halted(struct vcpu *v, bool interrupts_enabled)
 	/* mhv delivers no interrupts yet, so nothing could ever wake it. */
 	vm_end(v->vm, OUTCOME_HALT, "HLT with interrupts %s",
 	       interrupts_enabled ? "enabled (none will come)" : "disabled");
+}
+
+uint64_t exit_time_budget(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	uint64_t now = rdtsc();
+	struct vcpu_state s;
+
+	if (now < vm->deadline_tsc)
+		return vm->deadline_tsc - now;
+	vm_backend->get_state(v, &s);
+	vm_end(vm, OUTCOME_TIMEOUT,
+	       "still running after its %lu ms at RIP %#lx", vm->opt.timeout_ms,
+	       s.rip);
+	return 0;
+}
+
+void exit_host_interrupt(struct vcpu *v)
+{
+	uint64_t left;
+
+	if (!host_timer_take_expired())
+		return;
+	left = exit_time_budget(v);
+	if (left)
+		host_timer_arm(left);
 }
 
 unsigned int exit_mmio(struct vcpu *v, uint64_t gpa, bool is_write,

@@ -150,6 +150,31 @@ bool exception_combine(struct vcpu *v, unsigned int pending,
 void exit_fault_during_delivery(struct vcpu *v, uint64_t gpa,
 				unsigned int vector);
 
+/*
+ * The VM's time budget, when the timer that guards it fired (the host
+ * APIC timer, or VMX's preemption timer): past vm->deadline_tsc the VM
+ * ends as timeout, its RIP in the reason, and 0 is returned; else the TSC
+ * ticks left, for the backend to arm its timer again (the timer may fire
+ * early: its longest interval is shorter than a long budget). Only timer
+ * exits call it: the common exits never read the TSC.
+ */
+uint64_t exit_time_budget(struct vcpu *v);
+
+/* TSC ticks left of the VM's budget, 0 once it ran out: for arming timers. */
+static inline uint64_t vm_budget_left(const struct vm *vm)
+{
+	uint64_t now = rdtsc();
+
+	return now < vm->deadline_tsc ? vm->deadline_tsc - now : 0;
+}
+
+/*
+ * After mhv's handlers ran for the host interrupts of this exit (SVM INTR,
+ * VMX external interrupt): if the host timer was one of them, the budget
+ * check above, and the host timer armed again for what is left.
+ */
+void exit_host_interrupt(struct vcpu *v);
+
 /* Inject #UD, RIP unchanged: the instruction does not exist for the guest. */
 void exit_inject_ud(struct vcpu *v);
 

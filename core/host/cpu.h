@@ -259,6 +259,17 @@ static inline void sti(void)
 	asm volatile("sti" ::: "memory");
 }
 
+/*
+ * Let whatever interrupt is pending in: STI holds interrupts off until
+ * after the next instruction (SDM vol. 2, STI), so the NOP is the one
+ * boundary where IF=1; the interrupt is taken there, and every further
+ * pending one at the boundary before CLI.
+ */
+static inline void interrupt_window(void)
+{
+	asm volatile("sti; nop; cli" ::: "memory");
+}
+
 static inline void hlt(void)
 {
 	asm volatile("hlt" ::: "memory");

@@ -160,7 +160,7 @@ static void disable_local_apic(void)
 	/* xAPIC registers are MMIO at the base (identity-mapped below 4 GiB). */
 	volatile uint32_t *reg =
 		(volatile uint32_t *)(uintptr_t)((base & GENMASK(35, 12)) +
-						 0xf0);
+						 APIC_SPIV);
 
 	*reg &= ~(uint32_t)APIC_SPIV_ENABLE;
 }
@@ -174,11 +174,11 @@ void cpu_enable_features(void)
 	if (cpuid(1).ecx & CPUID1_ECX_XSAVE)
 		write_cr4(read_cr4() | CR4_OSXSAVE);
 	/*
-	 * Nothing may interrupt mhv: it runs with interrupts off and has no
-	 * handlers above vector 31, and on VMX a pending external interrupt
-	 * would make every VM entry exit again. Firmware may leave the 8259s
-	 * or the local APIC (its timer, LINT0) live: mask the 8259s and
-	 * software-disable the local APIC, which masks all its LVT entries.
+	 * Nothing but mhv's own APIC vectors may interrupt mhv (apic_init()
+	 * sets those up later): on VMX any pending external interrupt makes
+	 * the VM entry exit again. Firmware may leave the 8259s or the local
+	 * APIC (its timer, LINT0) live: mask the 8259s and software-disable
+	 * the local APIC, which masks all its LVT entries.
 	 */
 	outb(0x21, 0xff);
 	outb(0xa1, 0xff);

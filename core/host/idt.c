@@ -18,8 +18,8 @@ struct __packed idt_gate {
 };
 _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout");
 
-extern const uint64_t isr_stub_table[32];
-static struct idt_gate idt[32] __aligned(16);
+extern const uint64_t isr_stub_table[256];
+static struct idt_gate idt[256] __aligned(16);
 
 /* IST slots 1-3 of the TSS set up by gdt_init(). */
 static uint8_t ist_for(unsigned int vector)

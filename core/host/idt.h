@@ -2,7 +2,7 @@
 #ifndef MHV_CORE_HOST_IDT_H
 #define MHV_CORE_HOST_IDT_H
 
-/* Load the IDT: every exception vector into trap_dispatch(). */
+/* Load the IDT: every vector, exception or interrupt, into trap_dispatch(). */
 void idt_init(void);
 
 #endif

@@ -1,8 +1,9 @@
 ; SPDX-License-Identifier: MIT
 ;
-; Exception entry stubs for vectors 0-31. Each pushes a uniform
-; (vector, error code) pair so core/host/trap.c sees one frame layout,
-; struct trap_frame in core/host/trap.h.
+; Entry stubs for all 256 vectors: exceptions 0-31 and interrupts 32-255
+; (mhv's own APIC vectors, anything else is reported). Each pushes a
+; uniform (vector, error code) pair so core/host/trap.c sees one frame
+; layout, struct trap_frame in core/host/trap.h.
 
 extern trap_dispatch
 global isr_stub_table
@@ -23,7 +24,7 @@ isr_%1:
 %endmacro
 
 %assign v 0
-%rep 32
+%rep 256
 	ISR v
 %assign v v + 1
 %endrep
@@ -69,7 +70,7 @@ section .rodata
 align 8
 isr_stub_table:
 %assign v 0
-%rep 32
+%rep 256
 	dq isr_ %+ v
 %assign v v + 1
 %endrep

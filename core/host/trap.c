@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "core/host/trap.h"
+#include "core/host/apic.h"
 #include "core/host/cpu.h"
 #include "core/host/extable.h"
 #include "core/host/log.h"
@@ -49,8 +50,14 @@ void nmi_handle(uint64_t rip)
 
 void trap_dispatch(struct trap_frame *f)
 {
-	uint64_t fixup = extable_lookup(f->rip);
+	uint64_t fixup;
 
+	/* Vectors above the exceptions are interrupts (mhv's APIC vectors). */
+	if (f->vector >= 32) {
+		host_irq_handle(f->vector);
+		return;
+	}
+	fixup = extable_lookup(f->rip);
 	/* An NMI is not an error (on SVM one that hit a guest lands here). */
 	if (f->vector == VEC_NMI) {
 		nmi_handle(f->rip);

@@ -141,6 +141,7 @@ static const struct keyword outcomes[] = {
 	{"triple-fault", OUTCOME_TRIPLE_FAULT},
 	{"bad-access", OUTCOME_BAD_ACCESS},
 	{"load-error", OUTCOME_LOAD_ERROR},
+	{"timeout", OUTCOME_TIMEOUT},
 };
 
 static int parse_expect(struct span v, struct guest_options *out,
@@ -171,11 +172,59 @@ static int parse_expect(struct span v, struct guest_options *out,
 	}
 	if (span_lookup(v, outcomes, ARRAY_SIZE(outcomes), &o)) {
 		*why = "not an outcome (exit|exit:N|halt|triple-fault|"
-		       "bad-access|load-error)";
+		       "bad-access|load-error|timeout)";
 		return -1;
 	}
 	out->expect = (enum guest_outcome)o;
 	out->expect_status = 0;
+	return 0;
+}
+
+/*
+ * A duration: decimal digits and a unit, ms, s or m. No unit is refused
+ * rather than guessed: "timeout=5" could mean any of them.
+ */
+static int parse_timeout(struct span v, struct guest_options *out,
+			 const char **why)
+{
+	static const struct {
+		const char *unit;
+		size_t len;
+		uint64_t ms;
+	} units[] = {{"ms", 2, 1}, {"s", 1, 1000}, {"m", 1, 60000}};
+	struct span digits = v;
+	uint64_t n, ms = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+		size_t ulen = units[i].len;
+
+		if (v.len > ulen &&
+		    span_eq((struct span){v.s + v.len - ulen, ulen},
+			    units[i].unit)) {
+			digits.len = v.len - ulen;
+			ms = units[i].ms;
+			break;
+		}
+	}
+	if (!ms) {
+		*why = "needs a unit ms, s or m, e.g. timeout=10s";
+		return -1;
+	}
+	switch (span_parse_dec(digits, GUEST_TIMEOUT_MAX_MS / ms, &n)) {
+	case 0:
+		break;
+	case SPAN_TOO_LARGE:
+		*why = "longer than 24h";
+		return -1;
+	default:
+		*why = "not a number with a unit ms, s or m";
+		return -1;
+	}
+	if (!n) {
+		*why = "zero: a guest needs at least 1ms";
+		return -1;
+	}
+	out->timeout_ms = n * ms;
 	return 0;
 }
 
@@ -195,8 +244,9 @@ static const struct guest_option_desc options[] = {
 	{"mem", parse_mem, "2M..3G in steps of 2M, e.g. 256M or 1G"},
 	{"hypercalls", parse_hypercalls, "on|off"},
 	{"expect", parse_expect,
-	 "exit|exit:N|halt|triple-fault|bad-access|load-error"},
+	 "exit|exit:N|halt|triple-fault|bad-access|load-error|timeout"},
 	{"module", parse_module, "next"},
+	{"timeout", parse_timeout, "1ms..24h with unit ms, s or m, e.g. 10s"},
 };
 
 static const struct guest_option_desc *find_option(struct span name)
@@ -299,6 +349,7 @@ int guest_options_parse(const char *module_cmdline, const char *default_name,
 		.takes_next_module = false,
 		.expect = OUTCOME_EXIT,
 		.expect_status = 0,
+		.timeout_ms = GUEST_DEFAULT_TIMEOUT_MS,
 	};
 	set_name(out, (struct span){name, def.len});
 
@@ -332,6 +383,8 @@ const char *guest_outcome_name(enum guest_outcome o)
 		return "unexpected-exit";
 	case OUTCOME_ENTRY_FAILED:
 		return "entry-failed";
+	case OUTCOME_TIMEOUT:
+		return "timeout";
 	case OUTCOME_COUNT:
 		break;
 	}

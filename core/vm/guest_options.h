@@ -19,7 +19,11 @@
  *                    multiple of 2 MiB; default 256M)
  *   hypercalls=on|off  whether VMCALL/VMMCALL is a hypercall or #UD (default off)
  *   expect=OUTCOME   what counts as a pass: exit (status 0, the default),
- *                    exit:N, halt, triple-fault, bad-access, load-error
+ *                    exit:N, halt, triple-fault, bad-access, load-error,
+ *                    timeout
+ *   timeout=DURATION the guest's time budget, a number with unit ms, s or
+ *                    m (1ms..24h, e.g. 500ms, 10s, 2m; default 60s): a
+ *                    guest still running after it ends as "timeout"
  *   module=next      the next GRUB module is this guest's multiboot module
  *                    (e.g. kvm-unit-tests' environment file) rather than a
  *                    guest of its own
@@ -29,6 +33,8 @@
 #define GUEST_NAME_MAX 32
 #define GUEST_ARGS_MAX 512
 #define GUEST_DEFAULT_MEM (256ULL << 20)
+#define GUEST_DEFAULT_TIMEOUT_MS 60000ULL
+#define GUEST_TIMEOUT_MAX_MS (24ULL * 3600 * 1000)
 
 enum guest_outcome {
 	OUTCOME_EXIT,		 /* the payload wrote its status to port 0xf4 */
@@ -38,6 +44,7 @@ enum guest_outcome {
 	OUTCOME_LOAD_ERROR,	 /* the payload was refused before it ran */
 	OUTCOME_UNEXPECTED_EXIT, /* an exit mhv does not handle */
 	OUTCOME_ENTRY_FAILED,	 /* the CPU refused the guest state */
+	OUTCOME_TIMEOUT,	 /* still running at the end of its budget */
 	OUTCOME_COUNT,
 };
 
@@ -48,6 +55,7 @@ struct guest_options {
 	bool takes_next_module; /* module=next */
 	enum guest_outcome expect;
 	uint32_t expect_status;	   /* with OUTCOME_EXIT */
+	uint64_t timeout_ms;	   /* time budget, 1..GUEST_TIMEOUT_MAX_MS */
 	char args[GUEST_ARGS_MAX]; /* words after "--", space-separated */
 };
 

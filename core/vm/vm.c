@@ -13,6 +13,7 @@
 #include "core/host/log.h"
 #include "core/vm/mb1_loader.h"
 #include "core/host/memory.h"
+#include "core/host/tsc.h"
 #include "core/vm/vm.h"
 #include "lib/bitops.h"
 #include "lib/fmt.h"
@@ -172,8 +173,10 @@ static void run_guest(unsigned int id, const struct boot_module *payload,
 	memset(vm, 0, sizeof(*vm));
 	vm->id = id;
 	vm->opt = *opt;
-	pr_info("guest %u (%s): %lu MiB, hypercalls %s, expecting %s\n", id,
-		opt->name, opt->mem_bytes >> 20, opt->hypercalls ? "on" : "off",
+	pr_info("guest %u (%s): %lu MiB, hypercalls %s, %lu ms, expecting "
+		"%s\n",
+		id, opt->name, opt->mem_bytes >> 20,
+		opt->hypercalls ? "on" : "off", opt->timeout_ms,
 		guest_outcome_name(opt->expect));
 	free_before = phys_mem.free_bytes;
 	if (prepare_guest(vm, payload, extra, err, sizeof(err))) {
@@ -186,6 +189,9 @@ static void run_guest(unsigned int id, const struct boot_module *payload,
 			(free_before - phys_mem.free_bytes - vm->ram_size) >>
 				10);
 		note_first_entry(vm);
+		/* At most 24h of a TSC below 200 GHz: no overflow. */
+		vm->deadline_tsc =
+			rdtsc() + opt->timeout_ms * (tsc_hz() / 1000);
 		vm_backend->run(&vm->vcpu);
 		devices_flush(vm);
 		print_exit_counts(vm);

@@ -86,6 +86,13 @@ struct vm {
 	uint64_t msr_spec_ctrl, msr_mtrr_def_type, msr_misc_enable;
 	uint64_t msr_tsc_adjust;
 
+	/*
+	 * The TSC value at which the time budget (opt.timeout_ms) runs out,
+	 * counted from the first entry: guest time and mhv's handling of its
+	 * exits alike. Checked only when the budget timer fires.
+	 */
+	uint64_t deadline_tsc;
+
 	bool ended;
 	enum guest_outcome outcome;
 	uint32_t exit_status; /* with OUTCOME_EXIT */

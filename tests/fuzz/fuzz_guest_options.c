@@ -4,8 +4,9 @@
  * up to its first NUL is the line; its first byte, when it is a letter,
  * makes the default name point into the result (the parser must copy it
  * first). An accepted line must give a well-formed name, a RAM size in
- * range, a known outcome and arguments joined by single spaces, and the
- * options it gave, written back as a line, must parse to themselves.
+ * range, a known outcome, a time budget in range and arguments joined by
+ * single spaces, and the options it gave, written back as a line, must
+ * parse to themselves.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -56,7 +57,7 @@ static bool same(const struct guest_options *a, const struct guest_options *b)
 	       a->hypercalls == b->hypercalls &&
 	       a->takes_next_module == b->takes_next_module &&
 	       a->expect == b->expect && a->expect_status == b->expect_status &&
-	       !strcmp(a->args, b->args);
+	       a->timeout_ms == b->timeout_ms && !strcmp(a->args, b->args);
 }
 
 static void check_round_trip(const struct guest_options *o)
@@ -70,9 +71,11 @@ static void check_round_trip(const struct guest_options *o)
 		snprintf(expect, sizeof(expect), "%s",
 			 guest_outcome_name(o->expect));
 	snprintf(line, sizeof(line),
-		 "name=%s mem=%lluM hypercalls=%s expect=%s %s-- %s", o->name,
-		 (unsigned long long)(o->mem_bytes >> 20),
+		 "name=%s mem=%lluM hypercalls=%s expect=%s timeout=%llums "
+		 "%s-- %s",
+		 o->name, (unsigned long long)(o->mem_bytes >> 20),
 		 o->hypercalls ? "on" : "off", expect,
+		 (unsigned long long)o->timeout_ms,
 		 o->takes_next_module ? "module=next " : "", o->args);
 	CHECK(!guest_options_parse(line, "other", &back, err, sizeof(err)),
 	      "'%s' is refused: %s", line, err);
@@ -115,8 +118,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			      out.expect == OUTCOME_HALT ||
 			      out.expect == OUTCOME_TRIPLE_FAULT ||
 			      out.expect == OUTCOME_BAD_ACCESS ||
-			      out.expect == OUTCOME_LOAD_ERROR,
+			      out.expect == OUTCOME_LOAD_ERROR ||
+			      out.expect == OUTCOME_TIMEOUT,
 		      "outcome %d", out.expect);
+		CHECK(out.timeout_ms >= 1 &&
+			      out.timeout_ms <= 24ULL * 3600 * 1000,
+		      "timeout of %llu ms", (unsigned long long)out.timeout_ms);
 		CHECK(out.expect == OUTCOME_EXIT || !out.expect_status,
 		      "status %u without exit", out.expect_status);
 		check_args(out.args);

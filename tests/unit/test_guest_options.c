@@ -37,6 +37,7 @@ static void assert_defaults(const char *name)
 	assert_false(go.takes_next_module);
 	assert_int_equal(go.expect, OUTCOME_EXIT);
 	assert_int_equal(go.expect_status, 0);
+	assert_int_equal(go.timeout_ms, GUEST_DEFAULT_TIMEOUT_MS);
 	assert_string_equal(go.args, "");
 }
 
@@ -66,6 +67,7 @@ static void test_defaults(void **state)
 	assert_ok(" \t\n ");
 	assert_defaults("guest3");
 	assert_int_equal(GUEST_DEFAULT_MEM, 256ULL << 20);
+	assert_int_equal(GUEST_DEFAULT_TIMEOUT_MS, 60000);
 }
 
 static void test_default_name(void **state)
@@ -262,12 +264,67 @@ static void test_expect_refused(void **state)
 	assert_refused("expect=:1", "only exit takes a status");
 	assert_refused("expect=crash",
 		       "guest option 'expect=crash': not an outcome "
-		       "(exit|exit:N|halt|triple-fault|bad-access|load-error)");
+		       "(exit|exit:N|halt|triple-fault|bad-access|load-error|"
+		       "timeout)");
 	assert_refused("expect=unexpected-exit", "not an outcome");
 	assert_refused("expect=entry-failed", "not an outcome");
 	assert_refused("expect=Exit", "not an outcome");
 	assert_refused("expect=triple", "not an outcome");
 	assert_refused("expect=", "'expect=': empty value");
+}
+
+static void test_timeout(void **state)
+{
+	static const struct {
+		const char *line;
+		uint64_t ms;
+	} ok[] = {
+		{"timeout=500ms", 500},
+		{"timeout=1ms", 1},
+		{"timeout=10s", 10000},
+		{"timeout=2m", 120000},
+		{"timeout=007s", 7000},
+		{"timeout=1440m", 24ULL * 3600 * 1000},
+		{"timeout=86400s", 24ULL * 3600 * 1000},
+		{"timeout=86400000ms", 24ULL * 3600 * 1000},
+		{"timeout=1s timeout=3s", 3000}, /* the last one wins */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		assert_ok(ok[i].line);
+		assert_int_equal(go.timeout_ms, ok[i].ms);
+	}
+	assert_ok("timeout=300ms expect=timeout");
+	assert_int_equal(go.expect, OUTCOME_TIMEOUT);
+	assert_int_equal(go.timeout_ms, 300);
+}
+
+static void test_timeout_refused(void **state)
+{
+	(void)state;
+	assert_refused("timeout=10",
+		       "guest option 'timeout=10': needs a unit ms, s or m, "
+		       "e.g. timeout=10s");
+	assert_refused("timeout=0s",
+		       "'timeout=0s': zero: a guest needs at least 1ms");
+	assert_refused("timeout=0ms", "zero");
+	assert_refused("timeout=1441m",
+		       "guest option 'timeout=1441m': longer than 24h");
+	assert_refused("timeout=86401s", "longer than 24h");
+	assert_refused("timeout=86400001ms", "longer than 24h");
+	assert_refused("timeout=18446744073709551616ms", "longer than 24h");
+	assert_refused("timeout=99999999999999999999999s", "longer than 24h");
+	assert_refused("timeout=ms", "not a number with a unit");
+	assert_refused("timeout=s", "needs a unit");
+	assert_refused("timeout=1h", "needs a unit");
+	assert_refused("timeout=1S", "needs a unit");
+	assert_refused("timeout=-1s", "not a number with a unit");
+	assert_refused("timeout=1.5s", "not a number with a unit");
+	assert_refused("timeout=0x10s", "not a number with a unit");
+	assert_refused("timeout=1 s", "needs a unit");
+	assert_refused("timeout=", "'timeout=': empty value (1ms..24h");
+	assert_refused("timeout", "needs a value (timeout=1ms..24h");
 }
 
 static void test_module(void **state)
@@ -443,6 +500,7 @@ static void test_outcome_names(void **state)
 		[OUTCOME_LOAD_ERROR] = "load-error",
 		[OUTCOME_UNEXPECTED_EXIT] = "unexpected-exit",
 		[OUTCOME_ENTRY_FAILED] = "entry-failed",
+		[OUTCOME_TIMEOUT] = "timeout",
 	};
 	char line[64];
 
@@ -480,6 +538,8 @@ int main(void)
 		T(test_expect),
 		T(test_expect_status),
 		T(test_expect_refused),
+		T(test_timeout),
+		T(test_timeout_refused),
 		T(test_module),
 		T(test_all_together),
 		T(test_last_wins),

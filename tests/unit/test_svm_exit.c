@@ -23,6 +23,8 @@
 #include "lib/compiler.h"
 #include "svm/svm.h"
 #include "svm/svm_exit_codes.h"
+#include "core/host/apic.h"
+#include "tests/unit/fake_host_irq.h"
 #include "tests/unit/fake_serial.h"
 
 /* Defined by cpu_probe.c in the kernel, which needs the hardware. */
@@ -112,6 +114,7 @@ static void fixture_init(void)
 	svm_has_nrip_save = false;
 	own_bytes = false;
 	fake_serial_clear();
+	fake_host_irq_reset();
 }
 
 static void fixture_fini(void)
@@ -1032,6 +1035,73 @@ static void test_nmi_is_ignored(void **state)
 	assert_int_equal(vm->exit_counts[SVM_EXIT_NMI], 1);
 }
 
+/* --- INTR: host interrupts and the time budget ---------------------------- */
+
+/* An INTR exit with nothing pending any more (the source went away). */
+static void test_intr_without_pending_interrupt(void **state)
+{
+	(void)state;
+
+	vm->deadline_tsc = 0; /* long past, but no timer fired */
+	do_exit(SVM_EXIT_INTR, 0, 0);
+	assert_running();
+	assert_int_equal(vmcb->save.rip, GUEST_RIP);
+	assert_int_equal(vmcb->control.event_inj, 0);
+	assert_int_equal(fake_irq.handled_count, 0);
+	assert_false(fake_irq.timer_armed);
+	assert_int_equal(vm->exit_counts[SVM_EXIT_INTR], 1);
+}
+
+/* The host timer before the deadline: taken by mhv, re-armed, guest runs on. */
+static void test_intr_timer_before_deadline(void **state)
+{
+	(void)state;
+
+	vm->deadline_tsc = UINT64_MAX;
+	fake_irq.pending_vector = HOST_VEC_TIMER;
+	do_exit(SVM_EXIT_INTR, 0, 0);
+	assert_running();
+	assert_int_equal(fake_irq.handled_count, 1);
+	assert_int_equal(fake_irq.handled[0], HOST_VEC_TIMER);
+	assert_int_equal(fake_irq.arm_count, 1);
+	assert_true(fake_irq.armed_ticks > 0);
+	/* Never the guest's: nothing injected, RIP where it was. */
+	assert_int_equal(vmcb->control.event_inj, 0);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP);
+}
+
+/* The host timer past the deadline: the VM ends as timeout, RIP named. */
+static void test_intr_timer_past_deadline(void **state)
+{
+	(void)state;
+
+	vm->opt.timeout_ms = 300;
+	vm->deadline_tsc = 1;
+	vmcb->save.rip = 0x4000eb;
+	fake_irq.pending_vector = HOST_VEC_TIMER;
+	do_exit(SVM_EXIT_INTR, 0, 0);
+	assert_ended(OUTCOME_TIMEOUT);
+	assert_detail("300 ms");
+	assert_detail("RIP 0x4000eb");
+	assert_int_equal(fake_irq.handled_count, 1);
+	assert_int_equal(fake_irq.arm_count, 0);
+	assert_int_equal(vmcb->control.event_inj, 0);
+}
+
+/* Another host interrupt past the deadline: handled, no budget check. */
+static void test_intr_other_vector(void **state)
+{
+	(void)state;
+
+	vm->deadline_tsc = 0;
+	fake_irq.pending_vector = HOST_VEC_APIC_ERROR;
+	do_exit(SVM_EXIT_INTR, 0, 0);
+	assert_running();
+	assert_int_equal(fake_irq.handled_count, 1);
+	assert_int_equal(fake_irq.handled[0], HOST_VEC_APIC_ERROR);
+	assert_int_equal(fake_irq.arm_count, 0);
+}
+
 /* --- NPF (xAPIC MMIO) ------------------------------------------------------ */
 
 static void test_npf_apic_version_read(void **state)
@@ -1214,6 +1284,7 @@ static void test_unhandled_code_names(void **state)
 static bool runs_on(uint64_t code)
 {
 	switch (code) {
+	case SVM_EXIT_INTR:
 	case SVM_EXIT_NMI:
 	case SVM_EXIT_CPUID:
 	case SVM_EXIT_INVLPGA:
@@ -1235,8 +1306,8 @@ static bool runs_on(uint64_t code)
 /*
  * Every code from 0 to 0x410, each on a fresh VM: no crash (ASan, UBSan),
  * one count, and either a handled exit that did something the guest can
- * see (RIP moved or an event is pending; an NMI exit alone does nothing)
- * or the end of the VM. The table may grow; the rules below may not break.
+ * see (RIP moved or an event is pending; an NMI or INTR exit alone does
+ * nothing) or the end of the VM. The table may grow; the rules below may not break.
  */
 static void check_code(uint64_t code, uint64_t info)
 {
@@ -1260,7 +1331,8 @@ static void check_code(uint64_t code, uint64_t info)
 		assert_true(vm->detail[0] != '\0');
 		if (vm->outcome == OUTCOME_UNEXPECTED_EXIT)
 			assert_captured("unexpected exit");
-	} else if (code != SVM_EXIT_NMI && vmcb->save.rip == GUEST_RIP &&
+	} else if (code != SVM_EXIT_NMI && code != SVM_EXIT_INTR &&
+		   vmcb->save.rip == GUEST_RIP &&
 		   !(vmcb->control.event_inj & (1ULL << 31))) {
 		fail_msg("exit %#lx left the VM running with no effect", code);
 	}
@@ -1376,6 +1448,10 @@ int main(void)
 		T(test_hlt_ends_vm),
 		T(test_shutdown_is_triple_fault),
 		T(test_nmi_is_ignored),
+		T(test_intr_without_pending_interrupt),
+		T(test_intr_timer_before_deadline),
+		T(test_intr_timer_past_deadline),
+		T(test_intr_other_vector),
 		T(test_npf_apic_version_read),
 		T(test_npf_real_mode_uses_cs_base),
 		T(test_npf_long_mode_walks_guest_tables),

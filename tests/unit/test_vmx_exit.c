@@ -22,6 +22,8 @@
 #include "core/vm/hypercall_abi.h"
 #include "core/x86.h"
 #include "lib/compiler.h"
+#include "core/host/apic.h"
+#include "tests/unit/fake_host_irq.h"
 #include "tests/unit/fake_serial.h"
 #include "tests/unit/fake_vmcs.h"
 #include "vmx/vmcs.h"
@@ -208,6 +210,7 @@ static void fixture_init(void)
 	vm_backend = &test_backend;
 	exit_vectoring = 0;
 	fake_serial_clear();
+	fake_host_irq_reset();
 }
 
 static void fixture_fini(void)
@@ -574,6 +577,9 @@ static enum expect expect_of(uint32_t reason, enum guest_outcome *outcome)
 		return EXPECT_END;
 	case VMX_EXIT_EPT_VIOLATION: /* GPA 0 is RAM: no device there */
 		*outcome = OUTCOME_BAD_ACCESS;
+		return EXPECT_END;
+	case VMX_EXIT_PREEMPTION_TIMER: /* the fixture's deadline is 0 */
+		*outcome = OUTCOME_TIMEOUT;
 		return EXPECT_END;
 	default:
 		return EXPECT_END;
@@ -1170,6 +1176,99 @@ static void test_interrupt_and_nmi_resume_guest(void **state)
 	}
 }
 
+/* An external interrupt acknowledged on exit: vector in the exit information. */
+static void do_interrupt_exit(unsigned int vector)
+{
+	fake_vmcs_set(VMCS_EXIT_INTR_INFO, 0x80000000ULL | vector);
+	fake_vmcs_set(VMCS_IDT_VECTORING_INFO, 0);
+	fake_vmcs_set(VMCS_EXIT_REASON, VMX_EXIT_EXTERNAL_INTERRUPT);
+	fake_vmcs_set(VMCS_EXIT_QUALIFICATION, 0);
+	fake_vmcs_set(VMCS_EXIT_INSTRUCTION_LEN, 0);
+	fake_vmcs_set(VMCS_ENTRY_INTR_INFO, 0);
+	fake_vmcs_forget_accesses();
+	vmx_handle_exit(v);
+}
+
+/* The host timer before the deadline: mhv's handler, re-armed, guest runs on. */
+static void test_external_interrupt_timer_before_deadline(void **state)
+{
+	(void)state;
+
+	vm->deadline_tsc = UINT64_MAX;
+	do_interrupt_exit(HOST_VEC_TIMER);
+	assert_running();
+	assert_int_equal(fake_irq.handled_count, 1);
+	assert_int_equal(fake_irq.handled[0], HOST_VEC_TIMER);
+	assert_int_equal(fake_irq.arm_count, 1);
+	assert_true(fake_irq.armed_ticks > 0);
+	/* Never the guest's: nothing injected, nothing moved. */
+	assert_int_equal(fake_vmcs_total_writes(), 0);
+	assert_rip(GUEST_RIP);
+}
+
+static void test_external_interrupt_timer_past_deadline(void **state)
+{
+	(void)state;
+
+	vm->opt.timeout_ms = 300;
+	vm->deadline_tsc = 1;
+	fake_vmcs_set(VMCS_GUEST_RIP, 0x4000eb);
+	do_interrupt_exit(HOST_VEC_TIMER);
+	assert_ended(OUTCOME_TIMEOUT);
+	assert_detail("300 ms");
+	assert_detail("RIP 0x4000eb");
+	assert_int_equal(fake_irq.arm_count, 0);
+	assert_int_equal(fake_vmcs_writes(VMCS_ENTRY_INTR_INFO), 0);
+}
+
+/* Any other vector: handled (and EOId there), no budget check. */
+static void test_external_interrupt_other_vector(void **state)
+{
+	(void)state;
+
+	vm->deadline_tsc = 0;
+	do_interrupt_exit(HOST_VEC_APIC_ERROR);
+	assert_running();
+	assert_int_equal(fake_irq.handled_count, 1);
+	assert_int_equal(fake_irq.handled[0], HOST_VEC_APIC_ERROR);
+	assert_int_equal(fake_irq.arm_count, 0);
+}
+
+/* The preemption timer before the deadline: armed again for what is left. */
+static void test_preemption_timer_before_deadline(void **state)
+{
+	(void)state;
+
+	vmx.preemption_shift = 5;
+	vm->deadline_tsc = UINT64_MAX;
+	do_exit(VMX_EXIT_PREEMPTION_TIMER, 0, 0);
+	assert_running();
+	assert_int_equal(fake_vmcs_writes(VMCS_PREEMPTION_TIMER), 1);
+	/* Far away: the longest count, the next exit arms again. */
+	assert_vmcs(VMCS_PREEMPTION_TIMER, 0xffffffffULL);
+	assert_rip(GUEST_RIP);
+
+	vm->deadline_tsc = rdtsc() + (1000ULL << 5);
+	do_exit(VMX_EXIT_PREEMPTION_TIMER, 0, 0);
+	assert_running();
+	assert_true(fake_vmcs_get(VMCS_PREEMPTION_TIMER) <= 1000);
+	assert_int_equal(fake_irq.arm_count, 0); /* not the APIC timer */
+}
+
+static void test_preemption_timer_past_deadline(void **state)
+{
+	(void)state;
+
+	vm->opt.timeout_ms = 300;
+	vm->deadline_tsc = 1;
+	fake_vmcs_set(VMCS_GUEST_RIP, 0x4000eb);
+	do_exit(VMX_EXIT_PREEMPTION_TIMER, 0, 0);
+	assert_ended(OUTCOME_TIMEOUT);
+	assert_detail("300 ms");
+	assert_detail("RIP 0x4000eb");
+	assert_int_equal(fake_vmcs_writes(VMCS_PREEMPTION_TIMER), 0);
+}
+
 static void test_invd_is_skipped(void **state)
 {
 	(void)state;
@@ -1574,6 +1673,11 @@ int main(void)
 		T(test_hlt_ends_vm),
 		T(test_triple_fault),
 		T(test_interrupt_and_nmi_resume_guest),
+		T(test_external_interrupt_timer_before_deadline),
+		T(test_external_interrupt_timer_past_deadline),
+		T(test_external_interrupt_other_vector),
+		T(test_preemption_timer_before_deadline),
+		T(test_preemption_timer_past_deadline),
 		T(test_invd_is_skipped),
 		T(test_mov_to_cr4),
 		T(test_mov_to_cr0),

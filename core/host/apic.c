@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mhv's local APIC and its timer. One CPU for now: the state below is that
+ * CPU's. The guests' APIC is a device model (core/dev/dev_xapic.c) and
+ * never touches this one.
+ */
+#include "core/host/apic.h"
+#include "core/host/cpu.h"
+#include "core/host/log.h"
+#include "core/host/tsc.h"
+#include "core/x86.h"
+#include "lib/bitops.h"
+
+#define CALIBRATE_US 1000
+#define MAX_COUNT 0xffffffffULL
+#define ERROR_LOG_MAX 8
+
+static bool usable, x2apic;
+static volatile uint32_t *mmio;
+/* Timer counts per TSC tick, 32.32 fixed point. */
+static uint64_t counts_per_tsc_32;
+static volatile bool timer_expired;
+static unsigned int errors_logged;
+
+static uint32_t apic_read(unsigned int reg)
+{
+	if (x2apic)
+		return (uint32_t)rdmsr(MSR_X2APIC_FIRST + reg / 16);
+	return mmio[reg / 4];
+}
+
+static void apic_write(unsigned int reg, uint32_t val)
+{
+	if (x2apic)
+		wrmsr(MSR_X2APIC_FIRST + reg / 16, val);
+	else
+		mmio[reg / 4] = val;
+}
+
+static void apic_eoi(void)
+{
+	apic_write(APIC_EOI, 0);
+}
+
+/*
+ * x2APIC where the CPU has it (no MMIO at all); else xAPIC at its MMIO
+ * base, which mhv reaches through its identity map of the low 4 GiB and
+ * which firmware's MTRRs make uncacheable (SDM vol. 3, 11.4.1). A base
+ * moved above 4 GiB is outside that map: no APIC then.
+ */
+static bool enable_apic(void)
+{
+	uint64_t base;
+
+	if (!(cpuid(1).edx & CPUID1_EDX_APIC) ||
+	    rdmsr_safe(MSR_APIC_BASE, &base)) {
+		pr_warn("apic: no local APIC\n");
+		return false;
+	}
+	/* Disabled -> xAPIC -> x2APIC: the only legal order (11.12.5). */
+	if (!(base & APIC_BASE_EN)) {
+		base |= APIC_BASE_EN;
+		wrmsr(MSR_APIC_BASE, base);
+	}
+	if (cpuid(1).ecx & CPUID1_ECX_X2APIC) {
+		if (!(base & APIC_BASE_EXTD))
+			wrmsr(MSR_APIC_BASE, base | APIC_BASE_EXTD);
+		x2apic = true;
+		return true;
+	}
+	base &= GENMASK(51, 12);
+	if (base > GiB(4) - PAGE_SIZE) {
+		pr_warn("apic: xAPIC at %#lx, outside the identity map\n",
+			base);
+		return false;
+	}
+	mmio = (volatile uint32_t *)(uintptr_t)base;
+	return true;
+}
+
+/*
+ * Every LVT entry masked but error: nothing but mhv's own timer may
+ * interrupt mhv. LINT0 (the 8259s' ExtINT, masked at their end too) and
+ * LINT1 (NMI) included; which LVT entries exist depends on the max LVT
+ * entry in the version register (11.5.1).
+ */
+static void mask_lvt(void)
+{
+	unsigned int max_lvt = (apic_read(APIC_VERSION) >> 16) & 0xff;
+
+	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | HOST_VEC_TIMER);
+	apic_write(APIC_LVT_LINT0, APIC_LVT_MASKED);
+	apic_write(APIC_LVT_LINT1, APIC_LVT_MASKED);
+	if (max_lvt >= 4)
+		apic_write(APIC_LVT_PERF, APIC_LVT_MASKED);
+	if (max_lvt >= 5)
+		apic_write(APIC_LVT_THERMAL, APIC_LVT_MASKED);
+	if (max_lvt >= 6)
+		apic_write(APIC_LVT_CMCI, APIC_LVT_MASKED);
+	apic_write(APIC_LVT_ERROR, HOST_VEC_APIC_ERROR);
+}
+
+/*
+ * The timer's rate is the bus or crystal clock, which nothing tells mhv
+ * portably: count it down, masked, for CALIBRATE_US of TSC time.
+ */
+static void calibrate_timer(void)
+{
+	uint64_t wait = tsc_hz() / (1000000 / CALIBRATE_US);
+	uint64_t t0, t1;
+	uint32_t left;
+
+	apic_write(APIC_TIMER_DIVIDE, APIC_TIMER_DIVIDE_BY_1);
+	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | HOST_VEC_TIMER);
+	t0 = rdtsc();
+	apic_write(APIC_TIMER_INITIAL, (uint32_t)MAX_COUNT);
+	do
+		t1 = rdtsc();
+	while (t1 - t0 < wait);
+	left = apic_read(APIC_TIMER_CURRENT);
+	apic_write(APIC_TIMER_INITIAL, 0);
+	if (left == 0 || left == MAX_COUNT || t1 == t0) {
+		pr_warn("apic: the timer does not count (%#x left): no host "
+			"timer\n",
+			left);
+		return;
+	}
+	counts_per_tsc_32 = ((MAX_COUNT - left) << 32) / (t1 - t0);
+	if (!counts_per_tsc_32) {
+		pr_warn("apic: the timer is too slow to use\n");
+		return;
+	}
+	usable = true;
+	pr_info("apic: %s, timer %lu kHz (measured against the TSC)\n",
+		x2apic ? "x2APIC" : "xAPIC",
+		(uint64_t)(((unsigned __int128)counts_per_tsc_32 * tsc_hz()) >>
+			   32) /
+			1000);
+}
+
+void apic_init(void)
+{
+	if (!enable_apic())
+		return;
+	mask_lvt();
+	/* ESR is written before it is read (11.5.3); drop firmware's errors. */
+	apic_write(APIC_ESR, 0);
+	apic_write(APIC_ESR, 0);
+	apic_write(APIC_TPR, 0);
+	apic_write(APIC_SPIV, APIC_SPIV_ENABLE | HOST_VEC_SPURIOUS);
+	calibrate_timer();
+}
+
+bool host_timer_usable(void)
+{
+	return usable;
+}
+
+void host_timer_arm(uint64_t tsc_ticks)
+{
+	uint64_t count;
+
+	if (!usable)
+		return;
+	count = (uint64_t)(((unsigned __int128)tsc_ticks * counts_per_tsc_32) >>
+			   32);
+	count = count ? MIN(count, MAX_COUNT) : 1;
+	timer_expired = false;
+	/* One-shot (LVT bits 18:17 = 0), unmasked; the count starts it. */
+	apic_write(APIC_LVT_TIMER, HOST_VEC_TIMER);
+	apic_write(APIC_TIMER_INITIAL, (uint32_t)count);
+}
+
+/*
+ * A count of 0 stops the timer (11.5.4). An expiry already pending stays
+ * pending and arrives at the next guest entry, where it finds that VM's
+ * deadline in the future and re-arms: harmless.
+ */
+void host_timer_stop(void)
+{
+	if (!usable)
+		return;
+	apic_write(APIC_TIMER_INITIAL, 0);
+	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | HOST_VEC_TIMER);
+	timer_expired = false;
+}
+
+bool host_timer_take_expired(void)
+{
+	bool e = timer_expired;
+
+	timer_expired = false;
+	return e;
+}
+
+static void handle_apic_error(void)
+{
+	uint32_t esr;
+
+	apic_write(APIC_ESR, 0);
+	esr = apic_read(APIC_ESR);
+	if (errors_logged < ERROR_LOG_MAX) {
+		errors_logged++;
+		pr_warn("apic: error interrupt, ESR %#x%s\n", esr,
+			errors_logged == ERROR_LOG_MAX ? " (no more logged)"
+						       : "");
+	}
+}
+
+void host_irq_handle(unsigned int vector)
+{
+	switch (vector) {
+	case HOST_VEC_TIMER:
+		timer_expired = true;
+		break;
+	case HOST_VEC_APIC_ERROR:
+		handle_apic_error();
+		break;
+	case HOST_VEC_SPURIOUS:
+		/* Never in service: no EOI (SDM vol. 3, 11.9). */
+		return;
+	default:
+		pr_warn("irq: unexpected interrupt on vector %#x\n", vector);
+		break;
+	}
+	/* An EOI with nothing in service is ignored. */
+	if (usable || x2apic || mmio)
+		apic_eoi();
+}
+
+void host_irq_take_pending(void)
+{
+	interrupt_window();
+}

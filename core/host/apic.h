@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef MHV_CORE_HOST_APIC_H
+#define MHV_CORE_HOST_APIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * mhv's own local APIC: the interrupts mhv takes (its timer, APIC errors,
+ * spurious interrupts) and the one-shot timer behind the guests' time
+ * budgets. mhv runs with RFLAGS.IF=0; host interrupts arrive only while a
+ * guest runs (as an exit) or in an explicit window (interrupt_window()).
+ *
+ * The vectors are mhv's choice: above the exceptions, the timer below the
+ * other two in priority class, the spurious vector with its low nibble
+ * all ones as P6-family APICs require (SDM vol. 3, 11.9).
+ */
+#define HOST_VEC_TIMER 0xec
+#define HOST_VEC_APIC_ERROR 0xfe
+#define HOST_VEC_SPURIOUS 0xff
+
+/*
+ * Enable the local APIC (x2APIC when the CPU has it, else xAPIC MMIO
+ * through the identity map), route errors and spurious interrupts to
+ * mhv's vectors, and measure the timer against the TSC (tsc_calibrate()
+ * first). Without a usable APIC the host timer is off and says so.
+ */
+void apic_init(void);
+bool host_timer_usable(void);
+
+/*
+ * Run mhv's handler for an interrupt that arrived on `vector`: through the
+ * IDT, or acknowledged by a VMX exit (the vector from the exit
+ * information). Sends the EOI the vector needs.
+ */
+void host_irq_handle(unsigned int vector);
+
+/*
+ * Take the interrupts pending for mhv: after SVM's #VMEXIT(INTR) the
+ * interrupt is still pending, and only an IF=1 instruction boundary with
+ * GIF=1 delivers it (APM vol. 2, 15.21.1).
+ */
+void host_irq_take_pending(void);
+
+/*
+ * The one-shot timer: fires once, `tsc_ticks` from now (or at the longest
+ * interval the counter holds, whichever is sooner: the caller re-arms).
+ * host_timer_take_expired() is true once per expiry.
+ */
+void host_timer_arm(uint64_t tsc_ticks);
+void host_timer_stop(void);
+bool host_timer_take_expired(void);
+
+#endif
