@@ -68,7 +68,8 @@ static struct boot_fb rgb_fb(uint32_t w, uint32_t h, uint8_t bpp)
 
 static uint32_t read_pixel(const struct boot_fb *fb, uint32_t x, uint32_t y)
 {
-	const uint8_t *p = mem + (size_t)y * fb->pitch + x * ((fb->bpp + 7) / 8);
+	const uint8_t *p =
+		mem + (size_t)y * fb->pitch + x * ((fb->bpp + 7) / 8);
 
 	switch (fb->bpp) {
 	case 32:
