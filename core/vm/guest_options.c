@@ -181,7 +181,7 @@ static int parse_expect(struct span v, struct guest_options *out,
 }
 
 /*
- * A duration: decimal digits and a unit, ms, s or m. No unit is refused
+ * A duration: decimal digits and a unit, ms, s, m or h. No unit is refused
  * rather than guessed: "timeout=5" could mean any of them.
  */
 static int parse_timeout(struct span v, struct guest_options *out,
@@ -191,7 +191,10 @@ static int parse_timeout(struct span v, struct guest_options *out,
 		const char *unit;
 		size_t len;
 		uint64_t ms;
-	} units[] = {{"ms", 2, 1}, {"s", 1, 1000}, {"m", 1, 60000}};
+	} units[] = {{"ms", 2, 1},
+		     {"s", 1, 1000},
+		     {"m", 1, 60000},
+		     {"h", 1, 3600000}};
 	struct span digits = v;
 	uint64_t n, ms = 0;
 
@@ -207,7 +210,7 @@ static int parse_timeout(struct span v, struct guest_options *out,
 		}
 	}
 	if (!ms) {
-		*why = "needs a unit ms, s or m, e.g. timeout=10s";
+		*why = "needs a unit ms, s, m or h, e.g. timeout=10s";
 		return -1;
 	}
 	switch (span_parse_dec(digits, GUEST_TIMEOUT_MAX_MS / ms, &n)) {
@@ -217,7 +220,7 @@ static int parse_timeout(struct span v, struct guest_options *out,
 		*why = "longer than 24h";
 		return -1;
 	default:
-		*why = "not a number with a unit ms, s or m";
+		*why = "not a number with a unit ms, s, m or h";
 		return -1;
 	}
 	if (!n) {
@@ -246,7 +249,8 @@ static const struct guest_option_desc options[] = {
 	{"expect", parse_expect,
 	 "exit|exit:N|halt|triple-fault|bad-access|load-error|timeout"},
 	{"module", parse_module, "next"},
-	{"timeout", parse_timeout, "1ms..24h with unit ms, s or m, e.g. 10s"},
+	{"timeout", parse_timeout,
+	 "1ms..24h with unit ms, s, m or h, e.g. 10s"},
 };
 
 static const struct guest_option_desc *find_option(struct span name)

@@ -21,8 +21,8 @@
  *   expect=OUTCOME   what counts as a pass: exit (status 0, the default),
  *                    exit:N, halt, triple-fault, bad-access, load-error,
  *                    timeout
- *   timeout=DURATION the guest's time budget, a number with unit ms, s or
- *                    m (1ms..24h, e.g. 500ms, 10s, 2m; default 60s): a
+ *   timeout=DURATION the guest's time budget, a number with unit ms, s, m
+ *                    or h (1ms..24h, e.g. 500ms, 10s, 2m; default 60s): a
  *                    guest still running after it ends as "timeout"
  *   module=next      the next GRUB module is this guest's multiboot module
  *                    (e.g. kvm-unit-tests' environment file) rather than a

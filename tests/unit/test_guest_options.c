@@ -295,6 +295,9 @@ static void test_timeout(void **state)
 		assert_ok(ok[i].line);
 		assert_int_equal(go.timeout_ms, ok[i].ms);
 	}
+	/* What scripts/mhv-qemu passes: the longest budget there is. */
+	assert_ok("timeout=24h");
+	assert_int_equal(go.timeout_ms, 24 * 3600 * 1000);
 	assert_ok("timeout=300ms expect=timeout");
 	assert_int_equal(go.expect, OUTCOME_TIMEOUT);
 	assert_int_equal(go.timeout_ms, 300);
@@ -304,7 +307,7 @@ static void test_timeout_refused(void **state)
 {
 	(void)state;
 	assert_refused("timeout=10",
-		       "guest option 'timeout=10': needs a unit ms, s or m, "
+		       "guest option 'timeout=10': needs a unit ms, s, m or h, "
 		       "e.g. timeout=10s");
 	assert_refused("timeout=0s",
 		       "'timeout=0s': zero: a guest needs at least 1ms");
@@ -317,7 +320,8 @@ static void test_timeout_refused(void **state)
 	assert_refused("timeout=99999999999999999999999s", "longer than 24h");
 	assert_refused("timeout=ms", "not a number with a unit");
 	assert_refused("timeout=s", "needs a unit");
-	assert_refused("timeout=1h", "needs a unit");
+	assert_refused("timeout=25h", "longer than 24h");
+	assert_refused("timeout=1H", "needs a unit");
 	assert_refused("timeout=1S", "needs a unit");
 	assert_refused("timeout=-1s", "not a number with a unit");
 	assert_refused("timeout=1.5s", "not a number with a unit");
