@@ -113,7 +113,9 @@ debug: deps all
 
 # --- tests ------------------------------------------------------------------
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
-# Each hosted test names the project sources it links with.
+# Each hosted test names the project sources it links with. The device
+# models go together; the guest clock is a fake the tests move by hand.
+DEV_SRCS := $(filter-out core/dev/clock.c,$(wildcard core/dev/*.c))
 UNIT_SRCS_test_fmt := lib/fmt.c
 UNIT_SRCS_test_mb2 := boot/mb2.c lib/fmt.c
 UNIT_SRCS_test_pmm := core/host/pmm.c lib/fmt.c
@@ -126,13 +128,13 @@ UNIT_SRCS_test_tokenize := lib/tokenize.c lib/fmt.c
 UNIT_SRCS_test_guest_options := core/vm/guest_options.c lib/tokenize.c lib/fmt.c
 UNIT_SRCS_test_mb1_loader := core/vm/mb1_loader.c lib/fmt.c
 UNIT_SRCS_test_mmio_decode := core/exit/mmio_decode.c lib/fmt.c
-UNIT_SRCS_test_svm_exit := svm/svm_exit.c svm/svm_vcpu.c core/exit/insn_decode.c core/exit/exit_cr.c core/exit/exit_io.c core/exit/exit_common.c core/vm/cpu_model.c core/vm/cpuid_policy.c core/vm/msr_policy.c core/dev/bus.c core/dev/dev_pic.c core/dev/dev_pci.c core/dev/dev_testdev.c core/dev/dev_pmtimer.c core/host/tsc.c core/dev/dev_uart.c core/dev/dev_fwcfg.c core/dev/dev_xapic.c core/vm/vm_end.c core/exit/mmio_decode.c core/exit/guest_paging.c core/vm/guest_options.c core/host/log.c lib/tokenize.c lib/fmt.c tests/unit/fake_serial.c tests/unit/fake_host_irq.c
-UNIT_SRCS_test_cpu_model := core/vm/cpu_model.c core/vm/cpuid_policy.c core/vm/msr_policy.c core/dev/bus.c core/dev/dev_pic.c core/dev/dev_pci.c core/dev/dev_testdev.c core/dev/dev_pmtimer.c core/dev/dev_uart.c core/dev/dev_fwcfg.c core/dev/dev_xapic.c core/host/tsc.c core/vm/vm_end.c core/host/log.c lib/fmt.c tests/unit/fake_serial.c
-UNIT_SRCS_test_devices := core/exit/exit_io.c core/exit/exit_common.c core/exit/insn_decode.c core/exit/mmio_decode.c core/exit/guest_paging.c core/dev/bus.c core/dev/dev_pic.c core/dev/dev_pci.c core/dev/dev_testdev.c core/dev/dev_pmtimer.c core/dev/dev_uart.c core/dev/dev_fwcfg.c core/dev/dev_xapic.c core/host/tsc.c core/vm/vm_end.c core/vm/guest_options.c core/host/log.c lib/tokenize.c lib/fmt.c tests/unit/fake_serial.c tests/unit/stub_vcpu.c tests/unit/fake_host_irq.c
-UNIT_SRCS_test_core_exits := core/exit/exit_common.c core/exit/insn_decode.c core/exit/mmio_decode.c core/exit/guest_paging.c core/dev/bus.c core/dev/dev_pic.c core/dev/dev_pci.c core/dev/dev_testdev.c core/dev/dev_pmtimer.c core/dev/dev_uart.c core/dev/dev_fwcfg.c core/dev/dev_xapic.c core/host/tsc.c core/vm/vm_end.c core/vm/guest_options.c core/host/log.c lib/tokenize.c lib/fmt.c tests/unit/fake_serial.c tests/unit/stub_vcpu.c tests/unit/fake_host_irq.c
+UNIT_SRCS_test_svm_exit := svm/svm_exit.c svm/svm_vcpu.c core/exit/insn_decode.c core/exit/exit_cr.c core/exit/exit_io.c core/exit/exit_common.c core/vm/cpu_model.c core/vm/cpuid_policy.c core/vm/msr_policy.c $(DEV_SRCS) core/host/tsc.c core/vm/vm_end.c core/exit/mmio_decode.c core/exit/guest_paging.c core/vm/guest_options.c core/host/log.c lib/tokenize.c lib/fmt.c tests/unit/fake_serial.c tests/unit/fake_host_irq.c tests/unit/fake_clock.c
+UNIT_SRCS_test_cpu_model := core/vm/cpu_model.c core/vm/cpuid_policy.c core/vm/msr_policy.c $(DEV_SRCS) core/host/tsc.c core/vm/vm_end.c core/host/log.c lib/fmt.c tests/unit/fake_serial.c tests/unit/fake_clock.c
+UNIT_SRCS_test_devices := core/exit/exit_io.c core/exit/exit_common.c core/exit/insn_decode.c core/exit/mmio_decode.c core/exit/guest_paging.c $(DEV_SRCS) core/host/tsc.c core/vm/vm_end.c core/vm/guest_options.c core/host/log.c lib/tokenize.c lib/fmt.c tests/unit/fake_serial.c tests/unit/stub_vcpu.c tests/unit/fake_host_irq.c tests/unit/fake_clock.c
+UNIT_SRCS_test_core_exits := core/exit/exit_common.c core/exit/insn_decode.c core/exit/mmio_decode.c core/exit/guest_paging.c $(DEV_SRCS) core/host/tsc.c core/vm/vm_end.c core/vm/guest_options.c core/host/log.c lib/tokenize.c lib/fmt.c tests/unit/fake_serial.c tests/unit/stub_vcpu.c tests/unit/fake_host_irq.c tests/unit/fake_clock.c
 UNIT_SRCS_test_seam := tdx/seamldr.c tdx/tdx_module.c tdx/seam_status.c core/host/log.c lib/fmt.c tests/unit/fake_serial.c tests/unit/seam_model.c
 UNIT_SRCS_test_tdx := tdx/tdx.c tdx/seamldr.c tdx/tdx_module.c tdx/seam_status.c core/host/log.c lib/fmt.c tests/unit/fake_serial.c tests/unit/seam_model.c
-UNIT_SRCS_test_vmx_exit := vmx/vmx_exit.c vmx/vmx_vcpu.c vmx/vmx_diagnose.c core/exit/insn_decode.c core/exit/exit_cr.c core/exit/exit_io.c core/exit/exit_common.c core/vm/cpu_model.c core/vm/cpuid_policy.c core/vm/msr_policy.c core/dev/bus.c core/dev/dev_pic.c core/dev/dev_pci.c core/dev/dev_testdev.c core/dev/dev_pmtimer.c core/host/tsc.c core/dev/dev_uart.c core/dev/dev_fwcfg.c core/dev/dev_xapic.c core/vm/vm_end.c core/exit/mmio_decode.c core/exit/guest_paging.c core/vm/guest_options.c core/host/log.c lib/tokenize.c lib/fmt.c tests/unit/fake_serial.c tests/unit/fake_vmcs.c tests/unit/fake_host_irq.c
+UNIT_SRCS_test_vmx_exit := vmx/vmx_exit.c vmx/vmx_vcpu.c vmx/vmx_diagnose.c core/exit/insn_decode.c core/exit/exit_cr.c core/exit/exit_io.c core/exit/exit_common.c core/vm/cpu_model.c core/vm/cpuid_policy.c core/vm/msr_policy.c $(DEV_SRCS) core/host/tsc.c core/vm/vm_end.c core/exit/mmio_decode.c core/exit/guest_paging.c core/vm/guest_options.c core/host/log.c lib/tokenize.c lib/fmt.c tests/unit/fake_serial.c tests/unit/fake_vmcs.c tests/unit/fake_host_irq.c tests/unit/fake_clock.c
 
 .SECONDEXPANSION:
 $(BUILD)/unit/%: tests/unit/%.c $$(UNIT_SRCS_%) $(wildcard lib/*.h boot/*.h core/*.h core/*/*.h svm/*.h vmx/*.h tdx/*.h tests/unit/*.h)

@@ -24,6 +24,7 @@ static void ignore_write(struct vcpu *v, uint16_t port, unsigned int size,
 static const struct port_range ports[] = {
 	{0x20, 0x21, pic_port_read, pic_port_write},
 	{0xa0, 0xa1, pic_port_read, pic_port_write},
+	{0x4d0, 0x4d1, pic_port_read, pic_port_write}, /* ELCR */
 	{DEBUG_EXIT_PORT, DEBUG_EXIT_PORT + 3, debug_exit_port_read,
 	 debug_exit_port_write},
 	{TESTDEV_PORT, TESTDEV_PORT + 3, testdev_port_read, testdev_port_write},
@@ -61,8 +62,11 @@ void io_emulate(struct vcpu *v, uint16_t port, unsigned int size, bool in,
 
 void devices_init(struct vm *vm)
 {
-	vm->dev = (struct devices){.pic_imr = {0xff, 0xff}};
-	xapic_reset(vm);
+	vm->dev = (struct devices){0};
+	pic_reset(vm);
+	pit_reset(vm);
+	ioapic_reset(vm);
+	lapic_reset(&vm->vcpu);
 }
 
 void devices_flush(struct vm *vm)
@@ -72,21 +76,31 @@ void devices_flush(struct vm *vm)
 
 bool mmio_device_at(uint64_t gpa)
 {
-	return gpa >= XAPIC_BASE && gpa < XAPIC_BASE + XAPIC_SIZE;
+	return (gpa >= XAPIC_BASE && gpa < XAPIC_BASE + XAPIC_SIZE) ||
+	       (gpa >= IOAPIC_BASE && gpa < IOAPIC_BASE + IOAPIC_SIZE);
 }
 
-bool mmio_device_access(struct vm *vm, uint64_t gpa, unsigned int size,
+bool mmio_device_access(struct vcpu *v, uint64_t gpa, unsigned int size,
 			bool write, uint64_t *val)
 {
 	unsigned int offset;
 
-	if (!mmio_device_at(gpa))
+	if (gpa >= IOAPIC_BASE && gpa < IOAPIC_BASE + IOAPIC_SIZE) {
+		offset = (unsigned int)(gpa - IOAPIC_BASE);
+		if (write)
+			ioapic_mmio_write(v->vm, offset & ~3u, (uint32_t)*val);
+		else
+			*val = ioapic_mmio_read(v->vm, offset & ~3u) >>
+			       (8 * (offset & 3));
+		return true;
+	}
+	if (!(gpa >= XAPIC_BASE && gpa < XAPIC_BASE + XAPIC_SIZE))
 		return false;
 	offset = (unsigned int)(gpa - XAPIC_BASE);
 	/* Registers are 32 bits wide at 16-byte strides. */
 	if (write)
-		xapic_write(vm, offset & ~0xfu, (uint32_t)*val);
+		xapic_write(v, offset & ~0xfu, (uint32_t)*val);
 	else
-		*val = xapic_read(vm, offset & ~0xfu) >> (8 * (offset & 3));
+		*val = xapic_read(v, offset & ~0xfu) >> (8 * (offset & 3));
 	return true;
 }

@@ -6,6 +6,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/dev/ioapic.h"
+#include "core/dev/irq.h"
+#include "core/dev/lapic.h"
+#include "core/dev/pic.h"
+#include "core/dev/pit.h"
+
 struct vm;
 struct vcpu;
 
@@ -27,20 +33,13 @@ struct fwcfg_state {
 	uint32_t offset;
 };
 
-struct xapic_state {
-	uint64_t base_msr; /* IA32_APIC_BASE as the guest sees it */
-	uint32_t tpr, ldr, dfr, spiv, esr;
-	uint32_t icr_lo, icr_hi;
-	uint32_t lvt[6]; /* timer, thermal, perf, LINT0, LINT1, error */
-	uint32_t timer_initial, timer_divide;
-	unsigned int ipis_logged;
-};
-
 struct devices {
 	struct uart_state uart;
 	struct fwcfg_state fwcfg;
-	struct xapic_state apic;
-	uint8_t pic_imr[2];
+	struct pic_state pic;
+	struct pit_state pit;
+	struct ioapic_state ioapic;
+	uint64_t timer_at[VM_TIMER_COUNT]; /* core/dev/vtimer.c */
 	uint32_t pci_address;
 	uint32_t testdev_port; /* QEMU's pc-testdev echo register */
 };
@@ -59,7 +58,7 @@ void io_emulate(struct vcpu *v, uint16_t port, unsigned int size, bool in,
 /* Whether an emulated device decodes this guest-physical address. */
 bool mmio_device_at(uint64_t gpa);
 /* MMIO to a device; false when no device decodes the address. */
-bool mmio_device_access(struct vm *vm, uint64_t gpa, unsigned int size,
+bool mmio_device_access(struct vcpu *v, uint64_t gpa, unsigned int size,
 			bool write, uint64_t *val);
 
 /*
@@ -96,10 +95,10 @@ void testdev_port_write(struct vcpu *v, uint16_t port, unsigned int size,
 			uint32_t val);
 uint32_t pm_timer_port_read(struct vcpu *v, uint16_t port, unsigned int size);
 
-/* The xAPIC page, behind mmio_device_access. */
-void xapic_reset(struct vm *vm);
-uint32_t xapic_read(struct vm *vm, unsigned int offset);
-void xapic_write(struct vm *vm, unsigned int offset, uint32_t v);
+/* The xAPIC page of the vCPU that accesses it, behind mmio_device_access. */
+void lapic_reset(struct vcpu *v);
+uint32_t xapic_read(struct vcpu *v, unsigned int offset);
+void xapic_write(struct vcpu *v, unsigned int offset, uint32_t val);
 
 /*
  * IA32_APIC_BASE and the x2APIC MSRs (0x800-0x8ff). Each returns 0, or -1
@@ -107,9 +106,9 @@ void xapic_write(struct vm *vm, unsigned int offset, uint32_t v);
  * bits, an x2APIC MSR while x2APIC mode is off, a read of a write-only or
  * a write of a read-only register.
  */
-uint64_t apic_base_read(struct vm *vm);
-int apic_base_write(struct vm *vm, uint64_t val);
-int x2apic_msr_read(struct vm *vm, uint32_t msr, uint64_t *val);
-int x2apic_msr_write(struct vm *vm, uint32_t msr, uint64_t val);
+uint64_t apic_base_read(struct vcpu *v);
+int apic_base_write(struct vcpu *v, uint64_t val);
+int x2apic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
+int x2apic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
 
 #endif

@@ -191,7 +191,7 @@ unsigned int exit_mmio(struct vcpu *v, uint64_t gpa, bool is_write,
 	v->gpr[GPR_RSP] = s.rsp;
 	if (insn.write)
 		val = mmio_write_value(&insn, v->gpr);
-	mmio_device_access(vm, gpa, insn.size, insn.write, &val);
+	mmio_device_access(v, gpa, insn.size, insn.write, &val);
 	if (!insn.write) {
 		mmio_complete_read(&insn, v->gpr, val);
 		if (v->gpr[GPR_RSP] != s.rsp)

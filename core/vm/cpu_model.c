@@ -48,7 +48,7 @@ static void filter_basic(uint32_t leaf, struct cpuid_regs *r)
 				      CPUID1_ECX_MONITOR | CPUID1_ECX_PDCM |
 				      CPUID1_ECX_TSC_DEADLINE |
 				      CPUID1_ECX_OSXSAVE);
-		/* mhv emulates the x2APIC MSRs (core/dev/dev_xapic.c). */
+		/* mhv emulates the x2APIC MSRs (core/dev/dev_lapic.c). */
 		r->ecx |= CPUID1_ECX_HYPERVISOR | CPUID1_ECX_X2APIC;
 		/*
 		 * One logical CPU, initial APIC ID 0 (EBX[31:24]): with one

@@ -93,7 +93,7 @@ static int write_pat(struct vcpu *v, uint32_t msr, uint64_t val)
 
 static int read_apic_base(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
-	*val = apic_base_read(v->vm);
+	*val = apic_base_read(v);
 	return 0;
 }
 
@@ -102,17 +102,17 @@ static int write_apic_base(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	if ((val & BIT(10)) && !cpu_model_has(&v->vm->cpu, CPU_FACT(X2APIC)))
 		return -1;
-	return apic_base_write(v->vm, val);
+	return apic_base_write(v, val);
 }
 
 static int read_x2apic(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
-	return x2apic_msr_read(v->vm, msr, val);
+	return x2apic_msr_read(v, msr, val);
 }
 
 static int write_x2apic(struct vcpu *v, uint32_t msr, uint64_t val)
 {
-	return x2apic_msr_write(v->vm, msr, val);
+	return x2apic_msr_write(v, msr, val);
 }
 
 static int read_feature_control(struct vcpu *v, uint32_t msr, uint64_t *val)

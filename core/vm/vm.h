@@ -71,6 +71,12 @@ struct vcpu {
 	 */
 	uint64_t gpr[GPR_COUNT];
 	void *arch; /* the backend's per-vCPU state (VMCB or VMCS) */
+	/*
+	 * Set by whatever may change what the vCPU is to be interrupted with
+	 * (vcpu_kick); the run loop tests only this before an entry.
+	 */
+	bool events;
+	struct lapic apic;
 };
 
 struct vm {

@@ -305,7 +305,7 @@ static void test_mmio_tpr_write_then_read(void **state)
 	v->gpr[GPR_RBX] = XAPIC_TPR_GPA;
 	v->gpr[GPR_RAX] = 0x20;
 	assert_int_equal(exit_mmio(v, XAPIC_TPR_GPA, true, false), 2);
-	assert_int_equal(vm->dev.apic.tpr, 0x20);
+	assert_int_equal(vm->vcpu.apic.tpr, 0x20);
 
 	stub.state.rip = GUEST_RIP + 2;
 	v->gpr[GPR_RCX] = 0xffffffff;

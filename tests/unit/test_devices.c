@@ -225,8 +225,8 @@ static uint64_t apic_read(unsigned int offset, unsigned int size)
 {
 	uint64_t val = ~0ULL;
 
-	assert_true(
-		mmio_device_access(vm, XAPIC_BASE + offset, size, false, &val));
+	assert_true(mmio_device_access(&vm->vcpu, XAPIC_BASE + offset, size,
+				       false, &val));
 	return val;
 }
 
@@ -239,16 +239,17 @@ static void test_xapic_page(void **state)
 	assert_true(mmio_device_at(XAPIC_BASE + XAPIC_SIZE - 1));
 	assert_false(mmio_device_at(XAPIC_BASE - 1));
 	assert_false(mmio_device_at(XAPIC_BASE + XAPIC_SIZE));
-	assert_false(mmio_device_access(vm, XAPIC_BASE + XAPIC_SIZE, 4, false,
-					&val));
+	assert_false(mmio_device_access(&vm->vcpu, XAPIC_BASE + XAPIC_SIZE, 4,
+					false, &val));
 
 	assert_int_equal(apic_read(0x30, 4), 0x00050014); /* version */
 	/* A narrower read inside a register sees its upper bytes. */
 	assert_int_equal(apic_read(0x32, 2), 0x0005);
 
 	val = 0x20;
-	assert_true(mmio_device_access(vm, XAPIC_BASE + 0x80, 4, true, &val));
-	assert_int_equal(vm->dev.apic.tpr, 0x20);
+	assert_true(mmio_device_access(&vm->vcpu, XAPIC_BASE + 0x80, 4, true,
+				       &val));
+	assert_int_equal(vm->vcpu.apic.tpr, 0x20);
 	assert_int_equal(apic_read(0x80, 4), 0x20);
 }
 
@@ -303,7 +304,7 @@ static void test_outsb_override_and_df(void **state)
 	assert_int_equal(string_io(fs_outsb, sizeof(fs_outsb), 0x21, 1, false),
 			 IO_DONE);
 	assert_int_equal(v->gpr[GPR_RSI], 0xf);
-	assert_int_equal(vm->dev.pic_imr[0], 0xa5);
+	assert_int_equal(vm->dev.pic.chip[0].imr, 0xa5);
 }
 
 /* INSW into a word that straddles two pages. */
@@ -362,7 +363,7 @@ static void test_string_buffer_outside_ram(void **state)
 			 IO_STOPPED);
 	assert_ended(OUTCOME_BAD_ACCESS);
 	assert_non_null(strstr(vm->detail, "not guest RAM"));
-	assert_int_equal(vm->dev.pic_imr[0], 0xff); /* nothing written */
+	assert_int_equal(vm->dev.pic.chip[0].imr, 0xff); /* nothing written */
 }
 
 /* Bytes at RIP that are not INS/OUTS: reported, never guessed. */

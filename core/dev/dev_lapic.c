@@ -9,6 +9,33 @@
 #include "core/vm/vm.h"
 #include "core/x86.h"
 
+void lapic_deliver(struct vcpu *v, enum apic_delivery mode, uint8_t vector,
+		   bool level)
+{
+	struct lapic *a = &v->apic;
+
+	if (mode == APIC_DM_NMI) {
+		a->nmi_pending = true;
+	} else if (mode == APIC_DM_FIXED || mode == APIC_DM_LOWEST) {
+		a->irr[vector / 32] |= 1u << (vector % 32);
+		if (level)
+			a->tmr[vector / 32] |= 1u << (vector % 32);
+		else
+			a->tmr[vector / 32] &= ~(1u << (vector % 32));
+	}
+	vcpu_kick(v);
+}
+
+bool lapic_match_dest(const struct vcpu *v, uint32_t dest, bool logical)
+{
+	return logical ? (dest & 1) : dest == v->apic.id;
+}
+
+void lapic_timer_expired(struct vcpu *v, uint64_t now)
+{
+	vm_timer_set(v->vm, VM_TIMER_LAPIC, 0);
+}
+
 /* Version 0x14 (integrated APIC), 6 LVT entries (max LVT index 5). */
 #define APIC_VERSION_VALUE 0x00050014u
 #define IPI_LOG_MAX 8
@@ -16,11 +43,11 @@
 #define ICR_SHORTHAND(icr) (((icr) >> 18) & 3)
 
 /* The power-on state: xAPIC mode at 0xfee00000, every LVT masked. */
-void xapic_reset(struct vm *vm)
+void lapic_reset(struct vcpu *v)
 {
-	struct xapic_state *a = &vm->dev.apic;
+	struct lapic *a = &v->apic;
 
-	*a = (struct xapic_state){
+	*a = (struct lapic){
 		.base_msr = XAPIC_BASE | APIC_BASE_EN | APIC_BASE_BSP,
 		.dfr = 0xffffffffu,
 		.spiv = 0xff,
@@ -34,16 +61,16 @@ void xapic_reset(struct vm *vm)
  * have (MCG_CAP reads 0, and the version register counts 6 LVT entries):
  * in x2APIC mode its MSR 0x82f raises #GP (SDM vol. 3, 11.12.1.2).
  */
-static uint32_t *lvt_slot(struct xapic_state *a, unsigned int offset)
+static uint32_t *lvt_slot(struct lapic *a, unsigned int offset)
 {
 	if (offset >= APIC_LVT_TIMER && offset <= APIC_LVT_ERROR)
 		return &a->lvt[(offset - APIC_LVT_TIMER) >> 4];
 	return NULL;
 }
 
-uint32_t xapic_read(struct vm *vm, unsigned int offset)
+uint32_t xapic_read(struct vcpu *v, unsigned int offset)
 {
-	struct xapic_state *a = &vm->dev.apic;
+	struct lapic *a = &v->apic;
 	uint32_t *lvt = lvt_slot(a, offset);
 
 	if (lvt)
@@ -77,7 +104,7 @@ uint32_t xapic_read(struct vm *vm, unsigned int offset)
 	}
 }
 
-static void send_ipi(struct vm *vm, uint32_t lo, uint32_t hi)
+static void send_ipi(struct vcpu *v, uint32_t lo, uint32_t hi)
 {
 	static const char *const modes[8] = {"fixed",	 "lowest",  "SMI",
 					     "reserved", "NMI",	    "INIT",
@@ -86,61 +113,60 @@ static void send_ipi(struct vm *vm, uint32_t lo, uint32_t hi)
 						  "all but self"};
 
 	/* Logged, but a guest that sends IPIs in a loop may not flood the log. */
-	if (++vm->dev.apic.ipis_logged > IPI_LOG_MAX)
+	if (++v->apic.ipis_logged > IPI_LOG_MAX)
 		return;
 	pr_info("%s: IPI %s vector %#x to %s %#x dropped (one vCPU)%s\n",
-		vm->opt.name, modes[ICR_DELIVERY_MODE(lo)], lo & 0xff,
+		v->vm->opt.name, modes[ICR_DELIVERY_MODE(lo)], lo & 0xff,
 		shorthands[ICR_SHORTHAND(lo)], hi >> 24,
-		vm->dev.apic.ipis_logged == IPI_LOG_MAX ? "; no more logged"
-							: "");
+		v->apic.ipis_logged == IPI_LOG_MAX ? "; no more logged" : "");
 }
 
-void xapic_write(struct vm *vm, unsigned int offset, uint32_t v)
+void xapic_write(struct vcpu *v, unsigned int offset, uint32_t val)
 {
-	struct xapic_state *a = &vm->dev.apic;
+	struct lapic *a = &v->apic;
 	uint32_t *lvt = lvt_slot(a, offset);
 
 	if (lvt) {
-		*lvt = v;
+		*lvt = val;
 		return;
 	}
 	switch (offset) {
 	case APIC_TPR:
-		a->tpr = v & 0xff;
+		a->tpr = val & 0xff;
 		break;
 	case APIC_LDR:
-		a->ldr = v & 0xff000000u;
+		a->ldr = val & 0xff000000u;
 		break;
 	case APIC_DFR:
-		a->dfr = v | 0x0fffffffu;
+		a->dfr = val | 0x0fffffffu;
 		break;
 	case APIC_SPIV:
-		a->spiv = v & 0x13ff;
+		a->spiv = val & 0x13ff;
 		break;
 	case APIC_ESR:
 		a->esr = 0;
 		break;
 	case APIC_ICR_HI:
-		a->icr_hi = v & 0xff000000u;
+		a->icr_hi = val & 0xff000000u;
 		break;
 	case APIC_ICR_LO:
-		a->icr_lo = v;
-		send_ipi(vm, v, a->icr_hi);
+		a->icr_lo = val;
+		send_ipi(v, val, a->icr_hi);
 		break;
 	case APIC_TIMER_INITIAL:
-		a->timer_initial = v;
+		a->timer_initial = val;
 		break;
 	case APIC_TIMER_DIVIDE:
-		a->timer_divide = v & 0xb;
+		a->timer_divide = val & 0xb;
 		break;
 	default:
 		break; /* EOI and read-only registers */
 	}
 }
 
-uint64_t apic_base_read(struct vm *vm)
+uint64_t apic_base_read(struct vcpu *v)
 {
-	return vm->dev.apic.base_msr;
+	return v->apic.base_msr;
 }
 
 /*
@@ -149,9 +175,9 @@ uint64_t apic_base_read(struct vm *vm)
  * "x2APIC State Transitions"). The APIC stays at 0xfee00000: mhv does not
  * relocate it.
  */
-int apic_base_write(struct vm *vm, uint64_t val)
+int apic_base_write(struct vcpu *v, uint64_t val)
 {
-	uint64_t old = vm->dev.apic.base_msr;
+	uint64_t old = v->apic.base_msr;
 	uint64_t mode = val & (APIC_BASE_EN | APIC_BASE_EXTD);
 	uint64_t old_mode = old & (APIC_BASE_EN | APIC_BASE_EXTD);
 
@@ -165,13 +191,13 @@ int apic_base_write(struct vm *vm, uint64_t val)
 		return -1; /* x2APIC straight back to xAPIC */
 	if (old_mode == 0 && mode == (APIC_BASE_EN | APIC_BASE_EXTD))
 		return -1; /* disabled straight to x2APIC */
-	vm->dev.apic.base_msr = val | APIC_BASE_BSP;
+	v->apic.base_msr = val | APIC_BASE_BSP;
 	return 0;
 }
 
-static bool x2apic_on(const struct vm *vm)
+static bool x2apic_on(const struct vcpu *v)
 {
-	return (vm->dev.apic.base_msr & (APIC_BASE_EN | APIC_BASE_EXTD)) ==
+	return (v->apic.base_msr & (APIC_BASE_EN | APIC_BASE_EXTD)) ==
 	       (APIC_BASE_EN | APIC_BASE_EXTD);
 }
 
@@ -199,13 +225,13 @@ static bool x2apic_reg_exists(unsigned int offset)
 	}
 }
 
-int x2apic_msr_read(struct vm *vm, uint32_t msr, uint64_t *val)
+int x2apic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	unsigned int offset = (msr - MSR_X2APIC_FIRST) << 4;
-	struct xapic_state *a = &vm->dev.apic;
+	struct lapic *a = &v->apic;
 
-	if (!x2apic_on(vm) || !x2apic_reg_exists(offset) ||
-	    offset == APIC_EOI || offset == APIC_SELF_IPI)
+	if (!x2apic_on(v) || !x2apic_reg_exists(offset) || offset == APIC_EOI ||
+	    offset == APIC_SELF_IPI)
 		return -1;
 	switch (offset) {
 	case APIC_LDR:
@@ -216,16 +242,16 @@ int x2apic_msr_read(struct vm *vm, uint32_t msr, uint64_t *val)
 		*val = ((uint64_t)a->icr_hi << 32) | a->icr_lo;
 		return 0;
 	default:
-		*val = xapic_read(vm, offset);
+		*val = xapic_read(v, offset);
 		return 0;
 	}
 }
 
-int x2apic_msr_write(struct vm *vm, uint32_t msr, uint64_t val)
+int x2apic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	unsigned int offset = (msr - MSR_X2APIC_FIRST) << 4;
 
-	if (!x2apic_on(vm) || !x2apic_reg_exists(offset))
+	if (!x2apic_on(v) || !x2apic_reg_exists(offset))
 		return -1;
 	switch (offset) {
 	case APIC_ID:
@@ -241,17 +267,17 @@ int x2apic_msr_write(struct vm *vm, uint32_t msr, uint64_t val)
 			return -1;
 		pr_debug("%s: self-IPI vector %#lx dropped (no interrupt "
 			 "delivery yet)\n",
-			 vm->opt.name, val);
+			 v->vm->opt.name, val);
 		return 0;
 	case APIC_ICR_LO:
 		/* One 64-bit write: destination in 63:32, no delivery status. */
-		vm->dev.apic.icr_hi = (uint32_t)(val >> 32);
-		xapic_write(vm, APIC_ICR_LO, (uint32_t)val);
+		v->apic.icr_hi = (uint32_t)(val >> 32);
+		xapic_write(v, APIC_ICR_LO, (uint32_t)val);
 		return 0;
 	default:
 		if ((offset >= 0x100 && offset <= 0x270) || (val >> 32))
 			return -1;
-		xapic_write(vm, offset, (uint32_t)val);
+		xapic_write(v, offset, (uint32_t)val);
 		return 0;
 	}
 }
