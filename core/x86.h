@@ -120,6 +120,7 @@ enum {
 #define MSR_APIC_BASE 0x1b
 #define MSR_FEATURE_CONTROL 0x3a
 #define MSR_TSC_ADJUST 0x3b
+#define MSR_TSC_DEADLINE 0x6e0
 #define MSR_SPEC_CTRL 0x48
 #define MSR_PRED_CMD 0x49
 #define MSR_MKTME_KEYID_PARTITIONING 0x87
@@ -209,6 +210,9 @@ enum {
 	APIC_LDR = 0xd0,
 	APIC_DFR = 0xe0,
 	APIC_SPIV = 0xf0,
+	APIC_ISR = 0x100, /* 8 registers of 32 vectors, 16 bytes apart */
+	APIC_TMR = 0x180,
+	APIC_IRR = 0x200,
 	APIC_ESR = 0x280,
 	APIC_LVT_CMCI = 0x2f0,
 	APIC_ICR_LO = 0x300,
@@ -228,6 +232,24 @@ enum {
 #define APIC_LVT_MASKED BIT(16)
 /* The divide configuration for divide by 1 (SDM vol. 3, 11.5.4). */
 #define APIC_TIMER_DIVIDE_BY_1 0xb
+/* LVT fields (11.5.1): vector 7:0, delivery mode 10:8, level 15, timer mode. */
+#define APIC_LVT_LEVEL BIT(15)
+#define APIC_LVT_TIMER_MODE(lvt) (((lvt) >> 17) & 3)
+#define APIC_TIMER_ONESHOT 0
+#define APIC_TIMER_PERIODIC 1
+#define APIC_TIMER_TSC_DEADLINE 2
+/* ICR fields (11.6.1) beyond the vector and delivery mode. */
+#define APIC_ICR_LOGICAL BIT(11)
+#define APIC_ICR_BUSY BIT(12)
+#define APIC_ICR_ASSERT BIT(14)
+#define APIC_ICR_LEVEL BIT(15)
+#define APIC_ICR_SHORTHAND(icr) (((icr) >> 18) & 3)
+/* ESR bits (11.5.3). */
+#define APIC_ESR_SEND_ILLEGAL_VECTOR BIT(5)
+#define APIC_ESR_RECV_ILLEGAL_VECTOR BIT(6)
+#define APIC_ESR_ILLEGAL_REGISTER BIT(7)
+/* SPIV: focus processor checking disabled (9), EOI broadcast suppression (12). */
+#define APIC_SPIV_NO_FOCUS BIT(9)
 
 /* VM_CR (APM vol. 2, 15.30.1). */
 #define VM_CR_LOCK BIT(3)

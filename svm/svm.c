@@ -152,7 +152,8 @@ static int svm_vcpu_create(struct vcpu *v, const struct entry_state *entry,
 	v->arch = s;
 
 	c = &s->vmcb->control;
-	c->intercept_cr = 1u << (16 + 4);  /* CR4 writes: svm_exit.c */
+	/* CR4 and CR8 (the TPR) writes: svm_exit.c. */
+	c->intercept_cr = 1u << (16 + 4) | 1u << (16 + 8);
 	c->intercept_exceptions = 1u << 6; /* #UD: svm_exit.c */
 	/* INTR: mhv's own interrupts (its budget timer) exit, see svm_run. */
 	c->intercept_misc1 = SVM_INTERCEPT1_INTR | SVM_INTERCEPT1_NMI |
@@ -193,12 +194,17 @@ static void svm_run(struct vcpu *v)
 	struct svm_vcpu *s = v->arch;
 	struct vmcb *vmcb = s->vmcb;
 
-	/* SVM has no preemption timer: the host APIC timer guards the budget. */
+	/*
+	 * SVM has no preemption timer: the host APIC timer guards the budget
+	 * and the device timers (armed in svm_events).
+	 */
 	if (!host_timer_usable())
 		pr_warn("%s: no host timer: its time budget is not enforced\n",
 			v->vm->opt.name);
-	host_timer_arm(vm_budget_left(v->vm));
+	v->events = true;
 	while (!v->vm->ended) {
+		if (v->events)
+			svm_events(v, vmcb);
 		vmcb->save.rax = v->gpr[GPR_RAX];
 		svm_vmrun(v->gpr, s->vmcb_pa, host_save_pa);
 		v->gpr[GPR_RAX] = vmcb->save.rax;

@@ -34,7 +34,21 @@ struct svm_vcpu {
 	uint64_t vmcb_pa;
 	uint64_t tsc_offset;
 	struct svm_insn_memo memo;
+	/*
+	 * SVM does not track NMI blocking for injected NMIs (KVM intercepts
+	 * IRET for the same reason): blocked from the injection until the
+	 * guest's IRET has executed, seen as RIP leaving the IRET.
+	 */
+	bool nmi_blocked, iret_seen;
+	uint64_t iret_rip;
 };
+
+/*
+ * Before an entry with v->events set: arm the timer for the VM's next
+ * deadline, sync V_TPR, and inject the pending NMI or interrupt, or ask
+ * for the exit (VINTR) that comes once the guest can take it.
+ */
+void svm_events(struct vcpu *v, struct vmcb *vmcb);
 
 static inline struct vmcb *svm_vmcb(const struct vcpu *v)
 {

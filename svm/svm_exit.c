@@ -94,14 +94,29 @@ static void handle_ioio(struct vcpu *v, struct vmcb *vmcb)
 #define EXITINFO1_MOV_CR_VALID (1ULL << 63) /* decode assists */
 
 /*
- * MOV to CR4, intercepted so that a feature the guest's CPUID hides (PCID,
+ * MOV to CR8 writes the TPR (its bits 7:4; APM vol. 2, 15.21.4); any of
+ * bits 63:4 set is #GP. Intercepted so that mhv's LAPIC keeps the TPR.
+ */
+static bool cr8_write(struct vcpu *v, uint64_t val)
+{
+	if (val & ~0xfULL) {
+		svm_inject_exception(v, VEC_GP, true, 0);
+		return false;
+	}
+	lapic_set_tpr(v, (uint32_t)val << 4);
+	return true;
+}
+
+/*
+ * MOV to CR4 (and CR8, above), intercepted so that for CR4 a feature the guest's CPUID hides (PCID,
  * VMXE, CET...) cannot be switched on underneath it, and so that the
  * write is checked as the CPU checks it (a state VMRUN refuses must never
  * reach the VMCB). Without decode assists the instruction is decoded.
  */
-static void handle_cr4_write(struct vcpu *v, struct vmcb *vmcb)
+static void handle_cr_write(struct vcpu *v, struct vmcb *vmcb)
 {
 	uint64_t info = vmcb->control.exit_info1, val;
+	unsigned int cr = vmcb->control.exit_code - SVM_EXIT_WRITE_CR0;
 	struct vcpu_state s;
 	struct insn_mov_cr m = {0};
 	uint8_t bytes[INSN_MAX_LEN];
@@ -110,8 +125,9 @@ static void handle_cr4_write(struct vcpu *v, struct vmcb *vmcb)
 	svm_get_state(v, &s);
 	n = guest_fetch_insn(v->vm, &s, bytes);
 	if (insn_decode_mov_cr(bytes, n, guest_cpu_mode(&s), &m) || !m.to_cr ||
-	    m.cr != 4) {
-		exit_not_decodable(v, "CR4 write: not a MOV to CR4");
+	    m.cr != cr) {
+		exit_not_decodable(v, cr == 4 ? "CR4 write: not a MOV to CR4"
+					      : "CR8 write: not a MOV to CR8");
 		return;
 	}
 	if (info & EXITINFO1_MOV_CR_VALID)
@@ -119,6 +135,11 @@ static void handle_cr4_write(struct vcpu *v, struct vmcb *vmcb)
 	val = vcpu_gpr(v, m.gpr);
 	if (guest_cpu_mode(&s) != CPU_MODE_64)
 		val = (uint32_t)val; /* the register's low half */
+	if (cr == 8) {
+		if (cr8_write(v, val))
+			goto done;
+		return;
+	}
 	if (cr4_write_faults(v, &s, val)) {
 		svm_inject_exception(v, VEC_GP, true, 0);
 		return;
@@ -127,6 +148,7 @@ static void handle_cr4_write(struct vcpu *v, struct vmcb *vmcb)
 	/* What the CPU would flush itself: translations of this guest. */
 	if ((val ^ s.cr4) & TLB_CR4_BITS)
 		vmcb->control.tlb_control = SVM_TLB_FLUSH_ALL;
+done:
 	if (svm_has_nrip_save && vmcb->control.next_rip)
 		svm_advance_rip(v, vmcb->control.next_rip - s.rip);
 	else
@@ -161,11 +183,35 @@ static void handle_nmi(struct vcpu *v, struct vmcb *vmcb)
 {
 }
 
+/* The guest can take the interrupt or NMI mhv holds: svm_events injects. */
+static void handle_vintr(struct vcpu *v, struct vmcb *vmcb)
+{
+	v->events = true;
+}
+
+/*
+ * The guest's IRET, intercepted while an injected NMI blocks NMIs: the
+ * block ends once it has executed (svm_events sees RIP move on). The
+ * IRET itself runs on the CPU.
+ */
+static void handle_iret(struct vcpu *v, struct vmcb *vmcb)
+{
+	struct svm_vcpu *s = v->arch;
+
+	vmcb->control.intercept_misc1 &= ~SVM_INTERCEPT1_IRET;
+	s->iret_seen = true;
+	s->iret_rip = vmcb->save.rip;
+	v->events = true;
+}
+
 static const svm_exit_fn svm_exit_handlers[SVM_EXIT_DENSE_LAST + 1] = {
-	[SVM_EXIT_WRITE_CR0 + 4] = handle_cr4_write,
+	[SVM_EXIT_WRITE_CR0 + 4] = handle_cr_write,
+	[SVM_EXIT_WRITE_CR0 + 8] = handle_cr_write,
 	[SVM_EXIT_EXCP_BASE + 6] = handle_exception_ud,
 	[SVM_EXIT_INTR] = handle_intr,
 	[SVM_EXIT_NMI] = handle_nmi,
+	[SVM_EXIT_VINTR] = handle_vintr,
+	[SVM_EXIT_IRET] = handle_iret,
 	[SVM_EXIT_CPUID] = handle_cpuid,
 	[SVM_EXIT_INVD] = handle_invd,
 	[SVM_EXIT_HLT] = handle_hlt,

@@ -137,6 +137,8 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define SVM_INTERCEPT1_NMI (1u << 1)
 #define SVM_INTERCEPT1_SMI (1u << 2)
 #define SVM_INTERCEPT1_INIT (1u << 3)
+#define SVM_INTERCEPT1_VINTR (1u << 4)
+#define SVM_INTERCEPT1_IRET (1u << 20)
 #define SVM_INTERCEPT1_CPUID (1u << 18)
 #define SVM_INTERCEPT1_INVD (1u << 22)
 #define SVM_INTERCEPT1_HLT (1u << 24)
@@ -157,6 +159,9 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define SVM_INTERCEPT2_MWAIT_COND (1u << 12)
 #define SVM_INTERCEPT2_XSETBV (1u << 13)
 
+#define SVM_INT_CTL_V_TPR_MASK 0xfu
+#define SVM_INT_CTL_V_IRQ (1u << 8)
+#define SVM_INT_CTL_V_IGN_TPR (1u << 20)
 #define SVM_INT_CTL_V_INTR_MASKING (1u << 24)
 #define SVM_NP_ENABLE (1ULL << 0)
 #define SVM_TLB_FLUSH_ALL 1
@@ -164,6 +169,8 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 /* EVENTINJ and EXITINTINFO share a format. */
 #define SVM_EVENT_VALID (1ULL << 31)
 #define SVM_EVENT_ERROR_VALID (1ULL << 11)
+#define SVM_EVENT_TYPE_INTR (0ULL << 8)
+#define SVM_EVENT_TYPE_NMI (2ULL << 8)
 #define SVM_EVENT_TYPE_EXCEPTION (3ULL << 8)
 #define SVM_EVENT_TYPE_MASK (7ULL << 8)
 

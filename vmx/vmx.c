@@ -22,9 +22,12 @@
 
 #define PIN_EXTERNAL_INTERRUPT BIT(0)
 #define PIN_NMI_EXITING BIT(3)
+#define PIN_VIRTUAL_NMIS BIT(5)
 #define PIN_PREEMPTION_TIMER BIT(6)
 #define PROC_TSC_OFFSETTING BIT(3)
 #define PROC_HLT_EXITING BIT(7)
+#define PROC_CR8_LOAD_EXITING BIT(19)
+#define PROC_CR8_STORE_EXITING BIT(20)
 #define PROC_MWAIT_EXITING BIT(10)
 #define PROC_UNCOND_IO_EXITING BIT(24)
 #define PROC_MSR_BITMAPS BIT(28)
@@ -213,7 +216,13 @@ static int setup_controls(struct vmx_vcpu *x, bool vpid, char *err,
 	 */
 	bool preempt = (caps.pin >> 32) & PIN_PREEMPTION_TIMER &&
 		       (caps.exit >> 32) & EXIT_SAVE_PREEMPTION_TIMER;
-	uint32_t want_pin = PIN_EXTERNAL_INTERRUPT | PIN_NMI_EXITING;
+	/*
+	 * Virtual NMIs: the CPU tracks the guest's NMI blocking (set by an
+	 * injected NMI, cleared by its IRET) and NMI-window exiting exists
+	 * (SDM vol. 3, 25.3 and 26.7.6).
+	 */
+	uint32_t want_pin =
+		PIN_EXTERNAL_INTERRUPT | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS;
 	uint32_t want_exit = EXIT_SAVE_DEBUG | EXIT_HOST_64BIT |
 			     EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_SAVE_PAT |
 			     EXIT_LOAD_PAT | EXIT_ACK_INTERRUPT;
@@ -231,15 +240,23 @@ static int setup_controls(struct vmx_vcpu *x, bool vpid, char *err,
 	 */
 	if (adjust_controls(caps.pin, want_pin,
 			    PIN_EXTERNAL_INTERRUPT | PIN_NMI_EXITING, &pin) ||
-	    adjust_controls(caps.proc,
-			    PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING |
-				    PROC_MSR_BITMAPS | VMX_PROC_SECONDARY |
-				    PROC_MWAIT_EXITING | PROC_MONITOR_EXITING |
-				    PROC_TSC_OFFSETTING,
-			    PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING |
-				    PROC_MSR_BITMAPS | VMX_PROC_SECONDARY |
-				    PROC_TSC_OFFSETTING,
-			    &proc) ||
+	    /*
+	     * Without a TPR shadow, MOV to CR8 would load the host's own TPR
+	     * and could keep mhv's timer from ever interrupting the guest:
+	     * CR8 accesses exit, to the guest's LAPIC.
+	     */
+	    adjust_controls(
+		    caps.proc,
+		    PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING |
+			    PROC_MSR_BITMAPS | VMX_PROC_SECONDARY |
+			    PROC_MWAIT_EXITING | PROC_MONITOR_EXITING |
+			    PROC_TSC_OFFSETTING | PROC_CR8_LOAD_EXITING |
+			    PROC_CR8_STORE_EXITING,
+		    PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING |
+			    PROC_MSR_BITMAPS | VMX_PROC_SECONDARY |
+			    PROC_TSC_OFFSETTING | PROC_CR8_LOAD_EXITING |
+			    PROC_CR8_STORE_EXITING,
+		    &proc) ||
 	    adjust_controls(caps.proc2, want2,
 			    VMX_PROC2_EPT | VMX_PROC2_UNRESTRICTED, &proc2) ||
 	    /*
@@ -264,6 +281,9 @@ static int setup_controls(struct vmx_vcpu *x, bool vpid, char *err,
 	vmcs_write(VMCS_EXIT_CONTROLS, exit);
 	vmcs_write(VMCS_ENTRY_CONTROLS, entry);
 	x->entry_controls = entry;
+	x->proc_controls = proc;
+	x->nmi_window = (pin & PIN_VIRTUAL_NMIS) &&
+			((caps.proc >> 32) & VMX_PROC_NMI_WINDOW);
 	x->preemption_timer = preempt;
 	x->preemption_shift = rdmsr(MSR_VMX_MISC) & 0x1f;
 	/*
@@ -487,17 +507,16 @@ static void vmx_run(struct vcpu *v)
 {
 	struct vmx_vcpu *x = v->arch;
 
-	if (x->preemption_timer)
-		vmx_arm_preemption_timer(v, vm_budget_left(v->vm));
-	else if (host_timer_usable())
-		host_timer_arm(vm_budget_left(v->vm));
-	else
+	if (!x->preemption_timer && !host_timer_usable())
 		pr_warn("%s: no preemption timer and no host timer: its time "
 			"budget is not enforced\n",
 			v->vm->opt.name);
+	v->events = true;
 	while (!v->vm->ended) {
 		int rc;
 
+		if (v->events)
+			vmx_events(v);
 		rc = vmx_vmenter(v->gpr, x->launched);
 		if (rc) {
 			uint64_t e = 0;

@@ -21,7 +21,24 @@ struct vmx_vcpu {
 	 */
 	bool preemption_timer;
 	unsigned int preemption_shift;
+	/* The primary processor-based controls as last written. */
+	uint32_t proc_controls;
+	bool nmi_window; /* virtual NMIs and NMI-window exiting */
 };
+
+#define VMX_PROC_INTR_WINDOW (1u << 2)
+#define VMX_PROC_NMI_WINDOW (1u << 22)
+/* Interruptibility state (SDM vol. 3, 25.4.2). */
+#define VMX_BLOCK_STI (1u << 0)
+#define VMX_BLOCK_MOV_SS (1u << 1)
+#define VMX_BLOCK_NMI (1u << 3)
+
+/*
+ * Before an entry with v->events set: arm the timer for the VM's next
+ * deadline and inject the pending NMI or interrupt, or ask for the
+ * interrupt-/NMI-window exit that comes once the guest can take it.
+ */
+void vmx_events(struct vcpu *v);
 
 extern const struct vm_backend vmx_backend;
 
@@ -37,6 +54,7 @@ void vmx_handle_exit(struct vcpu *v);
 /* Interruption-information format shared by entry, exit and IDT vectoring. */
 #define VMX_INTR_VALID (1u << 31)
 #define VMX_INTR_ERROR_VALID (1u << 11)
+#define VMX_INTR_TYPE_EXT_INTR (0u << 8)
 #define VMX_INTR_TYPE_NMI (2u << 8)
 #define VMX_INTR_TYPE_HW_EXCEPTION (3u << 8)
 #define VMX_INTR_TYPE_MASK (7u << 8)

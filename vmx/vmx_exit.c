@@ -90,13 +90,16 @@ static void handle_external_interrupt(struct vcpu *v)
 	exit_host_interrupt(v);
 }
 
-/* The guest used up the preemption timer's count: its budget, maybe. */
+/* The preemption timer's count ran out: the VM's timers and budget. */
 static void handle_preemption_timer(struct vcpu *v)
 {
-	uint64_t left = exit_time_budget(v);
+	exit_timers(v);
+}
 
-	if (left)
-		vmx_arm_preemption_timer(v, left);
+/* The guest can take the interrupt or NMI mhv holds: vmx_events injects. */
+static void handle_window(struct vcpu *v)
+{
+	v->events = true;
 }
 
 /*
@@ -205,9 +208,28 @@ static void handle_cr_access(struct vcpu *v)
 {
 	uint64_t qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
 	unsigned int cr = qual & 15, type = (qual >> 4) & 3;
-	uint64_t val = vcpu_gpr(v, (qual >> 8) & 15);
+	unsigned int gpr = (qual >> 8) & 15;
+	uint64_t val = vcpu_gpr(v, gpr);
 	bool ok;
 
+	/*
+	 * CR8 is the TPR's bits 7:4 (SDM vol. 3, 11.8.6); setting any of
+	 * bits 63:4 is #GP. Both directions exit (CR8-load/store exiting).
+	 */
+	if (cr == 8 && type == 1) {
+		vcpu_set_gpr(v, gpr, v->apic.tpr >> 4);
+		vmx_skip_instruction(v);
+		return;
+	}
+	if (cr == 8 && type == 0) {
+		if (val & ~0xfULL) {
+			inject_gp(v);
+			return;
+		}
+		lapic_set_tpr(v, (uint32_t)val << 4);
+		vmx_skip_instruction(v);
+		return;
+	}
 	if (type != 0 || (cr != 0 && cr != 4)) {
 		exit_unexpected(v, VMX_EXIT_CR_ACCESS, qual, 0);
 		return;
@@ -239,6 +261,14 @@ static void handle_ept_violation(struct vcpu *v)
 			vectoring & 0xff);
 		return;
 	}
+	/*
+	 * An IRET that unblocked NMIs and then faulted: the blocking comes
+	 * back before the instruction is retried (SDM vol. 3, 28.2.3).
+	 */
+	if (qual & (1u << 12))
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
+			   vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) |
+				   VMX_BLOCK_NMI);
 	/* EPT violations report no instruction length: core decoded it. */
 	len = exit_mmio(v, vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS), qual & 2,
 			qual & 4);
@@ -265,6 +295,8 @@ static const vmx_exit_fn vmx_exit_handlers[VMX_EXIT_REASON_MAX + 1] = {
 	[VMX_EXIT_VMXOFF] = handle_undefined,
 	[VMX_EXIT_VMXON] = handle_undefined,
 	[VMX_EXIT_CR_ACCESS] = handle_cr_access,
+	[VMX_EXIT_INTERRUPT_WINDOW] = handle_window,
+	[VMX_EXIT_NMI_WINDOW] = handle_window,
 	[VMX_EXIT_IO_INSTRUCTION] = handle_io,
 	[VMX_EXIT_MSR_READ] = handle_rdmsr,
 	[VMX_EXIT_MSR_WRITE] = handle_wrmsr,

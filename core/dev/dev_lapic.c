@@ -1,48 +1,104 @@
 // SPDX-License-Identifier: MIT
 /*
- * A minimal xAPIC for a single vCPU: the registers payloads read and write
- * at boot keep their values; no timer, no interrupt delivery. IPIs are
- * logged and dropped: with one vCPU there is nobody to receive them.
+ * A vCPU's local APIC (SDM vol. 3, chapter 11): the xAPIC page and the
+ * x2APIC MSRs over one register file; IRR/ISR/TMR with the priority rules,
+ * the LVT, the timer in its three modes, ESR, self-IPIs and the ICR. With
+ * one vCPU per VM an IPI to anyone else has nobody to receive it: logged
+ * and dropped.
  */
 #include "core/dev/devices.h"
+#include "core/host/cpu.h"
 #include "core/host/log.h"
+#include "core/host/tsc.h"
 #include "core/vm/vm.h"
 #include "core/x86.h"
-
-void lapic_deliver(struct vcpu *v, enum apic_delivery mode, uint8_t vector,
-		   bool level)
-{
-	struct lapic *a = &v->apic;
-
-	if (mode == APIC_DM_NMI) {
-		a->nmi_pending = true;
-	} else if (mode == APIC_DM_FIXED || mode == APIC_DM_LOWEST) {
-		a->irr[vector / 32] |= 1u << (vector % 32);
-		if (level)
-			a->tmr[vector / 32] |= 1u << (vector % 32);
-		else
-			a->tmr[vector / 32] &= ~(1u << (vector % 32));
-	}
-	vcpu_kick(v);
-}
-
-bool lapic_match_dest(const struct vcpu *v, uint32_t dest, bool logical)
-{
-	return logical ? (dest & 1) : dest == v->apic.id;
-}
-
-void lapic_timer_expired(struct vcpu *v, uint64_t now)
-{
-	vm_timer_set(v->vm, VM_TIMER_LAPIC, 0);
-}
 
 /* Version 0x14 (integrated APIC), 6 LVT entries (max LVT index 5). */
 #define APIC_VERSION_VALUE 0x00050014u
 #define IPI_LOG_MAX 8
-#define ICR_DELIVERY_MODE(icr) (((icr) >> 8) & 7)
-#define ICR_SHORTHAND(icr) (((icr) >> 18) & 3)
+#define LVT_TIMER 0
+#define LVT_LINT0 3
+#define LVT_LINT1 4
+#define LVT_ERROR 5
+#define LVT_DM(lvt) (((lvt) >> 8) & 7)
+#define ICR_DM(icr) (((icr) >> 8) & 7)
+/*
+ * The APIC timer counts the bus clock; 1 GHz as KVM's does, so that a
+ * count is a nanosecond (times the divider) whatever the host.
+ */
+#define APIC_BUS_HZ 1000000000ULL
+/*
+ * A periodic timer shorter than this fires at this period instead (KVM's
+ * default minimum, 200 us), so that a guest asking for a one-tick period
+ * cannot make mhv do nothing but deliver its interrupts. One-shot and
+ * TSC-deadline timers fire once and need no floor.
+ */
+#define PERIODIC_MIN_US 200
 
-/* The power-on state: xAPIC mode at 0xfee00000, every LVT masked. */
+/* What each LVT keeps of a write (SDM vol. 3, figure 11-8). */
+static const uint32_t lvt_writable[6] = {
+	[LVT_TIMER] = 0x000700ffu, /* vector, mask, mode */
+	[1] = 0x000107ffu,	   /* thermal */
+	[2] = 0x000107ffu,	   /* performance counters */
+	[LVT_LINT0] = 0x0001a7ffu, /* + polarity 13, trigger 15 */
+	[LVT_LINT1] = 0x0001a7ffu, [LVT_ERROR] = 0x000100ffu,
+};
+
+static bool hw_enabled(const struct lapic *a)
+{
+	return a->base_msr & APIC_BASE_EN;
+}
+
+static bool sw_enabled(const struct lapic *a)
+{
+	return a->spiv & APIC_SPIV_ENABLE;
+}
+
+static bool x2apic_on(const struct vcpu *v)
+{
+	return (v->apic.base_msr & (APIC_BASE_EN | APIC_BASE_EXTD)) ==
+	       (APIC_BASE_EN | APIC_BASE_EXTD);
+}
+
+static void set_bit256(uint32_t *r, unsigned int vector)
+{
+	r[vector / 32] |= 1u << (vector % 32);
+}
+
+static void clear_bit256(uint32_t *r, unsigned int vector)
+{
+	r[vector / 32] &= ~(1u << (vector % 32));
+}
+
+static bool test_bit256(const uint32_t *r, unsigned int vector)
+{
+	return r[vector / 32] & (1u << (vector % 32));
+}
+
+/* The highest vector set, or -1. */
+static int highest256(const uint32_t *r)
+{
+	for (int i = 7; i >= 0; i--)
+		if (r[i])
+			return i * 32 + 31 - __builtin_clz(r[i]);
+	return -1;
+}
+
+/* SDM vol. 3, 11.8.3.1: the processor priority from TPR and the ISR. */
+static uint32_t ppr(const struct lapic *a)
+{
+	int isrv = highest256(a->isr);
+	uint32_t isr_class = isrv < 0 ? 0 : (uint32_t)isrv & 0xf0;
+
+	return (a->tpr & 0xf0) >= isr_class ? a->tpr & 0xff : isr_class;
+}
+
+/*
+ * The power-on state of a PC's BSP after its firmware, which is where a
+ * multiboot guest starts: xAPIC mode at 0xfee00000, software-disabled,
+ * LINT0 in ExtINT and LINT1 in NMI (the virtual-wire mode the BIOS sets
+ * up, MP spec 3.6.2.2, so the 8259 reaches the CPU), the rest masked.
+ */
 void lapic_reset(struct vcpu *v)
 {
 	struct lapic *a = &v->apic;
@@ -54,35 +110,393 @@ void lapic_reset(struct vcpu *v)
 	};
 	for (unsigned int i = 0; i < ARRAY_SIZE(a->lvt); i++)
 		a->lvt[i] = APIC_LVT_MASKED;
+	a->lvt[LVT_LINT0] = APIC_DM_EXTINT << 8;
+	a->lvt[LVT_LINT1] = APIC_DM_NMI << 8;
+	vm_timer_set(v->vm, VM_TIMER_LAPIC, 0);
 }
+
+/*
+ * An error the APIC detected (SDM vol. 3, 11.5.3): latched until the next
+ * ESR write, and an error interrupt when the error LVT is unmasked. An
+ * illegal vector in the error LVT itself does not recurse: its bit is
+ * already latched.
+ */
+static void apic_error(struct vcpu *v, uint32_t bit)
+{
+	struct lapic *a = &v->apic;
+	uint32_t lvt = a->lvt[LVT_ERROR];
+
+	if (a->esr_pending & bit)
+		return;
+	a->esr_pending |= bit;
+	if (!(lvt & APIC_LVT_MASKED))
+		lapic_deliver(v, APIC_DM_FIXED, lvt & 0xff, false);
+}
+
+void lapic_deliver(struct vcpu *v, enum apic_delivery mode, uint8_t vector,
+		   bool level)
+{
+	struct lapic *a = &v->apic;
+
+	switch (mode) {
+	case APIC_DM_FIXED:
+	case APIC_DM_LOWEST:
+		/* A disabled APIC does not accept interrupts (11.4.7.2). */
+		if (!hw_enabled(a) || !sw_enabled(a))
+			return;
+		if (vector < 16) {
+			apic_error(v, APIC_ESR_RECV_ILLEGAL_VECTOR);
+			return;
+		}
+		set_bit256(a->irr, vector);
+		if (level)
+			set_bit256(a->tmr, vector);
+		else
+			clear_bit256(a->tmr, vector);
+		break;
+	case APIC_DM_NMI:
+		if (!hw_enabled(a))
+			return;
+		a->nmi_pending = true;
+		break;
+	case APIC_DM_EXTINT:
+		/* The 8259 supplies the vector at the acknowledge. */
+		a->extint_pending = true;
+		break;
+	default:
+		/* SMI, INIT, SIPI: nothing a lone running BSP acts on yet. */
+		pr_debug("%s: APIC delivery mode %u dropped\n", v->vm->opt.name,
+			 mode);
+		return;
+	}
+	vcpu_kick(v);
+}
+
+/*
+ * Destinations in the form the message carries (SDM vol. 3, 11.6.2): in
+ * xAPIC mode 8 bits, physical (0xff broadcast) or logical (flat or cluster
+ * by the DFR against the LDR); in x2APIC mode 32 bits, logical being
+ * cluster in 31:16 and a bitmap in 15:0 (11.12.10).
+ */
+bool lapic_match_dest(const struct vcpu *v, uint32_t dest, bool logical)
+{
+	const struct lapic *a = &v->apic;
+
+	if (x2apic_on(v)) {
+		if (!logical)
+			return dest == 0xffffffffu || dest == a->id;
+		return dest >> 16 == a->id >> 4 &&
+		       (dest & 0xffff & (1u << (a->id & 0xf)));
+	}
+	dest &= 0xff;
+	if (!logical)
+		return dest == 0xff || dest == (a->id & 0xff);
+	if ((a->dfr >> 28) == 0xf)
+		return dest & (a->ldr >> 24);
+	/* Cluster model: cluster in 7:4, members in 3:0; 0xff is everyone. */
+	return dest == 0xff ||
+	       ((dest >> 4) == (a->ldr >> 28) && (dest & (a->ldr >> 24) & 0xf));
+}
+
+/* Whether the 8259's INTR reaches the CPU through LINT0 (or no APIC). */
+static bool lint0_extint(const struct lapic *a)
+{
+	uint32_t lvt = a->lvt[LVT_LINT0];
+
+	return !hw_enabled(a) ||
+	       (!(lvt & APIC_LVT_MASKED) && LVT_DM(lvt) == APIC_DM_EXTINT);
+}
+
+int irq_pending(struct vcpu *v)
+{
+	struct lapic *a = &v->apic;
+	int irrv;
+
+	if (a->extint_pending || (lint0_extint(a) && pic_intr(v->vm)))
+		return IRQ_EXTINT;
+	if (!hw_enabled(a))
+		return -1;
+	irrv = highest256(a->irr);
+	if (irrv < 0 || ((uint32_t)irrv & 0xf0) <= (ppr(a) & 0xf0))
+		return -1;
+	return irrv;
+}
+
+uint8_t irq_acknowledge(struct vcpu *v, int pending)
+{
+	struct lapic *a = &v->apic;
+
+	if (pending == IRQ_EXTINT) {
+		a->extint_pending = false;
+		return pic_acknowledge(v->vm);
+	}
+	clear_bit256(a->irr, (unsigned int)pending);
+	set_bit256(a->isr, (unsigned int)pending);
+	return (uint8_t)pending;
+}
+
+static void eoi(struct vcpu *v)
+{
+	struct lapic *a = &v->apic;
+	int isrv = highest256(a->isr);
+
+	if (isrv < 0)
+		return;
+	clear_bit256(a->isr, (unsigned int)isrv);
+	/* Level-triggered: the EOI goes to the I/O APIC too (11.8.5). */
+	if (test_bit256(a->tmr, (unsigned int)isrv))
+		ioapic_eoi(v->vm, (uint8_t)isrv);
+	vcpu_kick(v);
+}
+
+void lapic_set_tpr(struct vcpu *v, uint32_t tpr)
+{
+	v->apic.tpr = tpr & 0xff;
+	vcpu_kick(v);
+}
+
+/* --- the timer (SDM vol. 3, 11.5.4) ------------------------------------- */
+
+static unsigned int divide_shift(uint32_t dcr)
+{
+	unsigned int code = ((dcr & 8) >> 1) | (dcr & 3);
+
+	return code == 7 ? 0 : code + 1; /* divide by 2^shift */
+}
+
+static uint64_t timer_period_tsc(const struct lapic *a, bool periodic)
+{
+	uint64_t bus = (uint64_t)a->timer_initial
+		       << divide_shift(a->timer_divide);
+	uint64_t tsc = mul_div_u64(bus, tsc_hz(), APIC_BUS_HZ);
+	uint64_t floor = tsc_hz() / 1000000 * PERIODIC_MIN_US;
+
+	if (periodic && tsc < floor)
+		tsc = floor;
+	return tsc ? tsc : 1;
+}
+
+static unsigned int timer_mode(const struct lapic *a)
+{
+	return APIC_LVT_TIMER_MODE(a->lvt[LVT_TIMER]);
+}
+
+static void timer_stop(struct vcpu *v)
+{
+	v->apic.timer_tsc_per = 0;
+	vm_timer_set(v->vm, VM_TIMER_LAPIC, 0);
+}
+
+/* A write of the initial count (re)starts the count (11.5.4). */
+static void timer_load(struct vcpu *v)
+{
+	struct lapic *a = &v->apic;
+	unsigned int mode = timer_mode(a);
+
+	if (mode == APIC_TIMER_TSC_DEADLINE)
+		return; /* the initial count is ignored in this mode */
+	if (!a->timer_initial) {
+		timer_stop(v);
+		return;
+	}
+	a->timer_start = dev_now();
+	a->timer_tsc_per = timer_period_tsc(a, mode == APIC_TIMER_PERIODIC);
+	vm_timer_set(v->vm, VM_TIMER_LAPIC, a->timer_start + a->timer_tsc_per);
+}
+
+static uint32_t timer_current(const struct lapic *a)
+{
+	uint64_t elapsed, left;
+
+	if (!a->timer_tsc_per || timer_mode(a) == APIC_TIMER_TSC_DEADLINE)
+		return 0;
+	elapsed = dev_now() - a->timer_start;
+	if (timer_mode(a) == APIC_TIMER_PERIODIC)
+		left = a->timer_tsc_per - elapsed % a->timer_tsc_per;
+	else if (elapsed >= a->timer_tsc_per)
+		return 0;
+	else
+		left = a->timer_tsc_per - elapsed;
+	return (uint32_t)mul_div_u64(left, a->timer_initial, a->timer_tsc_per);
+}
+
+static void timer_fire(struct vcpu *v)
+{
+	uint32_t lvt = v->apic.lvt[LVT_TIMER];
+
+	if (!(lvt & APIC_LVT_MASKED))
+		lapic_deliver(v, APIC_DM_FIXED, lvt & 0xff, false);
+}
+
+void lapic_timer_expired(struct vcpu *v, uint64_t now)
+{
+	struct lapic *a = &v->apic;
+
+	switch (timer_mode(a)) {
+	case APIC_TIMER_PERIODIC:
+		if (!a->timer_tsc_per)
+			break;
+		/* Periods missed while mhv was away coalesce into one. */
+		a->timer_start += (now - a->timer_start) / a->timer_tsc_per *
+				  a->timer_tsc_per;
+		vm_timer_set(v->vm, VM_TIMER_LAPIC,
+			     a->timer_start + a->timer_tsc_per);
+		timer_fire(v);
+		return;
+	case APIC_TIMER_TSC_DEADLINE:
+		/* The MSR reads 0 once the deadline passed (11.5.4.1). */
+		a->tsc_deadline = 0;
+		break;
+	default:
+		break; /* one-shot: the current count now reads 0 */
+	}
+	vm_timer_set(v->vm, VM_TIMER_LAPIC, 0);
+	timer_fire(v);
+}
+
+/*
+ * IA32_TSC_DEADLINE holds a guest TSC value; the host deadline is that
+ * minus the VM's TSC offset. Outside TSC-deadline mode it reads 0 and
+ * writes are ignored (11.5.4.1).
+ */
+uint64_t lapic_tsc_deadline_read(struct vcpu *v)
+{
+	return timer_mode(&v->apic) == APIC_TIMER_TSC_DEADLINE
+		       ? v->apic.tsc_deadline
+		       : 0;
+}
+
+void lapic_tsc_deadline_write(struct vcpu *v, uint64_t val)
+{
+	struct lapic *a = &v->apic;
+	uint64_t host;
+
+	if (timer_mode(a) != APIC_TIMER_TSC_DEADLINE)
+		return;
+	a->tsc_deadline = val;
+	if (!val) {
+		vm_timer_set(v->vm, VM_TIMER_LAPIC, 0);
+		return;
+	}
+	host = val - vm_backend->get_tsc_offset(v);
+	if ((int64_t)(host - dev_now()) <= 0) {
+		lapic_timer_expired(v, dev_now());
+		return;
+	}
+	vm_timer_set(v->vm, VM_TIMER_LAPIC, host);
+}
+
+static void lvt_timer_write(struct vcpu *v, uint32_t val)
+{
+	struct lapic *a = &v->apic;
+	uint32_t old_mode = timer_mode(a);
+
+	/* Mode 3 is reserved: kept as one-shot, as KVM does. */
+	if (APIC_LVT_TIMER_MODE(val) == 3)
+		val &= ~(2u << 17);
+	a->lvt[LVT_TIMER] = val & lvt_writable[LVT_TIMER];
+	/* A mode change stops the timer and clears its count (11.5.4.1). */
+	if (timer_mode(a) != old_mode) {
+		a->timer_initial = 0;
+		a->tsc_deadline = 0;
+		timer_stop(v);
+	}
+}
+
+/* --- IPIs (SDM vol. 3, 11.6) -------------------------------------------- */
+
+static void log_dropped_ipi(struct vcpu *v, uint32_t lo, uint32_t dest)
+{
+	static const char *const modes[8] = {"fixed",	 "lowest",  "SMI",
+					     "reserved", "NMI",	    "INIT",
+					     "SIPI",	 "reserved"};
+
+	/* Logged, but a guest that sends IPIs in a loop may not flood the log. */
+	if (++v->apic.ipis_logged > IPI_LOG_MAX)
+		return;
+	pr_info("%s: IPI %s vector %#x to %#x dropped (no such vCPU)%s\n",
+		v->vm->opt.name, modes[ICR_DM(lo)], lo & 0xff, dest,
+		v->apic.ipis_logged == IPI_LOG_MAX ? "; no more logged" : "");
+}
+
+static void send_ipi(struct vcpu *v, uint32_t lo, uint32_t dest)
+{
+	unsigned int mode = ICR_DM(lo), shorthand = APIC_ICR_SHORTHAND(lo);
+	uint8_t vector = lo & 0xff;
+	bool to_self, to_others;
+
+	switch (shorthand) {
+	case 0:
+		to_self = lapic_match_dest(v, dest, lo & APIC_ICR_LOGICAL);
+		/* Anything but exactly this vCPU reaches someone absent. */
+		to_others = !to_self || dest == 0xff || dest == 0xffffffffu ||
+			    (lo & APIC_ICR_LOGICAL);
+		break;
+	case 1:
+		to_self = true, to_others = false;
+		break;
+	case 2:
+		to_self = true, to_others = true;
+		break;
+	default:
+		to_self = false, to_others = true;
+		break;
+	}
+	if ((mode == APIC_DM_FIXED || mode == APIC_DM_LOWEST) && vector < 16) {
+		apic_error(v, APIC_ESR_SEND_ILLEGAL_VECTOR);
+		return;
+	}
+	/* INIT level de-assert only resets arbitration IDs: nothing to do. */
+	if (mode == APIC_DM_INIT && !(lo & APIC_ICR_ASSERT) &&
+	    (lo & APIC_ICR_LEVEL))
+		return;
+	if (to_self) {
+		if (mode == APIC_DM_FIXED || mode == APIC_DM_LOWEST ||
+		    mode == APIC_DM_NMI)
+			lapic_deliver(v, mode, vector, false);
+		else
+			log_dropped_ipi(v, lo, dest);
+	}
+	if (to_others)
+		log_dropped_ipi(v, lo, dest);
+}
+
+/* --- registers ---------------------------------------------------------- */
 
 /*
  * LVT CMCI exists only with CMCI (MCG_CAP[10]), which mhv's guests do not
  * have (MCG_CAP reads 0, and the version register counts 6 LVT entries):
  * in x2APIC mode its MSR 0x82f raises #GP (SDM vol. 3, 11.12.1.2).
  */
-static uint32_t *lvt_slot(struct lapic *a, unsigned int offset)
+static int lvt_index(unsigned int offset)
 {
 	if (offset >= APIC_LVT_TIMER && offset <= APIC_LVT_ERROR)
-		return &a->lvt[(offset - APIC_LVT_TIMER) >> 4];
-	return NULL;
+		return (int)(offset - APIC_LVT_TIMER) >> 4;
+	return -1;
 }
 
 uint32_t xapic_read(struct vcpu *v, unsigned int offset)
 {
 	struct lapic *a = &v->apic;
-	uint32_t *lvt = lvt_slot(a, offset);
+	int lvt = lvt_index(offset);
 
-	if (lvt)
-		return *lvt;
+	if (lvt >= 0)
+		return a->lvt[lvt];
+	if (offset >= APIC_ISR && offset < APIC_ISR + 0x80)
+		return a->isr[(offset - APIC_ISR) >> 4];
+	if (offset >= APIC_TMR && offset < APIC_TMR + 0x80)
+		return a->tmr[(offset - APIC_TMR) >> 4];
+	if (offset >= APIC_IRR && offset < APIC_IRR + 0x80)
+		return a->irr[(offset - APIC_IRR) >> 4];
 	switch (offset) {
 	case APIC_ID:
-		return 0; /* APIC ID 0 in bits 31:24 */
+		return a->id << 24;
 	case APIC_VERSION:
 		return APIC_VERSION_VALUE;
 	case APIC_TPR:
-	case APIC_PPR: /* nothing in service: PPR follows TPR */
 		return a->tpr;
+	case APIC_PPR:
+		return ppr(a);
 	case APIC_LDR:
 		return a->ldr;
 	case APIC_DFR:
@@ -92,47 +506,56 @@ uint32_t xapic_read(struct vcpu *v, unsigned int offset)
 	case APIC_ESR:
 		return a->esr;
 	case APIC_ICR_LO:
-		return a->icr_lo & ~(1u << 12); /* delivery always complete */
+		return a->icr_lo & ~APIC_ICR_BUSY; /* delivered at once */
 	case APIC_ICR_HI:
 		return a->icr_hi;
 	case APIC_TIMER_INITIAL:
 		return a->timer_initial;
+	case APIC_TIMER_CURRENT:
+		return timer_current(a);
 	case APIC_TIMER_DIVIDE:
 		return a->timer_divide;
 	default:
-		return 0; /* APR, ISR, TMR, IRR, current count, reserved */
+		return 0; /* APR, reserved */
 	}
 }
 
-static void send_ipi(struct vcpu *v, uint32_t lo, uint32_t hi)
+static void spiv_write(struct vcpu *v, uint32_t val)
 {
-	static const char *const modes[8] = {"fixed",	 "lowest",  "SMI",
-					     "reserved", "NMI",	    "INIT",
-					     "SIPI",	 "reserved"};
-	static const char *const shorthands[4] = {"destination", "self", "all",
-						  "all but self"};
+	struct lapic *a = &v->apic;
 
-	/* Logged, but a guest that sends IPIs in a loop may not flood the log. */
-	if (++v->apic.ipis_logged > IPI_LOG_MAX)
-		return;
-	pr_info("%s: IPI %s vector %#x to %s %#x dropped (one vCPU)%s\n",
-		v->vm->opt.name, modes[ICR_DELIVERY_MODE(lo)], lo & 0xff,
-		shorthands[ICR_SHORTHAND(lo)], hi >> 24,
-		v->apic.ipis_logged == IPI_LOG_MAX ? "; no more logged" : "");
+	/* Bit 12 (EOI-broadcast suppression) is not offered (version). */
+	a->spiv = val & 0x3ff;
+	/* Software disable masks every LVT entry (11.4.7.2). */
+	if (!sw_enabled(a))
+		for (unsigned int i = 0; i < ARRAY_SIZE(a->lvt); i++)
+			a->lvt[i] |= APIC_LVT_MASKED;
+	vcpu_kick(v);
 }
 
 void xapic_write(struct vcpu *v, unsigned int offset, uint32_t val)
 {
 	struct lapic *a = &v->apic;
-	uint32_t *lvt = lvt_slot(a, offset);
+	int lvt = lvt_index(offset);
 
-	if (lvt) {
-		*lvt = val;
+	if (lvt >= 0) {
+		/* A software-disabled APIC keeps its LVT masked. */
+		if (!sw_enabled(a))
+			val |= APIC_LVT_MASKED;
+		if (lvt == LVT_TIMER)
+			lvt_timer_write(v, val);
+		else
+			a->lvt[lvt] = (a->lvt[lvt] & ~lvt_writable[lvt]) |
+				      (val & lvt_writable[lvt]);
+		vcpu_kick(v); /* LINT0 may now let the 8259 through */
 		return;
 	}
 	switch (offset) {
 	case APIC_TPR:
-		a->tpr = val & 0xff;
+		lapic_set_tpr(v, val);
+		break;
+	case APIC_EOI:
+		eoi(v);
 		break;
 	case APIC_LDR:
 		a->ldr = val & 0xff000000u;
@@ -141,26 +564,28 @@ void xapic_write(struct vcpu *v, unsigned int offset, uint32_t val)
 		a->dfr = val | 0x0fffffffu;
 		break;
 	case APIC_SPIV:
-		a->spiv = val & 0x13ff;
+		spiv_write(v, val);
 		break;
 	case APIC_ESR:
-		a->esr = 0;
+		a->esr = a->esr_pending;
+		a->esr_pending = 0;
 		break;
 	case APIC_ICR_HI:
 		a->icr_hi = val & 0xff000000u;
 		break;
 	case APIC_ICR_LO:
-		a->icr_lo = val;
-		send_ipi(v, val, a->icr_hi);
+		a->icr_lo = val & ~APIC_ICR_BUSY;
+		send_ipi(v, val, a->icr_hi >> 24);
 		break;
 	case APIC_TIMER_INITIAL:
 		a->timer_initial = val;
+		timer_load(v);
 		break;
 	case APIC_TIMER_DIVIDE:
 		a->timer_divide = val & 0xb;
 		break;
 	default:
-		break; /* EOI and read-only registers */
+		break; /* read-only registers */
 	}
 }
 
@@ -173,7 +598,7 @@ uint64_t apic_base_read(struct vcpu *v)
  * Modes: disabled (EN=0, EXTD=0), xAPIC (EN), x2APIC (EN|EXTD). x2APIC is
  * entered from xAPIC only, and left only by disabling (SDM vol. 3,
  * "x2APIC State Transitions"). The APIC stays at 0xfee00000: mhv does not
- * relocate it.
+ * relocate it. Disabling resets the APIC's state except the ID (11.4.3).
  */
 int apic_base_write(struct vcpu *v, uint64_t val)
 {
@@ -191,14 +616,18 @@ int apic_base_write(struct vcpu *v, uint64_t val)
 		return -1; /* x2APIC straight back to xAPIC */
 	if (old_mode == 0 && mode == (APIC_BASE_EN | APIC_BASE_EXTD))
 		return -1; /* disabled straight to x2APIC */
-	v->apic.base_msr = val | APIC_BASE_BSP;
-	return 0;
-}
+	if (old_mode && !mode) {
+		uint32_t id = v->apic.id;
 
-static bool x2apic_on(const struct vcpu *v)
-{
-	return (v->apic.base_msr & (APIC_BASE_EN | APIC_BASE_EXTD)) ==
-	       (APIC_BASE_EN | APIC_BASE_EXTD);
+		lapic_reset(v);
+		v->apic.id = id;
+		/* The reset left LINT0/LINT1 as firmware set them; off now. */
+		for (unsigned int i = 0; i < ARRAY_SIZE(v->apic.lvt); i++)
+			v->apic.lvt[i] = APIC_LVT_MASKED;
+	}
+	v->apic.base_msr = val | APIC_BASE_BSP;
+	vcpu_kick(v);
+	return 0;
 }
 
 /* x2APIC register n is xAPIC offset n << 4; these have no x2APIC form. */
@@ -220,8 +649,8 @@ static bool x2apic_reg_exists(unsigned int offset)
 	case APIC_SELF_IPI:
 		return true;
 	default:
-		return (offset >= 0x100 && offset <= 0x270) || /* ISR/TMR/IRR */
-		       (offset >= APIC_LVT_TIMER && offset <= APIC_LVT_ERROR);
+		return (offset >= APIC_ISR && offset < APIC_IRR + 0x80) ||
+		       lvt_index(offset) >= 0;
 	}
 }
 
@@ -234,9 +663,12 @@ int x2apic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 	    offset == APIC_SELF_IPI)
 		return -1;
 	switch (offset) {
+	case APIC_ID:
+		*val = a->id;
+		return 0;
 	case APIC_LDR:
-		/* Cluster 0, bit 0 for x2APIC ID 0. */
-		*val = 1;
+		/* Derived from the ID: cluster in 31:16, one bit in 15:0. */
+		*val = ((a->id >> 4) << 16) | (1u << (a->id & 0xf));
 		return 0;
 	case APIC_ICR_LO:
 		*val = ((uint64_t)a->icr_hi << 32) | a->icr_lo;
@@ -261,21 +693,36 @@ int x2apic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 	case APIC_TIMER_CURRENT:
 		return -1; /* read-only */
 	case APIC_EOI:
-		return val ? -1 : 0;
+	case APIC_ESR:
+		if (val)
+			return -1; /* only 0 may be written (11.12.1.2) */
+		xapic_write(v, offset, 0);
+		return 0;
 	case APIC_SELF_IPI:
 		if (val & ~0xffULL)
 			return -1;
-		pr_debug("%s: self-IPI vector %#lx dropped (no interrupt "
-			 "delivery yet)\n",
-			 v->vm->opt.name, val);
+		/* A fixed, edge IPI to this APIC (11.12.11). */
+		if (val < 16)
+			apic_error(v, APIC_ESR_SEND_ILLEGAL_VECTOR);
+		else
+			lapic_deliver(v, APIC_DM_FIXED, (uint8_t)val, false);
 		return 0;
 	case APIC_ICR_LO:
 		/* One 64-bit write: destination in 63:32, no delivery status. */
 		v->apic.icr_hi = (uint32_t)(val >> 32);
-		xapic_write(v, APIC_ICR_LO, (uint32_t)val);
+		v->apic.icr_lo = (uint32_t)val;
+		send_ipi(v, (uint32_t)val, (uint32_t)(val >> 32));
+		return 0;
+	case APIC_SPIV:
+	case APIC_TPR:
+	case APIC_TIMER_DIVIDE:
+		if (val >> 32)
+			return -1;
+		xapic_write(v, offset, (uint32_t)val);
 		return 0;
 	default:
-		if ((offset >= 0x100 && offset <= 0x270) || (val >> 32))
+		if ((offset >= APIC_ISR && offset < APIC_IRR + 0x80) ||
+		    (val >> 32))
 			return -1;
 		xapic_write(v, offset, (uint32_t)val);
 		return 0;

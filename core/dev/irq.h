@@ -105,5 +105,21 @@ void lapic_deliver(struct vcpu *v, enum apic_delivery mode, uint8_t vector,
 		   bool level);
 /* Whether a message with this destination addresses the vCPU's LAPIC. */
 bool lapic_match_dest(const struct vcpu *v, uint32_t dest, bool logical);
+/* TPR writes from any path (MMIO, x2APIC MSR, MOV to CR8 as TPR[7:4]). */
+void lapic_set_tpr(struct vcpu *v, uint32_t tpr);
+/* IA32_TSC_DEADLINE. */
+uint64_t lapic_tsc_deadline_read(struct vcpu *v);
+void lapic_tsc_deadline_write(struct vcpu *v, uint64_t val);
+
+/*
+ * What the vCPU is to be interrupted with, for the backends' injection:
+ * the highest-priority maskable interrupt the LAPIC would present (IRR
+ * above PPR) or IRQ_EXTINT when the 8259 presents one through LINT0 (or
+ * an ExtINT message); -1 when none. NMIs are v->apic.nmi_pending.
+ */
+#define IRQ_EXTINT 256
+int irq_pending(struct vcpu *v);
+/* The interrupt acknowledge when injecting `pending`: its vector. */
+uint8_t irq_acknowledge(struct vcpu *v, int pending);
 
 #endif

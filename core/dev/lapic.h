@@ -16,10 +16,11 @@ struct lapic {
 	/* 256 bits each, as the registers lay them out: vector v in [v/32]. */
 	uint32_t irr[8], isr[8], tmr[8];
 	uint32_t timer_initial, timer_divide;
-	uint64_t timer_start;	 /* host TSC when the count was loaded */
-	uint64_t timer_tsc_per;	 /* host TSC ticks per period, 0 = stopped */
-	uint64_t tsc_deadline;	 /* IA32_TSC_DEADLINE (guest TSC), 0 = off */
+	uint64_t timer_start;	/* host TSC when the count was loaded */
+	uint64_t timer_tsc_per; /* host TSC ticks per period, 0 = stopped */
+	uint64_t tsc_deadline;	/* IA32_TSC_DEADLINE (guest TSC), 0 = off */
 	bool nmi_pending;
+	bool extint_pending; /* an ExtINT message: the 8259 has the vector */
 	unsigned int ipis_logged;
 };
 

@@ -118,37 +118,71 @@ bool exit_xsetbv(struct vcpu *v)
 	return true;
 }
 
-void exit_halted(struct vcpu *v, bool interrupts_enabled)
+/* Whether anything could still interrupt a halted vCPU: an armed timer. */
+static bool wake_source_armed(const struct vm *vm)
 {
-	/* mhv delivers no interrupts yet, so nothing could ever wake it. */
-	vm_end(v->vm, OUTCOME_HALT, "HLT with interrupts %s",
-	       interrupts_enabled ? "enabled (none will come)" : "disabled");
+	return vm_timer_next(vm) != 0;
 }
 
-uint64_t exit_time_budget(struct vcpu *v)
+void exit_halted(struct vcpu *v, bool interrupts_enabled)
 {
 	struct vm *vm = v->vm;
-	uint64_t now = rdtsc();
+
+	for (;;) {
+		if (v->apic.nmi_pending ||
+		    (interrupts_enabled && irq_pending(v) >= 0)) {
+			v->events = true;
+			return; /* the entry delivers it */
+		}
+		/*
+		 * Nothing can wake it: with IF=0 only an NMI could, and no
+		 * NMI source of a one-vCPU VM is armed by time; with IF=1 no
+		 * timer is armed and nothing else raises interrupts.
+		 */
+		if (!interrupts_enabled || !wake_source_armed(vm)) {
+			vm_end(vm, OUTCOME_HALT, "HLT with interrupts %s",
+			       interrupts_enabled
+				       ? "enabled and no interrupt source armed"
+				       : "disabled");
+			return;
+		}
+		host_wait(vm_next_deadline(vm));
+		if (host_timer_take_expired()) {
+			exit_timers(v);
+			if (vm->ended)
+				return;
+		}
+	}
+}
+
+uint64_t vm_next_deadline(const struct vm *vm)
+{
+	uint64_t next = vm_timer_next(vm);
+
+	return next && next < vm->deadline_tsc ? next : vm->deadline_tsc;
+}
+
+void exit_timers(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	uint64_t now = dev_now();
 	struct vcpu_state s;
 
+	vm_timers_run(vm, now);
+	/* Whatever fired, the timer guarding the VM is armed again. */
+	v->events = true;
 	if (now < vm->deadline_tsc)
-		return vm->deadline_tsc - now;
+		return;
 	vm_backend->get_state(v, &s);
 	vm_end(vm, OUTCOME_TIMEOUT,
 	       "still running after its %lu ms at RIP %#lx", vm->opt.timeout_ms,
 	       s.rip);
-	return 0;
 }
 
 void exit_host_interrupt(struct vcpu *v)
 {
-	uint64_t left;
-
-	if (!host_timer_take_expired())
-		return;
-	left = exit_time_budget(v);
-	if (left)
-		host_timer_arm(left);
+	if (host_timer_take_expired())
+		exit_timers(v);
 }
 
 unsigned int exit_mmio(struct vcpu *v, uint64_t gpa, bool is_write,

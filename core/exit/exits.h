@@ -89,8 +89,11 @@ bool exit_xsetbv(struct vcpu *v);
 
 /*
  * The vCPU is halted: the vendor has completed the HLT (RIP past it, as in
- * the CPU's HLT state) and nothing can wake it yet (no interrupts are ever
- * delivered).
+ * the CPU's HLT state). Wait, the host halted too, until an interrupt the
+ * guest can take is pending (an NMI, or with IF=1 a maskable one), then
+ * return with v->events set for the entry to deliver it. With nothing
+ * that could ever wake it (IF=0, or no timer armed) the VM ends as halt;
+ * its budget running out ends it as timeout.
  */
 void exit_halted(struct vcpu *v, bool interrupts_enabled);
 
@@ -151,27 +154,28 @@ void exit_fault_during_delivery(struct vcpu *v, uint64_t gpa,
 				unsigned int vector);
 
 /*
- * The VM's time budget, when the timer that guards it fired (the host
- * APIC timer, or VMX's preemption timer): past vm->deadline_tsc the VM
- * ends as timeout, its RIP in the reason, and 0 is returned; else the TSC
- * ticks left, for the backend to arm its timer again (the timer may fire
- * early: its longest interval is shorter than a long budget). Only timer
- * exits call it: the common exits never read the TSC.
+ * Time, on the exits where a timer fired (the host APIC timer, VMX's
+ * preemption timer): run the device timers that expired, and past
+ * vm->deadline_tsc end the VM as timeout, its RIP in the reason. Sets
+ * v->events, so the entry path arms the timer again for
+ * vm_next_deadline(). The common exits never read the TSC.
  */
-uint64_t exit_time_budget(struct vcpu *v);
+void exit_timers(struct vcpu *v);
+/* The earliest device deadline or the budget's end (host TSC). */
+uint64_t vm_next_deadline(const struct vm *vm);
 
-/* TSC ticks left of the VM's budget, 0 once it ran out: for arming timers. */
-static inline uint64_t vm_budget_left(const struct vm *vm)
+/* TSC ticks from now to vm_next_deadline(), at least 1: for arming timers. */
+static inline uint64_t vm_ticks_to_deadline(const struct vm *vm)
 {
-	uint64_t now = rdtsc();
+	uint64_t now = dev_now(), next = vm_next_deadline(vm);
 
-	return now < vm->deadline_tsc ? vm->deadline_tsc - now : 0;
+	return next > now ? next - now : 1;
 }
 
 /*
  * After mhv's handlers ran for the host interrupts of this exit (SVM INTR,
- * VMX external interrupt): if the host timer was one of them, the budget
- * check above, and the host timer armed again for what is left.
+ * VMX external interrupt): if the host timer was one of them, the timers
+ * above.
  */
 void exit_host_interrupt(struct vcpu *v);
 

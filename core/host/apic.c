@@ -232,3 +232,19 @@ void host_irq_take_pending(void)
 {
 	interrupt_window();
 }
+
+void host_wait(uint64_t deadline)
+{
+	uint64_t now = rdtsc();
+
+	if (!usable) {
+		while (now < deadline) {
+			cpu_relax();
+			now = rdtsc();
+		}
+		timer_expired = true;
+		return;
+	}
+	host_timer_arm(deadline > now ? deadline - now : 1);
+	asm volatile("sti; hlt; cli" ::: "memory");
+}

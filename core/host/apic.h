@@ -43,6 +43,14 @@ void host_irq_handle(unsigned int vector);
 void host_irq_take_pending(void);
 
 /*
+ * Wait for the next host interrupt (STI; HLT; CLI: the interrupt shadow of
+ * STI makes this race-free) and run its handler, or, without a usable
+ * host timer, spin until `deadline` (host TSC). Used by a vCPU that waits
+ * in HLT.
+ */
+void host_wait(uint64_t deadline);
+
+/*
  * The one-shot timer: fires once, `tsc_ticks` from now (or at the longest
  * interval the counter holds, whichever is sooner: the caller re-arms).
  * host_timer_take_expired() is true once per expiry.

@@ -288,6 +288,24 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/*
+ * a * b / c with a 128-bit intermediate (MUL, then DIV of RDX:RAX), for
+ * converting between clocks; UINT64_MAX when the quotient does not fit
+ * (DIV would raise #DE) or c is 0. mhv links no libgcc for __udivti3.
+ */
+static inline uint64_t mul_div_u64(uint64_t a, uint64_t b, uint64_t c)
+{
+	unsigned __int128 p = (unsigned __int128)a * b;
+	uint64_t q, r;
+
+	if (!c || (uint64_t)(p >> 64) >= c)
+		return ~0ULL;
+	asm("divq %4"
+	    : "=a"(q), "=d"(r)
+	    : "a"((uint64_t)p), "d"((uint64_t)(p >> 64)), "rm"(c));
+	return q;
+}
+
 /* Bochs' magic breakpoint (xchg bx,bx): a no-op everywhere else. */
 static inline void bochs_magic_break(void)
 {

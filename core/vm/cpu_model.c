@@ -41,15 +41,18 @@ static void filter_basic(uint32_t leaf, struct cpuid_regs *r)
 	switch (leaf) {
 	case 1:
 		/*
-		 * No virtualization, no MONITOR/MWAIT, no TSC deadline;
-		 * OSXSAVE is the guest's CR4 (set at the exit).
+		 * No virtualization, no MONITOR/MWAIT; OSXSAVE is the guest's
+		 * CR4 (set at the exit).
 		 */
 		r->ecx &= ~(uint32_t)(CPUID1_ECX_VMX | CPUID1_ECX_SMX |
 				      CPUID1_ECX_MONITOR | CPUID1_ECX_PDCM |
-				      CPUID1_ECX_TSC_DEADLINE |
 				      CPUID1_ECX_OSXSAVE);
-		/* mhv emulates the x2APIC MSRs (core/dev/dev_lapic.c). */
-		r->ecx |= CPUID1_ECX_HYPERVISOR | CPUID1_ECX_X2APIC;
+		/*
+		 * mhv's LAPIC (core/dev/dev_lapic.c) has the x2APIC MSRs and
+		 * the TSC-deadline timer, whatever the host has.
+		 */
+		r->ecx |= CPUID1_ECX_HYPERVISOR | CPUID1_ECX_X2APIC |
+			  CPUID1_ECX_TSC_DEADLINE;
 		/*
 		 * One logical CPU, initial APIC ID 0 (EBX[31:24]): with one
 		 * vCPU the ID is a constant; SMP will set it at the exit.
@@ -267,6 +270,8 @@ void cpu_model_finish(struct cpu_model *m)
 		f |= CPU_FACT(PAT);
 	if (test_bit(c1, 21))
 		f |= CPU_FACT(X2APIC);
+	if (test_bit(c1, 24))
+		f |= CPU_FACT(TSC_DEADLINE);
 	if (test_bit(l7.ebx, 1))
 		f |= CPU_FACT(TSC_ADJUST);
 	m->spec_ctrl_bits = spec_ctrl_bits(m, intel);

@@ -110,6 +110,18 @@ static int read_x2apic(struct vcpu *v, uint32_t msr, uint64_t *val)
 	return x2apic_msr_read(v, msr, val);
 }
 
+static int read_tsc_deadline(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	*val = lapic_tsc_deadline_read(v);
+	return 0;
+}
+
+static int write_tsc_deadline(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	lapic_tsc_deadline_write(v, val);
+	return 0;
+}
+
 static int write_x2apic(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	return x2apic_msr_write(v, msr, val);
@@ -267,6 +279,8 @@ static const struct msr_rule rules[] = {
 	{MSR_EFER, MSR_EFER, 0, read_efer, write_efer},
 	{MSR_X2APIC_FIRST, MSR_X2APIC_LAST, NEEDS(X2APIC), read_x2apic,
 	 write_x2apic},
+	{MSR_TSC_DEADLINE, MSR_TSC_DEADLINE, NEEDS(TSC_DEADLINE),
+	 read_tsc_deadline, write_tsc_deadline},
 	{MSR_LSTAR, MSR_CSTAR, NEEDS(LM), read_state, write_canonical},
 	{MSR_FS_BASE, MSR_KERNEL_GS_BASE, NEEDS(LM), read_state,
 	 write_canonical},

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "core/host/apic.h"
+#include "tests/unit/fake_clock.h"
 #include "tests/unit/fake_host_irq.h"
 
 struct fake_host_irq fake_irq;
@@ -56,4 +57,13 @@ bool host_timer_take_expired(void)
 
 	fake_irq.timer_expired = false;
 	return e;
+}
+
+/* Waiting ends at the deadline: the fake clock jumps there. */
+void host_wait(uint64_t deadline)
+{
+	fake_irq.waits++;
+	if (fake_now < deadline)
+		fake_now = deadline;
+	fake_irq.timer_expired = true;
 }

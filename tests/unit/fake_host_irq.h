@@ -18,6 +18,7 @@ struct fake_host_irq {
 	bool timer_armed;
 	uint64_t armed_ticks;
 	unsigned int arm_count;
+	unsigned int waits; /* host_wait() calls */
 	bool timer_expired;
 };
 

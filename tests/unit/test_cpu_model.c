@@ -387,20 +387,22 @@ static void test_intercepted_writes_are_checked(void **state)
 
 /*
  * Leaf 1 is the host's but for the bits mhv changes: a feature it does
- * not virtualize is hidden, one it emulates (x2APIC) is shown.
+ * not virtualize is hidden, one it emulates (x2APIC, the TSC-deadline
+ * timer) is shown.
  */
 static void test_leaf1_is_the_host_minus_what_mhv_hides(void **state)
 {
 	const uint32_t hidden = CPUID1_ECX_MONITOR | CPUID1_ECX_VMX |
 				CPUID1_ECX_SMX | CPUID1_ECX_PDCM |
-				CPUID1_ECX_TSC_DEADLINE | CPUID1_ECX_OSXSAVE;
+				CPUID1_ECX_OSXSAVE;
 	struct cpuid_regs host = cpuid(1), r;
 
 	(void)state;
 	cpu_model_finish(&vm->cpu);
 	r = guest_cpuid(1, 0);
 	assert_int_equal(r.ecx, (host.ecx & ~hidden) | CPUID1_ECX_HYPERVISOR |
-					CPUID1_ECX_X2APIC);
+					CPUID1_ECX_X2APIC |
+					CPUID1_ECX_TSC_DEADLINE);
 	assert_int_equal(r.edx, host.edx);
 	assert_int_equal(r.eax, host.eax);
 	assert_int_equal(r.ebx & 0xffff, host.ebx & 0xffff);

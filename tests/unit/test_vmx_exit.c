@@ -23,6 +23,7 @@
 #include "core/x86.h"
 #include "lib/compiler.h"
 #include "core/host/apic.h"
+#include "tests/unit/fake_clock.h"
 #include "tests/unit/fake_host_irq.h"
 #include "tests/unit/fake_serial.h"
 #include "tests/unit/fake_vmcs.h"
@@ -533,6 +534,7 @@ static void test_enclave_mode_bit_keeps_basic_reason(void **state)
 
 enum expect {
 	EXPECT_NOTHING, /* running, RIP unchanged, no event */
+	EXPECT_EVENTS,	/* running; the entry path is to look (v->events) */
 	EXPECT_ADVANCE, /* running, RIP past the instruction */
 	EXPECT_UD,
 	EXPECT_GP,
@@ -547,6 +549,9 @@ static enum expect expect_of(uint32_t reason, enum guest_outcome *outcome)
 	case VMX_EXIT_EXCEPTION_NMI:
 	case VMX_EXIT_EXTERNAL_INTERRUPT:
 		return EXPECT_NOTHING;
+	case VMX_EXIT_INTERRUPT_WINDOW: /* the entry path injects */
+	case VMX_EXIT_NMI_WINDOW:
+		return EXPECT_EVENTS;
 	case VMX_EXIT_CPUID:
 	case VMX_EXIT_INVD:
 	case VMX_EXIT_CR_ACCESS:      /* MOV to CR0 from RAX */
@@ -610,7 +615,7 @@ static void test_every_reason(void **state)
 				if (!vm->ended &&
 				    !fake_vmcs_writes(VMCS_GUEST_RIP) &&
 				    !fake_vmcs_writes(VMCS_ENTRY_INTR_INFO) &&
-				    e != EXPECT_NOTHING)
+				    e != EXPECT_NOTHING && e != EXPECT_EVENTS)
 					fail_msg("exit %u with qualification "
 						 "~0 did nothing",
 						 reason);
@@ -639,7 +644,9 @@ static void test_every_reason(void **state)
 				assert_gp0_injected();
 			else if (e == EXPECT_ADVANCE)
 				assert_rip(GUEST_RIP + 3);
-			else
+			else if (e == EXPECT_EVENTS)
+				assert_true(v->events);
+			if (e == EXPECT_NOTHING || e == EXPECT_EVENTS)
 				assert_int_equal(fake_vmcs_total_writes(), 0);
 		}
 	}
@@ -1199,11 +1206,17 @@ static void test_external_interrupt_timer_before_deadline(void **state)
 	assert_running();
 	assert_int_equal(fake_irq.handled_count, 1);
 	assert_int_equal(fake_irq.handled[0], HOST_VEC_TIMER);
-	assert_int_equal(fake_irq.arm_count, 1);
-	assert_true(fake_irq.armed_ticks > 0);
 	/* Never the guest's: nothing injected, nothing moved. */
 	assert_int_equal(fake_vmcs_total_writes(), 0);
 	assert_rip(GUEST_RIP);
+	/* The entry path, which the fired timer asks for, arms it again. */
+	assert_true(v->events);
+	vmx.preemption_timer = false;
+	vmx_events(v);
+	assert_false(v->events);
+	assert_int_equal(fake_irq.arm_count, 1);
+	assert_true(fake_irq.armed_ticks > 0);
+	assert_int_equal(fake_vmcs_writes(VMCS_ENTRY_INTR_INFO), 0);
 }
 
 static void test_external_interrupt_timer_past_deadline(void **state)
@@ -1239,19 +1252,23 @@ static void test_preemption_timer_before_deadline(void **state)
 {
 	(void)state;
 
+	vmx.preemption_timer = true;
 	vmx.preemption_shift = 5;
 	vm->deadline_tsc = UINT64_MAX;
 	do_exit(VMX_EXIT_PREEMPTION_TIMER, 0, 0);
 	assert_running();
+	assert_true(v->events);
+	vmx_events(v);
 	assert_int_equal(fake_vmcs_writes(VMCS_PREEMPTION_TIMER), 1);
 	/* Far away: the longest count, the next exit arms again. */
 	assert_vmcs(VMCS_PREEMPTION_TIMER, 0xffffffffULL);
 	assert_rip(GUEST_RIP);
 
-	vm->deadline_tsc = rdtsc() + (1000ULL << 5);
+	vm->deadline_tsc = fake_now + (1000ULL << 5);
 	do_exit(VMX_EXIT_PREEMPTION_TIMER, 0, 0);
 	assert_running();
-	assert_true(fake_vmcs_get(VMCS_PREEMPTION_TIMER) <= 1000);
+	vmx_events(v);
+	assert_int_equal(fake_vmcs_get(VMCS_PREEMPTION_TIMER), 1000);
 	assert_int_equal(fake_irq.arm_count, 0); /* not the APIC timer */
 }
 
@@ -1494,13 +1511,36 @@ static void test_exception_merge(void **state)
 	assert_running();
 }
 
+/* CR8 is the guest LAPIC's TPR[7:4], never the host's (CR8 exiting). */
+static void test_cr8_is_the_guest_tpr(void **state)
+{
+	(void)state;
+	v->gpr[GPR_RBX] = 0x9;
+	do_exit(VMX_EXIT_CR_ACCESS, CR_QUAL(8, 0, 3), 3); /* MOV CR8, RBX */
+	assert_running();
+	assert_int_equal(v->apic.tpr, 0x90);
+	assert_rip(GUEST_RIP + 3);
+
+	fixture_restart();
+	v->apic.tpr = 0x5a;
+	do_exit(VMX_EXIT_CR_ACCESS, CR_QUAL(8, 1, 1), 3); /* MOV RCX, CR8 */
+	assert_int_equal(v->gpr[GPR_RCX], 5);
+	assert_rip(GUEST_RIP + 3);
+
+	/* Bits 63:4 are reserved: #GP, TPR and RIP unchanged. */
+	fixture_restart();
+	v->gpr[GPR_RAX] = 0x10;
+	do_exit(VMX_EXIT_CR_ACCESS, CR_QUAL(8, 0, 0), 3);
+	assert_gp0_injected();
+	assert_int_equal(v->apic.tpr, 0);
+}
+
 static void test_other_cr_accesses_are_unexpected(void **state)
 {
 	static const uint64_t quals[] = {
 		CR_QUAL(0, 1, 0), /* MOV from CR0 */
 		CR_QUAL(4, 1, 3), /* MOV from CR4 */
 		CR_QUAL(3, 0, 0), /* MOV to CR3 */
-		CR_QUAL(8, 0, 0), /* MOV to CR8 */
 		CR_QUAL(0, 2, 0), /* CLTS */
 		CR_QUAL(0, 3, 0), /* LMSW */
 	};
@@ -1688,6 +1728,7 @@ int main(void)
 		T(test_cr0_pg_clear_in_64bit_mode_is_gp),
 		T(test_cr4_hidden_and_reserved_bits_are_gp),
 		T(test_other_cr_accesses_are_unexpected),
+		T(test_cr8_is_the_guest_tpr),
 		T(test_cr0_paging_on_with_lme_sets_lma),
 		T(test_cr0_paging_without_protection_is_gp),
 		T(test_cr4_vmxe_is_gp),

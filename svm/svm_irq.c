@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Interrupt and NMI injection on SVM (APM vol. 2, 15.20 and 15.21): an
+ * event goes in through EVENTINJ when the guest can take it now (no event
+ * already on its way, no interrupt shadow, RFLAGS.IF for interrupts, NMIs
+ * not blocked); otherwise a virtual interrupt (V_IRQ) with the VINTR
+ * intercept makes the CPU exit at the first point where the guest could
+ * take one, and the injection happens then.
+ */
+#include "core/exit/exits.h"
+#include "core/host/apic.h"
+#include "svm/svm.h"
+
+static void want_window(struct vmcb_control *c)
+{
+	/* V_IGN_TPR: mhv applies the guest's TPR itself (irq_pending). */
+	c->int_ctl |= SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_IGN_TPR;
+	c->intercept_misc1 |= SVM_INTERCEPT1_VINTR;
+}
+
+void svm_events(struct vcpu *v, struct vmcb *vmcb)
+{
+	struct svm_vcpu *s = v->arch;
+	struct vmcb_control *c = &vmcb->control;
+	bool busy = c->event_inj & SVM_EVENT_VALID;
+	bool shadow = c->int_state & 1;
+	int irq;
+
+	v->events = false;
+	host_timer_arm(vm_ticks_to_deadline(v->vm));
+	/* CR8 reads see V_TPR (V_INTR_MASKING); writes exit to mhv. */
+	c->int_ctl = (c->int_ctl & ~(SVM_INT_CTL_V_TPR_MASK | SVM_INT_CTL_V_IRQ |
+				     SVM_INT_CTL_V_IGN_TPR)) |
+		     (v->apic.tpr >> 4);
+	c->intercept_misc1 &= ~SVM_INTERCEPT1_VINTR;
+
+	if (s->iret_seen && vmcb->save.rip != s->iret_rip)
+		s->nmi_blocked = s->iret_seen = false;
+	if (v->apic.nmi_pending) {
+		if (!busy && !shadow && !s->nmi_blocked) {
+			c->event_inj = SVM_EVENT_VALID | SVM_EVENT_TYPE_NMI |
+				       VEC_NMI;
+			v->apic.nmi_pending = false;
+			s->nmi_blocked = true;
+			c->intercept_misc1 |= SVM_INTERCEPT1_IRET;
+			busy = true;
+		} else {
+			/*
+			 * Come back when the shadow or the event in flight is
+			 * gone, or after the handler's IRET. VINTR waits for
+			 * IF=1 too: a blocked NMI waits for the guest's next
+			 * IF=1 point or exit (KVM single-steps instead).
+			 */
+			want_window(c);
+		}
+	}
+	irq = irq_pending(v);
+	if (irq < 0)
+		return;
+	if (!busy && !shadow && (vmcb->save.rflags & RFLAGS_IF))
+		c->event_inj = SVM_EVENT_VALID | SVM_EVENT_TYPE_INTR |
+			       irq_acknowledge(v, irq);
+	else
+		want_window(c);
+}
