@@ -8,9 +8,12 @@
 #define GUEST_PM_TIMER_PORT 0x608
 
 /*
- * Write RSDP, RSDT, XSDT, FADT and DSDT into guest RAM at 0xf0000.
- * Returns -1 when guest RAM does not reach that far.
+ * Write RSDP, RSDT, XSDT, FADT, DSDT and the MADT for `cpus` processors
+ * (local APIC IDs 0 to cpus - 1) into guest RAM at 0xf0000. Returns -1
+ * when guest RAM does not reach that far or the tables would not fit
+ * below 1 MiB.
  */
-int acpi_build_tables(uint8_t *ram, uint64_t ram_size, uint16_t pm_timer_port);
+int acpi_build_tables(uint8_t *ram, uint64_t ram_size, uint16_t pm_timer_port,
+		      unsigned int cpus);
 
 #endif

@@ -108,7 +108,8 @@ static int prepare_guest(struct vm *vm, const struct boot_module *payload,
 		pr_warn("%s: payload covers 0xe0000-0xfffff: no ACPI tables\n",
 			vm->opt.name);
 	else
-		acpi_build_tables(vm->ram, vm->ram_size, GUEST_PM_TIMER_PORT);
+		acpi_build_tables(vm->ram, vm->ram_size, GUEST_PM_TIMER_PORT,
+				  1 /* one vCPU */);
 	/* argv[0] is the payload's name, as kvm-unit-tests expects. */
 	fmt_snprintf(cmdline, sizeof(cmdline), "%s%s%s", vm->opt.name,
 		     vm->opt.args[0] ? " " : "", vm->opt.args);
