@@ -29,17 +29,18 @@ void svm_events(struct vcpu *v, struct vmcb *vmcb)
 	v->events = false;
 	host_timer_arm(vm_ticks_to_deadline(v->vm));
 	/* CR8 reads see V_TPR (V_INTR_MASKING); writes exit to mhv. */
-	c->int_ctl = (c->int_ctl & ~(SVM_INT_CTL_V_TPR_MASK | SVM_INT_CTL_V_IRQ |
-				     SVM_INT_CTL_V_IGN_TPR)) |
-		     (v->apic.tpr >> 4);
+	c->int_ctl =
+		(c->int_ctl & ~(SVM_INT_CTL_V_TPR_MASK | SVM_INT_CTL_V_IRQ |
+				SVM_INT_CTL_V_IGN_TPR)) |
+		(v->apic.tpr >> 4);
 	c->intercept_misc1 &= ~SVM_INTERCEPT1_VINTR;
 
 	if (s->iret_seen && vmcb->save.rip != s->iret_rip)
 		s->nmi_blocked = s->iret_seen = false;
 	if (v->apic.nmi_pending) {
 		if (!busy && !shadow && !s->nmi_blocked) {
-			c->event_inj = SVM_EVENT_VALID | SVM_EVENT_TYPE_NMI |
-				       VEC_NMI;
+			c->event_inj =
+				SVM_EVENT_VALID | SVM_EVENT_TYPE_NMI | VEC_NMI;
 			v->apic.nmi_pending = false;
 			s->nmi_blocked = true;
 			c->intercept_misc1 |= SVM_INTERCEPT1_IRET;

@@ -32,7 +32,8 @@ void vmx_events(struct vcpu *v)
 	if (v->apic.nmi_pending) {
 		if (!busy && !shadow && !(block & VMX_BLOCK_NMI)) {
 			vmcs_write(VMCS_ENTRY_INTR_INFO,
-				   VMX_INTR_VALID | VMX_INTR_TYPE_NMI | VEC_NMI);
+				   VMX_INTR_VALID | VMX_INTR_TYPE_NMI |
+					   VEC_NMI);
 			v->apic.nmi_pending = false;
 			busy = true;
 		} else {

@@ -25,6 +25,9 @@ static const struct port_range ports[] = {
 	{0x20, 0x21, pic_port_read, pic_port_write},
 	{0xa0, 0xa1, pic_port_read, pic_port_write},
 	{0x4d0, 0x4d1, pic_port_read, pic_port_write}, /* ELCR */
+	{0x40, 0x43, pit_port_read, pit_port_write},
+	/* NMI status and control: PIT channel 2's gate and OUT. */
+	{0x61, 0x61, pit_port_read, pit_port_write},
 	{DEBUG_EXIT_PORT, DEBUG_EXIT_PORT + 3, debug_exit_port_read,
 	 debug_exit_port_write},
 	{TESTDEV_PORT, TESTDEV_PORT + 3, testdev_port_read, testdev_port_write},

@@ -84,6 +84,9 @@ void fwcfg_port_write(struct vcpu *v, uint16_t port, unsigned int size,
 uint32_t pic_port_read(struct vcpu *v, uint16_t port, unsigned int size);
 void pic_port_write(struct vcpu *v, uint16_t port, unsigned int size,
 		    uint32_t val);
+uint32_t pit_port_read(struct vcpu *v, uint16_t port, unsigned int size);
+void pit_port_write(struct vcpu *v, uint16_t port, unsigned int size,
+		    uint32_t val);
 uint32_t pci_port_read(struct vcpu *v, uint16_t port, unsigned int size);
 void pci_port_write(struct vcpu *v, uint16_t port, unsigned int size,
 		    uint32_t val);
