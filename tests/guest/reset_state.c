@@ -137,14 +137,6 @@ static uint64_t read_cr2(void)
 	})
 #define WRITE_DR(n, v) asm volatile("mov %0, %%db" #n ::"r"((uint64_t)(v)))
 
-static uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
 static void plant(void)
 {
 	uint64_t v;

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "guest.h"
 
-/* IDT for vectors 0-31, and catch_fault() unwinding out of the handlers. */
+/*
+ * The IDT: exceptions (catch_fault() unwinding out of their handlers) and
+ * interrupts (NMI and vectors 32-255, dispatched to set_irq_handler()'s).
+ */
 struct idt_gate {
 	uint16_t offset0;
 	uint16_t selector;
@@ -18,9 +21,12 @@ struct exc_frame {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
-extern const uint64_t isr_table[32];
+#define IDT_VECTORS 256
 
-static struct idt_gate idt[32] __aligned(16);
+extern const uint64_t isr_table[IDT_VECTORS];
+
+static struct idt_gate idt[IDT_VECTORS] __aligned(16);
+static irq_handler_t irq_handlers[IDT_VECTORS];
 
 static struct {
 	bool armed;
@@ -30,6 +36,7 @@ static struct {
 
 void idt_init(void);
 __noreturn void handle_exception(struct exc_frame *f);
+void handle_irq(struct irq_frame *f);
 
 void idt_init(void)
 {
@@ -38,7 +45,7 @@ void idt_init(void)
 		uint64_t base;
 	} __packed idtr = {sizeof(idt) - 1, (uint64_t)idt};
 
-	for (int v = 0; v < 32; v++) {
+	for (int v = 0; v < IDT_VECTORS; v++) {
 		uint64_t addr = isr_table[v];
 
 		idt[v] = (struct idt_gate){
@@ -71,6 +78,39 @@ void handle_exception(struct exc_frame *f)
 	in_handler = true;
 	report(false, "unexpected exception %lu at RIP %#lx, error code %#lx",
 	       f->vector, f->rip, f->error_code);
+	report_summary();
+	exit(1);
+}
+
+static bool is_irq_vector(unsigned int vector)
+{
+	return vector == NMI_VECTOR || (vector >= 32 && vector < IDT_VECTORS);
+}
+
+void set_irq_handler(unsigned int vector, irq_handler_t fn)
+{
+	if (!is_irq_vector(vector)) {
+		report(false, "set_irq_handler: vector %u is an exception",
+		       vector);
+		return;
+	}
+	irq_handlers[vector] = fn;
+}
+
+/*
+ * An interrupt nobody expects would otherwise vanish (or stay in service
+ * at the APIC and block everything of lower priority): end the test.
+ */
+void handle_irq(struct irq_frame *f)
+{
+	irq_handler_t fn = irq_handlers[f->vector];
+
+	if (fn) {
+		fn(f);
+		return;
+	}
+	report(false, "unexpected interrupt, vector %lu at RIP %#lx", f->vector,
+	       f->rip);
 	report_summary();
 	exit(1);
 }

@@ -27,6 +27,12 @@ __noreturn void exit(int code);
 
 /* "PASS: ", "FAIL: ", "SKIP: ", "INFO: " lines. */
 void report(bool pass, const char *fmt, ...) __printf(2, 3);
+/*
+ * A check known to fail where xfail holds: "XFAIL: " then (not counted as
+ * a failure), "XPASS: " if it passes there after all (counted: the reason
+ * given for xfail is out of date).
+ */
+void report_xfail(bool xfail, bool pass, const char *fmt, ...) __printf(3, 4);
 void report_skip(const char *fmt, ...) __printf(1, 2);
 void report_info(const char *fmt, ...) __printf(1, 2);
 /* Prints SUMMARY; returns 0 (passed), 1 (a failure), 77 (all skipped). */
@@ -69,6 +75,25 @@ struct fault catch_fault(void (*fn)(void *), void *arg);
 bool rdmsr_checked(uint32_t msr, uint64_t *val);
 bool wrmsr_checked(uint32_t msr, uint64_t val);
 
+/*
+ * Interrupts: NMI (vector 2) and vectors 32-255 call the handler set for
+ * them with the interrupted context, and resume it when it returns (a
+ * handler may change the saved registers). Handlers run with IF=0 (the
+ * gates are interrupt gates) and send their own EOI. An interrupt without
+ * a handler prints a FAIL line and exits(1).
+ */
+struct irq_frame {
+	uint64_t r11, r10, r9, r8, rdi, rsi, rdx, rcx, rax;
+	uint64_t vector, error_code;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+typedef void (*irq_handler_t)(struct irq_frame *f);
+
+/* NULL removes the handler. Exception vectors (0-31 but 2) are refused. */
+void set_irq_handler(unsigned int vector, irq_handler_t fn);
+
+#define NMI_VECTOR 2
 #define UD_VECTOR 6
 #define GP_VECTOR 13
 

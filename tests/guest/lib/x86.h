@@ -98,9 +98,46 @@ static inline void cli(void)
 	asm volatile("cli" : : : "memory");
 }
 
+static inline void sti(void)
+{
+	asm volatile("sti" : : : "memory");
+}
+
 static inline void hlt(void)
 {
 	asm volatile("hlt" : : : "memory");
+}
+
+/*
+ * STI then HLT: an interrupt that becomes pending between the two still
+ * wakes the HLT, since STI holds interrupts off until after the next
+ * instruction (SDM vol. 2, STI).
+ */
+static inline void safe_halt(void)
+{
+	asm volatile("sti; hlt" : : : "memory");
+}
+
+static inline bool irqs_enabled(void)
+{
+	uint64_t rflags;
+
+	asm volatile("pushfq; popq %0" : "=r"(rflags));
+	return rflags & (1u << 9);
+}
+
+static inline void cpu_relax(void)
+{
+	asm volatile("pause" : : : "memory");
+}
+
+/* RDTSC after every earlier instruction has completed (LFENCE). */
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+	return (uint64_t)hi << 32 | lo;
 }
 
 static inline bool cpu_vendor_is(const char *vendor)
@@ -109,6 +146,15 @@ static inline bool cpu_vendor_is(const char *vendor)
 	uint32_t v[3] = {r.b, r.d, r.c};
 
 	return memcmp(v, vendor, 12) == 0;
+}
+
+/* The signature at CPUID 0x40000000 (EBX, ECX, EDX), e.g. "TCGTCGTCGTCG". */
+static inline bool hypervisor_is(const char *signature)
+{
+	struct cpuid r = cpuid(0x40000000);
+	uint32_t v[3] = {r.b, r.c, r.d};
+
+	return memcmp(v, signature, 12) == 0;
 }
 
 static inline bool is_intel(void)
