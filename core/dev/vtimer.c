@@ -18,7 +18,11 @@ void vm_irq_kick(struct vm *vm)
 
 void vm_timer_set(struct vm *vm, enum vm_timer_id id, uint64_t deadline)
 {
+	if (vm->dev.timer_at[id] == deadline)
+		return;
 	vm->dev.timer_at[id] = deadline;
+	/* The entry path arms the host timer for the new earliest deadline. */
+	vm_irq_kick(vm);
 }
 
 uint64_t vm_timer_next(const struct vm *vm)
