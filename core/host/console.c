@@ -15,7 +15,7 @@
 #include "core/host/spcr.h"
 #include "core/x86.h"
 #include "lib/compiler.h"
-#include "lib/string.h"
+#include "lib/fmt.h"
 
 /* The boot page tables (boot/boot.asm) identity-map the low 4 GiB. */
 #define BOOT_MAP_LIMIT (1ULL << 32)
@@ -23,12 +23,38 @@
 static unsigned int active = CONSOLE_SERIAL | CONSOLE_SCREEN;
 static bool screen_deferred;
 
-void console_putc(char c)
+static void put_both(char c)
 {
 	if (active & CONSOLE_SERIAL)
 		serial_putc(c);
 	if (active & CONSOLE_SCREEN)
 		screen_putc(c);
+}
+
+/*
+ * The serial port stopped answering (absent, or a UART the firmware named
+ * that is not there): say so where the log is still seen, the screen. At a
+ * line's end, so the notice does not split a line; written here, not
+ * through log.c, whose lock the caller may hold.
+ */
+static void tell_serial_stall(void)
+{
+	char desc[80], line[160];
+
+	serial_describe(serial_current(), desc, sizeof(desc));
+	fmt_snprintf(line, sizeof(line),
+		     "mhv: warning: serial: no answer from the UART at %s; "
+		     "no longer waiting for it\n",
+		     desc);
+	for (const char *p = line; *p; p++)
+		put_both(*p);
+}
+
+void console_putc(char c)
+{
+	put_both(c);
+	if (c == '\n' && serial_take_stall())
+		tell_serial_stall();
 }
 
 static bool below_boot_map(uint64_t pa, uint64_t len)
@@ -92,7 +118,7 @@ static void setup_serial(const struct boot_info *bi,
 			d.base);
 		return;
 	}
-	if (!memcmp(&d, serial_current(), sizeof(d)))
+	if (serial_is_current(&d))
 		return;
 	serial_describe(&d, desc, sizeof(desc));
 	pr_info("console: moving to %s (from %s)\n", desc, from);
