@@ -195,10 +195,37 @@ static int map_framebuffer(const struct boot_fb *fb)
 	return 0;
 }
 
+/*
+ * The framebuffer write-combining: the screen only ever stores to it, and
+ * combined stores are what a linear framebuffer is built for. Through the
+ * boot page tables it was write-back unless the MTRRs said otherwise.
+ */
+static void cache_framebuffer(const struct boot_fb *fb)
+{
+	int type = memory_set_cache(fb->addr, (uint64_t)fb->pitch * fb->height,
+				    CACHE_WC);
+
+	if (type < 0)
+		pr_warn("screen: cannot change how the framebuffer is "
+			"cached\n");
+	else
+		pr_info("screen: framebuffer mapped %s\n",
+			memory_cache_name(type));
+}
+
 void console_late_setup(const struct boot_info *bi)
 {
-	if (!screen_deferred)
+	const struct uart_desc *u = serial_current();
+
+	/* Device registers are never cached, whatever the MTRRs hold. */
+	if (u->space == UART_MMIO &&
+	    memory_set_cache(u->base, 8ULL << u->reg_shift, CACHE_UC) < 0)
+		pr_warn("serial: cannot map the UART's registers uncached\n");
+	if (!screen_deferred) {
+		if (active & CONSOLE_SCREEN)
+			cache_framebuffer(&bi->fb);
 		return;
+	}
 	screen_deferred = false;
 	if (map_framebuffer(&bi->fb)) {
 		pr_warn("screen: none: cannot map the framebuffer at %#lx\n",
@@ -207,6 +234,7 @@ void console_late_setup(const struct boot_info *bi)
 		active = (active & ~CONSOLE_SCREEN) | CONSOLE_SERIAL;
 		return;
 	}
+	cache_framebuffer(&bi->fb);
 	if (!start_screen(&bi->fb)) {
 		active &= ~CONSOLE_SCREEN;
 		/* The log must stay visible somewhere. */

@@ -212,9 +212,12 @@ static struct uart_desc from_spcr(uint8_t rev, uint8_t bits, uint8_t access,
 static void assert_init(bool divisor, uint16_t div)
 {
 	const struct reg_write with_div[] = {
-		{UART_IER, 0x00, false},       {UART_LCR, UART_LCR_DLAB, false},
-		{UART_DATA, div & 0xff, true}, {UART_IER, div >> 8, true},
-		{UART_LCR, UART_LCR_8N1, true}, {UART_IIR, 0xc7, false},
+		{UART_IER, 0x00, false},
+		{UART_LCR, UART_LCR_DLAB, false},
+		{UART_DATA, div & 0xff, true},
+		{UART_IER, div >> 8, true},
+		{UART_LCR, UART_LCR_8N1, true},
+		{UART_IIR, 0xc7, false},
 		{UART_MCR, 0x03, false},
 	};
 	const struct reg_write keep[] = {
