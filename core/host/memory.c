@@ -25,7 +25,7 @@ struct page_table host_pt;
 	 PAT_ENTRY(2, PAT_UC_MINUS) | PAT_ENTRY(3, PAT_UC) | \
 	 PAT_ENTRY(4, PAT_WB) | PAT_ENTRY(5, PAT_WC) |       \
 	 PAT_ENTRY(6, PAT_UC_MINUS) | PAT_ENTRY(7, PAT_UC))
-#define PTE_CACHE_BITS (PTE_PCD | PTE_PWT)
+#define CACHE_BITS (PTE_PCD | PTE_PWT)
 
 /* HOST_PAT is loaded: PTE_PWT alone means write-combining. */
 static bool have_wc;
@@ -118,7 +118,7 @@ int memory_set_cache(uint64_t pa, uint64_t len, enum cache_type type)
 {
 	uint64_t start = ALIGN_DOWN(pa, PAGE_SIZE);
 	uint64_t end = ALIGN_UP(pa + len, PAGE_SIZE);
-	uint64_t bits = PTE_CACHE_BITS;
+	uint64_t bits = CACHE_BITS;
 
 	if (type == CACHE_WC && !have_wc)
 		type = CACHE_UC;
@@ -131,7 +131,7 @@ int memory_set_cache(uint64_t pa, uint64_t len, enum cache_type type)
 		return -1;
 	pt_update_leaves(&host_pt, start, end - start, PTE_P, 0);
 	write_cr3(read_cr3());
-	pt_update_leaves(&host_pt, start, end - start, PTE_CACHE_BITS,
+	pt_update_leaves(&host_pt, start, end - start, CACHE_BITS,
 			 PTE_P | bits);
 	wbinvd();
 	return (int)type;

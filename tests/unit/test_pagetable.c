@@ -95,9 +95,8 @@ static void test_framebuffer_wc(void **state)
 	(void)state;
 	assert_int_equal(pt_map(&pt, 0, 0, 1ULL << 32, PT_SIZE_2M, MAP_FLAGS),
 			 0);
-	assert_int_equal(pt_update_leaves(&pt, 0xfd000000, 3u << 20, CACHE,
-					  PTE_PWT),
-			 0);
+	assert_int_equal(
+		pt_update_leaves(&pt, 0xfd000000, 3u << 20, CACHE, PTE_PWT), 0);
 	assert_page(0xfcfff000, PT_SIZE_2M, 0);
 	assert_page(0xfd000000, PT_SIZE_2M, PTE_PWT); /* whole: not split */
 	assert_page(0xfd1ff000, PT_SIZE_2M, PTE_PWT);
@@ -117,19 +116,17 @@ static void test_one_page_uc_and_back(void **state)
 	(void)state;
 	assert_int_equal(pt_map(&pt, 0, 0, 1ULL << 32, PT_SIZE_2M, MAP_FLAGS),
 			 0);
-	assert_int_equal(pt_update_leaves(&pt, 0xfee00000, PT_SIZE_4K, CACHE,
-					  CACHE),
-			 0);
+	assert_int_equal(
+		pt_update_leaves(&pt, 0xfee00000, PT_SIZE_4K, CACHE, CACHE), 0);
 	assert_page(0xfee00000, PT_SIZE_4K, CACHE);
 	assert_page(0xfee01000, PT_SIZE_4K, 0);
 	assert_page(0xfedff000, PT_SIZE_2M, 0);
-	assert_int_equal(pt_update_leaves(&pt, 0xfee00000, PT_SIZE_4K, CACHE,
-					  PTE_PWT),
-			 0);
+	assert_int_equal(
+		pt_update_leaves(&pt, 0xfee00000, PT_SIZE_4K, CACHE, PTE_PWT),
+		0);
 	assert_page(0xfee00000, PT_SIZE_4K, PTE_PWT);
-	assert_int_equal(pt_update_leaves(&pt, 0xfee00000, PT_SIZE_4K, CACHE,
-					  0),
-			 0);
+	assert_int_equal(
+		pt_update_leaves(&pt, 0xfee00000, PT_SIZE_4K, CACHE, 0), 0);
 	assert_page(0xfee00000, PT_SIZE_4K, 0);
 }
 
@@ -139,9 +136,9 @@ static void test_split_1g(void **state)
 	(void)state;
 	assert_int_equal(pt_map(&pt, 0, 0, 4ULL << 30, PT_SIZE_1G, MAP_FLAGS),
 			 0);
-	assert_int_equal(pt_update_leaves(&pt, 0xc0201000, 2 * PT_SIZE_4K,
-					  CACHE, CACHE),
-			 0);
+	assert_int_equal(
+		pt_update_leaves(&pt, 0xc0201000, 2 * PT_SIZE_4K, CACHE, CACHE),
+		0);
 	assert_page(0xc0000000, PT_SIZE_2M, 0);
 	assert_page(0xc0200000, PT_SIZE_4K, 0);
 	assert_page(0xc0201000, PT_SIZE_4K, CACHE);
@@ -216,9 +213,8 @@ static void test_out_of_tables(void **state)
 			 0);
 	while (pmm_alloc(&pmm, PT_SIZE_4K, PT_SIZE_4K) != PMM_NONE)
 		;
-	assert_int_equal(pt_update_leaves(&pt, 0xfee00000, PT_SIZE_4K, 0,
-					  CACHE),
-			 -1);
+	assert_int_equal(
+		pt_update_leaves(&pt, 0xfee00000, PT_SIZE_4K, 0, CACHE), -1);
 	assert_int_equal(pt_lookup(&pt, 0xfee00000, &pa, NULL), 0);
 	assert_int_equal(pa, 0xfee00000);
 	assert_page(0xfee00000, PT_SIZE_2M, 0);
@@ -228,9 +224,9 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_framebuffer_wc),	       T(test_one_page_uc_and_back),
-		T(test_split_1g),	       T(test_not_present_and_back),
-		T(test_refusals),	       T(test_out_of_tables),
+		T(test_framebuffer_wc), T(test_one_page_uc_and_back),
+		T(test_split_1g),	T(test_not_present_and_back),
+		T(test_refusals),	T(test_out_of_tables),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
