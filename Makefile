@@ -119,11 +119,15 @@ DEV_SRCS := $(filter-out core/dev/clock.c,$(wildcard core/dev/*.c))
 UNIT_SRCS_test_fmt := lib/fmt.c
 UNIT_SRCS_test_mb2 := boot/mb2.c lib/fmt.c
 UNIT_SRCS_test_pmm := core/host/pmm.c lib/fmt.c
+UNIT_SRCS_test_pagetable := core/host/pagetable.c core/host/pmm.c lib/fmt.c
 UNIT_SRCS_test_cmdline := boot/cmdline.c lib/tokenize.c lib/fmt.c
 UNIT_SRCS_test_screen := core/host/font.c lib/fmt.c
 # test_screen includes core/host/screen.c (for a fresh screen per test).
 $(BUILD)/unit/test_screen: core/host/screen.c
 UNIT_SRCS_test_spcr := core/host/acpi_find.c core/host/spcr.c lib/fmt.c
+UNIT_SRCS_test_serial := core/host/spcr.c boot/cmdline.c lib/tokenize.c lib/fmt.c
+# test_serial includes core/host/serial.c (its wait bound, a fresh driver).
+$(BUILD)/unit/test_serial: core/host/serial.c
 UNIT_SRCS_test_tokenize := lib/tokenize.c lib/fmt.c
 UNIT_SRCS_test_guest_options := core/vm/guest_options.c lib/tokenize.c lib/fmt.c
 UNIT_SRCS_test_mb1_loader := core/vm/mb1_loader.c lib/fmt.c

@@ -60,6 +60,13 @@
 #define DR7_RESET 0x400ULL
 /* IA32_PAT after RESET: WB, WT, UC-, UC twice (SDM vol. 3, 13.12.4). */
 #define PAT_RESET 0x0007040600070406ULL
+/* Memory types a PAT entry holds (SDM vol. 3, 13.12.2, table 13-10). */
+#define PAT_UC 0x00ULL
+#define PAT_WC 0x01ULL
+#define PAT_WT 0x04ULL
+#define PAT_WP 0x05ULL
+#define PAT_WB 0x06ULL
+#define PAT_UC_MINUS 0x07ULL
 
 /* XCR0 state components (SDM vol. 1, 13.3): x87 alone at power-up. */
 #define XCR0_X87 BIT(0)
@@ -72,6 +79,9 @@
 #define PTE_P BIT(0)
 #define PTE_W BIT(1)
 #define PTE_US BIT(2)
+/* With PAT bit 0, PWT and PCD pick the PAT entry (SDM vol. 3, 13.12.3). */
+#define PTE_PWT BIT(3)
+#define PTE_PCD BIT(4)
 #define PTE_PS BIT(7)
 #define PTE_NX BIT(63)
 #define PTE_ADDR GENMASK(51, 12)
@@ -112,6 +122,7 @@ enum {
 #define CPUID1_ECX_HYPERVISOR BIT(31)
 #define CPUID1_EDX_APIC BIT(9)
 #define CPUID1_EDX_MTRR BIT(12)
+#define CPUID1_EDX_PAT BIT(16)
 #define CPUID80000001_ECX_SVM BIT(2)
 #define CPUIDD1_EAX_XSAVES BIT(3) /* leaf 0xd, subleaf 1 */
 

@@ -7,6 +7,7 @@
 #include "core/host/apic.h"
 #include "core/host/cpu.h"
 #include "core/host/log.h"
+#include "core/host/memory.h"
 #include "core/host/tsc.h"
 #include "core/x86.h"
 #include "lib/bitops.h"
@@ -44,9 +45,10 @@ static void apic_eoi(void)
 
 /*
  * x2APIC where the CPU has it (no MMIO at all); else xAPIC at its MMIO
- * base, which mhv reaches through its identity map of the low 4 GiB and
- * which firmware's MTRRs make uncacheable (SDM vol. 3, 11.4.1). A base
- * moved above 4 GiB is outside that map: no APIC then.
+ * base, which mhv reaches through its identity map of the low 4 GiB. The
+ * registers must be uncached (SDM vol. 3, 11.4.1); rather than trust the
+ * firmware's MTRRs for that, mhv maps the page UC itself. A base moved
+ * above 4 GiB is outside that map: no APIC then.
  */
 static bool enable_apic(void)
 {
@@ -72,6 +74,10 @@ static bool enable_apic(void)
 	if (base > GiB(4) - PAGE_SIZE) {
 		pr_warn("apic: xAPIC at %#lx, outside the identity map\n",
 			base);
+		return false;
+	}
+	if (memory_set_cache(base, PAGE_SIZE, CACHE_UC) < 0) {
+		pr_warn("apic: cannot map the xAPIC at %#lx uncached\n", base);
 		return false;
 	}
 	mmio = (volatile uint32_t *)(uintptr_t)base;

@@ -15,7 +15,7 @@
 #include "core/host/spcr.h"
 #include "core/x86.h"
 #include "lib/compiler.h"
-#include "lib/string.h"
+#include "lib/fmt.h"
 
 /* The boot page tables (boot/boot.asm) identity-map the low 4 GiB. */
 #define BOOT_MAP_LIMIT (1ULL << 32)
@@ -23,12 +23,38 @@
 static unsigned int active = CONSOLE_SERIAL | CONSOLE_SCREEN;
 static bool screen_deferred;
 
-void console_putc(char c)
+static void put_both(char c)
 {
 	if (active & CONSOLE_SERIAL)
 		serial_putc(c);
 	if (active & CONSOLE_SCREEN)
 		screen_putc(c);
+}
+
+/*
+ * The serial port stopped answering (absent, or a UART the firmware named
+ * that is not there): say so where the log is still seen, the screen. At a
+ * line's end, so the notice does not split a line; written here, not
+ * through log.c, whose lock the caller may hold.
+ */
+static void tell_serial_stall(void)
+{
+	char desc[80], line[160];
+
+	serial_describe(serial_current(), desc, sizeof(desc));
+	fmt_snprintf(line, sizeof(line),
+		     "mhv: warning: serial: no answer from the UART at %s; "
+		     "no longer waiting for it\n",
+		     desc);
+	for (const char *p = line; *p; p++)
+		put_both(*p);
+}
+
+void console_putc(char c)
+{
+	put_both(c);
+	if (c == '\n' && serial_take_stall())
+		tell_serial_stall();
 }
 
 static bool below_boot_map(uint64_t pa, uint64_t len)
@@ -92,7 +118,7 @@ static void setup_serial(const struct boot_info *bi,
 			d.base);
 		return;
 	}
-	if (!memcmp(&d, serial_current(), sizeof(d)))
+	if (serial_is_current(&d))
 		return;
 	serial_describe(&d, desc, sizeof(desc));
 	pr_info("console: moving to %s (from %s)\n", desc, from);
@@ -169,10 +195,37 @@ static int map_framebuffer(const struct boot_fb *fb)
 	return 0;
 }
 
+/*
+ * The framebuffer write-combining: the screen only ever stores to it, and
+ * combined stores are what a linear framebuffer is built for. Through the
+ * boot page tables it was write-back unless the MTRRs said otherwise.
+ */
+static void cache_framebuffer(const struct boot_fb *fb)
+{
+	int type = memory_set_cache(fb->addr, (uint64_t)fb->pitch * fb->height,
+				    CACHE_WC);
+
+	if (type < 0)
+		pr_warn("screen: cannot change how the framebuffer is "
+			"cached\n");
+	else
+		pr_info("screen: framebuffer mapped %s\n",
+			memory_cache_name(type));
+}
+
 void console_late_setup(const struct boot_info *bi)
 {
-	if (!screen_deferred)
+	const struct uart_desc *u = serial_current();
+
+	/* Device registers are never cached, whatever the MTRRs hold. */
+	if (u->space == UART_MMIO &&
+	    memory_set_cache(u->base, 8ULL << u->reg_shift, CACHE_UC) < 0)
+		pr_warn("serial: cannot map the UART's registers uncached\n");
+	if (!screen_deferred) {
+		if (active & CONSOLE_SCREEN)
+			cache_framebuffer(&bi->fb);
 		return;
+	}
 	screen_deferred = false;
 	if (map_framebuffer(&bi->fb)) {
 		pr_warn("screen: none: cannot map the framebuffer at %#lx\n",
@@ -181,6 +234,7 @@ void console_late_setup(const struct boot_info *bi)
 		active = (active & ~CONSOLE_SCREEN) | CONSOLE_SERIAL;
 		return;
 	}
+	cache_framebuffer(&bi->fb);
 	if (!start_screen(&bi->fb)) {
 		active &= ~CONSOLE_SCREEN;
 		/* The log must stay visible somewhere. */

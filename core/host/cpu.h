@@ -275,6 +275,22 @@ static inline void hlt(void)
 	asm volatile("hlt" ::: "memory");
 }
 
+/* Write back and invalidate every cache line (SDM vol. 2, WBINVD). */
+static inline void wbinvd(void)
+{
+	asm volatile("wbinvd" ::: "memory");
+}
+
+/*
+ * Drain the write-combining buffers: stores to a WC mapping (the
+ * framebuffer) may otherwise wait there for the next serializing event,
+ * and a halted mhv has none (SDM vol. 3, 13.3.1).
+ */
+static inline void store_fence(void)
+{
+	asm volatile("sfence" ::: "memory");
+}
+
 static inline void cpu_relax(void)
 {
 	asm volatile("pause" ::: "memory");

@@ -9,6 +9,27 @@
 struct pmm phys_mem;
 struct page_table host_pt;
 
+#define PAT_ENTRY(i, type) ((type) << (8 * (i)))
+/*
+ * mhv's IA32_PAT: the power-up layout with entry 1 (PWT alone) turned from
+ * write-through into write-combining, as Linux does. No flags stays WB and
+ * PCD|PWT stays UC, their meaning before the PAT (SDM vol. 3, 13.12.5), and
+ * WC needs no PAT bit (bit 7 in a 4K leaf, bit 12 in a large one). mhv maps
+ * nothing write-through. Entry 0 stays WB for the nested page tables too,
+ * whose leaves pick it (APM vol. 2, 15.25.8): guests see no change. EPT
+ * leaves name their type themselves, and a guest's own PAT is its VMCB or
+ * VMCS field, not this MSR.
+ */
+#define HOST_PAT                                             \
+	(PAT_ENTRY(0, PAT_WB) | PAT_ENTRY(1, PAT_WC) |       \
+	 PAT_ENTRY(2, PAT_UC_MINUS) | PAT_ENTRY(3, PAT_UC) | \
+	 PAT_ENTRY(4, PAT_WB) | PAT_ENTRY(5, PAT_WC) |       \
+	 PAT_ENTRY(6, PAT_UC_MINUS) | PAT_ENTRY(7, PAT_UC))
+#define CACHE_BITS (PTE_PCD | PTE_PWT)
+
+/* HOST_PAT is loaded: PTE_PWT alone means write-combining. */
+static bool have_wc;
+
 static const char *mem_type_name(uint32_t type)
 {
 	switch (type) {
@@ -59,6 +80,75 @@ static uint64_t identity_map_top(const struct boot_info *bi)
 	return ALIGN_UP(top, GiB(1));
 }
 
+/*
+ * Load HOST_PAT as SDM vol. 3, 13.12.4 asks of a PAT change: by the steps
+ * 13.11.7 gives for an MTRR change, on this one CPU. Caches in no-fill
+ * mode and written back, the TLB flushed (mhv's page tables have no global
+ * entries: a CR3 reload flushes them all), the write, then caches and TLB
+ * flushed again, so no line stays cached under a type its entry no longer
+ * names. Interrupts are off.
+ */
+static void load_host_pat(void)
+{
+	uint64_t cr0 = read_cr0();
+
+	if (!(cpuid(1).edx & CPUID1_EDX_PAT)) {
+		pr_warn("paging: no PAT: a framebuffer is mapped uncached, "
+			"not write-combining\n");
+		return;
+	}
+	write_cr0((cr0 | CR0_CD) & ~CR0_NW);
+	wbinvd();
+	write_cr3(read_cr3());
+	wrmsr(MSR_PAT, HOST_PAT);
+	wbinvd();
+	write_cr3(read_cr3());
+	write_cr0(cr0);
+	have_wc = true;
+}
+
+/*
+ * A page mapped cacheable must not be aliased by a WC mapping, not even
+ * through a stale TLB entry, so the type changes the way SDM vol. 3,
+ * 13.12.4 says to remap a cacheable page as WC: not present, TLB flushed,
+ * mapped with the new type, caches flushed. Large leaves are split first,
+ * the one step that can fail (no memory for a table); after it nothing can.
+ */
+int memory_set_cache(uint64_t pa, uint64_t len, enum cache_type type)
+{
+	uint64_t start = ALIGN_DOWN(pa, PAGE_SIZE);
+	uint64_t end = ALIGN_UP(pa + len, PAGE_SIZE);
+	uint64_t bits = CACHE_BITS;
+
+	if (type == CACHE_WC && !have_wc)
+		type = CACHE_UC;
+	if (type == CACHE_WB)
+		bits = 0;
+	else if (type == CACHE_WC)
+		bits = PTE_PWT;
+	if (end <= start ||
+	    pt_update_leaves(&host_pt, start, end - start, 0, 0))
+		return -1;
+	pt_update_leaves(&host_pt, start, end - start, PTE_P, 0);
+	write_cr3(read_cr3());
+	pt_update_leaves(&host_pt, start, end - start, CACHE_BITS,
+			 PTE_P | bits);
+	wbinvd();
+	return (int)type;
+}
+
+const char *memory_cache_name(enum cache_type type)
+{
+	switch (type) {
+	case CACHE_WB:
+		return "write-back";
+	case CACHE_WC:
+		return "write-combining";
+	default:
+		return "uncached";
+	}
+}
+
 static int switch_page_tables(const struct boot_info *bi)
 {
 	uint64_t top = identity_map_top(bi);
@@ -68,6 +158,7 @@ static int switch_page_tables(const struct boot_info *bi)
 		pr_err("out of memory building the hypervisor page tables\n");
 		return -1;
 	}
+	load_host_pat();
 	write_cr3(host_pt.root);
 	pr_info("paging: identity map of %lu MiB in 2 MiB pages, root %#lx\n",
 		top >> 20, host_pt.root);

@@ -26,4 +26,22 @@ void memory_print_map(const struct boot_info *bi);
  */
 uint64_t memory_alloc_zeroed(uint64_t size);
 
+/* How mhv's own mapping of a physical range is cached. */
+enum cache_type {
+	CACHE_WB, /* all RAM, the default */
+	CACHE_WC, /* a framebuffer: stores combined, never read back */
+	CACHE_UC, /* device registers */
+};
+
+/*
+ * Map [pa, pa+len) in mhv's identity map with the given type, on 4 KiB
+ * boundaries (pages around the range keep theirs). A UC or WC page is
+ * that whatever the MTRRs say (SDM vol. 3, 13.5.2.2, table 13-7), so a
+ * device does not depend on how firmware set them up. WC becomes UC on a
+ * CPU without a PAT. Returns the type now in force, or -1 when the range
+ * is not mapped or no memory for a table is left.
+ */
+int memory_set_cache(uint64_t pa, uint64_t len, enum cache_type type);
+const char *memory_cache_name(enum cache_type type);
+
 #endif

@@ -119,6 +119,69 @@ int pt_lookup(const struct page_table *pt, uint64_t va, uint64_t *pa,
 	return -1;
 }
 
+/*
+ * Replace the large leaf *e (at level 2 or 3) by a table of 512 leaves one
+ * level down that map the same memory with the same bits. A large leaf
+ * with address bits below its size set (x86's large-page PAT bit 12, say)
+ * has bits that mean something else one level down: refused.
+ */
+static int split_leaf(struct page_table *pt, uint64_t *e, int level)
+{
+	uint64_t sz = level_size(level), sub = level_size(level - 1);
+	uint64_t pa = *e & PTE_ADDR, flags = *e & ~PTE_ADDR;
+	uint64_t table_pa, *table;
+
+	if (pa & (sz - 1))
+		return -1;
+	table_pa = new_table(pt->pmm);
+	if (table_pa == PMM_NONE)
+		return -1;
+	table = table_at(table_pa);
+	if (level == 2)
+		flags &= ~PTE_PS;
+	for (int i = 0; i < ENTRIES; i++)
+		table[i] = (pa + i * sub) | flags;
+	*e = table_pa | pt->table_flags;
+	return 0;
+}
+
+int pt_update_leaves(struct page_table *pt, uint64_t va, uint64_t size,
+		     uint64_t clear, uint64_t set)
+{
+	uint64_t end = va + size;
+
+	if ((va | size) & (PT_SIZE_4K - 1) || end < va ||
+	    ((clear | set) & (PTE_ADDR | PTE_PS)))
+		return -1;
+	for (uint64_t at = va; at < end;) {
+		uint64_t *table = table_at(pt->root);
+
+		for (int level = 4;; level--) {
+			uint64_t *e = &table[index_at(at, level)];
+			uint64_t sz = level_size(level);
+			uint64_t base = at & ~(sz - 1);
+
+			if (!*e)
+				return -1;
+			if (level > 1 && !(*e & PTE_PS)) {
+				table = table_at(*e & PTE_ADDR);
+				continue;
+			}
+			if (base < va || base + sz > end) {
+				/* Only part of this leaf is ours: go smaller. */
+				if (split_leaf(pt, e, level))
+					return -1;
+				table = table_at(*e & PTE_ADDR);
+				continue;
+			}
+			*e = (*e & ~clear) | set;
+			at = base + sz;
+			break;
+		}
+	}
+	return 0;
+}
+
 static void free_level(struct pmm *pmm, uint64_t table_pa, int level)
 {
 	const uint64_t *table = table_at(table_pa);

@@ -33,6 +33,17 @@ int pt_map(struct page_table *pt, uint64_t va, uint64_t pa, uint64_t size,
 /* Translate va; returns 0 and fills *pa, or -1 when unmapped. */
 int pt_lookup(const struct page_table *pt, uint64_t va, uint64_t *pa,
 	      uint64_t *leaf);
+/*
+ * Clear the bits `clear`, then set `set`, in every leaf that maps
+ * [va, va+size) (4K-aligned), leaving every address outside the range as it
+ * was: a 2M or 1G leaf that reaches outside is first split into smaller
+ * leaves with the same translation. The caller flushes the TLB. Returns 0,
+ * or -1 for a hole in the range, bits that are not attributes, or no
+ * memory for a table; translations never change, though some leaves may
+ * already carry the new bits when it fails.
+ */
+int pt_update_leaves(struct page_table *pt, uint64_t va, uint64_t size,
+		     uint64_t clear, uint64_t set);
 /* Give every table page back to the allocator (not the mapped memory). */
 void pt_destroy(struct page_table *pt);
 

@@ -3,7 +3,8 @@
  * The screen console. A grid of characters mirrors what is on screen, so
  * that scrolling redraws only the cells whose character changes: on a
  * framebuffer every cell is 128 pixel writes, and under an emulator (or
- * through an uncached mapping on real hardware) those are what costs.
+ * through an uncached mapping on real hardware; mhv maps it
+ * write-combining when the CPU has a PAT) those are what costs.
  * For the same reason a framebuffer scrolls by a quarter of the screen at
  * a time rather than a line. Guest lines reach here whole (dev_uart.c
  * buffers them), so none of this runs on a VM exit that does not end a
@@ -11,6 +12,7 @@
  */
 #include <stdint.h>
 
+#include "core/host/cpu.h"
 #include "core/host/font.h"
 #include "core/host/screen.h"
 #include "lib/compiler.h"
@@ -142,6 +144,9 @@ void screen_putc(char c)
 		return;
 	if (scr.cols) {
 		grid_putc(c);
+		/* A whole line reaches the screen, even if mhv halts next. */
+		if (c == '\n' && scr.live)
+			store_fence();
 		return;
 	}
 	if (pending_len < PENDING_MAX)
@@ -219,6 +224,7 @@ int screen_start(const struct boot_fb *fb, const char **why)
 	for (size_t i = 0; i < pending_len; i++)
 		grid_putc(pending[i]);
 	pending_len = 0;
+	store_fence();
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "core/host/serial.h"
 #include "core/host/cpu.h"
+#include "core/host/mmio.h"
 #include "core/host/uart16550.h"
 #include "lib/fmt.h"
 
@@ -16,6 +17,8 @@ static struct uart_desc uart = UART_COM1;
  * full bound before every byte would make the log crawl for nothing.
  */
 static bool gave_up;
+/* gave_up is news the console has not yet told (serial_take_stall()). */
+static bool stall_untold;
 
 static uint8_t reg_read(unsigned int reg)
 {
@@ -24,8 +27,8 @@ static uint8_t reg_read(unsigned int reg)
 	if (uart.space == UART_PIO)
 		return inb((uint16_t)at);
 	if (uart.access == 4)
-		return (uint8_t) * (volatile uint32_t *)(uintptr_t)at;
-	return *(volatile uint8_t *)(uintptr_t)at;
+		return (uint8_t)mmio_read32(at);
+	return mmio_read8(at);
 }
 
 static void reg_write(unsigned int reg, uint8_t v)
@@ -35,18 +38,19 @@ static void reg_write(unsigned int reg, uint8_t v)
 	if (uart.space == UART_PIO)
 		outb((uint16_t)at, v);
 	else if (uart.access == 4)
-		*(volatile uint32_t *)(uintptr_t)at = v;
+		mmio_write32(at, v);
 	else
-		*(volatile uint8_t *)(uintptr_t)at = v;
+		mmio_write8(at, v);
 }
 
 void serial_init(const struct uart_desc *d)
 {
 	uint32_t clock = d->clock ? d->clock : UART_DEFAULT_CLOCK;
-	uint32_t div = d->baud ? clock / (16 * d->baud) : 0;
+	/* 64-bit: an SPCR's precise baud rate may be any 32-bit value. */
+	uint64_t div = d->baud ? clock / (16ULL * d->baud) : 0;
 
 	uart = *d;
-	gave_up = false;
+	gave_up = stall_untold = false;
 	reg_write(UART_IER, 0x00);
 	/* Baud 0 (or a rate the clock cannot make): keep what firmware set. */
 	if (div >= 1 && div <= 0xffff) {
@@ -62,6 +66,14 @@ void serial_init(const struct uart_desc *d)
 const struct uart_desc *serial_current(void)
 {
 	return &uart;
+}
+
+/* Field by field: the padding of two equal descriptions may differ. */
+bool serial_is_current(const struct uart_desc *d)
+{
+	return d->space == uart.space && d->base == uart.base &&
+	       d->reg_shift == uart.reg_shift && d->access == uart.access &&
+	       d->baud == uart.baud && d->clock == uart.clock;
 }
 
 void serial_describe(const struct uart_desc *d, char *buf, size_t len)
@@ -86,8 +98,16 @@ static bool wait_lsr(uint8_t bit)
 			return true;
 		cpu_relax();
 	}
-	gave_up = true;
+	gave_up = stall_untold = true;
 	return false;
+}
+
+bool serial_take_stall(void)
+{
+	bool news = stall_untold;
+
+	stall_untold = false;
+	return news;
 }
 
 void serial_putc(char c)
