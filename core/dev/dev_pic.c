@@ -63,16 +63,20 @@ static unsigned int rank(const struct pic_chip *c, unsigned int ir)
 	return (ir - c->top) & 7;
 }
 
-/* The highest-priority input among bits, or -1. */
+/*
+ * The highest-priority input among bits, or -1: rotated so that `top`
+ * (the highest priority) is bit 0, the lowest set bit wins. No loop: the
+ * IMR write is on make bench's I/O line.
+ */
 static int highest(const struct pic_chip *c, uint8_t bits)
 {
-	for (unsigned int i = 0; i < 8; i++) {
-		unsigned int ir = (c->top + i) & 7;
+	unsigned int rot = ((unsigned int)bits >> c->top |
+			    (unsigned int)bits << (8 - c->top)) &
+			   0xff;
 
-		if (bits & (1u << ir))
-			return (int)ir;
-	}
-	return -1;
+	if (!rot)
+		return -1;
+	return (int)((c->top + (unsigned int)__builtin_ctz(rot)) & 7);
 }
 
 static bool cascaded(const struct pic_chip *master, unsigned int ir)
@@ -158,9 +162,12 @@ static void chip_ack(struct pic_chip *c, unsigned int ir)
  */
 static void pic_update(struct vm *vm)
 {
-	chip_input(pic_chip(vm, 0), CASCADE_IR,
-		   chip_pending(pic_chip(vm, 1), false) >= 0);
-	if (pic_intr(vm))
+	struct pic_chip *m = pic_chip(vm, 0), *s = pic_chip(vm, 1);
+
+	/* No unmasked request, no output: the usual case, made short. */
+	chip_input(m, CASCADE_IR,
+		   (s->irr & ~s->imr) && chip_pending(s, false) >= 0);
+	if ((m->irr & ~m->imr) && pic_intr(vm))
 		vm_irq_kick(vm);
 }
 
@@ -384,10 +391,14 @@ static void pic_write(struct vm *vm, uint16_t port, uint8_t val)
 		c->elcr = val & elcr_writable[port & 1];
 		chip_relevel(c);
 	} else if (port & 1) {
-		if (c->init_step)
+		if (c->init_step) {
 			icw(c, val);
-		else
-			c->imr = val; /* OCW1 */
+		} else {
+			/* OCW1. The same mask again changes no output. */
+			if (c->imr == val)
+				return;
+			c->imr = val;
+		}
 	} else if (val & ICW1_SELECT) {
 		icw1(c, master, val);
 	} else if (val & OCW3_SELECT) {
@@ -406,6 +417,10 @@ static void pic_write(struct vm *vm, uint16_t port, uint8_t val)
 uint32_t pic_port_read(struct vcpu *v, uint16_t port, unsigned int size)
 {
 	uint32_t val = 0;
+
+	/* The mask registers are what guests read most. */
+	if (size == 1 && (port == 0x21 || port == 0xa1))
+		return pic_chip(v->vm, port >> 7)->imr;
 
 	for (unsigned int i = 0; i < size; i++) {
 		uint16_t p = (uint16_t)(port + i);
