@@ -132,6 +132,7 @@ UNIT_SRCS_test_svm_exit := svm/svm_exit.c svm/svm_vcpu.c svm/svm_irq.c core/exit
 UNIT_SRCS_test_cpu_model := core/vm/cpu_model.c core/vm/cpuid_policy.c core/vm/msr_policy.c $(DEV_SRCS) core/host/tsc.c core/vm/vm_end.c core/host/log.c lib/fmt.c tests/unit/fake_serial.c tests/unit/fake_clock.c
 UNIT_SRCS_test_devices := core/exit/exit_io.c core/exit/exit_common.c core/exit/insn_decode.c core/exit/mmio_decode.c core/exit/guest_paging.c $(DEV_SRCS) core/host/tsc.c core/vm/vm_end.c core/vm/guest_options.c core/host/log.c lib/tokenize.c lib/fmt.c tests/unit/fake_serial.c tests/unit/stub_vcpu.c tests/unit/fake_host_irq.c tests/unit/fake_clock.c
 UNIT_SRCS_test_ioapic := $(DEV_SRCS) core/host/tsc.c core/vm/vm_end.c core/host/log.c lib/fmt.c tests/unit/fake_serial.c tests/unit/stub_vcpu.c tests/unit/fake_host_irq.c tests/unit/fake_clock.c
+UNIT_SRCS_test_lapic := $(DEV_SRCS) core/host/tsc.c core/vm/vm_end.c core/host/log.c lib/fmt.c tests/unit/fake_serial.c tests/unit/stub_vcpu.c tests/unit/fake_host_irq.c tests/unit/fake_clock.c
 UNIT_SRCS_test_acpi_tables := core/vm/acpi_tables.c
 UNIT_SRCS_test_core_exits := core/exit/exit_common.c core/exit/insn_decode.c core/exit/mmio_decode.c core/exit/guest_paging.c $(DEV_SRCS) core/host/tsc.c core/vm/vm_end.c core/vm/guest_options.c core/host/log.c lib/tokenize.c lib/fmt.c tests/unit/fake_serial.c tests/unit/stub_vcpu.c tests/unit/fake_host_irq.c tests/unit/fake_clock.c
 UNIT_SRCS_test_seam := tdx/seamldr.c tdx/tdx_module.c tdx/seam_status.c core/host/log.c lib/fmt.c tests/unit/fake_serial.c tests/unit/seam_model.c
