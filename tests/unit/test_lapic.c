@@ -965,6 +965,28 @@ static void test_timer_mode_change_stops(void **state)
 	assert_int_equal(rd(APIC_TIMER_INITIAL), 0);
 }
 
+/*
+ * The run loops arm the host timer for the earliest device deadline on
+ * an entry with v->events set: any new deadline must set it.
+ */
+static void test_timer_arming_kicks(void **state)
+{
+	(void)state;
+	timer_start(ONESHOT | 0x40, 0);
+	v->events = false;
+	wr(APIC_TIMER_INITIAL, 1000);
+	assert_true(v->events);
+	v->events = false;
+	wr(APIC_TIMER_INITIAL, 500); /* sooner */
+	assert_true(v->events);
+
+	wr(APIC_LVT_TIMER, TSC_DEADLINE | 0x40);
+	v->events = false;
+	lapic_tsc_deadline_write(v, START + 1000);
+	assert_true(v->events);
+	assert_int_equal(bits_set(APIC_IRR), 0);
+}
+
 /* --- TSC-deadline mode (11.5.4.1) ---------------------------------------- */
 
 static void test_tsc_deadline_outside_mode(void **state)
@@ -1115,6 +1137,7 @@ int main(void)
 		T(test_timer_periodic_floor),
 		T(test_timer_masked_counts),
 		T(test_timer_mode_change_stops),
+		T(test_timer_arming_kicks),
 		T(test_tsc_deadline_outside_mode),
 		T(test_tsc_deadline_fires),
 		T(test_tsc_deadline_past_fires_at_once),

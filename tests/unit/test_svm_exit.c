@@ -1668,6 +1668,33 @@ static void test_cr8_write_sets_tpr(void **state)
 	assert_int_equal(v->apic.tpr, 0);
 }
 
+/*
+ * A guest arming its LAPIC timer through the xAPIC page, then spinning:
+ * the entry after that exit re-arms the host timer for the new deadline,
+ * or the interrupt would wait for whatever the host timer was armed for.
+ */
+static void test_timer_armed_by_mmio_rearms_host_timer(void **state)
+{
+	static const uint8_t mov_ebx_eax[] = {0x89, 0x03}; /* [ebx], eax */
+
+	(void)state;
+	irq_fixture(-1);
+	xapic_write(v, APIC_TIMER_DIVIDE, 0xb);
+	xapic_write(v, APIC_LVT_TIMER, 0x40);
+	svm_events(v, vmcb);
+	assert_int_equal(fake_irq.armed_ticks, vm->deadline_tsc - fake_now);
+
+	put_code(GUEST_RIP, mov_ebx_eax, sizeof(mov_ebx_eax));
+	v->gpr[GPR_RBX] = 0xfee00380; /* initial count */
+	v->gpr[GPR_RAX] = 7000;
+	do_exit(SVM_EXIT_NPF, 1ULL << 1, 0xfee00380);
+	assert_running();
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 2);
+	assert_true(v->events);
+	svm_events(v, vmcb);
+	assert_int_equal(fake_irq.armed_ticks, 7000);
+}
+
 /* HLT with IF=1 and the LAPIC timer armed: wait for it, then deliver. */
 static void test_hlt_waits_for_lapic_timer(void **state)
 {
@@ -1796,6 +1823,7 @@ int main(void)
 		T(test_events_nmi_waits_for_shadow_and_event),
 		T(test_events_sync_v_tpr),
 		T(test_cr8_write_sets_tpr),
+		T(test_timer_armed_by_mmio_rearms_host_timer),
 		T(test_hlt_waits_for_lapic_timer),
 		T(test_hlt_nothing_armed_ends),
 		T(test_hlt_if0_nmi_resumes),

@@ -1873,6 +1873,29 @@ static void test_cr8_write_unblocks(void **state)
 	assert_injected(0x41);
 }
 
+/* A LAPIC timer armed through the xAPIC page: the entry re-arms. */
+static void test_timer_armed_by_mmio_rearms_host_timer(void **state)
+{
+	static const uint8_t mov_ebx_eax[] = {0x89, 0x03}; /* [ebx], eax */
+
+	(void)state;
+	irq_fixture(-1);
+	xapic_write(v, APIC_TIMER_DIVIDE, 0xb);
+	xapic_write(v, APIC_LVT_TIMER, 0x40);
+	events();
+	assert_int_equal(fake_irq.armed_ticks, vm->deadline_tsc - fake_now);
+
+	put_code(GUEST_RIP, mov_ebx_eax, sizeof(mov_ebx_eax));
+	v->gpr[GPR_RBX] = 0xfee00380; /* initial count */
+	v->gpr[GPR_RAX] = 7000;
+	do_ept_exit(0xfee00380, 2, 2);
+	assert_running();
+	assert_rip(GUEST_RIP + 2);
+	assert_true(v->events);
+	events();
+	assert_int_equal(fake_irq.armed_ticks, 7000);
+}
+
 static void test_hlt_waits_for_lapic_timer(void **state)
 {
 	(void)state;
@@ -1990,6 +2013,7 @@ int main(void)
 		T(test_events_nmi),
 		T(test_events_nmi_window),
 		T(test_cr8_write_unblocks),
+		T(test_timer_armed_by_mmio_rearms_host_timer),
 		T(test_hlt_waits_for_lapic_timer),
 		T(test_hlt_nothing_armed_ends),
 		T(test_hlt_if0_nmi_resumes),
