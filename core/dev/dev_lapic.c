@@ -176,15 +176,18 @@ void lapic_deliver(struct vcpu *v, enum apic_delivery mode, uint8_t vector,
  * Destinations in the form the message carries (SDM vol. 3, 11.6.2): in
  * xAPIC mode 8 bits, physical (0xff broadcast) or logical (flat or cluster
  * by the DFR against the LDR); in x2APIC mode 32 bits, logical being
- * cluster in 31:16 and a bitmap in 15:0 (11.12.10).
+ * cluster in 31:16 and a bitmap in 15:0 (11.12.10), and 0xffffffff the
+ * broadcast in both modes (11.12.9).
  */
 bool lapic_match_dest(const struct vcpu *v, uint32_t dest, bool logical)
 {
 	const struct lapic *a = &v->apic;
 
 	if (x2apic_on(v)) {
+		if (dest == 0xffffffffu)
+			return true;
 		if (!logical)
-			return dest == 0xffffffffu || dest == a->id;
+			return dest == a->id;
 		return dest >> 16 == a->id >> 4 &&
 		       (dest & 0xffff & (1u << (a->id & 0xf)));
 	}

@@ -655,6 +655,21 @@ static void test_x2apic_id_and_ldr(void **state)
 	assert_false(lapic_match_dest(v, 0x20004, true));
 }
 
+/* 11.12.9: 0xffffffff is a broadcast in both destination modes. */
+static void test_x2apic_logical_broadcast(void **state)
+{
+	(void)state;
+	v->apic.id = 0x23;
+	to_x2apic();
+	assert_int_equal(x2apic_msr_write(v, X2(APIC_SPIV), 0x1ff), 0);
+	assert_true(lapic_match_dest(v, 0xffffffff, true));
+	assert_int_equal(
+		x2apic_msr_write(v, X2(APIC_ICR_LO),
+				 (0xffffffffULL << 32) | (1u << 11) | 0x74),
+		0);
+	assert_true(in_irr(0x74));
+}
+
 static void test_xapic_dest_matching(void **state)
 {
 	(void)state;
@@ -1126,6 +1141,7 @@ int main(void)
 		T(test_icr_other_apic_dropped),
 		T(test_apic_base_transitions),
 		T(test_x2apic_id_and_ldr),
+		T(test_x2apic_logical_broadcast),
 		T(test_xapic_dest_matching),
 		T(test_x2apic_self_ipi),
 		T(test_x2apic_gp_rules),
