@@ -394,9 +394,12 @@ static void lvt_timer_write(struct vcpu *v, uint32_t val)
 	struct lapic *a = &v->apic;
 	uint32_t old_mode = timer_mode(a);
 
-	/* Mode 3 is reserved: kept as one-shot, as KVM does. */
+	/*
+	 * Mode 3 is reserved (SDM vol. 3, table 11-2): taken as one-shot,
+	 * which fires once, rather than as a stream of interrupts.
+	 */
 	if (APIC_LVT_TIMER_MODE(val) == 3)
-		val &= ~(2u << 17);
+		val &= ~(3u << 17);
 	a->lvt[LVT_TIMER] = val & lvt_writable[LVT_TIMER];
 	/* A mode change stops the timer and clears its count (11.5.4.1). */
 	if (timer_mode(a) != old_mode) {

@@ -954,6 +954,18 @@ static void test_timer_masked_counts(void **state)
 	assert_true(in_irr(0x40));
 }
 
+/* Mode 3 is reserved (SDM vol. 3, table 11-2): taken as one-shot. */
+static void test_timer_reserved_mode(void **state)
+{
+	(void)state;
+	timer_start(0x60000 | 0x40, 1000);
+	assert_int_equal(rd(APIC_LVT_TIMER), ONESHOT | 0x40);
+	assert_int_equal(vm_timer_next(vm), START + 1000);
+	run_timers_at(START + 1000);
+	assert_true(in_irr(0x40));
+	assert_int_equal(vm_timer_next(vm), 0);
+}
+
 /* 11.5.4.1: a write that changes the mode disarms the timer. */
 static void test_timer_mode_change_stops(void **state)
 {
@@ -1153,6 +1165,7 @@ int main(void)
 		T(test_timer_periodic_floor),
 		T(test_timer_masked_counts),
 		T(test_timer_mode_change_stops),
+		T(test_timer_reserved_mode),
 		T(test_timer_arming_kicks),
 		T(test_tsc_deadline_outside_mode),
 		T(test_tsc_deadline_fires),
