@@ -296,8 +296,6 @@ static void timer_load(struct vcpu *v)
 	struct lapic *a = &v->apic;
 	unsigned int mode = timer_mode(a);
 
-	if (mode == APIC_TIMER_TSC_DEADLINE)
-		return; /* the initial count is ignored in this mode */
 	if (!a->timer_initial) {
 		timer_stop(v);
 		return;
@@ -584,6 +582,9 @@ void xapic_write(struct vcpu *v, unsigned int offset, uint32_t val)
 		send_ipi(v, val, a->icr_hi >> 24);
 		break;
 	case APIC_TIMER_INITIAL:
+		/* Ignored in TSC-deadline mode (11.5.4.1): it stays 0. */
+		if (timer_mode(a) == APIC_TIMER_TSC_DEADLINE)
+			break;
 		a->timer_initial = val;
 		timer_load(v);
 		break;

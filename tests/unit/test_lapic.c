@@ -1079,6 +1079,21 @@ static void test_tsc_deadline_past_fires_at_once(void **state)
 	assert_true(in_irr(0x44));
 }
 
+/* 11.5.4.1: in TSC-deadline mode the initial count takes no writes. */
+static void test_tsc_deadline_ignores_initial_count(void **state)
+{
+	(void)state;
+	timer_start(TSC_DEADLINE | 0x44, 1000);
+	assert_int_equal(rd(APIC_TIMER_INITIAL), 0);
+	assert_int_equal(rd(APIC_TIMER_CURRENT), 0);
+	assert_int_equal(vm_timer_next(vm), 0);
+	lapic_tsc_deadline_write(v, START + 300);
+	wr(APIC_TIMER_INITIAL, 1000);
+	assert_int_equal(rd(APIC_TIMER_INITIAL), 0);
+	assert_int_equal(vm_timer_next(vm), START + 300);
+	assert_int_equal(lapic_tsc_deadline_read(v), START + 300);
+}
+
 static void test_tsc_deadline_zero_disarms(void **state)
 {
 	(void)state;
@@ -1171,6 +1186,7 @@ int main(void)
 		T(test_tsc_deadline_fires),
 		T(test_tsc_deadline_past_fires_at_once),
 		T(test_tsc_deadline_zero_disarms),
+		T(test_tsc_deadline_ignores_initial_count),
 		T(test_extint_message),
 	};
 
