@@ -624,10 +624,12 @@ int apic_base_write(struct vcpu *v, uint64_t val)
 	if (old_mode == 0 && mode == (APIC_BASE_EN | APIC_BASE_EXTD))
 		return -1; /* disabled straight to x2APIC */
 	if (old_mode && !mode) {
-		uint32_t id = v->apic.id;
+		uint32_t id = v->apic.id, logged = v->apic.ipis_logged;
 
 		lapic_reset(v);
 		v->apic.id = id;
+		/* mhv's log limit is no APIC state for the guest to reset. */
+		v->apic.ipis_logged = logged;
 		/* The reset left LINT0/LINT1 as firmware set them; off now. */
 		for (unsigned int i = 0; i < ARRAY_SIZE(v->apic.lvt); i++)
 			v->apic.lvt[i] = APIC_LVT_MASKED;

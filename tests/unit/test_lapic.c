@@ -585,6 +585,17 @@ static void test_icr_other_apic_dropped(void **state)
 	assert_int_equal(lines, 8);
 	assert_true(fake_serial_contains("no more logged"));
 	assert_int_equal(bits_set(APIC_IRR), 0);
+
+	/* Nor when it resets its APIC in between (11.4.3 keeps the ID). */
+	fake_serial_clear();
+	for (unsigned int i = 0; i < 10; i++) {
+		assert_int_equal(apic_base_write(v, BASE_DISABLED), 0);
+		assert_int_equal(apic_base_write(v, BASE_XAPIC), 0);
+		enable();
+		wr(APIC_ICR_HI, 0x01000000);
+		wr(APIC_ICR_LO, 0x61);
+	}
+	assert_false(fake_serial_contains("dropped"));
 }
 
 /* --- x2APIC -------------------------------------------------------------- */
