@@ -176,15 +176,18 @@ void lapic_deliver(struct vcpu *v, enum apic_delivery mode, uint8_t vector,
  * Destinations in the form the message carries (SDM vol. 3, 11.6.2): in
  * xAPIC mode 8 bits, physical (0xff broadcast) or logical (flat or cluster
  * by the DFR against the LDR); in x2APIC mode 32 bits, logical being
- * cluster in 31:16 and a bitmap in 15:0 (11.12.10).
+ * cluster in 31:16 and a bitmap in 15:0 (11.12.10), and 0xffffffff the
+ * broadcast in both modes (11.12.9).
  */
 bool lapic_match_dest(const struct vcpu *v, uint32_t dest, bool logical)
 {
 	const struct lapic *a = &v->apic;
 
 	if (x2apic_on(v)) {
+		if (dest == 0xffffffffu)
+			return true;
 		if (!logical)
-			return dest == 0xffffffffu || dest == a->id;
+			return dest == a->id;
 		return dest >> 16 == a->id >> 4 &&
 		       (dest & 0xffff & (1u << (a->id & 0xf)));
 	}
@@ -293,8 +296,6 @@ static void timer_load(struct vcpu *v)
 	struct lapic *a = &v->apic;
 	unsigned int mode = timer_mode(a);
 
-	if (mode == APIC_TIMER_TSC_DEADLINE)
-		return; /* the initial count is ignored in this mode */
 	if (!a->timer_initial) {
 		timer_stop(v);
 		return;
@@ -391,9 +392,12 @@ static void lvt_timer_write(struct vcpu *v, uint32_t val)
 	struct lapic *a = &v->apic;
 	uint32_t old_mode = timer_mode(a);
 
-	/* Mode 3 is reserved: kept as one-shot, as KVM does. */
+	/*
+	 * Mode 3 is reserved (SDM vol. 3, table 11-2): taken as one-shot,
+	 * which fires once, rather than as a stream of interrupts.
+	 */
 	if (APIC_LVT_TIMER_MODE(val) == 3)
-		val &= ~(2u << 17);
+		val &= ~(3u << 17);
 	a->lvt[LVT_TIMER] = val & lvt_writable[LVT_TIMER];
 	/* A mode change stops the timer and clears its count (11.5.4.1). */
 	if (timer_mode(a) != old_mode) {
@@ -578,6 +582,9 @@ void xapic_write(struct vcpu *v, unsigned int offset, uint32_t val)
 		send_ipi(v, val, a->icr_hi >> 24);
 		break;
 	case APIC_TIMER_INITIAL:
+		/* Ignored in TSC-deadline mode (11.5.4.1): it stays 0. */
+		if (timer_mode(a) == APIC_TIMER_TSC_DEADLINE)
+			break;
 		a->timer_initial = val;
 		timer_load(v);
 		break;
@@ -617,10 +624,12 @@ int apic_base_write(struct vcpu *v, uint64_t val)
 	if (old_mode == 0 && mode == (APIC_BASE_EN | APIC_BASE_EXTD))
 		return -1; /* disabled straight to x2APIC */
 	if (old_mode && !mode) {
-		uint32_t id = v->apic.id;
+		uint32_t id = v->apic.id, logged = v->apic.ipis_logged;
 
 		lapic_reset(v);
 		v->apic.id = id;
+		/* mhv's log limit is no APIC state for the guest to reset. */
+		v->apic.ipis_logged = logged;
 		/* The reset left LINT0/LINT1 as firmware set them; off now. */
 		for (unsigned int i = 0; i < ARRAY_SIZE(v->apic.lvt); i++)
 			v->apic.lvt[i] = APIC_LVT_MASKED;

@@ -21,8 +21,13 @@ void vm_timer_set(struct vm *vm, enum vm_timer_id id, uint64_t deadline)
 	if (vm->dev.timer_at[id] == deadline)
 		return;
 	vm->dev.timer_at[id] = deadline;
-	/* The entry path arms the host timer for the new earliest deadline. */
-	vm_irq_kick(vm);
+	/*
+	 * The host timer is armed for the earliest deadline only on an entry
+	 * with v->events set: without this, a deadline sooner than the armed
+	 * one waits for it (a guest spinning for its LAPIC timer waits until
+	 * the budget runs out).
+	 */
+	vcpu_kick(&vm->vcpu);
 }
 
 uint64_t vm_timer_next(const struct vm *vm)

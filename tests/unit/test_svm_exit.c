@@ -24,6 +24,7 @@
 #include "svm/svm.h"
 #include "svm/svm_exit_codes.h"
 #include "core/host/apic.h"
+#include "tests/unit/fake_clock.h"
 #include "tests/unit/fake_host_irq.h"
 #include "tests/unit/fake_serial.h"
 
@@ -1425,6 +1426,343 @@ static void test_exit_counters(void **state)
 	assert_string_equal(svm_exit_slot_name(0x7b), "IOIO");
 }
 
+/* --- interrupt and NMI injection (svm_irq.c), CR8, HLT -------------------- */
+
+/* EVENTINJ (APM vol. 2, 15.20): vector 7:0, type 10:8, valid 31. */
+#define EVENT_INTR(vec) (0x80000000ULL | (vec))
+#define EVENT_NMI 0x80000202ULL /* valid | NMI | vector 2 */
+/* VMCB control fields: intercept bits and int_ctl (APM vol. 2, 15.21). */
+#define ICPT_VINTR (1u << 4)
+#define ICPT_IRET (1u << 20)
+#define INT_CTL_V_IRQ (1u << 8)
+#define INT_CTL_V_IGN_TPR (1u << 20)
+#define INT_CTL_V_INTR_MASKING (1u << 24)
+#define RFLAGS_IF_SET 0x202ULL
+
+static bool lapic_bit(const uint32_t *reg256, unsigned int vector)
+{
+	return reg256[vector / 32] & (1u << (vector % 32));
+}
+
+/*
+ * A guest with a software-enabled LAPIC and `vector` pending, IF=1, no
+ * shadow, nothing in EVENTINJ: what svm_vcpu_create() and a guest's APIC
+ * setup leave, with a budget far away.
+ */
+static void irq_fixture(int vector)
+{
+	fake_now = 1000000;
+	vm->deadline_tsc = fake_now + 1000000000;
+	vmcb->control.int_ctl = INT_CTL_V_INTR_MASKING;
+	vmcb->save.rflags = RFLAGS_IF_SET;
+	xapic_write(v, APIC_SPIV, 0x1ff);
+	if (vector >= 0)
+		lapic_deliver(v, APIC_DM_FIXED, (uint8_t)vector, false);
+	assert_true(v->events);
+}
+
+/* Injected: in EVENTINJ, moved to ISR, no window asked for. */
+static void assert_injected(unsigned int vector)
+{
+	assert_int_equal(vmcb->control.event_inj, EVENT_INTR(vector));
+	assert_false(lapic_bit(v->apic.irr, vector));
+	assert_true(lapic_bit(v->apic.isr, vector));
+	assert_int_equal(vmcb->control.intercept_misc1 & ICPT_VINTR, 0);
+	assert_int_equal(vmcb->control.int_ctl & INT_CTL_V_IRQ, 0);
+	assert_false(v->events);
+}
+
+/* Held: nothing injected, a VINTR exit asked for, still in IRR. */
+static void assert_window(unsigned int vector, uint64_t event_inj)
+{
+	assert_int_equal(vmcb->control.event_inj, event_inj);
+	assert_true(lapic_bit(v->apic.irr, vector));
+	assert_false(lapic_bit(v->apic.isr, vector));
+	assert_true(vmcb->control.intercept_misc1 & ICPT_VINTR);
+	assert_true(vmcb->control.int_ctl & INT_CTL_V_IRQ);
+	/* The guest's TPR is applied by mhv, not against V_INTR_PRIO. */
+	assert_true(vmcb->control.int_ctl & INT_CTL_V_IGN_TPR);
+	assert_true(vmcb->control.int_ctl & INT_CTL_V_INTR_MASKING);
+}
+
+static void test_events_inject_interrupt(void **state)
+{
+	(void)state;
+	irq_fixture(0x41);
+	svm_events(v, vmcb);
+	assert_injected(0x41);
+	assert_int_equal(fake_irq.arm_count, 1);
+	/* The next one waits for the EOI: same class. */
+	lapic_deliver(v, APIC_DM_FIXED, 0x42, false);
+	vmcb->control.event_inj = 0; /* delivered by VMRUN */
+	svm_events(v, vmcb);
+	assert_int_equal(vmcb->control.event_inj, 0);
+	assert_int_equal(vmcb->control.intercept_misc1 & ICPT_VINTR, 0);
+}
+
+/* IF=0, an STI shadow, an event already on its way: VINTR, then inject. */
+static void test_events_blocked_then_vintr(void **state)
+{
+	(void)state;
+	for (unsigned int i = 0; i < 3; i++) {
+		fixture_fini();
+		fixture_init();
+		irq_fixture(0x41);
+		if (i == 0)
+			vmcb->save.rflags = 0x2;
+		else if (i == 1)
+			vmcb->control.int_state = 1;
+		else
+			vmcb->control.event_inj = EVENT_GP0;
+		svm_events(v, vmcb);
+		assert_window(0x41, i == 2 ? EVENT_GP0 : 0);
+		assert_false(v->events);
+		assert_int_equal(irq_pending(v), 0x41);
+
+		/* The guest can take it now: VINTR, and the next entry does. */
+		vmcb->save.rflags = RFLAGS_IF_SET;
+		vmcb->control.int_state = 0;
+		do_exit(SVM_EXIT_VINTR, 0, 0);
+		assert_running();
+		assert_true(v->events);
+		assert_int_equal(vmcb->save.rip, GUEST_RIP);
+		svm_events(v, vmcb);
+		assert_injected(0x41);
+	}
+}
+
+/*
+ * NMIs: injected whatever IF says, then blocked (SVM does not track it)
+ * until the handler's IRET has executed: the IRET exit comes before it
+ * does, so only RIP moving on from the IRET ends the block.
+ */
+static void test_events_nmi_and_iret(void **state)
+{
+	(void)state;
+	irq_fixture(-1);
+	vmcb->save.rflags = 0x2;
+	lapic_deliver(v, APIC_DM_NMI, 0, false);
+	svm_events(v, vmcb);
+	assert_int_equal(vmcb->control.event_inj, EVENT_NMI);
+	assert_false(v->apic.nmi_pending);
+	assert_true(vmcb->control.intercept_misc1 & ICPT_IRET);
+
+	/* A second NMI while the handler runs: held. */
+	vmcb->save.rip = 0x3000;
+	do_exit(SVM_EXIT_INTR, 0, 0);
+	lapic_deliver(v, APIC_DM_NMI, 0, false);
+	svm_events(v, vmcb);
+	assert_int_equal(vmcb->control.event_inj, 0);
+	assert_true(v->apic.nmi_pending);
+
+	/* The IRET exit: the IRET has not run yet. */
+	vmcb->save.rip = 0x3010;
+	do_exit(SVM_EXIT_IRET, 0, 0);
+	assert_running();
+	assert_true(v->events);
+	assert_int_equal(vmcb->control.intercept_misc1 & ICPT_IRET, 0);
+	assert_int_equal(vmcb->save.rip, 0x3010);
+	svm_events(v, vmcb);
+	assert_int_equal(vmcb->control.event_inj, 0);
+	assert_true(v->apic.nmi_pending);
+
+	/* Back in the interrupted code: now the second one goes in. */
+	vmcb->save.rip = GUEST_RIP;
+	vmcb->save.rflags = RFLAGS_IF_SET;
+	do_exit(SVM_EXIT_VINTR, 0, 0);
+	svm_events(v, vmcb);
+	assert_int_equal(vmcb->control.event_inj, EVENT_NMI);
+	assert_false(v->apic.nmi_pending);
+	assert_true(vmcb->control.intercept_misc1 & ICPT_IRET);
+}
+
+/* An NMI waits for a shadow or an event in flight, like an interrupt. */
+static void test_events_nmi_waits_for_shadow_and_event(void **state)
+{
+	(void)state;
+	irq_fixture(-1);
+	lapic_deliver(v, APIC_DM_NMI, 0, false);
+	vmcb->control.int_state = 1;
+	svm_events(v, vmcb);
+	assert_int_equal(vmcb->control.event_inj, 0);
+	assert_true(v->apic.nmi_pending);
+	assert_true(vmcb->control.intercept_misc1 & ICPT_VINTR);
+	vmcb->control.int_state = 0;
+	vmcb->control.event_inj = EVENT_UD;
+	svm_events(v, vmcb);
+	assert_int_equal(vmcb->control.event_inj, EVENT_UD);
+	assert_true(v->apic.nmi_pending);
+
+	/* An NMI and an interrupt: the NMI first, the interrupt waits. */
+	vmcb->control.event_inj = 0;
+	lapic_deliver(v, APIC_DM_FIXED, 0x41, false);
+	svm_events(v, vmcb);
+	assert_int_equal(vmcb->control.event_inj, EVENT_NMI);
+	assert_window(0x41, EVENT_NMI);
+}
+
+/* V_TPR (int_ctl 3:0) is the LAPIC's TPR[7:4] on every entry. */
+static void test_events_sync_v_tpr(void **state)
+{
+	(void)state;
+	irq_fixture(-1);
+	xapic_write(v, APIC_TPR, 0x7c);
+	assert_true(v->events);
+	svm_events(v, vmcb);
+	assert_int_equal(vmcb->control.int_ctl, INT_CTL_V_INTR_MASKING | 0x7);
+	xapic_write(v, APIC_TPR, 0x10);
+	svm_events(v, vmcb);
+	assert_int_equal(vmcb->control.int_ctl, INT_CTL_V_INTR_MASKING | 0x1);
+}
+
+/* MOV to CR8 (APM vol. 2, 15.21.4): TPR[7:4]; bits 63:4 set are #GP. */
+static void test_cr8_write_sets_tpr(void **state)
+{
+	static const uint8_t mov_cr8_rax[] = {0x44, 0x0f, 0x22, 0xc0};
+
+	(void)state;
+	irq_fixture(0x41);
+	set_long_mode(0);
+	own_bytes = true;
+	put_code(0x2000, mov_cr8_rax, sizeof(mov_cr8_rax));
+
+	/* CR8 = 5 blocks vector 0x41: nothing injected, no VINTR either. */
+	vmcb->save.rip = LONG_VA_BASE + 0x2000;
+	v->gpr[GPR_RAX] = 5;
+	do_exit(SVM_EXIT_WRITE_CR0 + 8, 0, 0);
+	assert_running();
+	assert_int_equal(vmcb->control.event_inj, 0);
+	assert_int_equal(v->apic.tpr, 0x50);
+	assert_int_equal(vmcb->save.rip, LONG_VA_BASE + 0x2004);
+	assert_true(v->events);
+	svm_events(v, vmcb);
+	assert_int_equal(vmcb->control.int_ctl & 0xf, 5);
+	assert_int_equal(vmcb->control.event_inj, 0);
+	assert_int_equal(vmcb->control.intercept_misc1 & ICPT_VINTR, 0);
+
+	/*
+	 * Decode assists name the register (EXITINFO1 bit 63, GPR 3:0), and
+	 * they win over the bytes, which the guest may have rewritten since.
+	 */
+	vmcb->save.rip = LONG_VA_BASE + 0x2000;
+	v->gpr[GPR_RAX] = 9;
+	v->gpr[GPR_RBX] = 0;
+	do_exit_nrip(SVM_EXIT_WRITE_CR0 + 8, (1ULL << 63) | GPR_RBX, 0,
+		     LONG_VA_BASE + 0x2004);
+	assert_int_equal(v->apic.tpr, 0);
+	assert_int_equal(vmcb->save.rip, LONG_VA_BASE + 0x2004);
+	svm_events(v, vmcb);
+	assert_int_equal(vmcb->control.int_ctl & 0xf, 0);
+	assert_injected(0x41);
+
+	/* Reserved bits: #GP(0), TPR and RIP unchanged. */
+	vmcb->save.rip = LONG_VA_BASE + 0x2000;
+	v->gpr[GPR_RAX] = 0x10;
+	do_exit(SVM_EXIT_WRITE_CR0 + 8, 0, 0);
+	assert_int_equal(vmcb->control.event_inj, EVENT_GP0);
+	assert_int_equal(v->apic.tpr, 0);
+	assert_int_equal(vmcb->save.rip, LONG_VA_BASE + 0x2000);
+	v->gpr[GPR_RAX] = 1ULL << 32;
+	do_exit(SVM_EXIT_WRITE_CR0 + 8, 0, 0);
+	assert_int_equal(vmcb->control.event_inj, EVENT_GP0);
+	assert_int_equal(v->apic.tpr, 0);
+}
+
+/*
+ * A guest arming its LAPIC timer through the xAPIC page, then spinning:
+ * the entry after that exit re-arms the host timer for the new deadline,
+ * or the interrupt would wait for whatever the host timer was armed for.
+ */
+static void test_timer_armed_by_mmio_rearms_host_timer(void **state)
+{
+	static const uint8_t mov_ebx_eax[] = {0x89, 0x03}; /* [ebx], eax */
+
+	(void)state;
+	irq_fixture(-1);
+	xapic_write(v, APIC_TIMER_DIVIDE, 0xb);
+	xapic_write(v, APIC_LVT_TIMER, 0x40);
+	svm_events(v, vmcb);
+	assert_int_equal(fake_irq.armed_ticks, vm->deadline_tsc - fake_now);
+
+	put_code(GUEST_RIP, mov_ebx_eax, sizeof(mov_ebx_eax));
+	v->gpr[GPR_RBX] = 0xfee00380; /* initial count */
+	v->gpr[GPR_RAX] = 7000;
+	do_exit(SVM_EXIT_NPF, 1ULL << 1, 0xfee00380);
+	assert_running();
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 2);
+	assert_true(v->events);
+	svm_events(v, vmcb);
+	assert_int_equal(fake_irq.armed_ticks, 7000);
+}
+
+/* HLT with IF=1 and the LAPIC timer armed: wait for it, then deliver. */
+static void test_hlt_waits_for_lapic_timer(void **state)
+{
+	(void)state;
+	irq_fixture(-1);
+	xapic_write(v, APIC_TIMER_DIVIDE, 0xb); /* divide by 1 */
+	xapic_write(v, APIC_LVT_TIMER, 0x40);	/* one-shot, vector 0x40 */
+	xapic_write(v, APIC_TIMER_INITIAL, 5000);
+	svm_events(v, vmcb);
+	assert_int_equal(fake_irq.armed_ticks, 5000);
+
+	do_exit(SVM_EXIT_HLT, 0, 0);
+	assert_running();
+	assert_int_equal(fake_irq.waits, 1);
+	assert_int_equal(fake_now, 1000000 + 5000);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 1);
+	assert_true(v->events);
+	assert_int_equal(irq_pending(v), 0x40);
+	svm_events(v, vmcb);
+	assert_injected(0x40);
+}
+
+static void test_hlt_nothing_armed_ends(void **state)
+{
+	(void)state;
+	irq_fixture(-1);
+	do_exit(SVM_EXIT_HLT, 0, 0);
+	assert_ended(OUTCOME_HALT);
+	assert_detail("no interrupt source armed");
+	assert_int_equal(fake_irq.waits, 0);
+
+	/* IF=1 with an interrupt already pending: straight back. */
+	fixture_fini();
+	fixture_init();
+	irq_fixture(0x41);
+	do_exit(SVM_EXIT_HLT, 0, 0);
+	assert_running();
+	assert_true(v->events);
+	assert_int_equal(fake_irq.waits, 0);
+}
+
+/* HLT with IF=0: only an NMI wakes it. */
+static void test_hlt_if0_nmi_resumes(void **state)
+{
+	(void)state;
+	/* A pending interrupt does not wake it. */
+	irq_fixture(0x41);
+	vmcb->save.rflags = 0x2;
+	do_exit(SVM_EXIT_HLT, 0, 0);
+	assert_ended(OUTCOME_HALT);
+	assert_detail("disabled");
+
+	fixture_fini();
+	fixture_init();
+	irq_fixture(0x41);
+	vmcb->save.rflags = 0x2;
+	lapic_deliver(v, APIC_DM_NMI, 0, false);
+	v->events = false;
+	do_exit(SVM_EXIT_HLT, 0, 0);
+	assert_running();
+	assert_true(v->events);
+	assert_int_equal(fake_irq.waits, 0);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 1);
+	svm_events(v, vmcb);
+	assert_int_equal(vmcb->control.event_inj, EVENT_NMI);
+	assert_true(lapic_bit(v->apic.irr, 0x41));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1479,6 +1817,16 @@ int main(void)
 		T(test_every_code),
 		T(test_invd_and_monitor_mwait),
 		T(test_exit_counters),
+		T(test_events_inject_interrupt),
+		T(test_events_blocked_then_vintr),
+		T(test_events_nmi_and_iret),
+		T(test_events_nmi_waits_for_shadow_and_event),
+		T(test_events_sync_v_tpr),
+		T(test_cr8_write_sets_tpr),
+		T(test_timer_armed_by_mmio_rearms_host_timer),
+		T(test_hlt_waits_for_lapic_timer),
+		T(test_hlt_nothing_armed_ends),
+		T(test_hlt_if0_nmi_resumes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

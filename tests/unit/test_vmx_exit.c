@@ -1679,6 +1679,279 @@ static void test_exit_counters(void **state)
 	assert_string_equal(vmx_exit_slot_name(30), "IO_INSTRUCTION");
 }
 
+/* --- interrupt and NMI injection (vmx_irq.c), HLT --------------------------- */
+
+/* VM-entry interruption information (SDM vol. 3, 24.8.3). */
+#define INTR_EXT(vec) (0x80000000ULL | (vec)) /* valid | external interrupt */
+#define INTR_NMI 0x80000202ULL		      /* valid | NMI | vector 2 */
+/* Primary processor-based controls (SDM vol. 3, table 24-6). */
+#define PROC_INTR_WINDOW (1ULL << 2)
+#define PROC_NMI_WINDOW (1ULL << 22)
+/* Interruptibility state (SDM vol. 3, table 24-3). */
+#define BLOCK_STI 1u
+#define BLOCK_MOV_SS 2u
+#define BLOCK_NMI 8u
+#define RFLAGS_IF_SET 0x202ULL
+
+static bool lapic_bit(const uint32_t *reg256, unsigned int vector)
+{
+	return reg256[vector / 32] & (1u << (vector % 32));
+}
+
+/*
+ * A guest with a software-enabled LAPIC and `vector` pending, IF=1, no
+ * blocking, no event for the entry: the controls as vmx_vcpu_create()
+ * leaves them (and caches them), a budget far away.
+ */
+static uint32_t base_proc;
+
+static void irq_fixture(int vector)
+{
+	fake_now = 1000000;
+	vm->deadline_tsc = fake_now + 1000000000;
+	base_proc = (uint32_t)fake_vmcs_get(VMCS_PROC_CONTROLS);
+	assert_int_equal(base_proc & (PROC_INTR_WINDOW | PROC_NMI_WINDOW), 0);
+	vmx.proc_controls = base_proc;
+	fake_vmcs_set(VMCS_ENTRY_INTR_INFO, 0);
+	fake_vmcs_set(VMCS_GUEST_RFLAGS, RFLAGS_IF_SET);
+	xapic_write(v, APIC_SPIV, 0x1ff);
+	if (vector >= 0)
+		lapic_deliver(v, APIC_DM_FIXED, (uint8_t)vector, false);
+	assert_true(v->events);
+}
+
+/* One entry's vmx_events(), its VMCS writes recorded alone. */
+static void events(void)
+{
+	fake_vmcs_forget_accesses();
+	vmx_events(v);
+	assert_false(v->events);
+	/* The cache and the VMCS agree, whatever was written. */
+	assert_vmcs(VMCS_PROC_CONTROLS, vmx.proc_controls);
+}
+
+static void assert_injected(unsigned int vector)
+{
+	assert_vmcs_written(VMCS_ENTRY_INTR_INFO, INTR_EXT(vector));
+	assert_false(lapic_bit(v->apic.irr, vector));
+	assert_true(lapic_bit(v->apic.isr, vector));
+	assert_int_equal(fake_vmcs_get(VMCS_PROC_CONTROLS) &
+				 (PROC_INTR_WINDOW | PROC_NMI_WINDOW),
+			 0);
+}
+
+static void assert_window(unsigned int vector)
+{
+	assert_no_event();
+	assert_true(lapic_bit(v->apic.irr, vector));
+	assert_false(lapic_bit(v->apic.isr, vector));
+	assert_true(fake_vmcs_get(VMCS_PROC_CONTROLS) & PROC_INTR_WINDOW);
+}
+
+static void test_events_inject_interrupt(void **state)
+{
+	(void)state;
+	irq_fixture(0x41);
+	events();
+	assert_injected(0x41);
+	assert_vmcs_not_written(VMCS_PROC_CONTROLS);
+	assert_int_equal(fake_irq.arm_count, 1);
+}
+
+/* IF=0, STI or MOV SS blocking, an event in flight: window, then inject. */
+static void test_events_blocked_then_window(void **state)
+{
+	(void)state;
+	for (unsigned int i = 0; i < 4; i++) {
+		fixture_restart();
+		irq_fixture(0x41);
+		if (i == 0)
+			fake_vmcs_set(VMCS_GUEST_RFLAGS, 0x2);
+		else if (i == 1)
+			fake_vmcs_set(VMCS_GUEST_INTERRUPTIBILITY, BLOCK_STI);
+		else if (i == 2)
+			fake_vmcs_set(VMCS_GUEST_INTERRUPTIBILITY,
+				      BLOCK_MOV_SS);
+		else
+			fake_vmcs_set(VMCS_ENTRY_INTR_INFO, INTR_GP);
+		events();
+		assert_window(0x41);
+		assert_vmcs_written(VMCS_PROC_CONTROLS,
+				    base_proc | PROC_INTR_WINDOW);
+		if (i == 3)
+			assert_vmcs(VMCS_ENTRY_INTR_INFO, INTR_GP);
+
+		/* The window exit; the entry after it injects. */
+		fake_vmcs_set(VMCS_GUEST_RFLAGS, RFLAGS_IF_SET);
+		fake_vmcs_set(VMCS_GUEST_INTERRUPTIBILITY, 0);
+		do_exit(VMX_EXIT_INTERRUPT_WINDOW, 0, 0);
+		assert_running();
+		assert_true(v->events);
+		assert_rip(GUEST_RIP);
+		events();
+		assert_injected(0x41);
+		assert_vmcs_written(VMCS_PROC_CONTROLS, base_proc);
+	}
+}
+
+static void test_events_nmi(void **state)
+{
+	(void)state;
+	irq_fixture(-1);
+	fake_vmcs_set(VMCS_GUEST_RFLAGS, 0x2); /* NMIs ignore IF */
+	lapic_deliver(v, APIC_DM_NMI, 0, false);
+	events();
+	assert_vmcs_written(VMCS_ENTRY_INTR_INFO, INTR_NMI);
+	assert_false(v->apic.nmi_pending);
+
+	/* An NMI and an interrupt: the NMI goes first. */
+	fixture_restart();
+	irq_fixture(0x41);
+	lapic_deliver(v, APIC_DM_NMI, 0, false);
+	events();
+	assert_vmcs_written(VMCS_ENTRY_INTR_INFO, INTR_NMI);
+	assert_true(lapic_bit(v->apic.irr, 0x41));
+	assert_true(fake_vmcs_get(VMCS_PROC_CONTROLS) & PROC_INTR_WINDOW);
+}
+
+/* Virtual-NMI blocking: NMI-window exiting, where the CPU has it. */
+static void test_events_nmi_window(void **state)
+{
+	(void)state;
+	irq_fixture(-1);
+	vmx.nmi_window = true;
+	fake_vmcs_set(VMCS_GUEST_INTERRUPTIBILITY, BLOCK_NMI);
+	lapic_deliver(v, APIC_DM_NMI, 0, false);
+	events();
+	assert_no_event();
+	assert_true(v->apic.nmi_pending);
+	assert_vmcs_written(VMCS_PROC_CONTROLS, base_proc | PROC_NMI_WINDOW);
+
+	/* The guest's IRET ended the blocking: NMI-window exit, inject. */
+	fake_vmcs_set(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	do_exit(VMX_EXIT_NMI_WINDOW, 0, 0);
+	assert_running();
+	assert_true(v->events);
+	events();
+	assert_vmcs_written(VMCS_ENTRY_INTR_INFO, INTR_NMI);
+	assert_false(v->apic.nmi_pending);
+	assert_vmcs_written(VMCS_PROC_CONTROLS, base_proc);
+
+	/* An STI shadow holds an NMI too. */
+	lapic_deliver(v, APIC_DM_NMI, 0, false);
+	fake_vmcs_set(VMCS_ENTRY_INTR_INFO, 0);
+	fake_vmcs_set(VMCS_GUEST_INTERRUPTIBILITY, BLOCK_STI);
+	events();
+	assert_no_event();
+	assert_true(vmx.proc_controls & PROC_NMI_WINDOW);
+
+	/* Without NMI-window exiting, the interrupt window stands in. */
+	fixture_restart();
+	irq_fixture(-1);
+	vmx.nmi_window = false;
+	fake_vmcs_set(VMCS_GUEST_INTERRUPTIBILITY, BLOCK_NMI);
+	lapic_deliver(v, APIC_DM_NMI, 0, false);
+	events();
+	assert_no_event();
+	assert_vmcs_written(VMCS_PROC_CONTROLS, base_proc | PROC_INTR_WINDOW);
+}
+
+/* MOV to CR8 lowering TPR lets a held vector through on the next entry. */
+static void test_cr8_write_unblocks(void **state)
+{
+	(void)state;
+	irq_fixture(0x41);
+	xapic_write(v, APIC_TPR, 0x50);
+	events();
+	assert_no_event();
+	assert_vmcs_not_written(VMCS_PROC_CONTROLS);
+	v->gpr[GPR_RAX] = 0;
+	do_exit(VMX_EXIT_CR_ACCESS, CR_QUAL(8, 0, 0), 3);
+	assert_int_equal(v->apic.tpr, 0);
+	assert_true(v->events);
+	events();
+	assert_injected(0x41);
+}
+
+/* A LAPIC timer armed through the xAPIC page: the entry re-arms. */
+static void test_timer_armed_by_mmio_rearms_host_timer(void **state)
+{
+	static const uint8_t mov_ebx_eax[] = {0x89, 0x03}; /* [ebx], eax */
+
+	(void)state;
+	irq_fixture(-1);
+	xapic_write(v, APIC_TIMER_DIVIDE, 0xb);
+	xapic_write(v, APIC_LVT_TIMER, 0x40);
+	events();
+	assert_int_equal(fake_irq.armed_ticks, vm->deadline_tsc - fake_now);
+
+	put_code(GUEST_RIP, mov_ebx_eax, sizeof(mov_ebx_eax));
+	v->gpr[GPR_RBX] = 0xfee00380; /* initial count */
+	v->gpr[GPR_RAX] = 7000;
+	do_ept_exit(0xfee00380, 2, 2);
+	assert_running();
+	assert_rip(GUEST_RIP + 2);
+	assert_true(v->events);
+	events();
+	assert_int_equal(fake_irq.armed_ticks, 7000);
+}
+
+static void test_hlt_waits_for_lapic_timer(void **state)
+{
+	(void)state;
+	irq_fixture(-1);
+	xapic_write(v, APIC_TIMER_DIVIDE, 0xb); /* divide by 1 */
+	xapic_write(v, APIC_LVT_TIMER, 0x40);	/* one-shot, vector 0x40 */
+	xapic_write(v, APIC_TIMER_INITIAL, 5000);
+	events();
+	assert_int_equal(fake_irq.armed_ticks, 5000);
+
+	do_exit(VMX_EXIT_HLT, 0, 1);
+	assert_running();
+	assert_int_equal(fake_irq.waits, 1);
+	assert_int_equal(fake_now, 1000000 + 5000);
+	assert_rip(GUEST_RIP + 1);
+	assert_true(v->events);
+	assert_int_equal(irq_pending(v), 0x40);
+	events();
+	assert_injected(0x40);
+}
+
+static void test_hlt_nothing_armed_ends(void **state)
+{
+	(void)state;
+	irq_fixture(-1);
+	do_exit(VMX_EXIT_HLT, 0, 1);
+	assert_ended(OUTCOME_HALT);
+	assert_detail("no interrupt source armed");
+	assert_int_equal(fake_irq.waits, 0);
+}
+
+static void test_hlt_if0_nmi_resumes(void **state)
+{
+	(void)state;
+	/* A pending interrupt does not wake it. */
+	irq_fixture(0x41);
+	fake_vmcs_set(VMCS_GUEST_RFLAGS, 0x2);
+	do_exit(VMX_EXIT_HLT, 0, 1);
+	assert_ended(OUTCOME_HALT);
+	assert_detail("disabled");
+
+	fixture_restart();
+	irq_fixture(0x41);
+	fake_vmcs_set(VMCS_GUEST_RFLAGS, 0x2);
+	lapic_deliver(v, APIC_DM_NMI, 0, false);
+	v->events = false;
+	do_exit(VMX_EXIT_HLT, 0, 1);
+	assert_running();
+	assert_true(v->events);
+	assert_int_equal(fake_irq.waits, 0);
+	assert_rip(GUEST_RIP + 1);
+	events();
+	assert_vmcs_written(VMCS_ENTRY_INTR_INFO, INTR_NMI);
+	assert_true(lapic_bit(v->apic.irr, 0x41));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1735,6 +2008,15 @@ int main(void)
 		T(test_ept_apic_version_read),
 		T(test_ept_outside_ram_and_devices),
 		T(test_exit_counters),
+		T(test_events_inject_interrupt),
+		T(test_events_blocked_then_window),
+		T(test_events_nmi),
+		T(test_events_nmi_window),
+		T(test_cr8_write_unblocks),
+		T(test_timer_armed_by_mmio_rearms_host_timer),
+		T(test_hlt_waits_for_lapic_timer),
+		T(test_hlt_nothing_armed_ends),
+		T(test_hlt_if0_nmi_resumes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
