@@ -238,8 +238,16 @@ static int setup_controls(struct vmx_vcpu *x, bool vpid, char *err,
 	 * vector is in the exit information and mhv runs its handler there;
 	 * nothing is left pending for the guest to see.
 	 */
+	/*
+	 * Virtual NMIs are required: with NMI exiting and without them, the
+	 * blocking an injected NMI leaves is never ended by the guest's IRET
+	 * (SDM vol. 3, 25.3), so its next NMI would wait forever. Every VMX
+	 * CPU with EPT and unrestricted guest has them.
+	 */
 	if (adjust_controls(caps.pin, want_pin,
-			    PIN_EXTERNAL_INTERRUPT | PIN_NMI_EXITING, &pin) ||
+			    PIN_EXTERNAL_INTERRUPT | PIN_NMI_EXITING |
+				    PIN_VIRTUAL_NMIS,
+			    &pin) ||
 	    /*
 	     * Without a TPR shadow, MOV to CR8 would load the host's own TPR
 	     * and could keep mhv's timer from ever interrupting the guest:

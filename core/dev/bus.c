@@ -99,6 +99,15 @@ bool mmio_device_access(struct vcpu *v, uint64_t gpa, unsigned int size,
 	}
 	if (!(gpa >= XAPIC_BASE && gpa < XAPIC_BASE + XAPIC_SIZE))
 		return false;
+	/*
+	 * A disabled APIC or one in x2APIC mode does not decode its page
+	 * (SDM vol. 3, 11.4.3, 11.12.1): reads float, writes go nowhere.
+	 */
+	if (!xapic_mmio_on(v)) {
+		if (!write)
+			*val = ~0ULL;
+		return true;
+	}
 	offset = (unsigned int)(gpa - XAPIC_BASE);
 	/* Registers are 32 bits wide at 16-byte strides. */
 	if (write)

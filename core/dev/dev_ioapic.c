@@ -105,8 +105,7 @@ static bool ioapic_send(struct vm *vm, unsigned int pin)
 		 * only one processor runs; the 8259 is acknowledged when the
 		 * message is sent, not when the vCPU takes it.
 		 */
-		if (mode == APIC_DM_EXTINT)
-			vector = pic_acknowledge(vm);
+		/* ExtINT: the 8259 gives the vector at the vCPU's INTA. */
 		lapic_deliver(v, mode, vector, entry_level(e));
 		accepted = true;
 		/*

@@ -596,6 +596,12 @@ void xapic_write(struct vcpu *v, unsigned int offset, uint32_t val)
 	}
 }
 
+bool xapic_mmio_on(const struct vcpu *v)
+{
+	return (v->apic.base_msr & (APIC_BASE_EN | APIC_BASE_EXTD)) ==
+	       APIC_BASE_EN;
+}
+
 uint64_t apic_base_read(struct vcpu *v)
 {
 	return v->apic.base_msr;

@@ -102,6 +102,8 @@ uint32_t pm_timer_port_read(struct vcpu *v, uint16_t port, unsigned int size);
 void lapic_reset(struct vcpu *v);
 uint32_t xapic_read(struct vcpu *v, unsigned int offset);
 void xapic_write(struct vcpu *v, unsigned int offset, uint32_t val);
+/* Whether the LAPIC decodes its MMIO page (enabled, xAPIC mode). */
+bool xapic_mmio_on(const struct vcpu *v);
 
 /*
  * IA32_APIC_BASE and the x2APIC MSRs (0x800-0x8ff). Each returns 0, or -1

@@ -26,13 +26,18 @@ answer_from_cpu(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 }
 
 /*
- * Leaf 1: OSXSAVE mirrors the guest's CR4 (SDM vol. 2, CPUID). Out of
+ * Leaf 1: OSXSAVE mirrors the guest's CR4, EDX.APIC its IA32_APIC_BASE.EN,
+ * EBX[31:24] its APIC ID (SDM vol. 2, CPUID; vol. 3, 11.4.3). Out of
  * line: the backend call would otherwise cost every CPUID exit a frame.
  */
 __attribute__((noinline)) static void leaf1_dynamic(struct vcpu *v)
 {
 	if (vm_backend->get_control(v, VCPU_CR4) & CR4_OSXSAVE)
 		v->gpr[GPR_RCX] |= CPUID1_ECX_OSXSAVE;
+	if (!(v->apic.base_msr & APIC_BASE_EN))
+		v->gpr[GPR_RDX] &= ~(uint64_t)CPUID1_EDX_APIC;
+	v->gpr[GPR_RBX] = (v->gpr[GPR_RBX] & 0x00ffffffu) | (v->apic.id & 0xff)
+								    << 24;
 }
 
 /* The table's answer, then the bits that follow the guest's state. */

@@ -408,6 +408,19 @@ static void test_leaf1_is_the_host_minus_what_mhv_hides(void **state)
 	assert_int_equal(r.ebx & 0xffff, host.ebx & 0xffff);
 }
 
+/* CPUID.1:EDX.APIC follows IA32_APIC_BASE.EN (SDM vol. 3, 11.4.3). */
+static void test_leaf1_apic_bit_follows_apic_base(void **state)
+{
+	(void)state;
+	cpu_model_finish(&vm->cpu);
+	assert_true(guest_cpuid(1, 0).edx & CPUID1_EDX_APIC);
+	assert_int_equal(apic_base_write(v, XAPIC_BASE | APIC_BASE_BSP), 0);
+	assert_false(guest_cpuid(1, 0).edx & CPUID1_EDX_APIC);
+	assert_int_equal(guest_cpuid(1, 0).ebx >> 24, 0); /* APIC ID 0 */
+	assert_int_equal(apic_base_write(v, XAPIC_BASE | APIC_BASE_EN), 0);
+	assert_true(guest_cpuid(1, 0).edx & CPUID1_EDX_APIC);
+}
+
 /* CPUID reads EAX and ECX only, and writes all four 32-bit halves. */
 static void test_cpuid_uses_eax_and_zero_extends(void **state)
 {
@@ -583,6 +596,7 @@ int main(void)
 		T(test_passthrough_is_what_the_model_allows),
 		T(test_intercepted_writes_are_checked),
 		T(test_leaf1_is_the_host_minus_what_mhv_hides),
+		T(test_leaf1_apic_bit_follows_apic_base),
 		T(test_cpuid_uses_eax_and_zero_extends),
 		T(test_unknown_msr_is_gp),
 		T(test_msr_number_is_ecx),
