@@ -28,7 +28,7 @@ $(FUZZ_BUILD)/obj/tests/%.o: FUZZ_COV :=
 FUZZ_LDFLAGS := -fsanitize=fuzzer $(FUZZ_SAN) -no-pie
 
 FUZZ_HARNESSES := mb2 mb1 mmio cmdline guest_options pmm paging svm_exit \
-	vmx_exit
+	vmx_exit acpi
 
 # What each harness links besides itself and tests/fuzz/check.c. The exit
 # harnesses take exactly what their unit tests link, so the two never
@@ -45,11 +45,12 @@ FUZZ_SRCS_svm_exit      := $(UNIT_SRCS_test_svm_exit) \
 FUZZ_SRCS_vmx_exit      := $(UNIT_SRCS_test_vmx_exit) \
 	tests/fuzz/fake_extable.c tests/fuzz/exit_check.c
 FUZZ_LIBS_vmx_exit      := -lcmocka
+FUZZ_SRCS_acpi          := $(UNIT_SRCS_test_spcr)
 
 FUZZ_BINS := $(FUZZ_HARNESSES:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_DIFF := $(FUZZ_BUILD)/mmio_vs_capstone
-FUZZ_HDRS := $(wildcard lib/*.h boot/*.h core/*.h core/*/*.h svm/*.h vmx/*.h tests/unit/*.h \
-	tests/fuzz/*.h)
+FUZZ_HDRS := $(wildcard lib/*.h boot/*.h core/*.h core/*/*.h svm/*.h vmx/*.h tdx/*.h \
+	tests/unit/*.h tests/fuzz/*.h)
 
 $(FUZZ_BUILD)/obj/%.o: %.c $(FUZZ_HDRS)
 	@mkdir -p $(dir $@)
