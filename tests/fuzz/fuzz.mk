@@ -28,7 +28,7 @@ $(FUZZ_BUILD)/obj/tests/%.o: FUZZ_COV :=
 FUZZ_LDFLAGS := -fsanitize=fuzzer $(FUZZ_SAN) -no-pie
 
 FUZZ_HARNESSES := mb2 mb1 mmio cmdline guest_options pmm paging svm_exit \
-	vmx_exit acpi
+	vmx_exit acpi tdx_blob
 
 # What each harness links besides itself and tests/fuzz/check.c. The exit
 # harnesses take exactly what their unit tests link, so the two never
@@ -46,6 +46,7 @@ FUZZ_SRCS_vmx_exit      := $(UNIT_SRCS_test_vmx_exit) \
 	tests/fuzz/fake_extable.c tests/fuzz/exit_check.c
 FUZZ_LIBS_vmx_exit      := -lcmocka
 FUZZ_SRCS_acpi          := $(UNIT_SRCS_test_spcr)
+FUZZ_SRCS_tdx_blob      := $(UNIT_SRCS_test_tdx)
 
 FUZZ_BINS := $(FUZZ_HARNESSES:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_DIFF := $(FUZZ_BUILD)/mmio_vs_capstone
