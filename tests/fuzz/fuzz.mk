@@ -33,7 +33,13 @@ FUZZ_HARNESSES := mb2 mb1 mmio cmdline guest_options pmm paging svm_exit \
 # What each harness links besides itself and tests/fuzz/check.c. The exit
 # harnesses take exactly what their unit tests link, so the two never
 # drift apart.
-FUZZ_SRCS_mb2           := boot/mb2.c lib/fmt.c
+FUZZ_SRCS_mb2           := boot/mb2.c core/host/memory.c core/host/pagetable.c \
+	core/host/pmm.c core/host/log.c lib/fmt.c tests/unit/fake_serial.c \
+	tests/fuzz/fake_cr3.c
+# memory_init's page tables come from a pool (fuzz_mb2.c); the image where
+# fuzz_mb2.c says it is.
+FUZZ_LIBS_mb2           := -Wl,--wrap=pmm_alloc \
+	-Wl,--defsym=__image_start=0x100000 -Wl,--defsym=__image_end=0x180000
 FUZZ_SRCS_mb1           := core/vm/mb1_loader.c lib/fmt.c
 FUZZ_SRCS_mmio          := core/exit/mmio_decode.c core/exit/insn_decode.c lib/fmt.c
 FUZZ_SRCS_cmdline       := $(UNIT_SRCS_test_cmdline)
