@@ -28,12 +28,18 @@ $(FUZZ_BUILD)/obj/tests/%.o: FUZZ_COV :=
 FUZZ_LDFLAGS := -fsanitize=fuzzer $(FUZZ_SAN) -no-pie
 
 FUZZ_HARNESSES := mb2 mb1 mmio cmdline guest_options pmm paging svm_exit \
-	vmx_exit
+	vmx_exit acpi tdx_blob
 
 # What each harness links besides itself and tests/fuzz/check.c. The exit
 # harnesses take exactly what their unit tests link, so the two never
 # drift apart.
-FUZZ_SRCS_mb2           := boot/mb2.c lib/fmt.c
+FUZZ_SRCS_mb2           := boot/mb2.c core/host/memory.c core/host/pagetable.c \
+	core/host/pmm.c core/host/log.c lib/fmt.c tests/unit/fake_serial.c \
+	tests/fuzz/fake_cr3.c
+# memory_init's page tables come from a pool (fuzz_mb2.c); the image where
+# fuzz_mb2.c says it is.
+FUZZ_LIBS_mb2           := -Wl,--wrap=pmm_alloc \
+	-Wl,--defsym=__image_start=0x100000 -Wl,--defsym=__image_end=0x180000
 FUZZ_SRCS_mb1           := core/vm/mb1_loader.c lib/fmt.c
 FUZZ_SRCS_mmio          := core/exit/mmio_decode.c core/exit/insn_decode.c lib/fmt.c
 FUZZ_SRCS_cmdline       := $(UNIT_SRCS_test_cmdline)
@@ -45,11 +51,13 @@ FUZZ_SRCS_svm_exit      := $(UNIT_SRCS_test_svm_exit) \
 FUZZ_SRCS_vmx_exit      := $(UNIT_SRCS_test_vmx_exit) \
 	tests/fuzz/fake_extable.c tests/fuzz/exit_check.c
 FUZZ_LIBS_vmx_exit      := -lcmocka
+FUZZ_SRCS_acpi          := $(UNIT_SRCS_test_spcr)
+FUZZ_SRCS_tdx_blob      := $(UNIT_SRCS_test_tdx)
 
 FUZZ_BINS := $(FUZZ_HARNESSES:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_DIFF := $(FUZZ_BUILD)/mmio_vs_capstone
-FUZZ_HDRS := $(wildcard lib/*.h boot/*.h core/*.h core/*/*.h svm/*.h vmx/*.h tests/unit/*.h \
-	tests/fuzz/*.h)
+FUZZ_HDRS := $(wildcard lib/*.h boot/*.h core/*.h core/*/*.h svm/*.h vmx/*.h tdx/*.h \
+	tests/unit/*.h tests/fuzz/*.h)
 
 $(FUZZ_BUILD)/obj/%.o: %.c $(FUZZ_HDRS)
 	@mkdir -p $(dir $@)
