@@ -41,6 +41,12 @@ struct svm_vcpu {
 	 */
 	bool nmi_blocked, iret_seen;
 	uint64_t iret_rip;
+	/*
+	 * An NMI waits for the guest's IRET: mhv single-steps the IRET (TF,
+	 * #DB intercepted) to inject the NMI right after it, as the CPU would
+	 * deliver it; guest_tf is the guest's own TF before the step.
+	 */
+	bool nmi_singlestep, guest_tf;
 };
 
 /*
@@ -49,6 +55,8 @@ struct svm_vcpu {
  * for the exit (VINTR) that comes once the guest can take it.
  */
 void svm_events(struct vcpu *v, struct vmcb *vmcb);
+/* #DB, intercepted while an IRET is single-stepped for a pending NMI. */
+void svm_handle_db(struct vcpu *v, struct vmcb *vmcb);
 
 static inline struct vmcb *svm_vmcb(const struct vcpu *v)
 {

@@ -207,6 +207,7 @@ static void handle_iret(struct vcpu *v, struct vmcb *vmcb)
 static const svm_exit_fn svm_exit_handlers[SVM_EXIT_DENSE_LAST + 1] = {
 	[SVM_EXIT_WRITE_CR0 + 4] = handle_cr_write,
 	[SVM_EXIT_WRITE_CR0 + 8] = handle_cr_write,
+	[SVM_EXIT_EXCP_BASE + 1] = svm_handle_db,
 	[SVM_EXIT_EXCP_BASE + 6] = handle_exception_ud,
 	[SVM_EXIT_INTR] = handle_intr,
 	[SVM_EXIT_NMI] = handle_nmi,

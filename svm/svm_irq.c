@@ -37,6 +37,18 @@ void svm_events(struct vcpu *v, struct vmcb *vmcb)
 
 	if (s->iret_seen && vmcb->save.rip != s->iret_rip)
 		s->nmi_blocked = s->iret_seen = false;
+	if (v->apic.nmi_pending && s->nmi_blocked && s->iret_seen &&
+	    !s->nmi_singlestep) {
+		/*
+		 * Step over the IRET that ends the block: its #DB exit comes
+		 * right after it, where the CPU delivers a pending NMI (KVM
+		 * does the same; SVM has no NMI window).
+		 */
+		s->nmi_singlestep = true;
+		s->guest_tf = vmcb->save.rflags & RFLAGS_TF;
+		vmcb->save.rflags |= RFLAGS_TF;
+		c->intercept_exceptions |= 1u << VEC_DB;
+	}
 	if (v->apic.nmi_pending) {
 		if (!busy && !shadow && !s->nmi_blocked) {
 			c->event_inj =
@@ -48,11 +60,11 @@ void svm_events(struct vcpu *v, struct vmcb *vmcb)
 		} else {
 			/*
 			 * Come back when the shadow or the event in flight is
-			 * gone, or after the handler's IRET. VINTR waits for
-			 * IF=1 too: a blocked NMI waits for the guest's next
-			 * IF=1 point or exit (KVM single-steps instead).
+			 * gone (VINTR, which also waits for IF=1), or after
+			 * the handler's IRET (its intercept, then the step).
 			 */
-			want_window(c);
+			if (!s->nmi_blocked)
+				want_window(c);
 		}
 	}
 	irq = irq_pending(v);
@@ -63,4 +75,29 @@ void svm_events(struct vcpu *v, struct vmcb *vmcb)
 			       irq_acknowledge(v, irq);
 	else
 		want_window(c);
+}
+
+/*
+ * The #DB intercept, on while mhv steps over an IRET. The step's #DB
+ * comes after the IRET (RIP moved): NMIs are unblocked, the TF mhv set is
+ * gone with the RFLAGS the IRET loaded, and DR6.BS is the guest's only if
+ * its own TF was set too, in which case the #DB is its own and delivered.
+ * Any other #DB (a breakpoint of the guest's) goes back to the guest.
+ */
+void svm_handle_db(struct vcpu *v, struct vmcb *vmcb)
+{
+	struct svm_vcpu *s = v->arch;
+
+	if (!s->nmi_singlestep) {
+		svm_inject_exception(v, VEC_DB, false, 0);
+		return;
+	}
+	s->nmi_singlestep = false;
+	vmcb->control.intercept_exceptions &= ~(1u << VEC_DB);
+	s->nmi_blocked = s->iret_seen = false;
+	v->events = true;
+	if (s->guest_tf)
+		svm_inject_exception(v, VEC_DB, false, 0);
+	else
+		vmcb->save.dr6 &= ~DR6_BS;
 }
