@@ -434,6 +434,21 @@ uint32_t pic_port_read(struct vcpu *v, uint16_t port, unsigned int size)
 void pic_port_write(struct vcpu *v, uint16_t port, unsigned int size,
 		    uint32_t val)
 {
+	/*
+	 * OCW1 (the mask register), the write guests make most: the same
+	 * mask again changes no output and costs nothing more.
+	 */
+	if (size == 1 && (port == 0x21 || port == 0xa1)) {
+		struct pic_chip *c = pic_chip(v->vm, port >> 7);
+
+		if (!c->init_step) {
+			if (c->imr != (uint8_t)val) {
+				c->imr = (uint8_t)val;
+				pic_update(v->vm);
+			}
+			return;
+		}
+	}
 	for (unsigned int i = 0; i < size; i++) {
 		uint16_t p = (uint16_t)(port + i);
 
