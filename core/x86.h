@@ -279,6 +279,8 @@ enum {
  * VM-execution controls read both by the CPU probe and by vmx/ (SDM vol.
  * 3, 25.6.2); allowed-1 settings are the high half of the capability MSR.
  */
+#define VMX_PROC_INTR_WINDOW BIT(2)
+#define VMX_PROC_NMI_WINDOW BIT(22)
 #define VMX_PROC_SECONDARY BIT(31)
 #define VMX_PROC2_EPT BIT(1)
 #define VMX_PROC2_VPID BIT(5)

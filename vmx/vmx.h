@@ -26,8 +26,6 @@ struct vmx_vcpu {
 	bool nmi_window; /* virtual NMIs and NMI-window exiting */
 };
 
-#define VMX_PROC_INTR_WINDOW (1u << 2)
-#define VMX_PROC_NMI_WINDOW (1u << 22)
 /* Interruptibility state (SDM vol. 3, 25.4.2). */
 #define VMX_BLOCK_STI (1u << 0)
 #define VMX_BLOCK_MOV_SS (1u << 1)

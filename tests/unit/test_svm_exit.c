@@ -1437,7 +1437,6 @@ static void test_exit_counters(void **state)
 #define INT_CTL_V_IRQ (1u << 8)
 #define INT_CTL_V_IGN_TPR (1u << 20)
 #define INT_CTL_V_INTR_MASKING (1u << 24)
-#define RFLAGS_IF_SET 0x202ULL
 
 static bool lapic_bit(const uint32_t *reg256, unsigned int vector)
 {
@@ -1454,7 +1453,7 @@ static void irq_fixture(int vector)
 	fake_now = 1000000;
 	vm->deadline_tsc = fake_now + 1000000000;
 	vmcb->control.int_ctl = INT_CTL_V_INTR_MASKING;
-	vmcb->save.rflags = RFLAGS_IF_SET;
+	vmcb->save.rflags = (RFLAGS_FIXED1 | RFLAGS_IF);
 	xapic_write(v, APIC_SPIV, 0x1ff);
 	if (vector >= 0)
 		lapic_deliver(v, APIC_DM_FIXED, (uint8_t)vector, false);
@@ -1520,7 +1519,7 @@ static void test_events_blocked_then_vintr(void **state)
 		assert_int_equal(irq_pending(v), 0x41);
 
 		/* The guest can take it now: VINTR, and the next entry does. */
-		vmcb->save.rflags = RFLAGS_IF_SET;
+		vmcb->save.rflags = (RFLAGS_FIXED1 | RFLAGS_IF);
 		vmcb->control.int_state = 0;
 		do_exit(SVM_EXIT_VINTR, 0, 0);
 		assert_running();
@@ -1568,7 +1567,7 @@ static void test_events_nmi_and_iret(void **state)
 
 	/* Back in the interrupted code: now the second one goes in. */
 	vmcb->save.rip = GUEST_RIP;
-	vmcb->save.rflags = RFLAGS_IF_SET;
+	vmcb->save.rflags = (RFLAGS_FIXED1 | RFLAGS_IF);
 	do_exit(SVM_EXIT_VINTR, 0, 0);
 	svm_events(v, vmcb);
 	assert_int_equal(vmcb->control.event_inj, EVENT_NMI);

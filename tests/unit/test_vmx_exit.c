@@ -1691,7 +1691,6 @@ static void test_exit_counters(void **state)
 #define BLOCK_STI 1u
 #define BLOCK_MOV_SS 2u
 #define BLOCK_NMI 8u
-#define RFLAGS_IF_SET 0x202ULL
 
 static bool lapic_bit(const uint32_t *reg256, unsigned int vector)
 {
@@ -1713,7 +1712,7 @@ static void irq_fixture(int vector)
 	assert_int_equal(base_proc & (PROC_INTR_WINDOW | PROC_NMI_WINDOW), 0);
 	vmx.proc_controls = base_proc;
 	fake_vmcs_set(VMCS_ENTRY_INTR_INFO, 0);
-	fake_vmcs_set(VMCS_GUEST_RFLAGS, RFLAGS_IF_SET);
+	fake_vmcs_set(VMCS_GUEST_RFLAGS, (RFLAGS_FIXED1 | RFLAGS_IF));
 	xapic_write(v, APIC_SPIV, 0x1ff);
 	if (vector >= 0)
 		lapic_deliver(v, APIC_DM_FIXED, (uint8_t)vector, false);
@@ -1782,7 +1781,7 @@ static void test_events_blocked_then_window(void **state)
 			assert_vmcs(VMCS_ENTRY_INTR_INFO, INTR_GP);
 
 		/* The window exit; the entry after it injects. */
-		fake_vmcs_set(VMCS_GUEST_RFLAGS, RFLAGS_IF_SET);
+		fake_vmcs_set(VMCS_GUEST_RFLAGS, (RFLAGS_FIXED1 | RFLAGS_IF));
 		fake_vmcs_set(VMCS_GUEST_INTERRUPTIBILITY, 0);
 		do_exit(VMX_EXIT_INTERRUPT_WINDOW, 0, 0);
 		assert_running();
