@@ -116,6 +116,8 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 # Each hosted test names the project sources it links with. The device
 # models go together; the guest clock is a fake the tests move by hand.
 DEV_SRCS := $(filter-out core/dev/clock.c,$(wildcard core/dev/*.c))
+# Guest RAM over the hosted stand-in for physical memory and mhv's window.
+GUEST_RAM_SRCS := core/vm/guest_ram.c core/host/pagetable.c core/host/pmm.c tests/unit/fake_memory.c
 UNIT_SRCS_test_fmt := lib/fmt.c
 UNIT_SRCS_test_mb2 := boot/mb2.c lib/fmt.c
 UNIT_SRCS_test_pmm := core/host/pmm.c lib/fmt.c
@@ -131,18 +133,19 @@ $(BUILD)/unit/test_serial: core/host/serial.c
 UNIT_SRCS_test_tokenize := lib/tokenize.c lib/fmt.c
 UNIT_SRCS_test_guest_options := core/vm/guest_options.c lib/tokenize.c lib/fmt.c
 UNIT_SRCS_test_mb1_loader := core/vm/mb1_loader.c lib/fmt.c
+UNIT_SRCS_test_guest_ram := $(GUEST_RAM_SRCS) core/exit/guest_paging.c lib/fmt.c
 UNIT_SRCS_test_mmio_decode := core/exit/mmio_decode.c lib/fmt.c
-UNIT_SRCS_test_svm_exit := svm/svm_exit.c svm/svm_vcpu.c svm/svm_irq.c core/exit/insn_decode.c core/exit/exit_cr.c core/exit/exit_io.c core/exit/exit_common.c core/vm/cpu_model.c core/vm/cpuid_policy.c core/vm/msr_policy.c $(DEV_SRCS) core/host/tsc.c core/vm/vm_end.c core/exit/mmio_decode.c core/exit/guest_paging.c core/vm/guest_options.c core/host/log.c lib/tokenize.c lib/fmt.c tests/unit/fake_serial.c tests/unit/fake_host_irq.c tests/unit/fake_clock.c
+UNIT_SRCS_test_svm_exit := svm/svm_exit.c svm/svm_vcpu.c svm/svm_irq.c core/exit/insn_decode.c core/exit/exit_cr.c core/exit/exit_io.c core/exit/exit_common.c core/vm/cpu_model.c core/vm/cpuid_policy.c core/vm/msr_policy.c $(DEV_SRCS) core/host/tsc.c core/vm/vm_end.c core/exit/mmio_decode.c core/exit/guest_paging.c core/vm/guest_options.c core/host/log.c lib/tokenize.c lib/fmt.c tests/unit/fake_serial.c tests/unit/fake_host_irq.c tests/unit/fake_clock.c $(GUEST_RAM_SRCS)
 UNIT_SRCS_test_cpu_model := core/vm/cpu_model.c core/vm/cpuid_policy.c core/vm/msr_policy.c $(DEV_SRCS) core/host/tsc.c core/vm/vm_end.c core/host/log.c lib/fmt.c tests/unit/fake_serial.c tests/unit/fake_clock.c
-UNIT_SRCS_test_devices := core/exit/exit_io.c core/exit/exit_common.c core/exit/insn_decode.c core/exit/mmio_decode.c core/exit/guest_paging.c $(DEV_SRCS) core/host/tsc.c core/vm/vm_end.c core/vm/guest_options.c core/host/log.c lib/tokenize.c lib/fmt.c tests/unit/fake_serial.c tests/unit/stub_vcpu.c tests/unit/fake_host_irq.c tests/unit/fake_clock.c
-UNIT_SRCS_test_ioapic := $(DEV_SRCS) core/host/tsc.c core/vm/vm_end.c core/host/log.c lib/fmt.c tests/unit/fake_serial.c tests/unit/stub_vcpu.c tests/unit/fake_host_irq.c tests/unit/fake_clock.c
-UNIT_SRCS_test_lapic := $(DEV_SRCS) core/host/tsc.c core/vm/vm_end.c core/host/log.c lib/fmt.c tests/unit/fake_serial.c tests/unit/stub_vcpu.c tests/unit/fake_host_irq.c tests/unit/fake_clock.c
+UNIT_SRCS_test_devices := core/exit/exit_io.c core/exit/exit_common.c core/exit/insn_decode.c core/exit/mmio_decode.c core/exit/guest_paging.c $(DEV_SRCS) core/host/tsc.c core/vm/vm_end.c core/vm/guest_options.c core/host/log.c lib/tokenize.c lib/fmt.c tests/unit/fake_serial.c tests/unit/stub_vcpu.c tests/unit/fake_host_irq.c tests/unit/fake_clock.c $(GUEST_RAM_SRCS)
+UNIT_SRCS_test_ioapic := $(DEV_SRCS) core/host/tsc.c core/vm/vm_end.c core/host/log.c lib/fmt.c tests/unit/fake_serial.c tests/unit/stub_vcpu.c tests/unit/fake_host_irq.c tests/unit/fake_clock.c $(GUEST_RAM_SRCS)
+UNIT_SRCS_test_lapic := $(DEV_SRCS) core/host/tsc.c core/vm/vm_end.c core/host/log.c lib/fmt.c tests/unit/fake_serial.c tests/unit/stub_vcpu.c tests/unit/fake_host_irq.c tests/unit/fake_clock.c $(GUEST_RAM_SRCS)
 UNIT_SRCS_test_acpi_tables := core/vm/acpi_tables.c
-UNIT_SRCS_test_pic_pit := core/exit/exit_io.c core/exit/exit_common.c core/exit/insn_decode.c core/exit/mmio_decode.c core/exit/guest_paging.c $(DEV_SRCS) core/host/tsc.c core/vm/vm_end.c core/vm/guest_options.c core/host/log.c lib/tokenize.c lib/fmt.c tests/unit/fake_serial.c tests/unit/stub_vcpu.c tests/unit/fake_host_irq.c tests/unit/fake_clock.c
-UNIT_SRCS_test_core_exits := core/exit/exit_common.c core/exit/insn_decode.c core/exit/mmio_decode.c core/exit/guest_paging.c $(DEV_SRCS) core/host/tsc.c core/vm/vm_end.c core/vm/guest_options.c core/host/log.c lib/tokenize.c lib/fmt.c tests/unit/fake_serial.c tests/unit/stub_vcpu.c tests/unit/fake_host_irq.c tests/unit/fake_clock.c
+UNIT_SRCS_test_pic_pit := core/exit/exit_io.c core/exit/exit_common.c core/exit/insn_decode.c core/exit/mmio_decode.c core/exit/guest_paging.c $(DEV_SRCS) core/host/tsc.c core/vm/vm_end.c core/vm/guest_options.c core/host/log.c lib/tokenize.c lib/fmt.c tests/unit/fake_serial.c tests/unit/stub_vcpu.c tests/unit/fake_host_irq.c tests/unit/fake_clock.c $(GUEST_RAM_SRCS)
+UNIT_SRCS_test_core_exits := core/exit/exit_common.c core/exit/insn_decode.c core/exit/mmio_decode.c core/exit/guest_paging.c $(DEV_SRCS) core/host/tsc.c core/vm/vm_end.c core/vm/guest_options.c core/host/log.c lib/tokenize.c lib/fmt.c tests/unit/fake_serial.c tests/unit/stub_vcpu.c tests/unit/fake_host_irq.c tests/unit/fake_clock.c $(GUEST_RAM_SRCS)
 UNIT_SRCS_test_seam := tdx/seamldr.c tdx/tdx_module.c tdx/seam_status.c core/host/log.c lib/fmt.c tests/unit/fake_serial.c tests/unit/seam_model.c
 UNIT_SRCS_test_tdx := tdx/tdx.c tdx/seamldr.c tdx/tdx_module.c tdx/seam_status.c core/host/log.c lib/fmt.c tests/unit/fake_serial.c tests/unit/seam_model.c
-UNIT_SRCS_test_vmx_exit := vmx/vmx_exit.c vmx/vmx_vcpu.c vmx/vmx_irq.c vmx/vmx_diagnose.c core/exit/insn_decode.c core/exit/exit_cr.c core/exit/exit_io.c core/exit/exit_common.c core/vm/cpu_model.c core/vm/cpuid_policy.c core/vm/msr_policy.c $(DEV_SRCS) core/host/tsc.c core/vm/vm_end.c core/exit/mmio_decode.c core/exit/guest_paging.c core/vm/guest_options.c core/host/log.c lib/tokenize.c lib/fmt.c tests/unit/fake_serial.c tests/unit/fake_vmcs.c tests/unit/fake_host_irq.c tests/unit/fake_clock.c
+UNIT_SRCS_test_vmx_exit := vmx/vmx_exit.c vmx/vmx_vcpu.c vmx/vmx_irq.c vmx/vmx_diagnose.c core/exit/insn_decode.c core/exit/exit_cr.c core/exit/exit_io.c core/exit/exit_common.c core/vm/cpu_model.c core/vm/cpuid_policy.c core/vm/msr_policy.c $(DEV_SRCS) core/host/tsc.c core/vm/vm_end.c core/exit/mmio_decode.c core/exit/guest_paging.c core/vm/guest_options.c core/host/log.c lib/tokenize.c lib/fmt.c tests/unit/fake_serial.c tests/unit/fake_vmcs.c tests/unit/fake_host_irq.c tests/unit/fake_clock.c $(GUEST_RAM_SRCS)
 
 .SECONDEXPANSION:
 $(BUILD)/unit/%: tests/unit/%.c $$(UNIT_SRCS_%) $(wildcard lib/*.h boot/*.h core/*.h core/*/*.h svm/*.h vmx/*.h tdx/*.h tests/unit/*.h)

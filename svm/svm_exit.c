@@ -237,6 +237,12 @@ static void handle_npf(struct vcpu *v, struct vmcb *vmcb)
 	uint64_t err = vmcb->control.exit_info1;
 	unsigned int len;
 
+	/*
+	 * Guest RAM's first touch: now zeroed and mapped. The access is
+	 * retried, and an event it was delivering is injected again (svm_run).
+	 */
+	if (guest_ram_fault(v->vm, vmcb->control.exit_info2))
+		return;
 	if (vmcb->control.exit_int_info & SVM_EVENT_VALID) {
 		exit_fault_during_delivery(v, vmcb->control.exit_info2,
 					   vmcb->control.exit_int_info & 0xff);

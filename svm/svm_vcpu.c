@@ -62,6 +62,7 @@ static unsigned int decode_length(struct vcpu *v, const struct svm_opcode *op)
 	unsigned int len;
 	size_t n;
 	uint64_t gpa;
+	uint8_t *host;
 
 	svm_get_state(v, &s);
 	n = guest_fetch_insn(v->vm, &s, bytes);
@@ -71,11 +72,11 @@ static unsigned int decode_length(struct vcpu *v, const struct svm_opcode *op)
 	if (len && guest_cpu_mode(&s) == CPU_MODE_64 &&
 	    (s.rip & 4095) + 8 <= 4096 &&
 	    !guest_virt_to_phys(v->vm, &s, s.rip, &gpa) &&
-	    gpa + 8 <= v->vm->ram_size) {
+	    (host = guest_ram_ptr(v->vm, gpa, 8))) {
 		*m = (struct svm_insn_memo){
 			.rip = s.rip,
 			.cr3 = s.cr3,
-			.host = v->vm->ram + gpa,
+			.host = host,
 			.mask = len >= 8 ? ~0ULL : (1ULL << (8 * len)) - 1,
 			.next_rip = s.rip + len,
 		};

@@ -253,25 +253,30 @@ static void handle_ept_violation(struct vcpu *v)
 {
 	uint64_t qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
 	uint64_t vectoring = vmcs_read(VMCS_IDT_VECTORING_INFO);
+	uint64_t gpa = vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS);
 	unsigned int len;
 
-	if (vectoring & VMX_INTR_VALID) {
-		exit_fault_during_delivery(
-			v, vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS),
-			vectoring & 0xff);
-		return;
-	}
 	/*
 	 * An IRET that unblocked NMIs and then faulted: the blocking comes
-	 * back before the instruction is retried (SDM vol. 3, 28.2.3).
+	 * back before the instruction is retried (SDM vol. 3, 28.2.3). The
+	 * bit means nothing when the exit interrupted an event's delivery.
 	 */
-	if (qual & (1u << 12))
+	if (!(vectoring & VMX_INTR_VALID) && (qual & (1u << 12)))
 		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
 			   vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) |
 				   VMX_BLOCK_NMI);
+	/*
+	 * Guest RAM's first touch: now zeroed and mapped. The access is
+	 * retried, and an event it was delivering is injected again.
+	 */
+	if (guest_ram_fault(v->vm, gpa))
+		return;
+	if (vectoring & VMX_INTR_VALID) {
+		exit_fault_during_delivery(v, gpa, vectoring & 0xff);
+		return;
+	}
 	/* EPT violations report no instruction length: core decoded it. */
-	len = exit_mmio(v, vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS), qual & 2,
-			qual & 4);
+	len = exit_mmio(v, gpa, qual & 2, qual & 4);
 	if (len)
 		vmx_complete_insn(len);
 }

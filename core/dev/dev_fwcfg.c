@@ -30,7 +30,7 @@ static uint8_t item_byte(const struct vm *vm, uint16_t key, uint32_t off)
 		len = 4;
 		break;
 	case FW_CFG_RAM_SIZE:
-		v = vm->ram_size;
+		v = guest_ram_size(&vm->mem); /* both regions, as QEMU */
 		len = 8;
 		break;
 	case FW_CFG_NB_CPUS:

@@ -8,10 +8,12 @@
 static int read_entry(struct vm *vm, uint64_t gpa, unsigned int size,
 		      uint64_t *e)
 {
-	if (gpa + size > vm->ram_size || gpa + size < gpa)
+	const void *at = guest_ram_ptr(vm, gpa, size);
+
+	if (!at)
 		return -1;
 	*e = 0;
-	memcpy(e, vm->ram + gpa, size);
+	memcpy(e, at, size);
 	return 0;
 }
 
@@ -87,14 +89,17 @@ static int copy_virt(struct vm *vm, const struct vcpu_state *s, uint64_t gva,
 	while (len) {
 		uint64_t gpa;
 		size_t chunk = MIN(len, 4096 - (gva & 4095));
+		uint8_t *at;
 
-		if (guest_virt_to_phys(vm, s, gva, &gpa) ||
-		    gpa + chunk > vm->ram_size)
+		if (guest_virt_to_phys(vm, s, gva, &gpa))
+			return -1;
+		at = guest_ram_ptr(vm, gpa, chunk);
+		if (!at)
 			return -1;
 		if (to_guest)
-			memcpy(vm->ram + gpa, buf, chunk);
+			memcpy(at, buf, chunk);
 		else
-			memcpy(buf, vm->ram + gpa, chunk);
+			memcpy(buf, at, chunk);
 		buf += chunk;
 		gva += chunk;
 		len -= chunk;

@@ -203,3 +203,28 @@ uint64_t memory_alloc_zeroed(uint64_t size)
 		memset((void *)pa, 0, size);
 	return pa;
 }
+
+/*
+ * The window on guest RAM: the upper half of the address space, which
+ * mhv's identity map never reaches (PML4 entry 256 on). Its mappings are
+ * the only non-identity ones, so clearing them flushes with a CR3 reload
+ * (no global pages).
+ */
+#define WINDOW_BASE 0xffff800000000000ULL
+
+uint8_t *memory_window(void)
+{
+	return (uint8_t *)WINDOW_BASE;
+}
+
+int memory_window_map(uint64_t offset, uint64_t hpa, uint64_t len)
+{
+	return pt_map(&host_pt, WINDOW_BASE + offset, hpa, len, PT_SIZE_2M,
+		      PTE_P | PTE_W);
+}
+
+void memory_window_clear(uint64_t len)
+{
+	pt_unmap(&host_pt, WINDOW_BASE, ALIGN_UP(len, PT_SIZE_2M));
+	write_cr3(read_cr3());
+}

@@ -26,6 +26,16 @@ void memory_print_map(const struct boot_info *bi);
  */
 uint64_t memory_alloc_zeroed(uint64_t size);
 
+/*
+ * The window through which mhv reaches a VM's RAM (core/vm/guest_ram.h):
+ * guest-physical g at memory_window() + g, in 2 MiB pages (offset, hpa and
+ * len aligned to 2 MiB). One VM's at a time; clearing it frees its tables
+ * and flushes the TLB.
+ */
+uint8_t *memory_window(void);
+int memory_window_map(uint64_t offset, uint64_t hpa, uint64_t len);
+void memory_window_clear(uint64_t len);
+
 /* How mhv's own mapping of a physical range is cached. */
 enum cache_type {
 	CACHE_WB, /* all RAM, the default */

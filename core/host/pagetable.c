@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "core/host/pagetable.h"
 #include "core/x86.h"
+#include "lib/bitops.h"
+#include "lib/compiler.h"
 #include "lib/string.h"
 
 #define ENTRIES 512
@@ -59,28 +61,30 @@ static uint64_t *walk_create(struct page_table *pt, uint64_t va, int leaf_level)
 	return table;
 }
 
+/* The level whose entries are leaves of page_size; 0 for no such size. */
+static int leaf_level(uint64_t page_size)
+{
+	switch (page_size) {
+	case PT_SIZE_4K:
+		return 1;
+	case PT_SIZE_2M:
+		return 2;
+	case PT_SIZE_1G:
+		return 3;
+	default:
+		return 0;
+	}
+}
+
 int pt_map(struct page_table *pt, uint64_t va, uint64_t pa, uint64_t size,
 	   uint64_t page_size, uint64_t leaf_flags)
 {
-	int level;
+	int level = leaf_level(page_size);
 
-	switch (page_size) {
-	case PT_SIZE_4K:
-		level = 1;
-		break;
-	case PT_SIZE_2M:
-		level = 2;
-		leaf_flags |= PTE_PS;
-		break;
-	case PT_SIZE_1G:
-		level = 3;
-		leaf_flags |= PTE_PS;
-		break;
-	default:
+	if (!level || (va | pa | size) & (page_size - 1))
 		return -1;
-	}
-	if ((va | pa | size) & (page_size - 1))
-		return -1;
+	if (level > 1)
+		leaf_flags |= PTE_PS;
 
 	for (uint64_t off = 0; off < size; off += page_size) {
 		uint64_t *table = walk_create(pt, va + off, level);
@@ -93,6 +97,20 @@ int pt_map(struct page_table *pt, uint64_t va, uint64_t pa, uint64_t size,
 			return -1;
 		*e = (pa + off) | leaf_flags;
 	}
+	return 0;
+}
+
+int pt_reserve_tables(struct page_table *pt, uint64_t va, uint64_t size,
+		      uint64_t page_size)
+{
+	int level = leaf_level(page_size);
+	uint64_t step = level_size(level + 1);
+
+	if (!level || (va | size) & (page_size - 1) || va + size < va)
+		return -1;
+	for (uint64_t at = va; at < va + size; at = ALIGN_DOWN(at, step) + step)
+		if (!walk_create(pt, at, level))
+			return -1;
 	return 0;
 }
 
@@ -192,6 +210,48 @@ static void free_level(struct pmm *pmm, uint64_t table_pa, int level)
 				free_level(pmm, table[i] & PTE_ADDR, level - 1);
 	}
 	pmm_free(pmm, table_pa, PT_SIZE_4K);
+}
+
+/*
+ * Clear the entries of `table` (at `level`, mapping from `base`) that lie
+ * in [va, end), freeing the tables below those wholly inside. Addresses
+ * are 48-bit, without the sign extension of canonical ones.
+ */
+static int unmap_level(struct pmm *pmm, uint64_t *table, int level,
+		       uint64_t base, uint64_t va, uint64_t end)
+{
+	uint64_t sz = level_size(level);
+	unsigned int first = va > base ? (va - base) / sz : 0;
+
+	for (unsigned int i = first; i < ENTRIES; i++) {
+		uint64_t lo = base + i * sz, hi = lo + sz;
+		bool table_below = level > 1 && !(table[i] & PTE_PS);
+
+		if (lo >= end)
+			break;
+		if (!table[i])
+			continue;
+		if (lo >= va && hi <= end) {
+			if (table_below)
+				free_level(pmm, table[i] & PTE_ADDR, level - 1);
+			table[i] = 0;
+		} else if (!table_below ||
+			   unmap_level(pmm, table_at(table[i] & PTE_ADDR),
+				       level - 1, lo, va, end)) {
+			return -1; /* a large leaf reaching outside the range */
+		}
+	}
+	return 0;
+}
+
+int pt_unmap(struct page_table *pt, uint64_t va, uint64_t size)
+{
+	uint64_t lo = va & (BIT(48) - 1);
+
+	if ((va | size) & (PT_SIZE_4K - 1) || lo + size > BIT(48) ||
+	    lo + size < lo)
+		return -1;
+	return unmap_level(pt->pmm, table_at(pt->root), 4, 0, lo, lo + size);
 }
 
 void pt_destroy(struct page_table *pt)

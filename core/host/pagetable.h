@@ -30,6 +30,18 @@ int pt_init(struct page_table *pt, struct pmm *pmm, uint64_t table_flags);
  */
 int pt_map(struct page_table *pt, uint64_t va, uint64_t pa, uint64_t size,
 	   uint64_t page_size, uint64_t leaf_flags);
+/*
+ * Create every table that leaves of page_size in [va, va+size) would need,
+ * so that a later pt_map of them cannot run out of memory. No leaf is made.
+ */
+int pt_reserve_tables(struct page_table *pt, uint64_t va, uint64_t size,
+		      uint64_t page_size);
+/*
+ * Unmap [va, va+size) (4K-aligned), giving back the tables that mapped
+ * only that range. A large leaf that reaches outside the range is refused
+ * (-1; what lay before it is unmapped already). The caller flushes the TLB.
+ */
+int pt_unmap(struct page_table *pt, uint64_t va, uint64_t size);
 /* Translate va; returns 0 and fills *pa, or -1 when unmapped. */
 int pt_lookup(const struct page_table *pt, uint64_t va, uint64_t *pa,
 	      uint64_t *leaf);

@@ -227,6 +227,54 @@ uint64_t pmm_alloc(struct pmm *p, uint64_t size, uint64_t align)
 	return PMM_NONE;
 }
 
+/* The whole aligned blocks of extent x: [*start, *start + return value). */
+static uint64_t aligned_part(const struct pmm_extent *x, uint64_t align,
+			     uint64_t *start)
+{
+	uint64_t lo = MAX(x->base, PAGE_SIZE); /* never page 0 */
+
+	if (lo > UINT64_MAX - (align - 1))
+		return 0;
+	*start = ALIGN_UP(lo, align);
+	if (*start >= x->end)
+		return 0;
+	return ALIGN_DOWN(x->end - *start, align);
+}
+
+uint64_t pmm_free_in_blocks(const struct pmm *p, uint64_t align)
+{
+	uint64_t sum = 0, start;
+
+	if (!is_pow2(align) || align < PAGE_SIZE)
+		return 0;
+	for (unsigned int i = 0; i < p->count; i++)
+		sum += aligned_part(&p->ext[i], align, &start);
+	return sum;
+}
+
+uint64_t pmm_alloc_largest(struct pmm *p, uint64_t max, uint64_t align,
+			   uint64_t *got)
+{
+	uint64_t best = 0, best_start = 0, start, len;
+
+	*got = 0;
+	if (!is_pow2(align) || align < PAGE_SIZE || max < align)
+		return PMM_NONE;
+	max = ALIGN_DOWN(max, align);
+	for (unsigned int i = 0; i < p->count; i++) {
+		len = MIN(aligned_part(&p->ext[i], align, &start), max);
+		if (len > best) {
+			best = len;
+			best_start = start;
+		}
+	}
+	/* Taken from the start of its extent: at most the tail is left. */
+	if (!best || remove_range(p, best_start, best_start + best))
+		return PMM_NONE;
+	*got = best;
+	return best_start;
+}
+
 int pmm_free(struct pmm *p, uint64_t base, uint64_t size)
 {
 	unsigned int i;

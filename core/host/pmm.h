@@ -36,6 +36,15 @@ int pmm_add(struct pmm *p, uint64_t base, uint64_t len);
 int pmm_reserve(struct pmm *p, uint64_t base, uint64_t len);
 /* size is rounded up to 4 KiB; align is a power of two >= 4 KiB (0 = 4 KiB). */
 uint64_t pmm_alloc(struct pmm *p, uint64_t size, uint64_t align);
+/* Bytes free in whole blocks of `align` (a power of two >= 4 KiB), aligned. */
+uint64_t pmm_free_in_blocks(const struct pmm *p, uint64_t align);
+/*
+ * Allocate the largest aligned run of whole `align` blocks there is, of at
+ * most `max` bytes: its base, with its size in *got; PMM_NONE (and *got 0)
+ * when no block is free. For memory that need not be contiguous.
+ */
+uint64_t pmm_alloc_largest(struct pmm *p, uint64_t max, uint64_t align,
+			   uint64_t *got);
 /* Returns -1 (and changes nothing) on a misaligned or double free. */
 int pmm_free(struct pmm *p, uint64_t base, uint64_t size);
 bool pmm_is_free(const struct pmm *p, uint64_t addr);

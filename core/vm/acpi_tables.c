@@ -12,7 +12,7 @@
 #include "lib/compiler.h"
 #include "lib/string.h"
 
-#define ACPI_AREA 0xf0000u
+#define ACPI_AREA ACPI_TABLES_START
 #define RSDP_AT (ACPI_AREA + 0x000)
 #define RSDT_AT (ACPI_AREA + 0x040) /* room for 7 entries */
 #define XSDT_AT (ACPI_AREA + 0x080) /* room for 11 entries */
@@ -20,7 +20,7 @@
 #define DSDT_AT (ACPI_AREA + 0x200)
 /* Last: its size grows with the CPU count, up to the end of the segment. */
 #define MADT_AT (ACPI_AREA + 0x300)
-#define ACPI_AREA_END 0x100000u
+#define ACPI_AREA_END ACPI_TABLES_END
 
 /*
  * The SCI's ISA IRQ, as on PCs and QEMU's pc machine. Nothing raises it

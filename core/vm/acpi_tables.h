@@ -7,6 +7,10 @@
 /* The guest's PM timer port, as QEMU's q35 machine has it. */
 #define GUEST_PM_TIMER_PORT 0x608
 
+/* Where the tables go: the top 64 KiB of the BIOS area, as SeaBIOS's. */
+#define ACPI_TABLES_START 0xf0000u
+#define ACPI_TABLES_END 0x100000u
+
 /*
  * Write RSDP, RSDT, XSDT, FADT, DSDT and the MADT for `cpus` processors
  * (local APIC IDs 0 to cpus - 1) into guest RAM at 0xf0000. Returns -1

@@ -11,17 +11,15 @@
 #include <stdint.h>
 
 #include "core/vm/guest_options.h"
+#include "core/vm/guest_ram.h"
 #include "lib/compiler.h"
 #include "lib/fmt.h"
 #include "lib/tokenize.h"
 
 #define GUEST_MEM_MIN MiB(2)
-/*
- * Guest RAM is mapped from guest-physical 0 up; above 3 GiB it would cover
- * the IOAPIC and local APIC at 0xfec00000 and 0xfee00000.
- */
-#define GUEST_MEM_MAX GiB(3)
-#define GUEST_MEM_ALIGN MiB(2)
+/* Whether the host has that much is asked when the VM is made. */
+#define GUEST_MEM_MAX GUEST_RAM_MAX
+#define GUEST_MEM_ALIGN GUEST_RAM_CHUNK
 
 /* The messages and hints below spell these numbers out. */
 _Static_assert(GUEST_NAME_MAX == 32, "name messages say 31 characters");
@@ -91,17 +89,22 @@ static int parse_mem(struct span v, struct guest_options *out, const char **why)
 	case 'G':
 		shift = 30;
 		break;
+	case 't':
+	case 'T':
+		shift = 40;
+		break;
 	default:
-		*why = "needs a suffix M or G, e.g. mem=256M";
+		*why = "needs a suffix M, G or T, e.g. mem=256M";
 		return -1;
 	}
 	rc = span_parse_dec(digits, GUEST_MEM_MAX >> shift, &n);
 	if (rc == SPAN_NOT_A_NUMBER) {
-		*why = "not a number with a suffix M or G";
+		*why = "not a number with a suffix M, G or T";
 		return -1;
 	}
 	if (rc == SPAN_TOO_LARGE) {
-		*why = "more than 3G (RAM would cover the APIC window)";
+		*why = "more than 1T (more than a guest's physical address "
+		       "width reaches)";
 		return -1;
 	}
 	n <<= shift;
@@ -244,7 +247,7 @@ static int parse_module(struct span v, struct guest_options *out,
 
 static const struct guest_option_desc options[] = {
 	{"name", parse_name, "up to 31 of A-Z a-z 0-9 . _ -"},
-	{"mem", parse_mem, "2M..3G in steps of 2M, e.g. 256M or 1G"},
+	{"mem", parse_mem, "2M..1T in steps of 2M, e.g. 256M or 6G"},
 	{"hypercalls", parse_hypercalls, "on|off"},
 	{"expect", parse_expect,
 	 "exit|exit:N|halt|triple-fault|bad-access|load-error|timeout"},

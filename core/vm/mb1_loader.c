@@ -51,7 +51,21 @@ _Static_assert(sizeof(struct mb1_header) == 32, "multiboot v1 header");
 #define MB1_INFO_MEM (1u << 0)
 #define MB1_INFO_CMDLINE (1u << 2)
 #define MB1_INFO_MODS (1u << 3)
+#define MB1_INFO_MMAP (1u << 6)
 #define MB1_INFO_LOADER_NAME (1u << 9)
+
+/* A memory map entry; `size` counts the bytes after itself. */
+struct mb1_mmap_entry {
+	uint32_t size;
+	uint64_t base;
+	uint64_t len;
+	uint32_t type;
+} __packed;
+_Static_assert(sizeof(struct mb1_mmap_entry) == 24, "mb1 mmap entry");
+
+#define MB1_MEM_RAM 1
+#define MB1_MEM_RESERVED 2
+#define MB1_MMAP_MAX 5
 
 struct mb1_info {
 	uint32_t flags;
@@ -364,8 +378,10 @@ static int load_aout(uint8_t *ram, uint64_t ram_size, const uint8_t *img,
 			h->entry_addr, h->load_addr,
 			(unsigned long long)mem_end);
 
-	memcpy(ram + h->load_addr, img + foff, filesz);
-	memset(ram + file_end, 0, mem_end - file_end);
+	if (ram) {
+		memcpy(ram + h->load_addr, img + foff, filesz);
+		memset(ram + file_end, 0, mem_end - file_end);
+	}
 
 	out->entry = h->entry_addr;
 	out->load_start = h->load_addr;
@@ -554,7 +570,7 @@ static int load_elf(uint8_t *ram, uint64_t ram_size, const uint8_t *img,
 				"loaded segment",
 				(unsigned long long)e.entry);
 
-	for (unsigned int i = 0; i < e.phnum; i++) {
+	for (unsigned int i = 0; ram && i < e.phnum; i++) {
 		struct segment s;
 
 		read_phdr(img, &e, i, &s);
@@ -613,10 +629,52 @@ int mb1_load(uint8_t *ram, uint64_t ram_size, const void *image,
 
 /* ---- information block -------------------------------------------------- */
 
-int mb1_build_info(uint8_t *ram, uint64_t ram_size, const char *cmdline,
-		   const struct mb1_module *module, uint32_t *info_gpa,
-		   char *err, size_t errlen)
+/*
+ * The map SeaBIOS gives QEMU's guests for this RAM: the EBDA's last KiB
+ * below 640 KiB and the BIOS segment at 0xf0000 (where mhv puts the ACPI
+ * tables) reserved.
+ * Returns the number of entries.
+ */
+static unsigned int build_mmap(struct mb1_mmap_entry *m, uint64_t low,
+			       uint64_t high)
 {
+	static const struct {
+		uint64_t base, end;
+		uint32_t type;
+	} fixed[] = {
+		{0, 0x9fc00, MB1_MEM_RAM},
+		{0x9fc00, 0xa0000, MB1_MEM_RESERVED},
+		{0xf0000, 0x100000, MB1_MEM_RESERVED},
+	};
+	unsigned int n = 0;
+
+	for (; n < ARRAY_SIZE(fixed); n++)
+		m[n] = (struct mb1_mmap_entry){
+			.size = sizeof(*m) - sizeof(m->size),
+			.base = fixed[n].base,
+			.len = fixed[n].end - fixed[n].base,
+			.type = fixed[n].type,
+		};
+	m[n++] = (struct mb1_mmap_entry){.size = sizeof(*m) - sizeof(m->size),
+					 .base = MiB(1),
+					 .len = low - MiB(1),
+					 .type = MB1_MEM_RAM};
+	if (high)
+		m[n++] = (struct mb1_mmap_entry){.size = sizeof(*m) -
+							 sizeof(m->size),
+						 .base = GiB(4),
+						 .len = high,
+						 .type = MB1_MEM_RAM};
+	return n;
+}
+
+int mb1_build_info(uint8_t *ram, uint64_t ram_size, uint64_t high_size,
+		   const char *cmdline, const struct mb1_module *module,
+		   uint32_t *info_gpa, char *err, size_t errlen)
+{
+	struct mb1_mmap_entry mmap[MB1_MMAP_MAX];
+	unsigned int mmap_count;
+	uint64_t mmap_at;
 	static const char loader_name[] = MB1_LOADER_NAME;
 	struct mb1_info info;
 	struct mb1_mod_entry mod;
@@ -637,7 +695,10 @@ int mb1_build_info(uint8_t *ram, uint64_t ram_size, const char *cmdline,
 		cmdline = "";
 
 	/* Lay everything out first, so a refusal writes nothing. */
+	mmap_count = build_mmap(mmap, ram_size, high_size);
 	pos = MB1_BOOT_AREA_START + sizeof(info);
+	mmap_at = ALIGN_UP(pos, 8);
+	pos = mmap_at + mmap_count * sizeof(mmap[0]);
 	name_at = pos;
 	pos += sizeof(loader_name);
 	cmdline_at = pos;
@@ -684,10 +745,14 @@ int mb1_build_info(uint8_t *ram, uint64_t ram_size, const char *cmdline,
 	memset(ram + MB1_BOOT_AREA_START, 0,
 	       MB1_BOOT_AREA_END - MB1_BOOT_AREA_START);
 	memset(&info, 0, sizeof(info));
-	info.flags = MB1_INFO_MEM | MB1_INFO_CMDLINE | MB1_INFO_LOADER_NAME;
+	info.flags = MB1_INFO_MEM | MB1_INFO_CMDLINE | MB1_INFO_LOADER_NAME |
+		     MB1_INFO_MMAP;
 	info.mem_lower = 640;
 	info.mem_upper = (uint32_t)MIN((ram_size - MiB(1)) / KiB(1),
 				       (uint64_t)UINT32_MAX);
+	info.mmap_addr = (uint32_t)mmap_at;
+	info.mmap_length = (uint32_t)(mmap_count * sizeof(mmap[0]));
+	memcpy(ram + mmap_at, mmap, mmap_count * sizeof(mmap[0]));
 	info.cmdline = (uint32_t)cmdline_at;
 	info.boot_loader_name = (uint32_t)name_at;
 	memcpy(ram + name_at, loader_name, sizeof(loader_name));

@@ -40,21 +40,23 @@ struct mb1_module {
  * segments at their physical addresses, bss zeroed), or the a.out-kludge
  * image when header flag 16 is set. Every segment is bounds-checked against
  * guest RAM and must not overlap the boot area. Returns 0, or -1 with the
- * reason in err.
+ * reason in err. With ram NULL nothing is written: it only checks and
+ * fills *out (where the image will go), so the caller can prepare RAM.
  */
 int mb1_load(uint8_t *ram, uint64_t ram_size, const void *image,
 	     size_t image_len, struct mb1_image *out, char *err, size_t errlen);
 
 /*
  * Build the multiboot v1 info in the boot area: mem_lower/mem_upper,
- * the command line (its first word is the payload's name, as in
+ * a memory map (RAM below 640 KiB, from 1 MiB to ram_size and high_size
+ * bytes from 4 GiB; the EBDA's last KiB and the BIOS area reserved), the
+ * command line (its first word is the payload's name, as in
  * kvm-unit-tests' argv[0]), at most one module (copied into the boot area),
- * the boot loader name "mhv". No memory map (flags bit 6 clear): payloads
- * that see one also expect fw_cfg's e820 table. Returns the info's
- * guest-physical address in *info_gpa, or -1 with the reason in err.
+ * the boot loader name "mhv". Returns the info's guest-physical address in
+ * *info_gpa, or -1 with the reason in err.
  */
-int mb1_build_info(uint8_t *ram, uint64_t ram_size, const char *cmdline,
-		   const struct mb1_module *module, uint32_t *info_gpa,
-		   char *err, size_t errlen);
+int mb1_build_info(uint8_t *ram, uint64_t ram_size, uint64_t high_size,
+		   const char *cmdline, const struct mb1_module *module,
+		   uint32_t *info_gpa, char *err, size_t errlen);
 
 #endif

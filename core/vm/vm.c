@@ -51,41 +51,23 @@ static void print_exit_counts(const struct vm *vm)
 	pr_info("%s\n", line);
 }
 
-/* Guest RAM at guest-physical 0, one contiguous block, mapped by NPT/EPT. */
-static int create_memory(struct vm *vm, char *err, size_t errlen)
-{
-	uint64_t size = vm->opt.mem_bytes;
-
-	vm->ram_hpa = pmm_alloc(&phys_mem, size, PT_SIZE_2M);
-	if (vm->ram_hpa == PMM_NONE) {
-		fmt_snprintf(err, errlen,
-			     "not enough memory for %lu MiB of guest RAM "
-			     "(%lu MiB free)",
-			     size >> 20, phys_mem.free_bytes >> 20);
-		return -1;
-	}
-	vm->ram = (uint8_t *)vm->ram_hpa;
-	vm->ram_size = size;
-	/* Nothing of an earlier guest, or of mhv, may show through. */
-	memset(vm->ram, 0, size);
-	if (pt_init(&vm->gpt, &phys_mem, vm_backend->gpt_table_flags) ||
-	    pt_map(&vm->gpt, 0, vm->ram_hpa, size, PT_SIZE_2M,
-		   vm_backend->gpt_leaf_flags)) {
-		fmt_snprintf(err, errlen,
-			     "out of memory for nested page tables");
-		return -1;
-	}
-	return 0;
-}
-
 static void destroy_vm(struct vm *vm)
 {
 	if (vm->vcpu.arch)
 		vm_backend->vcpu_destroy(&vm->vcpu);
-	if (vm->gpt.root)
-		pt_destroy(&vm->gpt);
-	if (vm->ram_hpa)
-		pmm_free(&phys_mem, vm->ram_hpa, vm->ram_size);
+	guest_ram_destroy(vm);
+}
+
+/* The guest-physical areas mhv writes at load time, made present first. */
+static int prepare_ram(struct vm *vm, uint64_t gpa, uint64_t len, char *err,
+		       size_t errlen)
+{
+	if (guest_ram_ptr(vm, gpa, len))
+		return 0;
+	fmt_snprintf(err, errlen,
+		     "cannot prepare guest RAM [%#lx-%#lx) for the payload",
+		     gpa, gpa + len);
+	return -1;
 }
 
 static int prepare_guest(struct vm *vm, const struct boot_module *payload,
@@ -98,9 +80,22 @@ static int prepare_guest(struct vm *vm, const struct boot_module *payload,
 	char cmdline[GUEST_NAME_MAX + GUEST_ARGS_MAX + 2];
 	uint32_t info;
 
-	if (create_memory(vm, err, errlen))
+	uint64_t low;
+
+	if (guest_ram_create(vm, vm->opt.mem_bytes, err, errlen))
 		return -1;
-	if (mb1_load(vm->ram, vm->ram_size, (const void *)payload->start,
+	low = vm->mem.low_size;
+	/* Where the image goes first, so that only that RAM is cleared. */
+	if (mb1_load(NULL, low, (const void *)payload->start,
+		     payload->end - payload->start, &img, err, errlen) ||
+	    prepare_ram(vm, img.load_start, img.load_end - img.load_start, err,
+			errlen) ||
+	    prepare_ram(vm, MB1_BOOT_AREA_START,
+			MB1_BOOT_AREA_END - MB1_BOOT_AREA_START, err, errlen) ||
+	    prepare_ram(vm, ACPI_TABLES_START,
+			ACPI_TABLES_END - ACPI_TABLES_START, err, errlen))
+		return -1;
+	if (mb1_load(vm->ram, low, (const void *)payload->start,
 		     payload->end - payload->start, &img, err, errlen))
 		return -1;
 	/* A payload loaded over the BIOS area keeps its bytes: no ACPI then. */
@@ -108,7 +103,7 @@ static int prepare_guest(struct vm *vm, const struct boot_module *payload,
 		pr_warn("%s: payload covers 0xe0000-0xfffff: no ACPI tables\n",
 			vm->opt.name);
 	else
-		acpi_build_tables(vm->ram, vm->ram_size, GUEST_PM_TIMER_PORT,
+		acpi_build_tables(vm->ram, low, GUEST_PM_TIMER_PORT,
 				  1 /* one vCPU */);
 	/* argv[0] is the payload's name, as kvm-unit-tests expects. */
 	fmt_snprintf(cmdline, sizeof(cmdline), "%s%s%s", vm->opt.name,
@@ -119,8 +114,8 @@ static int prepare_guest(struct vm *vm, const struct boot_module *payload,
 			.len = extra->end - extra->start,
 			.cmdline = extra->cmdline,
 		};
-	if (mb1_build_info(vm->ram, vm->ram_size, cmdline, extra ? &mod : NULL,
-			   &info, err, errlen))
+	if (mb1_build_info(vm->ram, low, vm->mem.high_size, cmdline,
+			   extra ? &mod : NULL, &info, err, errlen))
 		return -1;
 	vm->vcpu.vm = vm;
 	cpu_model_init(&vm->cpu, boot_cpu.vendor);
@@ -187,7 +182,8 @@ static void run_guest(unsigned int id, const struct boot_module *payload,
 		pr_info("%s: hypervisor memory for this VM: %lu KiB besides "
 			"its RAM\n",
 			opt->name,
-			(free_before - phys_mem.free_bytes - vm->ram_size) >>
+			(free_before - phys_mem.free_bytes -
+			 guest_ram_size(&vm->mem)) >>
 				10);
 		note_first_entry(vm);
 		/* At most 24h of a TSC below 200 GHz: no overflow. */

@@ -10,6 +10,7 @@
 #include "core/vm/cpu_model.h"
 #include "core/vm/guest_options.h"
 #include "core/host/pagetable.h"
+#include "core/vm/guest_ram.h"
 
 struct cpu_info;
 struct entry_state;
@@ -82,8 +83,12 @@ struct vcpu {
 struct vm {
 	unsigned int id;
 	struct guest_options opt;
-	uint8_t *ram; /* host view of guest-physical 0 (identity-mapped) */
-	uint64_t ram_hpa, ram_size;
+	/*
+	 * mhv's window on guest RAM: guest-physical g at ram + g. Reached
+	 * through guest_ram_ptr, which makes untouched chunks present first.
+	 */
+	uint8_t *ram;
+	struct guest_ram mem;
 	struct page_table gpt; /* NPT or EPT: guest-physical -> host-physical */
 	struct vcpu vcpu;
 	struct devices dev;

@@ -45,7 +45,7 @@ FUZZ_SRCS_mmio          := core/exit/mmio_decode.c core/exit/insn_decode.c lib/f
 FUZZ_SRCS_cmdline       := $(UNIT_SRCS_test_cmdline)
 FUZZ_SRCS_guest_options := $(UNIT_SRCS_test_guest_options)
 FUZZ_SRCS_pmm           := $(UNIT_SRCS_test_pmm)
-FUZZ_SRCS_paging        := core/exit/guest_paging.c lib/fmt.c
+FUZZ_SRCS_paging        := core/exit/guest_paging.c $(GUEST_RAM_SRCS) lib/fmt.c
 FUZZ_SRCS_svm_exit      := $(UNIT_SRCS_test_svm_exit) \
 	tests/fuzz/fake_extable.c tests/fuzz/exit_check.c
 FUZZ_SRCS_vmx_exit      := $(UNIT_SRCS_test_vmx_exit) \

@@ -111,7 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(!strcmp(out.name, def), "name '%s' from nowhere",
 			      out.name);
 		CHECK(out.mem_bytes >= (2ULL << 20) &&
-			      out.mem_bytes <= (3ULL << 30) &&
+			      out.mem_bytes <= (1ULL << 40) &&
 			      out.mem_bytes % (2ULL << 20) == 0,
 		      "RAM of %#llx bytes", (unsigned long long)out.mem_bytes);
 		CHECK(out.expect == OUTCOME_EXIT ||

@@ -143,7 +143,7 @@ static void check_info(const char *cmdline, const struct mb1_module *mod,
 	char err[200];
 	int rc;
 
-	rc = mb1_build_info(ram, ram_size, cmdline, mod, &gpa, err,
+	rc = mb1_build_info(ram, ram_size, 0, cmdline, mod, &gpa, err,
 			    sizeof(err));
 	if (rc) {
 		CHECK(err[0], "refused without a reason");

@@ -27,6 +27,8 @@
 
 #define RAM_SIZE 0x10000ULL
 
+/* Guest RAM is a flat buffer here: no backend tables are ever made. */
+const struct vm_backend *vm_backend;
 static struct vm vm;
 static uint8_t *ram, *shadow;
 
@@ -217,8 +219,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ram = malloc(RAM_SIZE);
 		shadow = malloc(RAM_SIZE);
 		CHECK(ram && shadow, "out of memory");
-		vm.ram = ram;
-		vm.ram_size = RAM_SIZE;
+		guest_ram_attach_flat(&vm, ram, RAM_SIZE);
 	}
 	s.cr3 = in_u64(&in);
 	s.cs_base = in_u64(&in);

@@ -128,8 +128,7 @@ static void reset(uint8_t flags, const uint64_t gpr[GPR_COUNT])
 
 	memset(vm, 0, sizeof(*vm));
 	strcpy(vm->opt.name, "fuzz");
-	vm->ram = ram;
-	vm->ram_size = EXIT_RAM_SIZE;
+	guest_ram_attach_flat(vm, ram, EXIT_RAM_SIZE);
 	vm->opt.mem_bytes = EXIT_RAM_SIZE;
 	vm->opt.hypercalls = flags & 8;
 	v = &vm->vcpu;

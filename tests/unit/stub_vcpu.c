@@ -102,9 +102,8 @@ struct vm *stub_vm_create(const char *name, uint64_t ram_size, uint64_t rip)
 
 	assert_non_null(vm);
 	snprintf(vm->opt.name, sizeof(vm->opt.name), "%s", name);
-	vm->ram = calloc(1, ram_size);
+	guest_ram_attach_flat(vm, calloc(1, ram_size), ram_size);
 	assert_non_null(vm->ram);
-	vm->ram_size = ram_size;
 	vm->opt.mem_bytes = ram_size;
 	vm->vcpu.vm = vm;
 	devices_init(vm);

@@ -146,7 +146,10 @@ static void test_mem(void **state)
 		{"mem=256M", 256ULL << 20}, {"mem=1G", 1ULL << 30},
 		{"mem=1g", 1ULL << 30},	    {"mem=3G", 3ULL << 30},
 		{"mem=3072M", 3ULL << 30},  {"mem=3070M", 3070ULL << 20},
-		{"mem=0002M", 2ULL << 20},  {"mem=3G", 3ULL << 30},
+		{"mem=0002M", 2ULL << 20},  {"mem=4G", 4ULL << 30},
+		{"mem=6g", 6ULL << 30},	    {"mem=3074M", 3074ULL << 20},
+		{"mem=1T", 1ULL << 40},	    {"mem=1048576M", 1ULL << 40},
+		{"mem=1t", 1ULL << 40},	    {"mem=1024G", 1ULL << 40},
 		{"mem=1024m", 1ULL << 30},  {"mem=0003g", 3ULL << 30},
 	};
 
@@ -166,17 +169,18 @@ static void test_mem_refused(void **state)
 	assert_refused("mem=1M", "'mem=1M': less than 2M");
 	assert_refused("mem=0M", "'mem=0M': less than 2M");
 	assert_refused("mem=0G", "'mem=0G': less than 2M");
-	assert_refused("mem=4G", "'mem=4G': more than 3G");
-	assert_refused("mem=3074M", "'mem=3074M': more than 3G");
+	assert_refused("mem=1025G", "'mem=1025G': more than 1T");
+	assert_refused("mem=1048578M", "'mem=1048578M': more than 1T");
+	assert_refused("mem=2T", "'mem=2T': more than 1T");
 	/* 2^64 + 2 MiB and worse: must not wrap to something small. */
-	assert_refused("mem=17592186044418M", "more than 3G");
-	assert_refused("mem=18446744073709551618M", "more than 3G");
-	assert_refused("mem=99999999999999999999999999999999G", "more than 3G");
-	assert_refused("mem=256", "'mem=256': needs a suffix M or G");
-	assert_refused("mem=0", "needs a suffix M or G");
-	assert_refused("mem=256K", "'mem=256K': needs a suffix M or G");
-	assert_refused("mem=256MB", "needs a suffix M or G");
-	assert_refused("mem=256MiB", "needs a suffix M or G");
+	assert_refused("mem=17592186044418M", "more than 1T");
+	assert_refused("mem=18446744073709551618M", "more than 1T");
+	assert_refused("mem=99999999999999999999999999999999G", "more than 1T");
+	assert_refused("mem=256", "'mem=256': needs a suffix M, G or T");
+	assert_refused("mem=0", "needs a suffix M, G or T");
+	assert_refused("mem=256K", "'mem=256K': needs a suffix M, G or T");
+	assert_refused("mem=256MB", "needs a suffix M, G or T");
+	assert_refused("mem=256MiB", "needs a suffix M, G or T");
 	assert_refused("mem=M", "'mem=M': not a number");
 	assert_refused("mem=G", "not a number");
 	assert_refused("mem=-2M", "'mem=-2M': not a number");
@@ -184,7 +188,7 @@ static void test_mem_refused(void **state)
 	assert_refused("mem=0x200M", "not a number");
 	assert_refused("mem=2MM", "not a number");
 	assert_refused("mem=1.5G", "not a number");
-	assert_refused("mem=", "guest option 'mem=': empty value (2M..3G");
+	assert_refused("mem=", "guest option 'mem=': empty value (2M..1T");
 }
 
 static void test_hypercalls(void **state)
@@ -449,7 +453,7 @@ static void test_missing_value(void **state)
 	assert_refused("/boot/payload.elf", "'/boot/payload.elf': unknown");
 	assert_refused("-v -- x", "'-v': unknown option");
 	assert_refused("---", "'---': unknown option");
-	assert_refused("mem", "guest option 'mem': needs a value (mem=2M..3G");
+	assert_refused("mem", "guest option 'mem': needs a value (mem=2M..1T");
 	assert_refused("hypercalls", "guest option 'hypercalls': needs a value "
 				     "(hypercalls=on|off)");
 	assert_refused("name=x module",

@@ -794,6 +794,38 @@ static void test_aout_kludge(void **state)
 	free(im.p);
 }
 
+/* Without RAM the loader only says where the image goes. */
+static void test_probe_writes_nothing(void **state)
+{
+	struct elf_spec s = default_spec(true);
+	struct img im = build_elf(&s);
+	struct aout a = {0x400020, 0x400000, 0, 0x403000, 0x400040};
+	struct img ai = aout_image(0x100, 0x20, &a);
+
+	(void)state;
+	assert_int_equal(
+		mb1_load(NULL, RAM_SIZE, im.p, im.len, &out, err, sizeof(err)),
+		0);
+	assert_true(all_fill(0, RAM_SIZE));
+	assert_int_equal(out.entry, 0x400010);
+	assert_int_equal(out.load_start, 0x400000);
+	assert_int_equal(out.load_end, 0x404000);
+	assert_true(out.elf64);
+	assert_int_equal(
+		mb1_load(NULL, RAM_SIZE, ai.p, ai.len, &out, err, sizeof(err)),
+		0);
+	assert_true(all_fill(0, RAM_SIZE));
+	assert_int_equal(out.load_end, 0x403000);
+	assert_true(out.aout_kludge);
+	/* The same checks as a real load: a segment beyond RAM is refused. */
+	assert_int_equal(
+		mb1_load(NULL, 0x402000, im.p, im.len, &out, err, sizeof(err)),
+		-1);
+	assert_non_null(strstr(err, "segment"));
+	free(im.p);
+	free(ai.p);
+}
+
 static void test_aout_kludge_partial(void **state)
 {
 	/* Header at 0x40 loads at 0x400020: the load starts at offset 0x20. */
@@ -872,25 +904,75 @@ static const char *gstr(uint32_t gpa)
 	return (const char *)ram + gpa;
 }
 
+/* The map: PC low memory, RAM to `low`, and `high` bytes from 4 GiB. */
+static void check_mmap(uint32_t info, uint64_t low, uint64_t high)
+{
+	static const struct {
+		uint64_t base, len;
+		uint32_t type;
+	} want[] = {
+		{0, 0x9fc00, 1},	{0x9fc00, 0x400, 2},
+		{0xf0000, 0x10000, 2},	{0x100000, 0, 1}, /* len: low - 1 MiB */
+		{0x100000000ULL, 0, 1}, /* len: high, when there is any */
+	};
+	unsigned int n = high ? 5 : 4;
+	uint32_t at = info_u32(info, 48);
+
+	assert_int_equal(info_u32(info, 44), n * 24);
+	assert_true(at >= info + 116 && at + n * 24 <= MB1_BOOT_AREA_END);
+	for (unsigned int i = 0; i < n; i++, at += 24) {
+		uint64_t base, len;
+		uint64_t want_len = i == 3   ? low - 0x100000
+				    : i == 4 ? high
+					     : want[i].len;
+
+		memcpy(&base, ram + at + 4, 8);
+		memcpy(&len, ram + at + 12, 8);
+		assert_int_equal(info_u32(at, 0), 20);
+		assert_int_equal(base, want[i].base);
+		assert_int_equal(len, want_len);
+		assert_int_equal(info_u32(at, 20), want[i].type);
+	}
+}
+
+static void test_info_mmap_high(void **state)
+{
+	uint32_t info = 0;
+
+	(void)state;
+	/* 6 GiB as QEMU's pc lays it out: 3 GiB below 4 GiB, 3 above. */
+	assert_int_equal(mb1_build_info(ram, 3ULL << 30, 3ULL << 30, "x", NULL,
+					&info, err, sizeof(err)),
+			 0);
+	assert_int_equal(info_u32(info, 8), ((3ULL << 30) - (1u << 20)) / 1024);
+	check_mmap(info, 3ULL << 30, 3ULL << 30);
+	assert_string_equal(gstr(info_u32(info, 16)), "x");
+	assert_string_equal(gstr(info_u32(info, 64)), "mhv");
+}
+
 static void test_info_layout(void **state)
 {
 	uint32_t info = 0;
 
 	(void)state;
-	assert_int_equal(mb1_build_info(ram, RAM_SIZE, "x86/apic.flat a=1",
+	assert_int_equal(mb1_build_info(ram, RAM_SIZE, 0, "x86/apic.flat a=1",
 					NULL, &info, err, sizeof(err)),
 			 0);
 	assert_string_equal(err, "");
 	assert_int_equal(info, MB1_BOOT_AREA_START);
-	assert_int_equal(info_u32(info, 0), (1u << 0) | (1u << 2) | (1u << 9));
+	assert_int_equal(info_u32(info, 0),
+			 (1u << 0) | (1u << 2) | (1u << 6) | (1u << 9));
 	assert_int_equal(info_u32(info, 4), 640);
 	assert_int_equal(info_u32(info, 8), (RAM_SIZE - (1u << 20)) / 1024);
 	assert_int_equal(info_u32(info, 12), 0);
 	assert_string_equal(gstr(info_u32(info, 16)), "x86/apic.flat a=1");
 	assert_int_equal(info_u32(info, 20), 0);
 	assert_int_equal(info_u32(info, 24), 0);
-	for (uint32_t off = 28; off < 64; off += 4)
-		assert_int_equal(info_u32(info, off), 0); /* syms, mmap, ... */
+	for (uint32_t off = 28; off < 44; off += 4)
+		assert_int_equal(info_u32(info, off), 0); /* syms */
+	check_mmap(info, RAM_SIZE, 0);
+	for (uint32_t off = 52; off < 64; off += 4)
+		assert_int_equal(info_u32(info, off), 0); /* drives, config */
 	assert_string_equal(gstr(info_u32(info, 64)), "mhv");
 	assert_true(info_u32(info, 16) >= info + 116);
 	assert_true(info_u32(info, 64) >= info + 116);
@@ -905,19 +987,19 @@ static void test_info_null_cmdline_and_clamp(void **state)
 	uint32_t info = 0;
 
 	(void)state;
-	assert_int_equal(mb1_build_info(ram, RAM_SIZE, NULL, NULL, &info, err,
-					sizeof(err)),
+	assert_int_equal(mb1_build_info(ram, RAM_SIZE, 0, NULL, NULL, &info,
+					err, sizeof(err)),
 			 0);
 	assert_string_equal(gstr(info_u32(info, 16)), "");
-	assert_int_equal(info_u32(info, 0) & (1u << 6), 0);
+	assert_int_equal(info_u32(info, 0) & (1u << 6), 1u << 6);
 	/* Exactly 2 MiB: 1 MiB above 1 MiB. */
-	assert_int_equal(mb1_build_info(ram, 2u << 20, NULL, NULL, &info, err,
-					sizeof(err)),
+	assert_int_equal(mb1_build_info(ram, 2u << 20, 0, NULL, NULL, &info,
+					err, sizeof(err)),
 			 0);
 	assert_int_equal(info_u32(info, 8), 1024);
 	/* Only the boot area is written, so a huge ram_size shows the clamp. */
-	assert_int_equal(mb1_build_info(ram, 1ull << 43, NULL, NULL, &info, err,
-					sizeof(err)),
+	assert_int_equal(mb1_build_info(ram, 1ull << 43, 0, NULL, NULL, &info,
+					err, sizeof(err)),
 			 0);
 	assert_int_equal(info_u32(info, 8), 0xffffffffu);
 }
@@ -927,8 +1009,8 @@ static void test_info_ram_too_small(void **state)
 	uint32_t info = 0x12345678;
 
 	(void)state;
-	assert_int_equal(mb1_build_info(ram, (2u << 20) - 1, "x", NULL, &info,
-					err, sizeof(err)),
+	assert_int_equal(mb1_build_info(ram, (2u << 20) - 1, 0, "x", NULL,
+					&info, err, sizeof(err)),
 			 -1);
 	assert_non_null(strstr(err, "too small"));
 	assert_int_equal(info, 0x12345678);
@@ -946,11 +1028,11 @@ static void test_info_module(void **state)
 	assert_non_null(data);
 	for (size_t i = 0; i < len; i++)
 		data[i] = seg_byte(3, i);
-	assert_int_equal(mb1_build_info(ram, RAM_SIZE, "pmu.flat", &mod, &info,
-					err, sizeof(err)),
+	assert_int_equal(mb1_build_info(ram, RAM_SIZE, 0, "pmu.flat", &mod,
+					&info, err, sizeof(err)),
 			 0);
-	assert_int_equal(info_u32(info, 0),
-			 (1u << 0) | (1u << 2) | (1u << 3) | (1u << 9));
+	assert_int_equal(info_u32(info, 0), (1u << 0) | (1u << 2) | (1u << 3) |
+						    (1u << 6) | (1u << 9));
 	assert_int_equal(info_u32(info, 20), 1);
 	mods = info_u32(info, 24);
 	assert_true(mods >= info + 116 && mods % 4 == 0);
@@ -978,7 +1060,7 @@ static void test_info_module_limits(void **state)
 
 	(void)state;
 	/* Empty module, no command line. */
-	assert_int_equal(mb1_build_info(ram, RAM_SIZE, "t", &mod, &info, err,
+	assert_int_equal(mb1_build_info(ram, RAM_SIZE, 0, "t", &mod, &info, err,
 					sizeof(err)),
 			 0);
 	mods = info_u32(info, 24);
@@ -993,7 +1075,7 @@ static void test_info_module_limits(void **state)
 	memset(data, 0x5c, max + 1);
 	mod.data = data;
 	mod.len = max;
-	assert_int_equal(mb1_build_info(ram, RAM_SIZE, "t", &mod, &info, err,
+	assert_int_equal(mb1_build_info(ram, RAM_SIZE, 0, "t", &mod, &info, err,
 					sizeof(err)),
 			 0);
 	assert_int_equal(ram[MB1_BOOT_AREA_END - 1], 0x5c);
@@ -1002,7 +1084,7 @@ static void test_info_module_limits(void **state)
 	memset(ram, FILL, RAM_SIZE);
 	mod.len = max + 1;
 	info = 0x12345678;
-	assert_int_equal(mb1_build_info(ram, RAM_SIZE, "t", &mod, &info, err,
+	assert_int_equal(mb1_build_info(ram, RAM_SIZE, 0, "t", &mod, &info, err,
 					sizeof(err)),
 			 -1);
 	snprintf(want, sizeof(want),
@@ -1016,7 +1098,7 @@ static void test_info_module_limits(void **state)
 	/* Data pointer missing. */
 	mod.data = NULL;
 	mod.len = 10;
-	assert_int_equal(mb1_build_info(ram, RAM_SIZE, "t", &mod, &info, err,
+	assert_int_equal(mb1_build_info(ram, RAM_SIZE, 0, "t", &mod, &info, err,
 					sizeof(err)),
 			 -1);
 	assert_non_null(strstr(err, "has no data"));
@@ -1033,14 +1115,14 @@ static void test_info_strings_too_long(void **state)
 	assert_non_null(s);
 	memset(s, 'a', n);
 	s[n] = '\0';
-	assert_int_equal(
-		mb1_build_info(ram, RAM_SIZE, s, NULL, &info, err, sizeof(err)),
-		-1);
+	assert_int_equal(mb1_build_info(ram, RAM_SIZE, 0, s, NULL, &info, err,
+					sizeof(err)),
+			 -1);
 	assert_non_null(strstr(err, "command line of "));
 	assert_non_null(strstr(err, "does not fit in the boot area"));
 
 	mod.cmdline = s;
-	assert_int_equal(mb1_build_info(ram, RAM_SIZE, "t", &mod, &info, err,
+	assert_int_equal(mb1_build_info(ram, RAM_SIZE, 0, "t", &mod, &info, err,
 					sizeof(err)),
 			 -1);
 	assert_non_null(strstr(err, "module command line of"));
@@ -1080,6 +1162,8 @@ int main(void)
 		T(test_aout_kludge_partial),
 		T(test_aout_kludge_refusals),
 		T(test_info_layout),
+		T(test_probe_writes_nothing),
+		T(test_info_mmap_high),
 		T(test_info_null_cmdline_and_clamp),
 		T(test_info_ram_too_small),
 		T(test_info_module),

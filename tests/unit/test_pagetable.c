@@ -220,11 +220,71 @@ static void test_out_of_tables(void **state)
 	assert_page(0xfee00000, PT_SIZE_2M, 0);
 }
 
+/* Tables made ahead, then leaves that need no new table. */
+static void test_reserve_tables(void **state)
+{
+	uint64_t free_after;
+
+	(void)state;
+	assert_int_equal(
+		pt_reserve_tables(&pt, 0x40000000, 0x80000000, PT_SIZE_2M), 0);
+	free_after = pmm.free_bytes;
+	/* One PDPT, two PDs; nothing mapped yet. */
+	assert_int_equal(pt_lookup(&pt, 0x40000000, &(uint64_t){0}, NULL), -1);
+	assert_int_equal(
+		pt_map(&pt, 0x40000000, 0, PT_SIZE_2M, PT_SIZE_2M, MAP_FLAGS),
+		0);
+	assert_int_equal(pt_map(&pt, 0xbfe00000, 0x200000, PT_SIZE_2M,
+				PT_SIZE_2M, MAP_FLAGS),
+			 0);
+	assert_int_equal(pmm.free_bytes, free_after);
+	assert_int_equal(pt_reserve_tables(&pt, 0x1000, 0x200000, PT_SIZE_2M),
+			 -1);
+	assert_int_equal(pt_reserve_tables(&pt, 0, 0x200000, 12345), -1);
+}
+
+/* Unmapping a range frees the tables it alone used; the rest stays. */
+static void test_unmap(void **state)
+{
+	const uint64_t hi = 0xffff800000000000ULL;
+	uint64_t free_before = pmm.free_bytes, pa;
+
+	(void)state;
+	assert_int_equal(pt_map(&pt, hi, 0, 0x80000000, PT_SIZE_2M, MAP_FLAGS),
+			 0);
+	assert_int_equal(pt_map(&pt, hi + 0x100000000ULL, 0x200000, 0x40000000,
+				PT_SIZE_2M, MAP_FLAGS),
+			 0);
+	assert_int_equal(pt_map(&pt, 0x200000, 0x200000, 0x200000, PT_SIZE_4K,
+				MAP_FLAGS),
+			 0);
+	assert_int_equal(pt_lookup(&pt, hi + 0x100001000ULL, &pa, NULL), 0);
+	assert_int_equal(pa, 0x201000);
+	/* Part of a 2 MiB leaf: refused. */
+	assert_int_equal(pt_unmap(&pt, hi, 0x1000), -1);
+	assert_int_equal(pt_unmap(&pt, hi, 0x140000000ULL), 0);
+	assert_int_equal(pt_lookup(&pt, hi, &pa, NULL), -1);
+	assert_int_equal(pt_lookup(&pt, hi + 0x13fe00000ULL, &pa, NULL), -1);
+	/* The identity-side 4 KiB pages are untouched. */
+	assert_int_equal(pt_lookup(&pt, 0x203000, &pa, NULL), 0);
+	assert_int_equal(pa, 0x203000);
+	/* Only the PML4 entry's PDPT and the 4 KiB tables stay allocated. */
+	assert_int_equal(free_before - pmm.free_bytes, 4 * PT_SIZE_4K);
+	/* Part of a 4 KiB range: exactly those pages go. */
+	assert_int_equal(pt_unmap(&pt, 0x201000, 0x2000), 0);
+	assert_int_equal(pt_lookup(&pt, 0x201000, &pa, NULL), -1);
+	assert_int_equal(pt_lookup(&pt, 0x202000, &pa, NULL), -1);
+	assert_int_equal(pt_lookup(&pt, 0x203000, &pa, NULL), 0);
+	assert_int_equal(pt_lookup(&pt, 0x200000, &pa, NULL), 0);
+	assert_int_equal(pt_unmap(&pt, 0x1001, 0x1000), -1);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_framebuffer_wc), T(test_one_page_uc_and_back),
+		T(test_reserve_tables), T(test_unmap),
 		T(test_split_1g),	T(test_not_present_and_back),
 		T(test_refusals),	T(test_out_of_tables),
 	};

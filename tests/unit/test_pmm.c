@@ -761,9 +761,52 @@ static void test_random_stress(void **state)
 
 #define T(fn) cmocka_unit_test_setup(fn, setup)
 
+/* Whole aligned blocks only: what guest RAM's 2 MiB chunks can use. */
+static void test_free_in_blocks_and_alloc_largest(void **state)
+{
+	uint64_t got, a;
+
+	(void)state;
+	pmm_init(&pm);
+	/* [1 MiB, 7 MiB): 2 MiB blocks at 2 and 4 only (6..7 is half). */
+	pmm_add(&pm, MiB(1), MiB(6));
+	/* [16 MiB, 24 MiB): four blocks. */
+	pmm_add(&pm, MiB(16), MiB(8));
+	check_invariants(&pm);
+	assert_int_equal(pmm_free_in_blocks(&pm, MiB(2)), MiB(4) + MiB(8));
+	assert_int_equal(pmm_free_in_blocks(&pm, PAGE_SIZE), MiB(14));
+	assert_int_equal(pmm_free_in_blocks(&pm, 3 * PAGE_SIZE), 0);
+
+	/* The largest run first, at most max, whole blocks only. */
+	a = pmm_alloc_largest(&pm, MiB(7), MiB(2), &got);
+	assert_int_equal(a, MiB(16));
+	assert_int_equal(got, MiB(6));
+	check_invariants(&pm);
+	a = pmm_alloc_largest(&pm, MiB(64), MiB(2), &got);
+	assert_int_equal(a, MiB(2));
+	assert_int_equal(got, MiB(4));
+	check_invariants(&pm);
+	a = pmm_alloc_largest(&pm, MiB(64), MiB(2), &got);
+	assert_int_equal(a, MiB(22));
+	assert_int_equal(got, MiB(2));
+	/* Only pieces smaller than a block are left. */
+	assert_int_equal(pmm_free_in_blocks(&pm, MiB(2)), 0);
+	assert_int_equal(pmm_alloc_largest(&pm, MiB(64), MiB(2), &got),
+			 PMM_NONE);
+	assert_int_equal(got, 0);
+	assert_int_equal(pm.free_bytes, MiB(2));
+	/* Less than one block asked, or a bad alignment: nothing. */
+	assert_int_equal(pmm_alloc_largest(&pm, MiB(1), MiB(2), &got),
+			 PMM_NONE);
+	assert_int_equal(pmm_alloc_largest(&pm, MiB(1), 3 * PAGE_SIZE, &got),
+			 PMM_NONE);
+	check_invariants(&pm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		T(test_free_in_blocks_and_alloc_largest),
 		T(test_init_empty),
 		T(test_add_trims_inward),
 		T(test_add_ignores_empty),

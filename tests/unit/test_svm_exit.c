@@ -93,9 +93,8 @@ static void fixture_init(void)
 	assert_non_null(vm);
 	snprintf(vm->opt.name, sizeof(vm->opt.name), "%s", GUEST_NAME);
 	vm->opt.mem_bytes = RAM_SIZE;
-	vm->ram = calloc(1, RAM_SIZE);
+	guest_ram_attach_flat(vm, calloc(1, RAM_SIZE), RAM_SIZE);
 	assert_non_null(vm->ram);
-	vm->ram_size = RAM_SIZE;
 
 	vmcb = aligned_alloc(4096, sizeof(*vmcb));
 	assert_non_null(vmcb);
@@ -285,7 +284,7 @@ static void test_cpuid_without_nrip_ignores_next_rip(void **state)
 
 static void put_code(uint64_t gpa, const uint8_t *bytes, size_t n)
 {
-	assert_true(gpa + n <= vm->ram_size);
+	assert_true(gpa + n <= vm->mem.low_size);
 	memcpy(vm->ram + gpa, bytes, n);
 }
 

@@ -183,9 +183,8 @@ static void fixture_init(void)
 	assert_non_null(vm);
 	snprintf(vm->opt.name, sizeof(vm->opt.name), "%s", GUEST_NAME);
 	vm->opt.mem_bytes = RAM_SIZE;
-	vm->ram = calloc(1, RAM_SIZE);
+	guest_ram_attach_flat(vm, calloc(1, RAM_SIZE), RAM_SIZE);
 	assert_non_null(vm->ram);
-	vm->ram_size = RAM_SIZE;
 
 	/* Fixed bits as Bochs tigerlake reports them: NE, PE, PG; VMXE. */
 	vmx = (struct vmx_vcpu){.vmcs_pa = 0x100000,
