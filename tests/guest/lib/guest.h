@@ -44,6 +44,15 @@ uint32_t boot_mem_upper(void);
 const void *boot_info(void);
 
 /*
+ * The entry code identity-maps 0-4 GiB. map_identity() identity-maps
+ * [start, end) as well (rounded out to 1 GiB), for RAM above 4 GiB: 1 GiB
+ * pages where CPUID has them, else 2 MiB pages from a small pool of page
+ * directories (16 GiB beyond 4 GiB). Only below 512 GiB (one PDPT); false
+ * if it cannot map all of it.
+ */
+bool map_identity(uint64_t start, uint64_t end);
+
+/*
  * Run fn(arg) with every exception vector 0-31 caught: on a fault, unwind
  * to here and return what was raised. Not nestable. Unarmed exceptions print
  * a FAIL line and exit(1).

@@ -184,6 +184,30 @@ static inline uint64_t hypercall(uint64_t nr, uint64_t a0, uint64_t a1,
 	return nr;
 }
 
+/* Page-table entries (SDM vol. 3, 4.5): the bits the guest library sets. */
+#define PTE_PRESENT (1ull << 0)
+#define PTE_WRITE (1ull << 1)
+#define PTE_LARGE (1ull << 7) /* a 2 MiB (PD) or 1 GiB (PDPT) page */
+#define PTE_ADDR_MASK 0x000ffffffffff000ull
+
+/* CPUID 0x80000001 EDX bit 26: 1 GiB pages. */
+#define CPUID_EXT_EDX_PDPE1GB (1u << 26)
+
+static inline uint64_t read_cr3(void)
+{
+	uint64_t v;
+
+	asm volatile("mov %%cr3, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_cr3(uint64_t v)
+{
+	asm volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+
+#define FW_CFG_RAM_SIZE 0x03
+
 #define FW_CFG_PORT_SEL 0x510
 #define FW_CFG_PORT_DATA 0x511
 
