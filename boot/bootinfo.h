@@ -12,7 +12,7 @@
  * out, so they stay valid for the life of the hypervisor.
  */
 #define BOOT_MAX_MMAP 128
-#define BOOT_MAX_MODULES 32
+#define BOOT_MAX_MODULES 64
 
 enum mem_type {
 	MEM_USABLE = 1,

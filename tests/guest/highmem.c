@@ -174,7 +174,7 @@ static void check_exact_map(uint64_t low_end, uint64_t high)
 	const struct range want[] = {
 		{0, 0x9fc00, MMAP_RAM},
 		{0x9fc00, 0x400, MMAP_RESERVED},
-		{0xe0000, 0x20000, MMAP_RESERVED},
+		{0xf0000, 0x10000, MMAP_RESERVED},
 		{MIB, low_end - MIB, MMAP_RAM},
 		{HIGH_BASE, high, MMAP_RAM},
 	};
