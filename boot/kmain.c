@@ -108,6 +108,12 @@ __noreturn void kmain(uint32_t magic, uint32_t info_pa)
 	enum tdx_request tdx_req;
 	char err[160];
 
+	/*
+	 * The TSC's rate is measured against the PIT over the boot below, not
+	 * in a wait of its own: start counting first, finish before the first
+	 * VM (core/host/tsc.c).
+	 */
+	tsc_calibrate_start();
 	serial_init(&UART_COM1);
 	gdt_init();
 	idt_init();
@@ -149,7 +155,6 @@ __noreturn void kmain(uint32_t magic, uint32_t info_pa)
 	cpu_probe_print(&boot_cpu);
 	vm_backends_report(&boot_cpu);
 	cpu_enable_features();
-	tsc_calibrate();
 	apic_init();
 
 	run_selftest(options.selftest);
@@ -169,6 +174,13 @@ __noreturn void kmain(uint32_t magic, uint32_t info_pa)
 		pr_err("cannot run guests: %s\n", err);
 		machine_finish(false);
 	}
+	/*
+	 * Guests need both rates (device clocks, time budgets, the host
+	 * timer), and nothing before them does: the boot so far was the
+	 * measurements' interval, so little or nothing is left to wait.
+	 */
+	tsc_calibrate_finish();
+	apic_calibrate_finish();
 	guests_ok = vm_run_all(&boot_info, tdx_module_is_blob);
 	machine_finish(guests_ok && tdx_ok);
 }

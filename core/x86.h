@@ -124,6 +124,7 @@ enum {
 #define CPUID1_EDX_MTRR BIT(12)
 #define CPUID1_EDX_PAT BIT(16)
 #define CPUID80000001_ECX_SVM BIT(2)
+#define CPUID80000001_EDX_PAGE1GB BIT(26)
 #define CPUIDD1_EAX_XSAVES BIT(3) /* leaf 0xd, subleaf 1 */
 
 /* Architectural MSRs (SDM vol. 4, table 2-2). */

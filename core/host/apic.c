@@ -12,7 +12,13 @@
 #include "core/x86.h"
 #include "lib/bitops.h"
 
-#define CALIBRATE_US 1000
+/*
+ * The shortest interval the timer is measured over. A quarter of the PIT's
+ * 1 ms (core/host/tsc.c) gives the same error bound: the TSC and an APIC
+ * register are each read in well under a microsecond, a PIT port in about
+ * one.
+ */
+#define CALIBRATE_US 250
 #define MAX_COUNT 0xffffffffULL
 #define ERROR_LOG_MAX 8
 
@@ -21,6 +27,9 @@ static volatile uint32_t *mmio;
 /* Timer counts per TSC tick, 32.32 fixed point. */
 static uint64_t counts_per_tsc_32;
 static volatile bool timer_expired;
+/* The rate measurement: running since timer_start() at this TSC. */
+static bool measuring;
+static uint64_t timer_start_tsc;
 static unsigned int errors_logged;
 
 static uint32_t apic_read(unsigned int reg)
@@ -108,40 +117,72 @@ static void mask_lvt(void)
 
 /*
  * The timer's rate is the bus or crystal clock, which nothing tells mhv
- * portably: count it down, masked, for CALIBRATE_US of TSC time.
+ * portably: it is measured against the TSC. Like the TSC's own rate
+ * (core/host/tsc.c), over the boot rather than in a wait of its own:
+ * apic_init() starts a masked countdown from the largest count at divide
+ * 1, apic_calibrate_finish() reads how far it got. At either end the two
+ * clocks are read one register access apart (a WRMSR or an uncached MMIO
+ * access, under 0.5 us), and the count moves in steps of one bus clock
+ * (40 ns at 25 MHz): about 1 us in all, 0.4% of the minimum CALIBRATE_US,
+ * less over a longer boot. The ratio is to the TSC, so the TSC rate's own
+ * error does not enter the timer's deadlines.
  */
-static void calibrate_timer(void)
+static void timer_start(void)
 {
-	uint64_t wait = tsc_hz() / (1000000 / CALIBRATE_US);
-	uint64_t t0, t1;
-	uint32_t left;
-
 	apic_write(APIC_TIMER_DIVIDE, APIC_TIMER_DIVIDE_BY_1);
 	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | HOST_VEC_TIMER);
-	t0 = rdtsc();
+	timer_start_tsc = rdtsc();
 	apic_write(APIC_TIMER_INITIAL, (uint32_t)MAX_COUNT);
+}
+
+/* The count left once at least `min_tsc` TSC ticks passed since the start. */
+static uint32_t timer_left_after(uint64_t min_tsc, uint64_t *t1)
+{
 	do
-		t1 = rdtsc();
-	while (t1 - t0 < wait);
-	left = apic_read(APIC_TIMER_CURRENT);
+		*t1 = rdtsc();
+	while (*t1 - timer_start_tsc < min_tsc);
+	return apic_read(APIC_TIMER_CURRENT);
+}
+
+void apic_calibrate_finish(void)
+{
+	uint64_t min_tsc, t1;
+	uint32_t left;
+
+	if (!measuring)
+		return;
+	measuring = false;
+	tsc_calibrate_finish();
+	min_tsc = tsc_hz() / (1000000 / CALIBRATE_US);
+	left = timer_left_after(min_tsc, &t1);
+	if (left == 0) {
+		/*
+		 * One-shot: it stopped at zero, 2^32 counts after the start
+		 * (seconds at a GHz bus clock). Measure again, briefly.
+		 */
+		timer_start();
+		left = timer_left_after(min_tsc, &t1);
+	}
 	apic_write(APIC_TIMER_INITIAL, 0);
-	if (left == 0 || left == MAX_COUNT || t1 == t0) {
+	if (left == 0 || left == MAX_COUNT || t1 == timer_start_tsc) {
 		pr_warn("apic: the timer does not count (%#x left): no host "
 			"timer\n",
 			left);
 		return;
 	}
-	counts_per_tsc_32 = ((MAX_COUNT - left) << 32) / (t1 - t0);
+	counts_per_tsc_32 = ((MAX_COUNT - left) << 32) / (t1 - timer_start_tsc);
 	if (!counts_per_tsc_32) {
 		pr_warn("apic: the timer is too slow to use\n");
 		return;
 	}
 	usable = true;
-	pr_info("apic: %s, timer %lu kHz (measured against the TSC)\n",
+	pr_info("apic: %s, timer %lu kHz (measured against the TSC over %lu "
+		"us)\n",
 		x2apic ? "x2APIC" : "xAPIC",
 		(uint64_t)(((unsigned __int128)counts_per_tsc_32 * tsc_hz()) >>
 			   32) /
-			1000);
+			1000,
+		(t1 - timer_start_tsc) * 1000000 / tsc_hz());
 }
 
 void apic_init(void)
@@ -154,7 +195,8 @@ void apic_init(void)
 	apic_write(APIC_ESR, 0);
 	apic_write(APIC_TPR, 0);
 	apic_write(APIC_SPIV, APIC_SPIV_ENABLE | HOST_VEC_SPURIOUS);
-	calibrate_timer();
+	timer_start();
+	measuring = true;
 }
 
 bool host_timer_usable(void)

@@ -22,10 +22,17 @@
 /*
  * Enable the local APIC (x2APIC when the CPU has it, else xAPIC MMIO
  * through the identity map), route errors and spurious interrupts to
- * mhv's vectors, and measure the timer against the TSC (tsc_calibrate()
- * first). Without a usable APIC the host timer is off and says so.
+ * mhv's vectors, and start measuring the timer against the TSC. Without a
+ * usable APIC the host timer is off and says so.
  */
 void apic_init(void);
+/*
+ * Finish the timer's measurement (and the TSC's, which it needs): at
+ * least 1 ms since apic_init(), waiting for what is missing. The host
+ * timer is off until then: kmain calls it before the first VM, the only
+ * user of the timer. Later calls return at once.
+ */
+void apic_calibrate_finish(void);
 bool host_timer_usable(void);
 
 /*

@@ -149,19 +149,77 @@ const char *memory_cache_name(enum cache_type type)
 	}
 }
 
+/*
+ * Whether the memory map's usable RAM covers all of [base, end): follow
+ * the ranges from base as long as one goes on where the last stopped
+ * (they may come in any order, adjacent or overlapping).
+ */
+static bool usable_covers(const struct boot_info *bi, uint64_t base,
+			  uint64_t end)
+{
+	uint64_t at = base;
+	bool moved = true;
+
+	while (at < end && moved) {
+		moved = false;
+		for (unsigned int i = 0; i < bi->mmap_count; i++) {
+			const struct mem_range *r = &bi->mmap[i];
+
+			if (r->type == MEM_USABLE && r->base <= at &&
+			    at < r->base + r->len) {
+				at = r->base + r->len;
+				moved = true;
+			}
+		}
+	}
+	return at >= end;
+}
+
+/*
+ * The identity map, one GiB at a time. A 1 GiB leaf where the CPU has
+ * them and the GiB is all usable RAM: one entry instead of 512, so the
+ * cost of the map does not grow with the memory (a 4 GiB guest needs a
+ * machine of 5 GiB or more). Elsewhere 2 MiB leaves, as before: a large
+ * page over ranges the MTRRs give different types is undefined (SDM vol.
+ * 3, 13.11.9). A GiB of usable RAM is write-back throughout on a PC; a
+ * GiB with firmware areas, MMIO or holes may mix types, and 2 MiB leaves
+ * keep such a mix to where firmware put it at a finer grain.
+ * memory_set_cache() splits a leaf of either size where it must.
+ */
+static int map_identity(const struct boot_info *bi, uint64_t top,
+			uint64_t *gib_leaves)
+{
+	/* Long mode, which mhv runs in, implies leaf 0x80000001. */
+	bool page1gb = cpuid(0x80000001).edx & CPUID80000001_EDX_PAGE1GB;
+
+	*gib_leaves = 0;
+	/* identity_map_top() is a whole number of GiB. */
+	for (uint64_t at = 0; at < top; at += GiB(1)) {
+		bool gib = page1gb && usable_covers(bi, at, at + GiB(1));
+
+		if (pt_map(&host_pt, at, at, GiB(1),
+			   gib ? PT_SIZE_1G : PT_SIZE_2M, PTE_P | PTE_W))
+			return -1;
+		*gib_leaves += gib;
+	}
+	return 0;
+}
+
 static int switch_page_tables(const struct boot_info *bi)
 {
 	uint64_t top = identity_map_top(bi);
+	uint64_t gib_leaves;
 
 	if (pt_init(&host_pt, &phys_mem, PTE_P | PTE_W) ||
-	    pt_map(&host_pt, 0, 0, top, PT_SIZE_2M, PTE_P | PTE_W)) {
+	    map_identity(bi, top, &gib_leaves)) {
 		pr_err("out of memory building the hypervisor page tables\n");
 		return -1;
 	}
 	load_host_pat();
 	write_cr3(host_pt.root);
-	pr_info("paging: identity map of %lu MiB in 2 MiB pages, root %#lx\n",
-		top >> 20, host_pt.root);
+	pr_info("paging: identity map of %lu MiB, %lu of it in 1 GiB pages, "
+		"the rest in 2 MiB pages, root %#lx\n",
+		top >> 20, gib_leaves << 10, host_pt.root);
 	return 0;
 }
 

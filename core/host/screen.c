@@ -17,6 +17,7 @@
 #include "core/host/screen.h"
 #include "lib/compiler.h"
 #include "lib/fmt.h"
+#include "lib/string.h"
 
 /* 1920x1080 fills 240x67 cells; bigger screens use their top left. */
 #define MAX_COLS 240
@@ -192,6 +193,18 @@ static void clear(void)
 				*(volatile uint16_t *)(scr.base +
 						       r * scr.pitch + c * 2) =
 					EGA_ATTR | ' ';
+		return;
+	}
+	/*
+	 * Black is all zero bits in every RGB layout: a row at a time with
+	 * memset's eight-byte stores rather than pixel by pixel (3 MiB at
+	 * 1024x768x32 were 12.8 million instructions under QEMU -icount,
+	 * most of mhv's boot).
+	 */
+	if (!scr.bg) {
+		for (unsigned int y = 0; y < scr.height; y++)
+			memset(scr.base + (uint64_t)y * scr.pitch, 0,
+			       (size_t)scr.width * scr.bytes);
 		return;
 	}
 	for (unsigned int y = 0; y < scr.height; y++)
