@@ -86,16 +86,18 @@ int pt_map(struct page_table *pt, uint64_t va, uint64_t pa, uint64_t size,
 	if (level > 1)
 		leaf_flags |= PTE_PS;
 
-	for (uint64_t off = 0; off < size; off += page_size) {
+	/* One walk per table filled: boot and VM creation map gigabytes. */
+	for (uint64_t off = 0; off < size;) {
 		uint64_t *table = walk_create(pt, va + off, level);
-		uint64_t *e;
 
 		if (!table)
 			return -1;
-		e = &table[index_at(va + off, level)];
-		if (*e)
-			return -1;
-		*e = (pa + off) | leaf_flags;
+		for (unsigned int i = index_at(va + off, level);
+		     i < ENTRIES && off < size; i++, off += page_size) {
+			if (table[i])
+				return -1;
+			table[i] = (pa + off) | leaf_flags;
+		}
 	}
 	return 0;
 }
