@@ -21,6 +21,7 @@ static const struct svm_opcode op_wrmsr = {{0x0f, 0x30}, 2};
 static const struct svm_opcode op_hlt = {{0xf4}, 1};
 static const struct svm_opcode op_vmmcall = {{0x0f, 0x01, 0xd9}, 3};
 static const struct svm_opcode op_invd = {{0x0f, 0x08}, 2};
+static const struct svm_opcode op_int1 = {{0xf1}, 1};
 
 static void handle_cpuid(struct vcpu *v, struct vmcb *vmcb)
 {
@@ -159,11 +160,37 @@ done:
  * #UD is intercepted (as KVM does on SVM) and given back to the guest
  * through event injection, which sets RFLAGS.RF in the frame as the
  * architecture asks: not every CPU under mhv does it for its own delivery
- * (QEMU TCG does not).
+ * (QEMU TCG does not). The one exception is INT1, below.
  */
 static void handle_exception_ud(struct vcpu *v, struct vmcb *vmcb)
 {
-	exit_inject_ud(v);
+	struct vcpu_state s;
+	uint8_t bytes[INSN_MAX_LEN];
+	uint64_t tf = vmcb->save.rflags & RFLAGS_TF;
+	unsigned int len;
+	size_t n;
+
+	svm_get_state(v, &s);
+	n = guest_fetch_insn(v->vm, &s, bytes);
+	len = insn_length_of(bytes, n, guest_cpu_mode(&s), op_int1.bytes,
+			     op_int1.len);
+	if (!len) {
+		exit_inject_ud(v);
+		return;
+	}
+	/*
+	 * INT1 (ICEBP, f1) exists on every x86 CPU (SDM vol. 2, "INT n/INTO/
+	 * INT3/INT1"), but an emulator may not have it: QEMU 7.2 TCG raises
+	 * #UD, and a guest's #UD handler that returns loops on it forever.
+	 * Do what the CPU does: a trap-like #DB after the instruction, with
+	 * no DR6 bit set and no single-step trap of its own (its #DB takes
+	 * the place of the TF one, as kvm-unit-tests' debug test checks on
+	 * hardware). The shadow of a MOV SS before it ends with it.
+	 */
+	vmcb->save.rflags &= ~RFLAGS_TF;
+	svm_advance_rip(v, len);
+	vmcb->save.rflags |= tf;
+	svm_inject_exception(v, VEC_DB, false, 0);
 }
 
 /*

@@ -139,6 +139,7 @@ enum vmcs_field {
 #define AR_UNUSABLE BIT(16)
 
 /* The guest's pending debug exceptions field (SDM vol. 3, 25.4.2). */
+#define PENDING_DBG_ENABLED_BP BIT(12)
 #define PENDING_DBG_BS BIT(14)
 
 /*

@@ -23,6 +23,19 @@ void vmx_events(struct vcpu *v)
 	bool shadow = block & (VMX_BLOCK_STI | VMX_BLOCK_MOV_SS);
 	int irq;
 
+	/*
+	 * A debug trap left pending (the single-step #DB of an instruction
+	 * mhv completed with RFLAGS.TF set, say a HLT) goes first: VM entry
+	 * drops pending debug exceptions when it injects an interrupt or an
+	 * NMI (SDM vol. 3, 27.7.3), while without an injection it delivers
+	 * them ahead of the interrupt- and NMI-window exits, as a trap on the
+	 * previous instruction is ahead of an interrupt (SDM vol. 3, table
+	 * 6-2). So the events wait for their window.
+	 */
+	if (vmcs_read(VMCS_GUEST_PENDING_DEBUG) &
+	    (PENDING_DBG_BS | PENDING_DBG_ENABLED_BP))
+		busy = true;
+
 	v->events = false;
 	if (x->preemption_timer)
 		vmx_arm_preemption_timer(v, vm_ticks_to_deadline(v->vm));

@@ -31,6 +31,8 @@ static const struct port_range ports[] = {
 	{DEBUG_EXIT_PORT, DEBUG_EXIT_PORT + 3, debug_exit_port_read,
 	 debug_exit_port_write},
 	{TESTDEV_PORT, TESTDEV_PORT + 3, testdev_port_read, testdev_port_write},
+	{TESTDEV_IRQ_PORT, TESTDEV_IRQ_PORT + TESTDEV_IRQ_LINES - 1,
+	 testdev_irq_port_read, testdev_irq_port_write},
 	{COM1_PORT, COM1_PORT + 7, uart_port_read, uart_port_write},
 	{FW_CFG_PORT_SEL, FW_CFG_PORT_DATA, fwcfg_port_read, fwcfg_port_write},
 	{PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA + 3, pci_port_read,

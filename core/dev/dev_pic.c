@@ -175,19 +175,24 @@ static void pic_update(struct vm *vm)
  * Power-on: the 8259A's state before ICW1 is undefined ("Initialization
  * Command Words"). mhv starts both chips as the PC/AT BIOS leaves them
  * (IBM PC AT Technical Reference, BIOS: ICW1 0x11, ICW2 0x08 and 0x70,
- * ICW3 0x04 and 0x02, ICW4 0x01: edge, cascade on IR2, 8086 mode) but
- * with every input masked: guests start without firmware, and one that
- * never touches the 8259 must not be interrupted through it. The ELCR
- * starts all edge (PIIX4: default 00h).
+ * ICW3 0x04 and 0x02, ICW4 0x01: edge, cascade on IR2, 8086 mode) with
+ * every input masked but the master's cascade input, as SeaBIOS's
+ * pic_reset() leaves them before a kernel it boots directly (QEMU's
+ * -kernel) runs: a guest that unmasks a slave line gets its IRQ without
+ * touching the master. SeaBIOS then opens the lines of the devices it
+ * drives (its timer tick on IRQ0...); no firmware drives them here, so a
+ * guest that never touches the 8259 is never interrupted through it. The
+ * ELCR starts all edge (PIIX4: default 00h).
  */
 void pic_reset(struct vm *vm)
 {
 	static const uint8_t base[2] = {0x08, 0x70};
 	static const uint8_t icw3[2] = {1u << CASCADE_IR, CASCADE_IR};
+	static const uint8_t imr[2] = {(uint8_t) ~(1u << CASCADE_IR), 0xff};
 
 	for (unsigned int i = 0; i < 2; i++)
 		*pic_chip(vm, i) = (struct pic_chip){
-			.imr = 0xff,
+			.imr = imr[i],
 			.base = base[i],
 			.icw3 = icw3[i],
 			.icw4_wanted = true,

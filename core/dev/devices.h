@@ -67,7 +67,9 @@ bool mmio_device_access(struct vcpu *v, uint64_t gpa, unsigned int size,
  */
 #define COM1_PORT 0x3f8
 #define DEBUG_EXIT_PORT 0xf4
-#define TESTDEV_PORT 0xe0 /* QEMU pc-testdev's echo register */
+#define TESTDEV_PORT 0xe0	/* QEMU pc-testdev's echo register */
+#define TESTDEV_IRQ_PORT 0x2000 /* pc-testdev's IRQ lines, one port each */
+#define TESTDEV_IRQ_LINES 24
 #define FW_CFG_PORT_SEL 0x510
 #define FW_CFG_PORT_DATA 0x511
 #define PCI_CONFIG_ADDRESS 0xcf8
@@ -96,6 +98,10 @@ void debug_exit_port_write(struct vcpu *v, uint16_t port, unsigned int size,
 uint32_t testdev_port_read(struct vcpu *v, uint16_t port, unsigned int size);
 void testdev_port_write(struct vcpu *v, uint16_t port, unsigned int size,
 			uint32_t val);
+uint32_t testdev_irq_port_read(struct vcpu *v, uint16_t port,
+			       unsigned int size);
+void testdev_irq_port_write(struct vcpu *v, uint16_t port, unsigned int size,
+			    uint32_t val);
 uint32_t pm_timer_port_read(struct vcpu *v, uint16_t port, unsigned int size);
 
 /* The xAPIC page of the vCPU that accesses it, behind mmio_device_access. */

@@ -116,6 +116,47 @@ static void test_testdev_echo(void **state)
 	assert_int_equal(in(TESTDEV_PORT + 2, 2), 0x1122);
 }
 
+/*
+ * pc-testdev's IRQ lines: one port per ISA IRQ, nonzero raises it, zero
+ * lowers it; a wider OUT is cut into one byte per line as QEMU does. The
+ * lines reach the I/O APIC (IRQ0 on pin 2) and the 8259 pair.
+ */
+static void test_testdev_irq_lines(void **state)
+{
+	(void)state;
+	assert_true(out(TESTDEV_IRQ_PORT + 14, 1, 1));
+	assert_int_equal(vm->dev.ioapic.lines, 1u << 14);
+	assert_true(out(TESTDEV_IRQ_PORT + 14, 1, 0));
+	assert_int_equal(vm->dev.ioapic.lines, 0);
+	assert_true(out(TESTDEV_IRQ_PORT, 1, 0x80));
+	assert_int_equal(vm->dev.ioapic.lines, 1u << 2);
+	assert_true(out(TESTDEV_IRQ_PORT, 1, 0));
+	assert_int_equal(vm->dev.ioapic.lines, 0);
+
+	/* realmode's `outl 1` to line 11: 11 up, 12-14 down. */
+	assert_true(out(TESTDEV_IRQ_PORT + 12, 2, 0x0101));
+	assert_int_equal(vm->dev.ioapic.lines, 3u << 12);
+	assert_true(out(TESTDEV_IRQ_PORT + 11, 4, 1));
+	assert_int_equal(vm->dev.ioapic.lines, 1u << 11);
+	assert_true(out(TESTDEV_IRQ_PORT + 11, 4, 0));
+	assert_int_equal(vm->dev.ioapic.lines, 0);
+	/* The edges stay latched in the slave's IRR, masked at reset... */
+	assert_true(out(0xa0, 1, 0x0a)); /* OCW3: read IRR */
+	assert_int_equal(in(0xa0, 1) & 0xff, 0x78);
+	assert_false(pic_intr(vm));
+	/* ...until the guest unmasks it (the cascade is open at reset). */
+	assert_true(out(0xa1, 1, 0xf7));
+	assert_true(pic_intr(vm));
+	assert_int_equal(pic_acknowledge(vm), 0x73);
+
+	/* Lines 16-23 are no ISA IRQ; the ports read as nothing. */
+	assert_true(out(TESTDEV_IRQ_PORT + 16, 4, 0x01010101));
+	assert_true(out(TESTDEV_IRQ_PORT + 22, 4, 0x01010101));
+	assert_int_equal(vm->dev.ioapic.lines, 0);
+	assert_int_equal(in(TESTDEV_IRQ_PORT + 11, 1) & 0xff, 0xff);
+	assert_false(vm->ended);
+}
+
 /* --- UART --------------------------------------------------------------- */
 
 /* An 8-bit IN replaces AL and nothing else of RAX. */
@@ -201,10 +242,11 @@ static void test_fwcfg(void **state)
 static void test_pic_masks(void **state)
 {
 	(void)state;
-	assert_int_equal(in(0x21, 1) & 0xff, 0xff); /* masked after reset */
-	assert_int_equal(in(0xa1, 1) & 0xff, 0xff);
-	assert_true(out(0x21, 1, 0xfb));
+	/* Masked after reset, but for the cascade (IR2) on the master. */
 	assert_int_equal(in(0x21, 1) & 0xff, 0xfb);
+	assert_int_equal(in(0xa1, 1) & 0xff, 0xff);
+	assert_true(out(0x21, 1, 0xff));
+	assert_int_equal(in(0x21, 1) & 0xff, 0xff);
 	assert_int_equal(in(0xa1, 1) & 0xff, 0xff);
 }
 
@@ -337,7 +379,7 @@ static void test_long_rep_runs_in_batches(void **state)
 			 IO_DONE);
 	assert_int_equal(v->gpr[GPR_RCX], 0);
 	assert_int_equal(v->gpr[GPR_RDI], 0x10000 + 5000);
-	assert_int_equal(vm->ram[0x10000], 0xff); /* the PIC's mask */
+	assert_int_equal(vm->ram[0x10000], 0xfb); /* the PIC's mask */
 }
 
 /* A 16-bit address size (67h in 32-bit mode) steps DI alone, wrapping. */
@@ -348,7 +390,7 @@ static void test_address_size_16(void **state)
 	assert_int_equal(
 		string_io((const uint8_t[]){0x67, 0x6c}, 2, 0x21, 1, true),
 		IO_DONE);
-	assert_int_equal(vm->ram[0xffff], 0xff);
+	assert_int_equal(vm->ram[0xffff], 0xfb);
 	assert_int_equal(v->gpr[GPR_RDI], 0x123400000000ULL);
 }
 
@@ -363,7 +405,7 @@ static void test_string_buffer_outside_ram(void **state)
 			 IO_STOPPED);
 	assert_ended(OUTCOME_BAD_ACCESS);
 	assert_non_null(strstr(vm->detail, "not guest RAM"));
-	assert_int_equal(vm->dev.pic.chip[0].imr, 0xff); /* nothing written */
+	assert_int_equal(vm->dev.pic.chip[0].imr, 0xfb); /* nothing written */
 }
 
 /* Bytes at RIP that are not INS/OUTS: reported, never guessed. */
@@ -385,6 +427,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_debug_exit_port),
 		T(test_testdev_echo),
+		T(test_testdev_irq_lines),
 		T(test_uart_lsr),
 		T(test_uart_output_line),
 		T(test_unknown_port_floats_high),

@@ -456,6 +456,51 @@ static void test_ud_intercept_and_rf(void **state)
 	assert_int_equal(vmcb->save.rflags, 0x2 | (1ULL << 16));
 }
 
+/*
+ * INT1 (ICEBP, f1) that the CPU under mhv does not know (QEMU TCG raises
+ * #UD): mhv completes it as the CPU would, a trap-like #DB after it with
+ * DR6 untouched and no single-step trap besides, prefixes included and a
+ * MOV SS shadow ended. Any other #UD still goes back as #UD.
+ */
+static void test_ud_on_int1_becomes_db(void **state)
+{
+	static const uint8_t int1[] = {0xf1};
+	static const uint8_t cs_cs_int1[] = {0x2e, 0x2e, 0xf1};
+	static const uint8_t ud2[] = {0x0f, 0x0b};
+
+	(void)state;
+	own_bytes = true;
+	put_code(GUEST_RIP, int1, sizeof(int1));
+	vmcb->save.rflags = 0x2;
+	vmcb->save.dr6 = 0xffff0ff0;
+	do_exit(SVM_EXIT_EXCP_BASE + 6, 0, 0);
+	assert_running();
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 1);
+	assert_int_equal(vmcb->control.event_inj, 0x80000301ULL);
+	assert_int_equal(vmcb->save.rflags, 0x2); /* a trap: no RF */
+	assert_int_equal(vmcb->save.dr6, 0xffff0ff0);
+
+	/* Single-stepping, right after a MOV SS: still one #DB, no BS. */
+	put_code(GUEST_RIP, cs_cs_int1, sizeof(cs_cs_int1));
+	vmcb->save.rip = GUEST_RIP;
+	vmcb->save.rflags = 0x2 | (1u << 8);
+	vmcb->control.int_state = 1;
+	do_exit(SVM_EXIT_EXCP_BASE + 6, 0, 0);
+	assert_running();
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 3);
+	assert_int_equal(vmcb->control.event_inj, 0x80000301ULL);
+	assert_int_equal(vmcb->save.rflags, 0x2 | (1u << 8));
+	assert_int_equal(vmcb->save.dr6, 0xffff0ff0);
+	assert_int_equal(vmcb->control.int_state & 1, 0);
+
+	put_code(GUEST_RIP, ud2, sizeof(ud2));
+	vmcb->save.rip = GUEST_RIP;
+	vmcb->save.rflags = 0x2;
+	do_exit(SVM_EXIT_EXCP_BASE + 6, 0, 0);
+	assert_int_equal(vmcb->control.event_inj, EVENT_UD);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP);
+}
+
 static uint64_t ioio_info(uint16_t port, unsigned int size, bool in)
 {
 	return ((uint64_t)port << 16) | ((uint64_t)size << 4) | (in ? 1 : 0);
@@ -1761,6 +1806,36 @@ static void test_hlt_if0_nmi_resumes(void **state)
 	assert_true(lapic_bit(v->apic.irr, 0x41));
 }
 
+/*
+ * STI; HLT single-stepped (kvm-unit-tests' debug): the HLT waits for the
+ * timer, then its single-step #DB (RIP after the HLT, DR6.BS) goes in
+ * first, a trap on the previous instruction being above an interrupt
+ * (SDM vol. 3, table 6-2); the interrupt waits for the VINTR exit that
+ * follows the #DB handler's IRET.
+ */
+static void test_hlt_single_step_before_interrupt(void **state)
+{
+	(void)state;
+	irq_fixture(-1);
+	xapic_write(v, APIC_TIMER_DIVIDE, 0xb);
+	xapic_write(v, APIC_LVT_TIMER, 0x40);
+	xapic_write(v, APIC_TIMER_INITIAL, 5000);
+	svm_events(v, vmcb);
+	vmcb->save.rflags |= RFLAGS_TF;
+	vmcb->save.dr6 = 0xffff0ff0;
+	vmcb->control.int_state = 1; /* the HLT sits in the STI shadow */
+
+	do_exit(SVM_EXIT_HLT, 0, 0);
+	assert_running();
+	assert_int_equal(fake_irq.waits, 1);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 1);
+	assert_int_equal(vmcb->save.dr6, 0xffff0ff0 | DR6_BS);
+	assert_int_equal(vmcb->control.int_state & 1, 0);
+	assert_true(v->events);
+	svm_events(v, vmcb);
+	assert_window(0x40, 0x80000301ULL);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1802,6 +1877,7 @@ int main(void)
 		T(test_no_nrip_memo_follows_the_bytes),
 		T(test_no_nrip_undecodable),
 		T(test_ud_intercept_and_rf),
+		T(test_ud_on_int1_becomes_db),
 		T(test_npf_during_delivery),
 		T(test_exception_merge),
 		T(test_single_step_after_emulated_instructions),
@@ -1825,6 +1901,7 @@ int main(void)
 		T(test_hlt_waits_for_lapic_timer),
 		T(test_hlt_nothing_armed_ends),
 		T(test_hlt_if0_nmi_resumes),
+		T(test_hlt_single_step_before_interrupt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

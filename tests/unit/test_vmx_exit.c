@@ -1915,6 +1915,51 @@ static void test_hlt_waits_for_lapic_timer(void **state)
 	assert_injected(0x40);
 }
 
+/*
+ * STI; HLT single-stepped (kvm-unit-tests' debug): the HLT's single-step
+ * trap is left pending (BS) while the vCPU waits for the timer. Injecting
+ * the interrupt at the next entry would make the CPU drop it (SDM vol. 3,
+ * 27.7.3): the interrupt waits for its window instead, which the CPU
+ * opens only after delivering the #DB. The same holds for an NMI.
+ */
+static void test_hlt_single_step_before_interrupt(void **state)
+{
+	(void)state;
+	irq_fixture(-1);
+	xapic_write(v, APIC_TIMER_DIVIDE, 0xb);
+	xapic_write(v, APIC_LVT_TIMER, 0x40);
+	xapic_write(v, APIC_TIMER_INITIAL, 5000);
+	events();
+	fake_vmcs_set(VMCS_GUEST_RFLAGS, RFLAGS_FIXED1 | RFLAGS_IF | RFLAGS_TF);
+	fake_vmcs_set(VMCS_GUEST_INTERRUPTIBILITY, BLOCK_STI);
+
+	do_exit(VMX_EXIT_HLT, 0, 1);
+	assert_running();
+	assert_int_equal(fake_irq.waits, 1);
+	assert_rip(GUEST_RIP + 1);
+	assert_vmcs(VMCS_GUEST_PENDING_DEBUG, 1u << 14);
+	assert_vmcs(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	assert_true(v->events);
+	events();
+	assert_window(0x40);
+
+	/* The #DB went in; its handler's IRET opens the window. */
+	fake_vmcs_set(VMCS_GUEST_PENDING_DEBUG, 0);
+	do_exit(VMX_EXIT_INTERRUPT_WINDOW, 0, 0);
+	events();
+	assert_injected(0x40);
+
+	/* An NMI behind a pending single-step trap waits too. */
+	fixture_restart();
+	irq_fixture(-1);
+	fake_vmcs_set(VMCS_GUEST_PENDING_DEBUG, 1u << 14);
+	lapic_deliver(v, APIC_DM_NMI, 0, false);
+	events();
+	assert_no_event();
+	assert_true(v->apic.nmi_pending);
+	assert_true(fake_vmcs_get(VMCS_PROC_CONTROLS) & PROC_INTR_WINDOW);
+}
+
 static void test_hlt_nothing_armed_ends(void **state)
 {
 	(void)state;
@@ -2013,6 +2058,7 @@ int main(void)
 		T(test_cr8_write_unblocks),
 		T(test_timer_armed_by_mmio_rearms_host_timer),
 		T(test_hlt_waits_for_lapic_timer),
+		T(test_hlt_single_step_before_interrupt),
 		T(test_hlt_nothing_armed_ends),
 		T(test_hlt_if0_nmi_resumes),
 	};
