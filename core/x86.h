@@ -123,6 +123,11 @@ enum {
 #define CPUID1_EDX_APIC BIT(9)
 #define CPUID1_EDX_MTRR BIT(12)
 #define CPUID1_EDX_PAT BIT(16)
+#define CPUID1_EDX_HTT BIT(28)
+#define CPUID80000001_ECX_CMP_LEGACY BIT(1)
+/* CPUID 0xB/0x1F ECX[15:8]: the level's type. */
+#define CPUID_TOPO_SMT 1u
+#define CPUID_TOPO_CORE 2u
 #define CPUID80000001_ECX_SVM BIT(2)
 #define CPUID80000001_EDX_PAGE1GB BIT(26)
 #define CPUIDD1_EAX_XSAVES BIT(3) /* leaf 0xd, subleaf 1 */

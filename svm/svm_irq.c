@@ -27,7 +27,7 @@ void svm_events(struct vcpu *v, struct vmcb *vmcb)
 	int irq;
 
 	v->events = false;
-	host_timer_arm(vm_ticks_to_deadline(v->vm));
+	host_timer_arm(vcpu_ticks_to_deadline(v));
 	/* CR8 reads see V_TPR (V_INTR_MASKING); writes exit to mhv. */
 	c->int_ctl =
 		(c->int_ctl & ~(SVM_INT_CTL_V_TPR_MASK | SVM_INT_CTL_V_IRQ |

@@ -38,9 +38,9 @@ void vmx_events(struct vcpu *v)
 
 	v->events = false;
 	if (x->preemption_timer)
-		vmx_arm_preemption_timer(v, vm_ticks_to_deadline(v->vm));
+		vmx_arm_preemption_timer(v, vcpu_ticks_to_deadline(v));
 	else
-		host_timer_arm(vm_ticks_to_deadline(v->vm));
+		host_timer_arm(vcpu_ticks_to_deadline(v));
 
 	if (v->apic.nmi_pending) {
 		if (!busy && !shadow && !(block & VMX_BLOCK_NMI)) {

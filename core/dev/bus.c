@@ -71,7 +71,8 @@ void devices_init(struct vm *vm)
 	pic_reset(vm);
 	pit_reset(vm);
 	ioapic_reset(vm);
-	lapic_reset(&vm->vcpu);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		lapic_reset(&vm->vcpus[i]);
 }
 
 void devices_flush(struct vm *vm)

@@ -35,7 +35,7 @@ static uint8_t item_byte(const struct vm *vm, uint16_t key, uint32_t off)
 		break;
 	case FW_CFG_NB_CPUS:
 	case FW_CFG_MAX_CPUS:
-		v = 1;
+		v = vm->nr_vcpus;
 		len = 2;
 		break;
 	default:

@@ -75,8 +75,6 @@ static bool ioapic_send(struct vm *vm, unsigned int pin)
 	uint64_t e = vm->dev.ioapic.redir[pin];
 	enum apic_delivery mode = IOREDTBL_MODE(e);
 	uint8_t vector = e & IOREDTBL_VECTOR;
-	/* One vCPU today; with SMP this is the VM's vCPUs in APIC ID order. */
-	struct vcpu *const vcpus[] = {&vm->vcpu};
 	bool accepted = false;
 
 	switch (mode) {
@@ -94,17 +92,13 @@ static bool ioapic_send(struct vm *vm, unsigned int pin)
 		 */
 		return false;
 	}
-	for (unsigned int i = 0; i < ARRAY_SIZE(vcpus); i++) {
-		struct vcpu *v = vcpus[i];
+	/* The VM's vCPUs in APIC ID order. */
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
 
 		if (!lapic_match_dest(v, IOREDTBL_DEST(e),
 				      e & IOREDTBL_LOGICAL))
 			continue;
-		/*
-		 * ExtINT takes its vector from the 8259's INTA cycle, which
-		 * only one processor runs; the 8259 is acknowledged when the
-		 * message is sent, not when the vCPU takes it.
-		 */
 		/* ExtINT: the 8259 gives the vector at the vCPU's INTA. */
 		lapic_deliver(v, mode, vector, entry_level(e));
 		accepted = true;

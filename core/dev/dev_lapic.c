@@ -2,9 +2,14 @@
 /*
  * A vCPU's local APIC (SDM vol. 3, chapter 11): the xAPIC page and the
  * x2APIC MSRs over one register file; IRR/ISR/TMR with the priority rules,
- * the LVT, the timer in its three modes, ESR, self-IPIs and the ICR. With
- * one vCPU per VM an IPI to anyone else has nobody to receive it: logged
- * and dropped.
+ * the LVT, the timer in its three modes, ESR and the ICR: IPIs to the
+ * VM's vCPUs by destination, shorthand and delivery mode, INIT and SIPI
+ * included. An IPI nobody receives is logged and dropped.
+ *
+ * Another vCPU's APIC may deliver into this one while this vCPU runs on
+ * another host CPU: IRR and TMR bits change atomically, the pending NMI,
+ * INIT and SIPI are flags written with release order and read by this
+ * vCPU's run loop; everything else belongs to this vCPU alone.
  */
 #include "core/dev/devices.h"
 #include "core/host/cpu.h"
@@ -60,14 +65,17 @@ static bool x2apic_on(const struct vcpu *v)
 	       (APIC_BASE_EN | APIC_BASE_EXTD);
 }
 
+/* Atomic: another vCPU's APIC may set IRR and TMR bits at any time. */
 static void set_bit256(uint32_t *r, unsigned int vector)
 {
-	r[vector / 32] |= 1u << (vector % 32);
+	__atomic_fetch_or(&r[vector / 32], 1u << (vector % 32),
+			  __ATOMIC_RELEASE);
 }
 
 static void clear_bit256(uint32_t *r, unsigned int vector)
 {
-	r[vector / 32] &= ~(1u << (vector % 32));
+	__atomic_fetch_and(&r[vector / 32], ~(1u << (vector % 32)),
+			   __ATOMIC_ACQ_REL);
 }
 
 static bool test_bit256(const uint32_t *r, unsigned int vector)
@@ -93,26 +101,36 @@ static uint32_t ppr(const struct lapic *a)
 	return (a->tpr & 0xf0) >= isr_class ? a->tpr & 0xff : isr_class;
 }
 
+static uint64_t bsp_flag(const struct vcpu *v)
+{
+	return v->index == 0 ? APIC_BASE_BSP : 0;
+}
+
 /*
- * The power-on state of a PC's BSP after its firmware, which is where a
- * multiboot guest starts: xAPIC mode at 0xfee00000, software-disabled,
- * LINT0 in ExtINT and LINT1 in NMI (the virtual-wire mode the BIOS sets
- * up, MP spec 3.6.2.2, so the 8259 reaches the CPU), the rest masked.
+ * The power-on state (SDM vol. 3, 11.4.7.1), which is also what INIT
+ * leaves but for the APIC ID (11.4.7.3): xAPIC mode at 0xfee00000,
+ * software-disabled, every LVT masked, the ID the vCPU's index. The BSP
+ * has what a PC's firmware leaves it, where a multiboot guest starts:
+ * LINT0 in ExtINT and LINT1 in NMI, the virtual-wire mode of MP spec
+ * 3.6.2.2 that lets the 8259 reach the CPU.
  */
 void lapic_reset(struct vcpu *v)
 {
 	struct lapic *a = &v->apic;
 
 	*a = (struct lapic){
-		.base_msr = XAPIC_BASE | APIC_BASE_EN | APIC_BASE_BSP,
+		.base_msr = XAPIC_BASE | APIC_BASE_EN | bsp_flag(v),
+		.id = v->index,
 		.dfr = 0xffffffffu,
 		.spiv = 0xff,
 	};
 	for (unsigned int i = 0; i < ARRAY_SIZE(a->lvt); i++)
 		a->lvt[i] = APIC_LVT_MASKED;
-	a->lvt[LVT_LINT0] = APIC_DM_EXTINT << 8;
-	a->lvt[LVT_LINT1] = APIC_DM_NMI << 8;
-	vm_timer_set(v->vm, VM_TIMER_LAPIC, 0);
+	if (v->index == 0) {
+		a->lvt[LVT_LINT0] = APIC_DM_EXTINT << 8;
+		a->lvt[LVT_LINT1] = APIC_DM_NMI << 8;
+	}
+	lapic_timer_set(v, 0);
 }
 
 /*
@@ -157,14 +175,32 @@ void lapic_deliver(struct vcpu *v, enum apic_delivery mode, uint8_t vector,
 	case APIC_DM_NMI:
 		if (!hw_enabled(a))
 			return;
-		a->nmi_pending = true;
+		__atomic_store_n(&a->nmi_pending, true, __ATOMIC_RELEASE);
 		break;
 	case APIC_DM_EXTINT:
 		/* The 8259 supplies the vector at the acknowledge. */
 		a->extint_pending = true;
 		break;
+	case APIC_DM_INIT:
+		if (!hw_enabled(a))
+			return;
+		__atomic_store_n(&v->init_pending, true, __ATOMIC_RELEASE);
+		break;
+	case APIC_DM_SIPI:
+		/*
+		 * Only a processor waiting for it takes a SIPI (SDM vol. 3,
+		 * 9.4.4.1); an INIT sent just before counts as the wait.
+		 */
+		if (!hw_enabled(a) ||
+		    (__atomic_load_n(&v->state, __ATOMIC_ACQUIRE) !=
+			     VCPU_WAIT_SIPI &&
+		     !__atomic_load_n(&v->init_pending, __ATOMIC_ACQUIRE)))
+			return;
+		v->sipi_vector = vector;
+		__atomic_store_n(&v->sipi_pending, true, __ATOMIC_RELEASE);
+		break;
 	default:
-		/* SMI, INIT, SIPI: nothing a lone running BSP acts on yet. */
+		/* SMI: mhv's guests have no SMM. */
 		pr_debug("%s: APIC delivery mode %u dropped\n", v->vm->opt.name,
 			 mode);
 		return;
@@ -287,7 +323,7 @@ static unsigned int timer_mode(const struct lapic *a)
 static void timer_stop(struct vcpu *v)
 {
 	v->apic.timer_tsc_per = 0;
-	vm_timer_set(v->vm, VM_TIMER_LAPIC, 0);
+	lapic_timer_set(v, 0);
 }
 
 /* A write of the initial count (re)starts the count (11.5.4). */
@@ -302,7 +338,7 @@ static void timer_load(struct vcpu *v)
 	}
 	a->timer_start = dev_now();
 	a->timer_tsc_per = timer_period_tsc(a, mode == APIC_TIMER_PERIODIC);
-	vm_timer_set(v->vm, VM_TIMER_LAPIC, a->timer_start + a->timer_tsc_per);
+	lapic_timer_set(v, a->timer_start + a->timer_tsc_per);
 }
 
 static uint32_t timer_current(const struct lapic *a)
@@ -340,8 +376,7 @@ void lapic_timer_expired(struct vcpu *v, uint64_t now)
 		/* Periods missed while mhv was away coalesce into one. */
 		a->timer_start += (now - a->timer_start) / a->timer_tsc_per *
 				  a->timer_tsc_per;
-		vm_timer_set(v->vm, VM_TIMER_LAPIC,
-			     a->timer_start + a->timer_tsc_per);
+		lapic_timer_set(v, a->timer_start + a->timer_tsc_per);
 		timer_fire(v);
 		return;
 	case APIC_TIMER_TSC_DEADLINE:
@@ -351,7 +386,7 @@ void lapic_timer_expired(struct vcpu *v, uint64_t now)
 	default:
 		break; /* one-shot: the current count now reads 0 */
 	}
-	vm_timer_set(v->vm, VM_TIMER_LAPIC, 0);
+	lapic_timer_set(v, 0);
 	timer_fire(v);
 }
 
@@ -376,7 +411,7 @@ void lapic_tsc_deadline_write(struct vcpu *v, uint64_t val)
 		return;
 	a->tsc_deadline = val;
 	if (!val) {
-		vm_timer_set(v->vm, VM_TIMER_LAPIC, 0);
+		lapic_timer_set(v, 0);
 		return;
 	}
 	host = val - vm_backend->get_tsc_offset(v);
@@ -384,7 +419,7 @@ void lapic_tsc_deadline_write(struct vcpu *v, uint64_t val)
 		lapic_timer_expired(v, dev_now());
 		return;
 	}
-	vm_timer_set(v->vm, VM_TIMER_LAPIC, host);
+	lapic_timer_set(v, host);
 }
 
 static void lvt_timer_write(struct vcpu *v, uint32_t val)
@@ -423,29 +458,30 @@ static void log_dropped_ipi(struct vcpu *v, uint32_t lo, uint32_t dest)
 		v->apic.ipis_logged == IPI_LOG_MAX ? "; no more logged" : "");
 }
 
+/* Whether vCPU t is a destination of the IPI v sends (SDM vol. 3, 11.6.1). */
+static bool ipi_reaches(const struct vcpu *v, const struct vcpu *t, uint32_t lo,
+			uint32_t dest)
+{
+	switch (APIC_ICR_SHORTHAND(lo)) {
+	case 0:
+		return lapic_match_dest(t, dest, lo & APIC_ICR_LOGICAL);
+	case 1:
+		return t == v;
+	case 2:
+		return true;
+	default:
+		return t != v;
+	}
+}
+
 static void send_ipi(struct vcpu *v, uint32_t lo, uint32_t dest)
 {
-	unsigned int mode = ICR_DM(lo), shorthand = APIC_ICR_SHORTHAND(lo);
+	struct vm *vm = v->vm;
+	unsigned int mode = ICR_DM(lo);
 	uint8_t vector = lo & 0xff;
-	bool to_self, to_others;
+	struct vcpu *lowest = NULL;
+	bool reached = false;
 
-	switch (shorthand) {
-	case 0:
-		to_self = lapic_match_dest(v, dest, lo & APIC_ICR_LOGICAL);
-		/* Anything but exactly this vCPU reaches someone absent. */
-		to_others = !to_self || dest == 0xff || dest == 0xffffffffu ||
-			    (lo & APIC_ICR_LOGICAL);
-		break;
-	case 1:
-		to_self = true, to_others = false;
-		break;
-	case 2:
-		to_self = true, to_others = true;
-		break;
-	default:
-		to_self = false, to_others = true;
-		break;
-	}
 	if ((mode == APIC_DM_FIXED || mode == APIC_DM_LOWEST) && vector < 16) {
 		apic_error(v, APIC_ESR_SEND_ILLEGAL_VECTOR);
 		return;
@@ -454,14 +490,28 @@ static void send_ipi(struct vcpu *v, uint32_t lo, uint32_t dest)
 	if (mode == APIC_DM_INIT && !(lo & APIC_ICR_ASSERT) &&
 	    (lo & APIC_ICR_LEVEL))
 		return;
-	if (to_self) {
-		if (mode == APIC_DM_FIXED || mode == APIC_DM_LOWEST ||
-		    mode == APIC_DM_NMI)
-			lapic_deliver(v, mode, vector, false);
-		else
-			log_dropped_ipi(v, lo, dest);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *t = &vm->vcpus[i];
+
+		if (!ipi_reaches(v, t, lo, dest))
+			continue;
+		reached = true;
+		/*
+		 * Lowest priority goes to one of the destinations, the one
+		 * whose processor priority is lowest (11.6.2.4; the first
+		 * such, where the SDM leaves ties to the implementation).
+		 * A shorthand sends to each as fixed does.
+		 */
+		if (mode == APIC_DM_LOWEST && !APIC_ICR_SHORTHAND(lo)) {
+			if (!lowest || ppr(&t->apic) < ppr(&lowest->apic))
+				lowest = t;
+			continue;
+		}
+		lapic_deliver(t, mode, vector, false);
 	}
-	if (to_others)
+	if (lowest)
+		lapic_deliver(lowest, APIC_DM_LOWEST, vector, false);
+	if (!reached)
 		log_dropped_ipi(v, lo, dest);
 }
 
@@ -640,7 +690,7 @@ int apic_base_write(struct vcpu *v, uint64_t val)
 		for (unsigned int i = 0; i < ARRAY_SIZE(v->apic.lvt); i++)
 			v->apic.lvt[i] = APIC_LVT_MASKED;
 	}
-	v->apic.base_msr = val | APIC_BASE_BSP;
+	v->apic.base_msr = (val & ~APIC_BASE_BSP) | bsp_flag(v);
 	vcpu_kick(v);
 	return 0;
 }

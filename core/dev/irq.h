@@ -32,9 +32,12 @@ static inline void isa_irq_pulse(struct vm *vm, unsigned int irq)
 	isa_irq_set(vm, irq, false);
 }
 
-/* Something the vCPU may be interrupted with changed (core/dev/vtimer.c). */
+/*
+ * Something the vCPU may be interrupted with changed (core/dev/vtimer.c):
+ * its run loop looks before the next entry.
+ */
 void vcpu_kick(struct vcpu *v);
-/* The same for the vCPU the 8259's INTR is wired to (the BSP's LINT0). */
+/* The same for the vCPUs the 8259's INTR is wired to (LINT0). */
 void vm_irq_kick(struct vm *vm);
 
 /*
@@ -45,18 +48,20 @@ uint64_t dev_now(void);
 
 /*
  * Device timers: each device keeps at most one deadline (host TSC, 0 =
- * none). The run loop arms a host timer (APIC timer or VMX preemption
- * timer) for the earliest of them and the VM's budget; when it fires,
- * vm_timers_run() calls every device whose deadline has passed, which may
- * set a new one (periodic modes).
+ * none). A vCPU's run loop arms a host timer (APIC timer or VMX preemption
+ * timer) for the earliest of its own LAPIC timer, the VM's devices' if it
+ * is the BSP (their timekeeper), and the VM's budget; when it fires,
+ * vcpu_timers_run() calls every device whose deadline has passed, which
+ * may set a new one (periodic modes).
  */
-enum vm_timer_id { VM_TIMER_LAPIC, VM_TIMER_PIT, VM_TIMER_COUNT };
+enum vm_timer_id { VM_TIMER_PIT, VM_TIMER_COUNT };
 void vm_timer_set(struct vm *vm, enum vm_timer_id id, uint64_t deadline);
-/* The earliest device deadline, 0 when none is set. */
-uint64_t vm_timer_next(const struct vm *vm);
-void vm_timers_run(struct vm *vm, uint64_t now);
+void lapic_timer_set(struct vcpu *v, uint64_t deadline);
+/* The earliest deadline the vCPU keeps, 0 when none is set. */
+uint64_t vcpu_timer_next(const struct vcpu *v);
+void vcpu_timers_run(struct vcpu *v, uint64_t now);
 
-/* The expiry callbacks vm_timers_run() calls. */
+/* The expiry callbacks vcpu_timers_run() calls. */
 void lapic_timer_expired(struct vcpu *v, uint64_t now);
 void pit_timer_expired(struct vm *vm, uint64_t now);
 

@@ -13,7 +13,14 @@ void vcpu_kick(struct vcpu *v)
 
 void vm_irq_kick(struct vm *vm)
 {
-	vcpu_kick(&vm->vcpu);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+}
+
+/* The BSP keeps the VM's device timers: they are the VM's, not a vCPU's. */
+static struct vcpu *timekeeper(struct vm *vm)
+{
+	return &vm->vcpus[0];
 }
 
 void vm_timer_set(struct vm *vm, enum vm_timer_id id, uint64_t deadline)
@@ -27,28 +34,40 @@ void vm_timer_set(struct vm *vm, enum vm_timer_id id, uint64_t deadline)
 	 * one waits for it (a guest spinning for its LAPIC timer waits until
 	 * the budget runs out).
 	 */
-	vcpu_kick(&vm->vcpu);
+	vcpu_kick(timekeeper(vm));
 }
 
-uint64_t vm_timer_next(const struct vm *vm)
+void lapic_timer_set(struct vcpu *v, uint64_t deadline)
 {
-	uint64_t next = 0;
+	if (v->lapic_timer_at == deadline)
+		return;
+	v->lapic_timer_at = deadline;
+	vcpu_kick(v);
+}
 
-	for (unsigned int i = 0; i < VM_TIMER_COUNT; i++) {
-		uint64_t at = vm->dev.timer_at[i];
+static uint64_t earlier(uint64_t a, uint64_t b)
+{
+	return a && (!b || a < b) ? a : b;
+}
 
-		if (at && (!next || at < next))
-			next = at;
-	}
+uint64_t vcpu_timer_next(const struct vcpu *v)
+{
+	const struct vm *vm = v->vm;
+	uint64_t next = v->lapic_timer_at;
+
+	if (v == &vm->vcpus[0])
+		for (unsigned int i = 0; i < VM_TIMER_COUNT; i++)
+			next = earlier(vm->dev.timer_at[i], next);
 	return next;
 }
 
-void vm_timers_run(struct vm *vm, uint64_t now)
+void vcpu_timers_run(struct vcpu *v, uint64_t now)
 {
-	uint64_t *at = vm->dev.timer_at;
+	uint64_t *at = v->vm->dev.timer_at;
 
-	if (at[VM_TIMER_LAPIC] && at[VM_TIMER_LAPIC] <= now)
-		lapic_timer_expired(&vm->vcpu, now);
-	if (at[VM_TIMER_PIT] && at[VM_TIMER_PIT] <= now)
-		pit_timer_expired(vm, now);
+	if (v->lapic_timer_at && v->lapic_timer_at <= now)
+		lapic_timer_expired(v, now);
+	if (v == timekeeper(v->vm) && at[VM_TIMER_PIT] &&
+	    at[VM_TIMER_PIT] <= now)
+		pit_timer_expired(v->vm, now);
 }

@@ -119,9 +119,9 @@ bool exit_xsetbv(struct vcpu *v)
 }
 
 /* Whether anything could still interrupt a halted vCPU: an armed timer. */
-static bool wake_source_armed(const struct vm *vm)
+static bool wake_source_armed(const struct vcpu *v)
 {
-	return vm_timer_next(vm) != 0;
+	return vcpu_timer_next(v) != 0;
 }
 
 void exit_halted(struct vcpu *v, bool interrupts_enabled)
@@ -139,14 +139,14 @@ void exit_halted(struct vcpu *v, bool interrupts_enabled)
 		 * NMI source of a one-vCPU VM is armed by time; with IF=1 no
 		 * timer is armed and nothing else raises interrupts.
 		 */
-		if (!interrupts_enabled || !wake_source_armed(vm)) {
+		if (!interrupts_enabled || !wake_source_armed(v)) {
 			vm_end(vm, OUTCOME_HALT, "HLT with interrupts %s",
 			       interrupts_enabled
 				       ? "enabled and no interrupt source armed"
 				       : "disabled");
 			return;
 		}
-		host_wait(vm_next_deadline(vm));
+		host_wait(vcpu_next_deadline(v));
 		if (host_timer_take_expired()) {
 			exit_timers(v);
 			if (vm->ended)
@@ -155,9 +155,10 @@ void exit_halted(struct vcpu *v, bool interrupts_enabled)
 	}
 }
 
-uint64_t vm_next_deadline(const struct vm *vm)
+uint64_t vcpu_next_deadline(const struct vcpu *v)
 {
-	uint64_t next = vm_timer_next(vm);
+	const struct vm *vm = v->vm;
+	uint64_t next = vcpu_timer_next(v);
 
 	return next && next < vm->deadline_tsc ? next : vm->deadline_tsc;
 }
@@ -168,7 +169,7 @@ void exit_timers(struct vcpu *v)
 	uint64_t now = dev_now();
 	struct vcpu_state s;
 
-	vm_timers_run(vm, now);
+	vcpu_timers_run(v, now);
 	/* Whatever fired, the timer guarding the VM is armed again. */
 	v->events = true;
 	if (now < vm->deadline_tsc)

@@ -158,16 +158,16 @@ void exit_fault_during_delivery(struct vcpu *v, uint64_t gpa,
  * preemption timer): run the device timers that expired, and past
  * vm->deadline_tsc end the VM as timeout, its RIP in the reason. Sets
  * v->events, so the entry path arms the timer again for
- * vm_next_deadline(). The common exits never read the TSC.
+ * vcpu_next_deadline(). The common exits never read the TSC.
  */
 void exit_timers(struct vcpu *v);
-/* The earliest device deadline or the budget's end (host TSC). */
-uint64_t vm_next_deadline(const struct vm *vm);
+/* The vCPU's earliest device deadline or the budget's end (host TSC). */
+uint64_t vcpu_next_deadline(const struct vcpu *v);
 
-/* TSC ticks from now to vm_next_deadline(), at least 1: for arming timers. */
-static inline uint64_t vm_ticks_to_deadline(const struct vm *vm)
+/* TSC ticks from now to vcpu_next_deadline(), at least 1: for arming timers. */
+static inline uint64_t vcpu_ticks_to_deadline(const struct vcpu *v)
 {
-	uint64_t now = dev_now(), next = vm_next_deadline(vm);
+	uint64_t now = dev_now(), next = vcpu_next_deadline(v);
 
 	return next > now ? next - now : 1;
 }

@@ -98,7 +98,7 @@ void cpu_model_from_host(struct cpu_model *m, enum cpu_vendor vendor)
 {
 	uint32_t n;
 
-	*m = (struct cpu_model){.vendor = vendor};
+	*m = (struct cpu_model){.vendor = vendor, .cpus = 1};
 	m->max_basic = cpuid(0).eax;
 	m->max_ext = cpuid(0x80000000).eax;
 
@@ -136,6 +136,53 @@ void cpu_model_from_host(struct cpu_model *m, enum cpu_vendor vendor)
 	};
 }
 
+/* Bits an APIC ID needs for n processors: the shift past them. */
+static uint32_t id_bits(unsigned int n)
+{
+	uint32_t bits = 0;
+
+	while ((1u << bits) < n)
+		bits++;
+	return bits;
+}
+
+/*
+ * Leaves 0xB and 0x1F (SDM vol. 2, CPUID): level 0 the threads of a core
+ * (one), level 1 the cores of the package (all of them), then none. The
+ * x2APIC ID in EDX is the asking vCPU's, set at the exit.
+ */
+static struct cpuid_regs topology_leaf(const struct cpu_model *m,
+				       uint32_t subleaf)
+{
+	switch (subleaf) {
+	case 0:
+		return (struct cpuid_regs){0, 1, CPUID_TOPO_SMT << 8, 0};
+	case 1:
+		return (struct cpuid_regs){id_bits(m->cpus), m->cpus,
+					   CPUID_TOPO_CORE << 8 | 1, 0};
+	default:
+		return (struct cpuid_regs){0, 0, subleaf & 0xff, 0};
+	}
+}
+
+void cpu_model_set_cpus(struct cpu_model *m, unsigned int n)
+{
+	struct cpuid_regs *l1 = &m->basic[1];
+
+	m->cpus = n;
+	if (n > 1) {
+		l1->edx |= CPUID1_EDX_HTT;
+		l1->ebx = (l1->ebx & ~0x00ff0000u) | (1u << id_bits(n)) << 16;
+	}
+	/* AMD: cores in the package, and their number's bits in the ID. */
+	if (m->vendor == CPU_VENDOR_AMD && (m->ext_table & BIT(8))) {
+		m->ext[8].ecx =
+			(m->ext[8].ecx & ~0xf0ffu) | (n - 1) | id_bits(n) << 12;
+		if (n > 1)
+			m->ext[1].ecx |= CPUID80000001_ECX_CMP_LEGACY;
+	}
+}
+
 struct cpuid_regs cpu_model_ask_cpu(const struct cpu_model *m, uint32_t leaf,
 				    uint32_t subleaf)
 {
@@ -146,8 +193,8 @@ struct cpuid_regs cpu_model_ask_cpu(const struct cpu_model *m, uint32_t leaf,
 	r = cpuid_count(leaf, subleaf);
 	switch (leaf) {
 	case 0xb:
-	case 0x1f: /* topology: x2APIC ID 0 */
-		r.edx = 0;
+	case 0x1f:
+		r = topology_leaf(m, subleaf);
 		break;
 	case 0xd:
 		/* XSAVES and its IA32_XSS MSR are not offered. */

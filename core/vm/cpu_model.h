@@ -60,6 +60,7 @@ struct cpu_model {
 	uint64_t spec_ctrl_bits; /* IBRS, STIBP, SSBD as advertised */
 	uint64_t efer_allowed;	 /* EFER bits a guest WRMSR may set */
 	uint64_t cr4_reserved;	 /* CR4 bits the guest's CPUID lacks */
+	unsigned int cpus;	 /* in the package, one core each */
 
 	/*
 	 * CPUID. A leaf whose bit is set in basic_table/ext_table is answered
@@ -96,6 +97,14 @@ void cpu_model_from_host(struct cpu_model *m, enum cpu_vendor vendor);
 void cpu_model_finish(struct cpu_model *m);
 /* Both: what VM creation calls. */
 void cpu_model_init(struct cpu_model *m, enum cpu_vendor vendor);
+
+/*
+ * The VM's CPU count in the topology CPUID describes: one package of n
+ * cores of one thread, APIC IDs 0..n-1 (leaf 1 EBX[23:16] and HTT, leaves
+ * 0xB/0x1F, AMD's 0x80000008 ECX and CmpLegacy). Each vCPU's own APIC ID
+ * is filled in at the exit.
+ */
+void cpu_model_set_cpus(struct cpu_model *m, unsigned int n);
 
 /* The pass-through list from the facts (core/vm/msr_policy.c). */
 void msr_passthrough_derive(struct cpu_model *m);

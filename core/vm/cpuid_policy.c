@@ -22,6 +22,8 @@ answer_from_cpu(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 {
 	struct cpuid_regs r = cpu_model_ask_cpu(&v->vm->cpu, leaf, subleaf);
 
+	if (leaf == 0xb || leaf == 0x1f)
+		r.edx = v->apic.id; /* the asking vCPU's x2APIC ID */
 	set_regs(v, &r);
 }
 

@@ -23,6 +23,7 @@
 
 /* The messages and hints below spell these numbers out. */
 _Static_assert(GUEST_NAME_MAX == 32, "name messages say 31 characters");
+_Static_assert(GUEST_MAX_CPUS == 16, "cpus= messages say 16");
 
 struct guest_option_desc {
 	const char *name;
@@ -117,6 +118,19 @@ static int parse_mem(struct span v, struct guest_options *out, const char **why)
 		return -1;
 	}
 	out->mem_bytes = n;
+	return 0;
+}
+
+static int parse_cpus(struct span v, struct guest_options *out,
+		      const char **why)
+{
+	uint64_t n;
+
+	if (span_parse_dec(v, GUEST_MAX_CPUS, &n) || n == 0) {
+		*why = "not a number from 1 to 16";
+		return -1;
+	}
+	out->cpus = (unsigned int)n;
 	return 0;
 }
 
@@ -248,6 +262,7 @@ static int parse_module(struct span v, struct guest_options *out,
 static const struct guest_option_desc options[] = {
 	{"name", parse_name, "up to 31 of A-Z a-z 0-9 . _ -"},
 	{"mem", parse_mem, "2M..1T in steps of 2M, e.g. 256M or 6G"},
+	{"cpus", parse_cpus, "1..16"},
 	{"hypercalls", parse_hypercalls, "on|off"},
 	{"expect", parse_expect,
 	 "exit|exit:N|halt|triple-fault|bad-access|load-error|timeout"},
@@ -352,6 +367,7 @@ int guest_options_parse(const char *module_cmdline, const char *default_name,
 
 	*out = (struct guest_options){
 		.mem_bytes = GUEST_DEFAULT_MEM,
+		.cpus = 1,
 		.hypercalls = false,
 		.takes_next_module = false,
 		.expect = OUTCOME_EXIT,

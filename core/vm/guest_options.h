@@ -15,8 +15,9 @@
  *   name=WORD        how the guest is called in the log and as argv[0]
  *                    (default: the caller's, e.g. "guest3": GRUB does not
  *                    pass the module's path)
- *   mem=SIZE         guest RAM: a number with suffix M or G (2M..3G, a
+ *   mem=SIZE         guest RAM: a number with suffix M, G or T (2M..1T, a
  *                    multiple of 2 MiB; default 256M)
+ *   cpus=N           vCPUs, 1..16 (default 1): one host CPU each
  *   hypercalls=on|off  whether VMCALL/VMMCALL is a hypercall or #UD (default off)
  *   expect=OUTCOME   what counts as a pass: exit (status 0, the default),
  *                    exit:N, halt, triple-fault, bad-access, load-error,
@@ -33,6 +34,7 @@
 #define GUEST_NAME_MAX 32
 #define GUEST_ARGS_MAX 512
 #define GUEST_DEFAULT_MEM (256ULL << 20)
+#define GUEST_MAX_CPUS 16 /* VM_MAX_VCPUS */
 #define GUEST_DEFAULT_TIMEOUT_MS 60000ULL
 #define GUEST_TIMEOUT_MAX_MS (24ULL * 3600 * 1000)
 
@@ -51,6 +53,7 @@ enum guest_outcome {
 struct guest_options {
 	char name[GUEST_NAME_MAX];
 	uint64_t mem_bytes;
+	unsigned int cpus;
 	bool hypercalls;
 	bool takes_next_module; /* module=next */
 	enum guest_outcome expect;

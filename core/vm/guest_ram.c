@@ -13,8 +13,8 @@
 
 void guest_ram_layout(uint64_t size, uint64_t *low, uint64_t *high)
 {
-	uint64_t lowmem = size >= PC_LOWMEM_MAX ? PC_LOWMEM_GIB_ALIGNED
-						: PC_LOWMEM_MAX;
+	uint64_t lowmem =
+		size >= PC_LOWMEM_MAX ? PC_LOWMEM_GIB_ALIGNED : PC_LOWMEM_MAX;
 
 	*low = MIN(size, lowmem);
 	*high = size - *low;
@@ -86,8 +86,7 @@ bool guest_ram_fault(struct vm *vm, uint64_t gpa)
 }
 
 /* [gpa, gpa + len) lies in RAM, in one of its two regions. */
-static bool in_one_region(const struct guest_ram *r, uint64_t gpa,
-			  uint64_t len)
+static bool in_one_region(const struct guest_ram *r, uint64_t gpa, uint64_t len)
 {
 	if (gpa < r->low_size)
 		return len <= r->low_size - gpa;
@@ -152,9 +151,9 @@ static int map_window(const struct guest_ram *r)
 						? MIN(len, r->low_size - off)
 						: len;
 
-			if (memory_window_map(chunk_gpa(r, off /
-							       GUEST_RAM_CHUNK),
-					      hpa, part))
+			if (memory_window_map(
+				    chunk_gpa(r, off / GUEST_RAM_CHUNK), hpa,
+				    part))
 				return -1;
 			off += part;
 			hpa += part;
@@ -191,8 +190,8 @@ int guest_ram_create(struct vm *vm, uint64_t size, char *err, size_t errlen)
 	if (!r->present)
 		goto no_memory;
 	vm->ram = memory_window();
-	if (map_window(r) || pt_init(&vm->gpt, &phys_mem,
-				     vm_backend->gpt_table_flags))
+	if (map_window(r) ||
+	    pt_init(&vm->gpt, &phys_mem, vm_backend->gpt_table_flags))
 		goto no_memory;
 	if (pt_reserve_tables(&vm->gpt, 0, r->low_size, GUEST_RAM_CHUNK) ||
 	    pt_reserve_tables(&vm->gpt, GUEST_RAM_HIGH_BASE, r->high_size,
@@ -213,9 +212,9 @@ void guest_ram_destroy(struct vm *vm)
 	if (r->flat)
 		return;
 	if (vm->ram)
-		memory_window_clear(r->high_size ? GUEST_RAM_HIGH_BASE +
-							   r->high_size
-						 : r->low_size);
+		memory_window_clear(r->high_size
+					    ? GUEST_RAM_HIGH_BASE + r->high_size
+					    : r->low_size);
 	vm->ram = NULL;
 	if (vm->gpt.root)
 		pt_destroy(&vm->gpt);

@@ -53,9 +53,40 @@ static void print_exit_counts(const struct vm *vm)
 
 static void destroy_vm(struct vm *vm)
 {
-	if (vm->vcpu.arch)
-		vm_backend->vcpu_destroy(&vm->vcpu);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i].arch)
+			vm_backend->vcpu_destroy(&vm->vcpus[i]);
 	guest_ram_destroy(vm);
+}
+
+/*
+ * Host CPUs a VM's vCPUs can have, one each. One until mhv brings up the
+ * other CPUs (issue #15).
+ */
+static unsigned int host_cpus_for_guests(void)
+{
+	return 1;
+}
+
+/* vCPU 0 is the BSP; the others wait for a start-up IPI, as APs do. */
+static int create_vcpus(struct vm *vm, char *err, size_t errlen)
+{
+	unsigned int n = vm->opt.cpus, have = host_cpus_for_guests();
+
+	if (n > have) {
+		fmt_snprintf(err, errlen,
+			     "%u vCPUs asked, %u host CPU%s to run them on", n,
+			     have, have == 1 ? "" : "s");
+		return -1;
+	}
+	vm->nr_vcpus = n;
+	for (unsigned int i = 0; i < n; i++)
+		vm->vcpus[i] = (struct vcpu){
+			.vm = vm,
+			.index = i,
+			.state = i ? VCPU_WAIT_SIPI : VCPU_RUNNING,
+		};
+	return 0;
 }
 
 /* The guest-physical areas mhv writes at load time, made present first. */
@@ -82,7 +113,8 @@ static int prepare_guest(struct vm *vm, const struct boot_module *payload,
 
 	uint64_t low;
 
-	if (guest_ram_create(vm, vm->opt.mem_bytes, err, errlen))
+	if (create_vcpus(vm, err, errlen) ||
+	    guest_ram_create(vm, vm->opt.mem_bytes, err, errlen))
 		return -1;
 	low = vm->mem.low_size;
 	/* Where the image goes first, so that only that RAM is cleared. */
@@ -104,7 +136,7 @@ static int prepare_guest(struct vm *vm, const struct boot_module *payload,
 			vm->opt.name);
 	else
 		acpi_build_tables(vm->ram, low, GUEST_PM_TIMER_PORT,
-				  1 /* one vCPU */);
+				  vm->nr_vcpus);
 	/* argv[0] is the payload's name, as kvm-unit-tests expects. */
 	fmt_snprintf(cmdline, sizeof(cmdline), "%s%s%s", vm->opt.name,
 		     vm->opt.args[0] ? " " : "", vm->opt.args);
@@ -117,18 +149,18 @@ static int prepare_guest(struct vm *vm, const struct boot_module *payload,
 	if (mb1_build_info(vm->ram, low, vm->mem.high_size, cmdline,
 			   extra ? &mod : NULL, &info, err, errlen))
 		return -1;
-	vm->vcpu.vm = vm;
 	cpu_model_init(&vm->cpu, boot_cpu.vendor);
+	cpu_model_set_cpus(&vm->cpu, vm->nr_vcpus);
 	vm->msr_mtrr_def_type = 0xc06; /* MTRRs on, default WB */
 	/* Fast strings, perf monitoring, no BTS, no PEBS: KVM's defaults. */
 	vm->msr_misc_enable = BIT(0) | BIT(7) | BIT(11) | BIT(12);
 	/* Nor what stays in the CPU between VMs (registers, MSRs). */
 	cpu_reset_guest_state();
-	vm->vcpu.gpr[GPR_RAX] = MB1_BOOTLOADER_MAGIC;
-	vm->vcpu.gpr[GPR_RBX] = info;
+	vm->vcpus[0].gpr[GPR_RAX] = MB1_BOOTLOADER_MAGIC;
+	vm->vcpus[0].gpr[GPR_RBX] = info;
 	devices_init(vm);
 	entry_state_multiboot(&entry, img.entry);
-	return vm_backend->vcpu_create(&vm->vcpu, &entry, err, errlen);
+	return vm_backend->vcpu_create(&vm->vcpus[0], &entry, err, errlen);
 }
 
 /*
@@ -169,11 +201,11 @@ static void run_guest(unsigned int id, const struct boot_module *payload,
 	memset(vm, 0, sizeof(*vm));
 	vm->id = id;
 	vm->opt = *opt;
-	pr_info("guest %u (%s): %lu MiB, hypercalls %s, %lu ms, expecting "
-		"%s\n",
-		id, opt->name, opt->mem_bytes >> 20,
-		opt->hypercalls ? "on" : "off", opt->timeout_ms,
-		guest_outcome_name(opt->expect));
+	pr_info("guest %u (%s): %lu MiB, %u vCPU%s, hypercalls %s, %lu ms, "
+		"expecting %s\n",
+		id, opt->name, opt->mem_bytes >> 20, opt->cpus,
+		opt->cpus == 1 ? "" : "s", opt->hypercalls ? "on" : "off",
+		opt->timeout_ms, guest_outcome_name(opt->expect));
 	free_before = phys_mem.free_bytes;
 	if (prepare_guest(vm, payload, extra, err, sizeof(err))) {
 		pr_err("%s: %s\n", opt->name, err);
@@ -189,7 +221,7 @@ static void run_guest(unsigned int id, const struct boot_module *payload,
 		/* At most 24h of a TSC below 200 GHz: no overflow. */
 		vm->deadline_tsc =
 			rdtsc() + opt->timeout_ms * (tsc_hz() / 1000);
-		vm_backend->run(&vm->vcpu);
+		vm_backend->run(&vm->vcpus[0]);
 		devices_flush(vm);
 		print_exit_counts(vm);
 	}

@@ -63,8 +63,21 @@ enum vcpu_control {
 /* One exit counter per dense exit code; codes beyond share the last slot. */
 #define VM_EXIT_COUNTERS 256
 
+/* The most vCPUs one VM may have (guest option cpus=). */
+#define VM_MAX_VCPUS GUEST_MAX_CPUS
+
+/*
+ * Where a vCPU is in its life (SDM vol. 3, 9.4.2): an AP waits for a
+ * start-up IPI after power-up and after every INIT; the BSP runs.
+ */
+enum vcpu_run_state {
+	VCPU_RUNNING,
+	VCPU_WAIT_SIPI,
+};
+
 struct vcpu {
 	struct vm *vm;
+	unsigned int index; /* 0 is the BSP; the APIC ID is the index */
 	/*
 	 * RAX is kept here too (the backend syncs it on each exit); RSP lives
 	 * in the VMCB/VMCS and gpr[GPR_RSP] is only meaningful inside slow
@@ -77,6 +90,14 @@ struct vcpu {
 	 * (vcpu_kick); the run loop tests only this before an entry.
 	 */
 	bool events;
+	enum vcpu_run_state state;
+	/*
+	 * INIT and SIPI sent by another vCPU's APIC, taken by this vCPU's run
+	 * loop (vcpu_take_init_sipi), which alone changes `state`.
+	 */
+	bool init_pending, sipi_pending;
+	uint8_t sipi_vector;
+	uint64_t lapic_timer_at; /* host TSC of the LAPIC timer, 0 = off */
 	struct lapic apic;
 };
 
@@ -90,7 +111,8 @@ struct vm {
 	uint8_t *ram;
 	struct guest_ram mem;
 	struct page_table gpt; /* NPT or EPT: guest-physical -> host-physical */
-	struct vcpu vcpu;
+	unsigned int nr_vcpus;
+	struct vcpu vcpus[VM_MAX_VCPUS];
 	struct devices dev;
 	struct cpu_model cpu; /* built once, before the vCPU */
 	/* MSRs mhv emulates rather than passing through. */

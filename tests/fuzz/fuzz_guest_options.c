@@ -54,7 +54,7 @@ static void check_args(const char *args)
 static bool same(const struct guest_options *a, const struct guest_options *b)
 {
 	return !strcmp(a->name, b->name) && a->mem_bytes == b->mem_bytes &&
-	       a->hypercalls == b->hypercalls &&
+	       a->cpus == b->cpus && a->hypercalls == b->hypercalls &&
 	       a->takes_next_module == b->takes_next_module &&
 	       a->expect == b->expect && a->expect_status == b->expect_status &&
 	       a->timeout_ms == b->timeout_ms && !strcmp(a->args, b->args);
@@ -71,9 +71,9 @@ static void check_round_trip(const struct guest_options *o)
 		snprintf(expect, sizeof(expect), "%s",
 			 guest_outcome_name(o->expect));
 	snprintf(line, sizeof(line),
-		 "name=%s mem=%lluM hypercalls=%s expect=%s timeout=%llums "
-		 "%s-- %s",
-		 o->name, (unsigned long long)(o->mem_bytes >> 20),
+		 "name=%s mem=%lluM cpus=%u hypercalls=%s expect=%s "
+		 "timeout=%llums %s-- %s",
+		 o->name, (unsigned long long)(o->mem_bytes >> 20), o->cpus,
 		 o->hypercalls ? "on" : "off", expect,
 		 (unsigned long long)o->timeout_ms,
 		 o->takes_next_module ? "module=next " : "", o->args);
@@ -114,6 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			      out.mem_bytes <= (1ULL << 40) &&
 			      out.mem_bytes % (2ULL << 20) == 0,
 		      "RAM of %#llx bytes", (unsigned long long)out.mem_bytes);
+		CHECK(out.cpus >= 1 && out.cpus <= 16, "%u vCPUs", out.cpus);
 		CHECK(out.expect == OUTCOME_EXIT ||
 			      out.expect == OUTCOME_HALT ||
 			      out.expect == OUTCOME_TRIPLE_FAULT ||

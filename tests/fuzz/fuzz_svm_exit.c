@@ -110,8 +110,9 @@ static void reset(uint8_t flags, const uint64_t gpr[GPR_COUNT])
 	memset(vmcb, 0, sizeof(*vmcb));
 	svm = (struct svm_vcpu){.vmcb = vmcb};
 	svm_insn_memo_clear(&svm);
-	v = &vm->vcpu;
+	v = &vm->vcpus[0];
 	v->vm = vm;
+	vm->nr_vcpus = 1;
 	v->arch = &svm;
 	memcpy(v->gpr, gpr, sizeof(v->gpr));
 	devices_init(vm);

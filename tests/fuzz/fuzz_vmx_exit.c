@@ -131,8 +131,9 @@ static void reset(uint8_t flags, const uint64_t gpr[GPR_COUNT])
 	guest_ram_attach_flat(vm, ram, EXIT_RAM_SIZE);
 	vm->opt.mem_bytes = EXIT_RAM_SIZE;
 	vm->opt.hypercalls = flags & 8;
-	v = &vm->vcpu;
+	v = &vm->vcpus[0];
 	v->vm = vm;
+	vm->nr_vcpus = 1;
 	v->arch = &vmx;
 	memcpy(v->gpr, gpr, sizeof(v->gpr));
 	devices_init(vm);

@@ -39,8 +39,8 @@ void fake_memory_init(uint64_t size)
 	}
 	phys_size = size;
 	phys = reserve(size);
-	if (mmap(phys, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-		 fd, 0) == MAP_FAILED) {
+	if (mmap(phys, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
+		 0) == MAP_FAILED) {
 		perror("fake_memory: mmap phys");
 		abort();
 	}

@@ -105,7 +105,8 @@ struct vm *stub_vm_create(const char *name, uint64_t ram_size, uint64_t rip)
 	guest_ram_attach_flat(vm, calloc(1, ram_size), ram_size);
 	assert_non_null(vm->ram);
 	vm->opt.mem_bytes = ram_size;
-	vm->vcpu.vm = vm;
+	vm->vcpus[0].vm = vm;
+	vm->nr_vcpus = 1;
 	devices_init(vm);
 
 	memset(&stub, 0, sizeof(stub));

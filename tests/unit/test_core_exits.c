@@ -39,7 +39,7 @@ static struct vcpu *v;
 static void fixture_init(void)
 {
 	vm = stub_vm_create(GUEST_NAME, RAM_SIZE, GUEST_RIP);
-	v = &vm->vcpu;
+	v = &vm->vcpus[0];
 	fake_serial_clear();
 }
 
@@ -305,7 +305,7 @@ static void test_mmio_tpr_write_then_read(void **state)
 	v->gpr[GPR_RBX] = XAPIC_TPR_GPA;
 	v->gpr[GPR_RAX] = 0x20;
 	assert_int_equal(exit_mmio(v, XAPIC_TPR_GPA, true, false), 2);
-	assert_int_equal(vm->vcpu.apic.tpr, 0x20);
+	assert_int_equal(vm->vcpus[0].apic.tpr, 0x20);
 
 	stub.state.rip = GUEST_RIP + 2;
 	v->gpr[GPR_RCX] = 0xffffffff;

@@ -109,8 +109,9 @@ static int setup(void **state)
 	vm = calloc(1, sizeof(*vm));
 	assert_non_null(vm);
 	snprintf(vm->opt.name, sizeof(vm->opt.name), "model");
-	v = &vm->vcpu;
+	v = &vm->vcpus[0];
 	v->vm = vm;
+	vm->nr_vcpus = 1;
 	devices_init(vm);
 	memset(&stub, 0, sizeof(stub));
 	stub.injected = -1;
@@ -182,6 +183,48 @@ static bool passes(uint32_t msr, bool *write)
 			return true;
 		}
 	return false;
+}
+
+/* One package of cpus cores, each vCPU its own APIC ID (SDM vol. 2, CPUID). */
+static void test_topology_follows_cpus(void **state)
+{
+	struct cpuid_regs r;
+
+	(void)state;
+	cpu_model_finish(&vm->cpu);
+	cpu_model_set_cpus(&vm->cpu, 3);
+	v->apic.id = 2;
+	r = guest_cpuid(1, 0);
+	assert_true(r.edx & CPUID1_EDX_HTT);
+	assert_int_equal((r.ebx >> 16) & 0xff, 4);
+	assert_int_equal(r.ebx >> 24, 2);
+	if (vm->cpu.max_basic >= 0xb) {
+		r = guest_cpuid(0xb, 0);
+		assert_int_equal(r.eax, 0);
+		assert_int_equal(r.ebx, 1);
+		assert_int_equal(r.ecx, 0x100);
+		assert_int_equal(r.edx, 2);
+		r = guest_cpuid(0xb, 1);
+		assert_int_equal(r.eax, 2);
+		assert_int_equal(r.ebx, 3);
+		assert_int_equal(r.ecx, 0x201);
+		assert_int_equal(r.edx, 2);
+		r = guest_cpuid(0xb, 2);
+		assert_int_equal(r.ebx, 0);
+		assert_int_equal(r.ecx, 2);
+		assert_int_equal(r.edx, 2);
+	}
+	/* AMD's count of cores and the bits of their IDs. */
+	cpu_model_from_host(&vm->cpu, CPU_VENDOR_AMD);
+	cpu_model_finish(&vm->cpu);
+	cpu_model_set_cpus(&vm->cpu, 3);
+	if (vm->cpu.ext_table & (1u << 8)) {
+		r = guest_cpuid(0x80000008, 0);
+		assert_int_equal(r.ecx & 0xff, 2);
+		assert_int_equal((r.ecx >> 12) & 0xf, 2);
+		r = guest_cpuid(0x80000001, 0);
+		assert_true(r.ecx & CPUID80000001_ECX_CMP_LEGACY);
+	}
 }
 
 static void test_hypervisor_bit_and_mhv_leaves(void **state)
@@ -586,6 +629,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_hypervisor_bit_and_mhv_leaves),
+		T(test_topology_follows_cpus),
 		T(test_osxsave_follows_cr4),
 		T(test_x2apic_hidden_means_gp),
 		T(test_x2apic_shown_works),

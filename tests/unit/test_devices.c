@@ -36,7 +36,7 @@ static struct vcpu *v;
 static void fixture_init(void)
 {
 	vm = stub_vm_create(GUEST_NAME, RAM_SIZE, GUEST_RIP);
-	v = &vm->vcpu;
+	v = &vm->vcpus[0];
 	fake_serial_clear();
 }
 
@@ -267,7 +267,7 @@ static uint64_t apic_read(unsigned int offset, unsigned int size)
 {
 	uint64_t val = ~0ULL;
 
-	assert_true(mmio_device_access(&vm->vcpu, XAPIC_BASE + offset, size,
+	assert_true(mmio_device_access(&vm->vcpus[0], XAPIC_BASE + offset, size,
 				       false, &val));
 	return val;
 }
@@ -281,17 +281,17 @@ static void test_xapic_page(void **state)
 	assert_true(mmio_device_at(XAPIC_BASE + XAPIC_SIZE - 1));
 	assert_false(mmio_device_at(XAPIC_BASE - 1));
 	assert_false(mmio_device_at(XAPIC_BASE + XAPIC_SIZE));
-	assert_false(mmio_device_access(&vm->vcpu, XAPIC_BASE + XAPIC_SIZE, 4,
-					false, &val));
+	assert_false(mmio_device_access(&vm->vcpus[0], XAPIC_BASE + XAPIC_SIZE,
+					4, false, &val));
 
 	assert_int_equal(apic_read(0x30, 4), 0x00050014); /* version */
 	/* A narrower read inside a register sees its upper bytes. */
 	assert_int_equal(apic_read(0x32, 2), 0x0005);
 
 	val = 0x20;
-	assert_true(mmio_device_access(&vm->vcpu, XAPIC_BASE + 0x80, 4, true,
-				       &val));
-	assert_int_equal(vm->vcpu.apic.tpr, 0x20);
+	assert_true(mmio_device_access(&vm->vcpus[0], XAPIC_BASE + 0x80, 4,
+				       true, &val));
+	assert_int_equal(vm->vcpus[0].apic.tpr, 0x20);
 	assert_int_equal(apic_read(0x80, 4), 0x20);
 }
 

@@ -191,6 +191,25 @@ static void test_mem_refused(void **state)
 	assert_refused("mem=", "guest option 'mem=': empty value (2M..1T");
 }
 
+static void test_cpus(void **state)
+{
+	(void)state;
+	assert_ok(NULL);
+	assert_int_equal(go.cpus, 1);
+	assert_ok("cpus=4");
+	assert_int_equal(go.cpus, 4);
+	assert_ok("cpus=16");
+	assert_int_equal(go.cpus, 16);
+	assert_ok("cpus=01");
+	assert_int_equal(go.cpus, 1);
+	assert_refused("cpus=0", "guest option 'cpus=0': not a number from 1");
+	assert_refused("cpus=17", "'cpus=17': not a number from 1 to 16");
+	assert_refused("cpus=-1", "'cpus=-1'");
+	assert_refused("cpus=2x", "'cpus=2x'");
+	assert_refused("cpus=99999999999999999999", "from 1 to 16");
+	assert_refused("cpus=", "'cpus=': empty value (1..16)");
+}
+
 static void test_hypercalls(void **state)
 {
 	(void)state;
@@ -542,6 +561,7 @@ int main(void)
 		T(test_name_refused),
 		T(test_mem),
 		T(test_mem_refused),
+		T(test_cpus),
 		T(test_hypercalls),
 		T(test_expect),
 		T(test_expect_status),

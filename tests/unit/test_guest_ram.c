@@ -188,7 +188,8 @@ static void test_high_ram_above_4g(void **state)
 	assert_non_null(p);
 	assert_int_equal(*p, 0);
 	*p = 0x1122334455667788ULL;
-	assert_int_equal(*(uint64_t *)npt_lookup(GiB(4)), 0x1122334455667788ULL);
+	assert_int_equal(*(uint64_t *)npt_lookup(GiB(4)),
+			 0x1122334455667788ULL);
 	p = guest_ram_ptr(vm, GiB(3) - 8, 8);
 	assert_non_null(p);
 	*p = 7;
@@ -241,8 +242,8 @@ static void test_too_fragmented_is_refused(void **state)
 	pmm_alloc_largest(&phys_mem, PHYS_SIZE, MiB(2), &got);
 	free_before = phys_mem.free_bytes;
 	memset(vm, 0, sizeof(*vm));
-	assert_int_equal(guest_ram_create(vm, MiB(2) * (GUEST_RAM_MAX_EXTENTS +
-							 1),
+	assert_int_equal(guest_ram_create(vm,
+					  MiB(2) * (GUEST_RAM_MAX_EXTENTS + 1),
 					  err, sizeof(err)),
 			 -1);
 	assert_non_null(strstr(err, "fragmented"));

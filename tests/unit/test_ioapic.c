@@ -50,7 +50,7 @@ static int setup(void **state)
 {
 	(void)state;
 	vm = stub_vm_create("ioapic", MiB(2), 0x1000);
-	v = &vm->vcpu;
+	v = &vm->vcpus[0];
 	/* A software-enabled LAPIC, as a guest using the I/O APIC has one. */
 	xapic_write(v, APIC_SPIV, 0x1ff);
 	v->events = false;

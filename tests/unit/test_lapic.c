@@ -37,6 +37,12 @@ const struct vm_backend *vm_backend;
 #define TSC_DEADLINE 0x40000u
 #define DM_NMI 0x400u
 #define DM_EXTINT 0x700u
+#define DM_LOWEST 0x100u
+#define DM_INIT 0x500u
+#define DM_SIPI 0x600u
+#define ICR_LOGICAL 0x800u
+#define ICR_ASSERT 0x4000u
+#define ICR_LEVEL 0x8000u
 #define ICR_SELF (1u << 18)
 #define ICR_ALL_INCL_SELF (2u << 18)
 #define ICR_ALL_EXCL_SELF (3u << 18)
@@ -66,7 +72,7 @@ static int setup(void **state)
 	(void)state;
 	fake_now = START;
 	vm = stub_vm_create("lapic", MiB(2), 0x1000);
-	v = &vm->vcpu;
+	v = &vm->vcpus[0];
 	v->events = false;
 	fake_serial_clear();
 	return 0;
@@ -185,7 +191,7 @@ static void test_reset_state(void **state)
 	assert_int_equal(rd(APIC_TIMER_INITIAL), 0);
 	assert_int_equal(rd(APIC_TIMER_CURRENT), 0);
 	assert_int_equal(rd(APIC_TIMER_DIVIDE), 0);
-	assert_int_equal(vm_timer_next(vm), 0);
+	assert_int_equal(vcpu_timer_next(v), 0);
 	assert_int_equal(irq_pending(v), -1);
 	assert_false(v->apic.nmi_pending);
 }
@@ -805,7 +811,7 @@ static void timer_start(uint32_t lvt, uint32_t count)
 static void run_timers_at(uint64_t now)
 {
 	fake_now = now;
-	vm_timers_run(vm, now);
+	vcpu_timers_run(v, now);
 }
 
 static void test_timer_oneshot(void **state)
@@ -813,7 +819,7 @@ static void test_timer_oneshot(void **state)
 	(void)state;
 	timer_start(ONESHOT | 0x40, 1000);
 	assert_int_equal(rd(APIC_TIMER_INITIAL), 1000);
-	assert_int_equal(vm_timer_next(vm), START + 1000);
+	assert_int_equal(vcpu_timer_next(v), START + 1000);
 	assert_int_equal(rd(APIC_TIMER_CURRENT), 1000);
 
 	run_timers_at(START + 999);
@@ -824,7 +830,7 @@ static void test_timer_oneshot(void **state)
 	assert_true(in_irr(0x40));
 	assert_true(v->events);
 	assert_int_equal(irq_pending(v), 0x40);
-	assert_int_equal(vm_timer_next(vm), 0);
+	assert_int_equal(vcpu_timer_next(v), 0);
 	assert_int_equal(rd(APIC_TIMER_CURRENT), 0);
 	/* Once: later runs deliver nothing more. */
 	assert_int_equal(take(), 0x40);
@@ -852,10 +858,10 @@ static void test_timer_current_count(void **state)
 	/* A new initial count restarts it from now. */
 	wr(APIC_TIMER_INITIAL, 500);
 	assert_int_equal(rd(APIC_TIMER_CURRENT), 500);
-	assert_int_equal(vm_timer_next(vm), START + 100000 + 500);
+	assert_int_equal(vcpu_timer_next(v), START + 100000 + 500);
 	/* Writing 0 stops it. */
 	wr(APIC_TIMER_INITIAL, 0);
-	assert_int_equal(vm_timer_next(vm), 0);
+	assert_int_equal(vcpu_timer_next(v), 0);
 	assert_int_equal(rd(APIC_TIMER_CURRENT), 0);
 }
 
@@ -879,9 +885,9 @@ static void test_timer_divide(void **state)
 		wr(APIC_TIMER_DIVIDE, 0xfffffff4 | table[i].dcr);
 		assert_int_equal(rd(APIC_TIMER_DIVIDE), table[i].dcr);
 		wr(APIC_TIMER_INITIAL, 100);
-		if (vm_timer_next(vm) != t0 + 100 * table[i].divide)
+		if (vcpu_timer_next(v) != t0 + 100 * table[i].divide)
 			fail_msg("DCR %#x: deadline %lu ticks on, expected %u",
-				 table[i].dcr, vm_timer_next(vm) - t0,
+				 table[i].dcr, vcpu_timer_next(v) - t0,
 				 100 * table[i].divide);
 		fake_now = t0 + 50 * table[i].divide;
 		assert_int_equal(rd(APIC_TIMER_CURRENT), 50);
@@ -900,10 +906,10 @@ static void test_timer_periodic(void **state)
 
 	(void)state;
 	timer_start(PERIODIC | 0x41, (uint32_t)period);
-	assert_int_equal(vm_timer_next(vm), START + period);
+	assert_int_equal(vcpu_timer_next(v), START + period);
 	run_timers_at(START + period);
 	assert_true(in_irr(0x41));
-	assert_int_equal(vm_timer_next(vm), START + 2 * period);
+	assert_int_equal(vcpu_timer_next(v), START + 2 * period);
 	/* The count restarts from the initial count each period. */
 	assert_int_equal(rd(APIC_TIMER_CURRENT), period);
 	fake_now = START + period + 400000;
@@ -914,14 +920,14 @@ static void test_timer_periodic(void **state)
 	/* mhv was away for 2.5 periods: one interrupt, the grid kept. */
 	run_timers_at(START + 4 * period + period / 2);
 	assert_true(in_irr(0x41));
-	assert_int_equal(vm_timer_next(vm), START + 5 * period);
+	assert_int_equal(vcpu_timer_next(v), START + 5 * period);
 	assert_int_equal(take(), 0x41);
 	wr(APIC_EOI, 0);
 	run_timers_at(START + 4 * period + period / 2 + 1);
 	assert_false(in_irr(0x41));
 	run_timers_at(START + 5 * period);
 	assert_true(in_irr(0x41));
-	assert_int_equal(vm_timer_next(vm), START + 6 * period);
+	assert_int_equal(vcpu_timer_next(v), START + 6 * period);
 }
 
 /* A one-tick period would only deliver interrupts: 200 us at least. */
@@ -929,38 +935,38 @@ static void test_timer_periodic_floor(void **state)
 {
 	(void)state;
 	timer_start(PERIODIC | 0x41, 10);
-	assert_int_equal(vm_timer_next(vm), START + 200000);
+	assert_int_equal(vcpu_timer_next(v), START + 200000);
 	run_timers_at(START + 200000);
 	assert_true(in_irr(0x41));
-	assert_int_equal(vm_timer_next(vm), START + 400000);
+	assert_int_equal(vcpu_timer_next(v), START + 400000);
 
 	/* One-shot has no floor. */
 	wr(APIC_LVT_TIMER, ONESHOT | 0x42);
 	wr(APIC_TIMER_INITIAL, 10);
-	assert_int_equal(vm_timer_next(vm), fake_now + 10);
+	assert_int_equal(vcpu_timer_next(v), fake_now + 10);
 }
 
 static void test_timer_masked_counts(void **state)
 {
 	(void)state;
 	timer_start(MASKED | ONESHOT | 0x40, 1000);
-	assert_int_equal(vm_timer_next(vm), START + 1000);
+	assert_int_equal(vcpu_timer_next(v), START + 1000);
 	fake_now = START + 400;
 	assert_int_equal(rd(APIC_TIMER_CURRENT), 600);
 	run_timers_at(START + 1000);
 	assert_int_equal(bits_set(APIC_IRR), 0);
 	assert_int_equal(rd(APIC_TIMER_CURRENT), 0);
-	assert_int_equal(vm_timer_next(vm), 0);
+	assert_int_equal(vcpu_timer_next(v), 0);
 
 	/* Periodic and masked: it goes on counting, silently. */
 	wr(APIC_LVT_TIMER, MASKED | PERIODIC | 0x40);
 	wr(APIC_TIMER_INITIAL, 1000000);
 	run_timers_at(fake_now + 1000000);
 	assert_int_equal(bits_set(APIC_IRR), 0);
-	assert_int_equal(vm_timer_next(vm), fake_now + 1000000);
+	assert_int_equal(vcpu_timer_next(v), fake_now + 1000000);
 	/* Unmasked (same mode): the next period delivers. */
 	wr(APIC_LVT_TIMER, PERIODIC | 0x40);
-	assert_int_equal(vm_timer_next(vm), fake_now + 1000000);
+	assert_int_equal(vcpu_timer_next(v), fake_now + 1000000);
 	run_timers_at(fake_now + 1000000);
 	assert_true(in_irr(0x40));
 }
@@ -971,10 +977,10 @@ static void test_timer_reserved_mode(void **state)
 	(void)state;
 	timer_start(0x60000 | 0x40, 1000);
 	assert_int_equal(rd(APIC_LVT_TIMER), ONESHOT | 0x40);
-	assert_int_equal(vm_timer_next(vm), START + 1000);
+	assert_int_equal(vcpu_timer_next(v), START + 1000);
 	run_timers_at(START + 1000);
 	assert_true(in_irr(0x40));
-	assert_int_equal(vm_timer_next(vm), 0);
+	assert_int_equal(vcpu_timer_next(v), 0);
 }
 
 /* 11.5.4.1: a write that changes the mode disarms the timer. */
@@ -984,12 +990,12 @@ static void test_timer_mode_change_stops(void **state)
 	timer_start(PERIODIC | 0x40, 1000000);
 	/* The same mode, another vector: it keeps running. */
 	wr(APIC_LVT_TIMER, PERIODIC | 0x43);
-	assert_int_equal(vm_timer_next(vm), START + 1000000);
+	assert_int_equal(vcpu_timer_next(v), START + 1000000);
 	assert_int_equal(rd(APIC_TIMER_INITIAL), 1000000);
 
 	fake_now = START + 10;
 	wr(APIC_LVT_TIMER, ONESHOT | 0x43);
-	assert_int_equal(vm_timer_next(vm), 0);
+	assert_int_equal(vcpu_timer_next(v), 0);
 	assert_int_equal(rd(APIC_TIMER_INITIAL), 0);
 	assert_int_equal(rd(APIC_TIMER_CURRENT), 0);
 	run_timers_at(START + 1000000);
@@ -997,9 +1003,9 @@ static void test_timer_mode_change_stops(void **state)
 
 	/* One-shot to TSC-deadline likewise. */
 	wr(APIC_TIMER_INITIAL, 1000);
-	assert_int_equal(vm_timer_next(vm), START + 1000000 + 1000);
+	assert_int_equal(vcpu_timer_next(v), START + 1000000 + 1000);
 	wr(APIC_LVT_TIMER, TSC_DEADLINE | 0x43);
-	assert_int_equal(vm_timer_next(vm), 0);
+	assert_int_equal(vcpu_timer_next(v), 0);
 	assert_int_equal(rd(APIC_TIMER_INITIAL), 0);
 }
 
@@ -1033,11 +1039,11 @@ static void test_tsc_deadline_outside_mode(void **state)
 	timer_start(ONESHOT | 0x40, 0);
 	lapic_tsc_deadline_write(v, START + 100);
 	assert_int_equal(lapic_tsc_deadline_read(v), 0);
-	assert_int_equal(vm_timer_next(vm), 0);
+	assert_int_equal(vcpu_timer_next(v), 0);
 	wr(APIC_LVT_TIMER, PERIODIC | 0x40);
 	lapic_tsc_deadline_write(v, START + 100);
 	assert_int_equal(lapic_tsc_deadline_read(v), 0);
-	assert_int_equal(vm_timer_next(vm), 0);
+	assert_int_equal(vcpu_timer_next(v), 0);
 	run_timers_at(START + 100);
 	assert_int_equal(bits_set(APIC_IRR), 0);
 }
@@ -1050,7 +1056,7 @@ static void test_tsc_deadline_fires(void **state)
 	timer_start(TSC_DEADLINE | 0x44, 0);
 	lapic_tsc_deadline_write(v, START + 5000 + 300);
 	assert_int_equal(lapic_tsc_deadline_read(v), START + 5300);
-	assert_int_equal(vm_timer_next(vm), START + 300);
+	assert_int_equal(vcpu_timer_next(v), START + 300);
 	/* The counter registers mean nothing in this mode. */
 	assert_int_equal(rd(APIC_TIMER_CURRENT), 0);
 
@@ -1060,13 +1066,13 @@ static void test_tsc_deadline_fires(void **state)
 	run_timers_at(START + 300);
 	assert_true(in_irr(0x44));
 	assert_int_equal(lapic_tsc_deadline_read(v), 0);
-	assert_int_equal(vm_timer_next(vm), 0);
+	assert_int_equal(vcpu_timer_next(v), 0);
 
 	/* A guest TSC behind the host's (offset "negative"). */
 	assert_int_equal(take(), 0x44);
 	stub.tsc_offset = (uint64_t)-1000000;
 	lapic_tsc_deadline_write(v, START);
-	assert_int_equal(vm_timer_next(vm), 2 * START);
+	assert_int_equal(vcpu_timer_next(v), 2 * START);
 }
 
 static void test_tsc_deadline_past_fires_at_once(void **state)
@@ -1078,7 +1084,7 @@ static void test_tsc_deadline_past_fires_at_once(void **state)
 	lapic_tsc_deadline_write(v, START + 4999);
 	assert_true(in_irr(0x44));
 	assert_int_equal(lapic_tsc_deadline_read(v), 0);
-	assert_int_equal(vm_timer_next(vm), 0);
+	assert_int_equal(vcpu_timer_next(v), 0);
 
 	assert_int_equal(take(), 0x44);
 	wr(APIC_EOI, 0);
@@ -1097,11 +1103,11 @@ static void test_tsc_deadline_ignores_initial_count(void **state)
 	timer_start(TSC_DEADLINE | 0x44, 1000);
 	assert_int_equal(rd(APIC_TIMER_INITIAL), 0);
 	assert_int_equal(rd(APIC_TIMER_CURRENT), 0);
-	assert_int_equal(vm_timer_next(vm), 0);
+	assert_int_equal(vcpu_timer_next(v), 0);
 	lapic_tsc_deadline_write(v, START + 300);
 	wr(APIC_TIMER_INITIAL, 1000);
 	assert_int_equal(rd(APIC_TIMER_INITIAL), 0);
-	assert_int_equal(vm_timer_next(vm), START + 300);
+	assert_int_equal(vcpu_timer_next(v), START + 300);
 	assert_int_equal(lapic_tsc_deadline_read(v), START + 300);
 }
 
@@ -1110,17 +1116,17 @@ static void test_tsc_deadline_zero_disarms(void **state)
 	(void)state;
 	timer_start(TSC_DEADLINE | 0x44, 0);
 	lapic_tsc_deadline_write(v, START + 1000);
-	assert_int_equal(vm_timer_next(vm), START + 1000);
+	assert_int_equal(vcpu_timer_next(v), START + 1000);
 	lapic_tsc_deadline_write(v, 0);
 	assert_int_equal(lapic_tsc_deadline_read(v), 0);
-	assert_int_equal(vm_timer_next(vm), 0);
+	assert_int_equal(vcpu_timer_next(v), 0);
 	run_timers_at(START + 1000);
 	assert_false(in_irr(0x44));
 
 	/* A new deadline replaces the old one. */
 	lapic_tsc_deadline_write(v, START + 5000);
 	lapic_tsc_deadline_write(v, START + 3000);
-	assert_int_equal(vm_timer_next(vm), START + 3000);
+	assert_int_equal(vcpu_timer_next(v), START + 3000);
 	/* Masked: it fires (the MSR reads 0) but delivers nothing. */
 	wr(APIC_LVT_TIMER, MASKED | TSC_DEADLINE | 0x44);
 	run_timers_at(START + 3000);
@@ -1156,6 +1162,166 @@ static void test_extint_message(void **state)
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+/* --- IPIs between vCPUs (SDM vol. 3, 11.6) ------------------------------- */
+
+#define NR 4
+
+/* The stub VM with NR vCPUs, each software-enabled, nothing pending. */
+static void make_vcpus(void)
+{
+	vm->nr_vcpus = NR;
+	for (unsigned int i = 0; i < NR; i++) {
+		struct vcpu *t = &vm->vcpus[i];
+
+		t->vm = vm;
+		t->index = i;
+		t->state = i ? VCPU_WAIT_SIPI : VCPU_RUNNING;
+		lapic_reset(t);
+		xapic_write(t, APIC_SPIV, 0x1ff);
+		t->events = false;
+	}
+}
+
+static bool irr_of(unsigned int i, unsigned int vector)
+{
+	return xapic_read(&vm->vcpus[i], APIC_IRR + vector / 32 * 0x10) &
+	       (1u << (vector % 32));
+}
+
+/* Which vCPUs have `vector` in their IRR, as a bit mask. */
+static unsigned int who_has(unsigned int vector)
+{
+	unsigned int mask = 0;
+
+	for (unsigned int i = 0; i < NR; i++)
+		mask |= (unsigned int)irr_of(i, vector) << i;
+	return mask;
+}
+
+static void send_from(unsigned int from, uint32_t dest_hi, uint32_t lo)
+{
+	xapic_write(&vm->vcpus[from], APIC_ICR_HI, dest_hi);
+	xapic_write(&vm->vcpus[from], APIC_ICR_LO, lo);
+}
+
+static void test_ap_reset_state(void **state)
+{
+	(void)state;
+	make_vcpus();
+	assert_int_equal(apic_base_read(&vm->vcpus[0]), BASE_XAPIC);
+	/* An AP: no BSP flag, its index as the ID, every LVT masked. */
+	assert_int_equal(apic_base_read(&vm->vcpus[2]), BASE_XAPIC & ~0x100ULL);
+	assert_int_equal(xapic_read(&vm->vcpus[2], APIC_ID), 2u << 24);
+	assert_int_equal(xapic_read(&vm->vcpus[2], APIC_LVT_LINT0), MASKED);
+	assert_int_equal(xapic_read(&vm->vcpus[2], APIC_LVT_LINT1), MASKED);
+	/* The BSP flag follows the vCPU, not what the guest writes. */
+	assert_int_equal(apic_base_write(&vm->vcpus[2], BASE_XAPIC), 0);
+	assert_int_equal(apic_base_read(&vm->vcpus[2]), BASE_XAPIC & ~0x100ULL);
+}
+
+static void test_ipi_physical_and_shorthands(void **state)
+{
+	(void)state;
+	make_vcpus();
+	send_from(0, 2u << 24, 0x40);
+	assert_int_equal(who_has(0x40), 1u << 2);
+	assert_true(vm->vcpus[2].events);
+	assert_false(vm->vcpus[1].events);
+	send_from(1, 0, ICR_ALL_EXCL_SELF | 0x41);
+	assert_int_equal(who_has(0x41), 0xdu);
+	send_from(3, 0, ICR_ALL_INCL_SELF | 0x42);
+	assert_int_equal(who_has(0x42), 0xfu);
+	send_from(3, 0, ICR_SELF | 0x43);
+	assert_int_equal(who_has(0x43), 1u << 3);
+	/* Physical 0xff is the broadcast in xAPIC mode (11.6.2.1). */
+	send_from(1, 0xffu << 24, 0x44);
+	assert_int_equal(who_has(0x44), 0xfu);
+	/* Nobody has APIC ID 7: logged, nothing delivered. */
+	send_from(0, 7u << 24, 0x45);
+	assert_int_equal(who_has(0x45), 0);
+	assert_true(fake_serial_contains("IPI fixed vector 0x45 to 0x7"));
+}
+
+static void test_ipi_logical_and_lowest_priority(void **state)
+{
+	(void)state;
+	make_vcpus();
+	/* Flat model: vCPU i is bit i of the logical ID. */
+	for (unsigned int i = 0; i < NR; i++)
+		xapic_write(&vm->vcpus[i], APIC_LDR, (1u << i) << 24);
+	send_from(0, 0x0au << 24, ICR_LOGICAL | 0x50);
+	assert_int_equal(who_has(0x50), 0xau);
+	/* Lowest priority: one of them, the lowest processor priority. */
+	xapic_write(&vm->vcpus[1], APIC_TPR, 0x30);
+	xapic_write(&vm->vcpus[2], APIC_TPR, 0x10);
+	xapic_write(&vm->vcpus[3], APIC_TPR, 0x20);
+	send_from(0, 0x0eu << 24, ICR_LOGICAL | DM_LOWEST | 0x51);
+	assert_int_equal(who_has(0x51), 1u << 2);
+	xapic_write(&vm->vcpus[2], APIC_TPR, 0x40);
+	send_from(0, 0x0eu << 24, ICR_LOGICAL | DM_LOWEST | 0x52);
+	assert_int_equal(who_has(0x52), 1u << 3);
+}
+
+static void test_ipi_nmi_init_sipi(void **state)
+{
+	struct vcpu *ap = &vm->vcpus[1];
+
+	(void)state;
+	make_vcpus();
+	send_from(0, 1u << 24, DM_NMI);
+	assert_true(ap->apic.nmi_pending);
+	assert_false(vm->vcpus[2].apic.nmi_pending);
+	/* A SIPI to a running vCPU that had no INIT: ignored (9.4.4.1). */
+	ap->state = VCPU_RUNNING;
+	ap->events = false;
+	send_from(0, 1u << 24, DM_SIPI | 0x9a);
+	assert_false(ap->sipi_pending);
+	/* INIT assert, INIT de-assert (nothing), then SIPI: both pending. */
+	send_from(0, 1u << 24, DM_INIT | ICR_ASSERT | ICR_LEVEL);
+	assert_true(ap->init_pending);
+	assert_true(ap->events);
+	send_from(0, 1u << 24, DM_INIT | ICR_LEVEL);
+	send_from(0, 1u << 24, DM_SIPI | 0x9a);
+	assert_true(ap->sipi_pending);
+	assert_int_equal(ap->sipi_vector, 0x9a);
+	/* A vCPU waiting for SIPI takes one without an INIT first. */
+	vm->vcpus[3].state = VCPU_WAIT_SIPI;
+	send_from(0, 0, ICR_ALL_EXCL_SELF | DM_SIPI | 0x10);
+	assert_true(vm->vcpus[3].sipi_pending);
+	assert_int_equal(vm->vcpus[3].sipi_vector, 0x10);
+	/* Neither INIT nor SIPI reaches a hardware-disabled APIC. */
+	assert_int_equal(
+		apic_base_write(&vm->vcpus[2], BASE_DISABLED & ~0x100ULL), 0);
+	send_from(0, 2u << 24, DM_INIT | ICR_ASSERT);
+	assert_false(vm->vcpus[2].init_pending);
+}
+
+static void test_ipi_x2apic_destinations(void **state)
+{
+	(void)state;
+	make_vcpus();
+	for (unsigned int i = 0; i < NR; i++) {
+		struct vcpu *t = &vm->vcpus[i];
+		uint64_t base = apic_base_read(t);
+
+		assert_int_equal(apic_base_write(t, base | (1ULL << 10)), 0);
+	}
+	assert_int_equal(x2apic_msr_write(&vm->vcpus[0], X2(APIC_ICR_LO),
+					  (3ULL << 32) | 0x60),
+			 0);
+	assert_int_equal(who_has(0x60), 1u << 3);
+	/* Logical: cluster 0, members 1 and 2 (11.12.10). */
+	assert_int_equal(x2apic_msr_write(&vm->vcpus[0], X2(APIC_ICR_LO),
+					  (0x6ULL << 32) | ICR_LOGICAL | 0x61),
+			 0);
+	assert_int_equal(who_has(0x61), 0x6u);
+	/* 0xffffffff is everyone. */
+	assert_int_equal(x2apic_msr_write(&vm->vcpus[2], X2(APIC_ICR_LO),
+					  (0xffffffffULL << 32) | 0x62),
+			 0);
+	assert_int_equal(who_has(0x62), 0xfu);
+}
 
 int main(void)
 {
@@ -1199,6 +1365,11 @@ int main(void)
 		T(test_tsc_deadline_zero_disarms),
 		T(test_tsc_deadline_ignores_initial_count),
 		T(test_extint_message),
+		T(test_ap_reset_state),
+		T(test_ipi_physical_and_shorthands),
+		T(test_ipi_logical_and_lowest_priority),
+		T(test_ipi_nmi_init_sipi),
+		T(test_ipi_x2apic_destinations),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,7 @@
  * The 8259A pair (core/dev/dev_pic.c) and the 8254 PIT with port 0x61
  * (core/dev/dev_pit.c), through the ports as a guest reaches them
  * (io_emulate), the INTA the vCPU runs (pic_acknowledge) and the device
- * timer the run loop fires (vm_timers_run). Time is the fake device clock:
+ * timer the run loop fires (vcpu_timers_run). Time is the fake device clock:
  * the host TSC at 1 GHz, so one PIT clock is 838.1 ns; the expected
  * counts below come from the 8254 datasheet's mode descriptions, not
  * from the model's arithmetic.
@@ -38,7 +38,7 @@ static int setup(void **state)
 {
 	(void)state;
 	vm = stub_vm_create("picpit", MiB(1), 0x1000);
-	v = &vm->vcpu;
+	v = &vm->vcpus[0];
 	fake_now = 1000000;
 	return 0;
 }
@@ -525,7 +525,7 @@ static void fire_timer(void)
 {
 	assert_true(pit_deadline() != 0);
 	fake_now = pit_deadline();
-	vm_timers_run(vm, fake_now);
+	vcpu_timers_run(v, fake_now);
 }
 
 static void test_pit_ports_decoded(void **state)
@@ -606,7 +606,7 @@ static void test_pit_mode2_periodic_irq(void **state)
 	}
 	/* Five periods missed: one edge, the IRR holds one. */
 	at_tick(T0 + 1 + 8 * 1193 + 100);
-	vm_timers_run(vm, fake_now);
+	vcpu_timers_run(v, fake_now);
 	assert_int_equal(intack(), MASTER_BASE + 0);
 	eoi(0x20);
 	assert_false(pic_intr(vm));
@@ -646,7 +646,7 @@ static void test_pit_mode2_new_count_at_period_end(void **state)
 	at_tick(T0 + 1 + 1500);
 	assert_int_equal(latched_count(0), 500);
 	/* And the IRQ0 edges follow: at 1000, then every 500. */
-	vm_timers_run(vm, fake_now);
+	vcpu_timers_run(v, fake_now);
 	assert_deadline_at(T0 + 1 + 2000);
 }
 
@@ -842,7 +842,7 @@ static void test_pit_min_period(void **state)
 
 	/* Many periods later, one edge, and the clamp holds. */
 	at_tick(T0 + 10000);
-	vm_timers_run(vm, fake_now);
+	vcpu_timers_run(v, fake_now);
 	assert_int_equal(intack(), MASTER_BASE + 0);
 	eoi(0x20);
 	assert_int_equal(pit_deadline(), fake_now + TSC_HZ / 5000);

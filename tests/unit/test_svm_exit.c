@@ -102,8 +102,9 @@ static void fixture_init(void)
 	svm = (struct svm_vcpu){.vmcb = vmcb, .vmcb_pa = 0};
 	svm_insn_memo_clear(&svm);
 
-	v = &vm->vcpu;
+	v = &vm->vcpus[0];
 	v->vm = vm;
+	vm->nr_vcpus = 1;
 	v->arch = &svm;
 	devices_init(vm);
 	set_protected_mode_32();

@@ -18,8 +18,7 @@ static void test_ticks_count_down_from_full(void **state)
 {
 	(void)state;
 	assert_int_equal(pit_ticks_elapsed(PIT_FULL_COUNT, false), 0);
-	assert_int_equal(pit_ticks_elapsed(PIT_FULL_COUNT - 1194, false),
-			 1194);
+	assert_int_equal(pit_ticks_elapsed(PIT_FULL_COUNT - 1194, false), 1194);
 	/* Zero latched with OUT still low: the whole count, not lost. */
 	assert_int_equal(pit_ticks_elapsed(0, false), PIT_FULL_COUNT);
 }
@@ -84,7 +83,8 @@ static void test_finish_without_start_is_a_no_op(void **state)
 	tsc_calibrate_finish();
 	assert_int_equal(tsc_hz(), 1000000000ULL);
 	/* 3.579545 MHz per 1 GHz tick, 32.32. */
-	assert_int_equal(tsc_ratio_32(3579545), (3579545ULL << 32) / 1000000000);
+	assert_int_equal(tsc_ratio_32(3579545),
+			 (3579545ULL << 32) / 1000000000);
 }
 
 int main(void)

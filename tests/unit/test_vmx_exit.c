@@ -194,8 +194,9 @@ static void fixture_init(void)
 				.cr0_fixed1 = 0xffffffff,
 				.cr4_fixed0 = 0x2000,
 				.cr4_fixed1 = 0x3727ff};
-	v = &vm->vcpu;
+	v = &vm->vcpus[0];
 	v->vm = vm;
+	vm->nr_vcpus = 1;
 	v->arch = &vmx;
 	devices_init(vm);
 
