@@ -138,8 +138,8 @@ static void init_guest_state(struct vmcb *vmcb, const struct entry_state *e)
 static int svm_vcpu_create(struct vcpu *v, const struct entry_state *entry,
 			   char *err, size_t errlen)
 {
-	static struct svm_vcpu svm_vcpus[1];
-	struct svm_vcpu *s = &svm_vcpus[0];
+	static struct svm_vcpu svm_vcpus[VM_MAX_VCPUS];
+	struct svm_vcpu *s = &svm_vcpus[v->index];
 	struct vmcb_control *c;
 
 	s->vmcb_pa = memory_alloc_zeroed(PAGE_SIZE);

@@ -63,7 +63,7 @@ struct vmx_caps {
 
 static struct vmx_caps caps;
 static uint64_t msr_bitmap_pa;
-static struct vmx_vcpu vmx_vcpus[1];
+static struct vmx_vcpu vmx_vcpus[VM_MAX_VCPUS];
 
 __attribute__((noreturn, cold)) void vmcs_access_failed(enum vmcs_field field,
 							bool write)
@@ -444,7 +444,7 @@ static void flush_guest_tlbs(uint64_t eptp, bool vpid)
 static int vmx_vcpu_create(struct vcpu *v, const struct entry_state *entry,
 			   char *err, size_t errlen)
 {
-	struct vmx_vcpu *x = &vmx_vcpus[0];
+	struct vmx_vcpu *x = &vmx_vcpus[v->index];
 
 	*x = (struct vmx_vcpu){
 		.cr0_fixed0 = caps.cr0_fixed0,

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: MIT
-#include "core/x86.h"
 #include "core/vm/entry_state.h"
 #include "core/x86.h"
 
@@ -9,6 +8,10 @@
 #define ATTR_DATA32 0xc93 /* read/write data */
 #define ATTR_LDT 0x082	  /* present LDT */
 #define ATTR_TSS32_BUSY 0x08b
+#define ATTR_REAL_CODE 0x09b /* 16-bit execute/read code, accessed */
+#define ATTR_REAL_DATA 0x093 /* 16-bit read/write data, accessed */
+#define ATTR_TSS16_BUSY 0x083
+#define REAL_LIMIT 0xffffu
 
 void entry_state_multiboot(struct entry_state *s, uint64_t entry)
 {
@@ -28,6 +31,31 @@ void entry_state_multiboot(struct entry_state *s, uint64_t entry)
 		.cr0 = CR0_PE | CR0_ET,
 		.rflags = RFLAGS_FIXED1,
 		.rip = entry,
+		.dr6 = DR6_RESET,
+		.dr7 = DR7_RESET,
+		.pat = PAT_RESET,
+	};
+}
+
+void entry_state_sipi(struct entry_state *s, uint8_t vector)
+{
+	const struct seg_reg data = {0, ATTR_REAL_DATA, REAL_LIMIT, 0};
+
+	*s = (struct entry_state){
+		.cs = {(uint16_t)(vector << 8), ATTR_REAL_CODE, REAL_LIMIT,
+		       (uint64_t)vector << 12},
+		.ds = data,
+		.es = data,
+		.ss = data,
+		.fs = data,
+		.gs = data,
+		.ldtr = {0, ATTR_LDT, REAL_LIMIT, 0},
+		.tr = {0, ATTR_TSS16_BUSY, REAL_LIMIT, 0},
+		.gdtr = {0, REAL_LIMIT},
+		.idtr = {0, REAL_LIMIT},
+		.cr0 = CR0_CD | CR0_NW | CR0_ET,
+		.rflags = RFLAGS_FIXED1,
+		.rip = 0,
 		.dr6 = DR6_RESET,
 		.dr7 = DR7_RESET,
 		.pat = PAT_RESET,

@@ -41,4 +41,11 @@ struct entry_state {
  */
 void entry_state_multiboot(struct entry_state *s, uint64_t entry);
 
+/*
+ * An AP started by a SIPI with `vector` (SDM vol. 3, 9.1.1 table 9-1 and
+ * 9.4.4): the state after INIT, real mode with caches off, CS:IP at
+ * vector << 8 : 0. EDX (the processor signature) is a general register.
+ */
+void entry_state_sipi(struct entry_state *s, uint8_t vector);
+
 #endif

@@ -126,6 +126,12 @@ struct vm {
 	 */
 	uint64_t deadline_tsc;
 
+	/*
+	 * Set once, by whichever vCPU ends the VM first (vm_end claims it
+	 * with end_claimed, writes the outcome, then sets ended); every
+	 * vCPU's run loop stops when it sees it.
+	 */
+	bool end_claimed;
 	bool ended;
 	enum guest_outcome outcome;
 	uint32_t exit_status; /* with OUTCOME_EXIT */

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 
 #include "core/host/log.h"
+#include "core/dev/irq.h"
 #include "core/vm/vm.h"
 #include "lib/fmt.h"
 
@@ -10,13 +11,17 @@ void vm_end(struct vm *vm, enum guest_outcome outcome, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (vm->ended)
+	/* The first reason wins, whichever vCPU gives it. */
+	if (__atomic_exchange_n(&vm->end_claimed, true, __ATOMIC_ACQ_REL))
 		return;
-	vm->ended = true;
 	vm->outcome = outcome;
 	va_start(ap, fmt);
 	fmt_vsnprintf(vm->detail, sizeof(vm->detail), fmt, ap);
 	va_end(ap);
+	__atomic_store_n(&vm->ended, true, __ATOMIC_RELEASE);
+	/* The other vCPUs stop at their next look. */
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
 }
 
 void vm_dump_state(struct vcpu *v)
