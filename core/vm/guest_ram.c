@@ -96,7 +96,7 @@ static bool in_one_region(const struct guest_ram *r, uint64_t gpa, uint64_t len)
 	return false;
 }
 
-void *guest_ram_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
+void *guest_ram_ptr_slow(struct vm *vm, uint64_t gpa, uint64_t len)
 {
 	struct guest_ram *r = &vm->mem;
 	int64_t first, last;

@@ -81,10 +81,27 @@ bool guest_ram_fault(struct vm *vm, uint64_t gpa);
  * present first; NULL unless the whole range is RAM of one region. The
  * pointer stays valid while the VM lives.
  */
-void *guest_ram_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
+void *guest_ram_ptr_slow(struct vm *vm, uint64_t gpa, uint64_t len);
 
 /* Describe a plain buffer of `size` bytes as a VM's RAM, all present. */
 void guest_ram_attach_flat(struct vm *vm, uint8_t *buf, uint64_t size);
+
+/*
+ * The usual case inline: a few bytes (a page-table entry, an instruction)
+ * in one present chunk of low RAM. MMIO emulation walks the guest's page
+ * tables through this, five or six times per exit.
+ */
+static inline void *guest_ram_ptr_inline(struct guest_ram *r, uint8_t *ram,
+					 uint64_t gpa, uint64_t len)
+{
+	uint64_t chunk = gpa / GUEST_RAM_CHUNK;
+
+	if (gpa < r->low_size && len && len <= r->low_size - gpa &&
+	    chunk == (gpa + len - 1) / GUEST_RAM_CHUNK &&
+	    (r->flat || (r->present[chunk / 64] & (1ULL << (chunk % 64)))))
+		return ram + gpa;
+	return NULL;
+}
 
 /* Bytes of guest RAM in total. */
 static inline uint64_t guest_ram_size(const struct guest_ram *r)

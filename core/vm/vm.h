@@ -145,6 +145,14 @@ struct vm {
  * What a virtualization backend (svm/, vmx/) provides. Picked once at boot
  * from CPUID; core/ never includes a backend header.
  */
+/* guest_ram_ptr_slow, with the usual case inline (core/vm/guest_ram.h). */
+static inline void *guest_ram_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	void *p = guest_ram_ptr_inline(&vm->mem, vm->ram, gpa, len);
+
+	return p ? p : guest_ram_ptr_slow(vm, gpa, len);
+}
+
 struct vm_backend {
 	const char *name;
 	/* Log what the CPU offers this backend and whether it can run. */
