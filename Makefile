@@ -131,6 +131,7 @@ UNIT_SRCS_test_mb2 := boot/mb2.c lib/fmt.c
 UNIT_SRCS_test_pmm := core/host/pmm.c lib/fmt.c
 UNIT_SRCS_test_pagetable := core/host/pagetable.c core/host/pmm.c lib/fmt.c
 UNIT_SRCS_test_cmdline := boot/cmdline.c lib/tokenize.c lib/fmt.c
+UNIT_SRCS_test_madt := core/host/madt.c lib/fmt.c
 UNIT_SRCS_test_screen := core/host/font.c lib/fmt.c
 # test_screen includes core/host/screen.c (for a fresh screen per test).
 $(BUILD)/unit/test_screen: core/host/screen.c

@@ -177,6 +177,17 @@ static int parse_selftest(struct span v, struct mhv_options *opt)
 	return 0;
 }
 
+/* A CPU count, 1..MHV_MAX_CPUS in decimal. */
+static int parse_cpus(struct span v, struct mhv_options *opt)
+{
+	uint64_t n;
+
+	if (span_parse_dec(v, MHV_MAX_CPUS, &n) || n == 0)
+		return -1;
+	opt->cpus = (unsigned int)n;
+	return 0;
+}
+
 static int parse_tdx(struct span v, struct mhv_options *opt)
 {
 	if (v.len > CMDLINE_TDX_MAX)
@@ -193,6 +204,7 @@ static const struct option_desc options[] = {
 	{"loglevel", parse_loglevel, "error|warn|info|debug or 0-3"},
 	{"exit", parse_exit, "auto|halt"},
 	{"selftest", parse_selftest, "hang|triple|fail|fault|none"},
+	{"cpus", parse_cpus, "1-64, the most CPUs to start"},
 	{"tdx", parse_tdx, "a request of the SEAM layer, see docs/tdx.md"},
 };
 
@@ -242,6 +254,7 @@ void cmdline_defaults(struct mhv_options *opt)
 	opt->loglevel = LOG_INFO;
 	opt->exit_mode = EXIT_AUTO;
 	opt->selftest = SELFTEST_NONE;
+	opt->cpus = 0;
 	opt->tdx[0] = '\0';
 }
 
