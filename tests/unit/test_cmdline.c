@@ -240,6 +240,7 @@ static void test_selftest(void **state)
 		{"selftest=triple", SELFTEST_TRIPLE},
 		{"selftest=fail", SELFTEST_FAIL},
 		{"selftest=fault", SELFTEST_FAULT},
+		{"selftest=smp", SELFTEST_SMP},
 		{"selftest=none", SELFTEST_NONE},
 	};
 
@@ -359,7 +360,7 @@ static void test_missing_value(void **state)
 	assert_refused("serial=", "'serial='");
 	assert_refused("loglevel= ", "'loglevel='");
 	assert_refused("exit=\tselftest=hang", "'exit='");
-	assert_refused("selftest=", "hang|triple|fail|fault|none");
+	assert_refused("selftest=", "hang|triple|fail|fault|smp|none");
 	assert_defaults(&opt);
 }
 
@@ -386,7 +387,7 @@ static void test_bad_values(void **state)
 		       "bad value for exit: 'reboot' (auto|halt)");
 	assert_refused("exit=halt2", "bad value for exit: 'halt2'");
 	assert_refused("selftest=boom", "bad value for selftest: 'boom' "
-					"(hang|triple|fail|fault|none)");
+					"(hang|triple|fail|fault|smp|none)");
 	assert_refused("selftest=hang=1", "bad value for selftest: 'hang=1'");
 	assert_defaults(&opt);
 }
