@@ -165,9 +165,10 @@ static int parse_exit(struct span v, struct mhv_options *opt)
 static int parse_selftest(struct span v, struct mhv_options *opt)
 {
 	static const struct keyword tests[] = {
-		{"none", SELFTEST_NONE},     {"hang", SELFTEST_HANG},
-		{"triple", SELFTEST_TRIPLE}, {"fail", SELFTEST_FAIL},
-		{"fault", SELFTEST_FAULT},   {"smp", SELFTEST_SMP},
+		{"none", SELFTEST_NONE},	 {"hang", SELFTEST_HANG},
+		{"triple", SELFTEST_TRIPLE},	 {"fail", SELFTEST_FAIL},
+		{"fault", SELFTEST_FAULT},	 {"smp", SELFTEST_SMP},
+		{"ap-panic", SELFTEST_AP_PANIC},
 	};
 	int t;
 
@@ -203,7 +204,8 @@ static const struct option_desc options[] = {
 	{"console", parse_console, "serial, screen or serial,screen"},
 	{"loglevel", parse_loglevel, "error|warn|info|debug or 0-3"},
 	{"exit", parse_exit, "auto|halt"},
-	{"selftest", parse_selftest, "hang|triple|fail|fault|smp|none"},
+	{"selftest", parse_selftest,
+	 "hang|triple|fail|fault|smp|ap-panic|none"},
 	{"cpus", parse_cpus, "1-64, the most CPUs to start"},
 	{"tdx", parse_tdx, "a request of the SEAM layer, see docs/tdx.md"},
 };

@@ -28,7 +28,8 @@ enum selftest {
 	SELFTEST_TRIPLE, /* triple-fault the machine */
 	SELFTEST_FAIL,	 /* finish with the failure marker */
 	SELFTEST_FAULT, /* take an unexpected #GP: the panic path must report it */
-	SELFTEST_SMP, /* run a check on every AP, print PASS/FAIL lines */
+	SELFTEST_SMP,	   /* run a check on every AP, print PASS/FAIL lines */
+	SELFTEST_AP_PANIC, /* panic on the first AP: the others must stop */
 };
 
 /*

@@ -67,6 +67,7 @@ static void run_selftest(enum selftest t)
 	switch (t) {
 	case SELFTEST_NONE:
 	case SELFTEST_SMP: /* once the APs run: start_cpus() */
+	case SELFTEST_AP_PANIC:
 		return;
 	case SELFTEST_HANG:
 		pr_info("selftest: hanging on purpose\n");
@@ -97,6 +98,12 @@ static int enable_virt_on_ap(char *err, size_t errlen)
 	return vm_backend->enable_cpu(&ci, err, errlen);
 }
 
+static void panic_here(void *arg)
+{
+	(void)arg;
+	panic("selftest: panic on cpu %u on purpose", smp_this_cpu());
+}
+
 /* Every CPU the MADT lists (cpus= at most) in VMX/SVM operation. */
 static void start_cpus(bool backend_ok)
 {
@@ -105,6 +112,12 @@ static void start_cpus(bool backend_ok)
 		smp_start(&boot_info, enable_virt_on_ap, vm_backend->name);
 	else
 		pr_info("smp: no virtualization: the other CPUs stay off\n");
+	if (options.selftest == SELFTEST_AP_PANIC) {
+		/* The AP's panic must stop this CPU, waiting in smp_wait. */
+		if (smp_call(1, panic_here, NULL) == 0)
+			smp_wait(1);
+		panic_here(NULL);
+	}
 	if (options.selftest != SELFTEST_SMP)
 		return;
 	if (!backend_ok ||

@@ -241,6 +241,7 @@ static void test_selftest(void **state)
 		{"selftest=fail", SELFTEST_FAIL},
 		{"selftest=fault", SELFTEST_FAULT},
 		{"selftest=smp", SELFTEST_SMP},
+		{"selftest=ap-panic", SELFTEST_AP_PANIC},
 		{"selftest=none", SELFTEST_NONE},
 	};
 
@@ -360,7 +361,7 @@ static void test_missing_value(void **state)
 	assert_refused("serial=", "'serial='");
 	assert_refused("loglevel= ", "'loglevel='");
 	assert_refused("exit=\tselftest=hang", "'exit='");
-	assert_refused("selftest=", "hang|triple|fail|fault|smp|none");
+	assert_refused("selftest=", "hang|triple|fail|fault|smp|ap-panic|none");
 	assert_defaults(&opt);
 }
 
@@ -386,8 +387,9 @@ static void test_bad_values(void **state)
 	assert_refused("exit=reboot",
 		       "bad value for exit: 'reboot' (auto|halt)");
 	assert_refused("exit=halt2", "bad value for exit: 'halt2'");
-	assert_refused("selftest=boom", "bad value for selftest: 'boom' "
-					"(hang|triple|fail|fault|smp|none)");
+	assert_refused("selftest=boom",
+		       "bad value for selftest: 'boom' "
+		       "(hang|triple|fail|fault|smp|ap-panic|none)");
 	assert_refused("selftest=hang=1", "bad value for selftest: 'hang=1'");
 	assert_defaults(&opt);
 }
