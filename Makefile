@@ -10,6 +10,8 @@ EMU      ?= qemu
 FIRMWARE ?= bios
 ACCEL    ?= tcg
 CMDLINE  ?=
+# CPUs the emulator gives the machine (QEMU -smp, Bochs cpu count).
+SMP      ?= 2
 BUILD    ?= build
 
 CC      := gcc
@@ -110,13 +112,13 @@ RUN_ISO := $(if $(filter bochs,$(EMU)),$(BUILD)/mhv-small.iso,$(BUILD)/mhv.iso)
 RUN_MEM := $(if $(filter bochs,$(EMU)),512,$(BIG_MEM_MIB))
 run: deps all $(RUN_ISO)
 	@scripts/run-emu --emu $(EMU) --firmware $(FIRMWARE) --accel $(ACCEL) \
-		--mem $(RUN_MEM) $(RUN_ISO) | tee $(BUILD)/run.log; \
+		--smp $(SMP) --mem $(RUN_MEM) $(RUN_ISO) | tee $(BUILD)/run.log; \
 	grep -q '^MHV-END: PASS' $(BUILD)/run.log
 
 debug: deps all
 	@echo "QEMU is halted at the first instruction with a gdb stub on :1234."
 	@echo "Attach with:  gdb $(BUILD)/mhv.elf -ex 'target remote :1234'"
-	scripts/run-emu --emu qemu --firmware $(FIRMWARE) --accel tcg --debug \
+	scripts/run-emu --emu qemu --firmware $(FIRMWARE) --accel tcg --debug --smp $(SMP) \
 		--mem $(BIG_MEM_MIB) $(BUILD)/mhv.iso
 
 # --- tests ------------------------------------------------------------------
@@ -131,6 +133,7 @@ UNIT_SRCS_test_mb2 := boot/mb2.c lib/fmt.c
 UNIT_SRCS_test_pmm := core/host/pmm.c lib/fmt.c
 UNIT_SRCS_test_pagetable := core/host/pagetable.c core/host/pmm.c lib/fmt.c
 UNIT_SRCS_test_cmdline := boot/cmdline.c lib/tokenize.c lib/fmt.c
+UNIT_SRCS_test_madt := core/host/madt.c lib/fmt.c
 UNIT_SRCS_test_screen := core/host/font.c lib/fmt.c
 # test_screen includes core/host/screen.c (for a fresh screen per test).
 $(BUILD)/unit/test_screen: core/host/screen.c

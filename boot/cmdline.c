@@ -165,15 +165,27 @@ static int parse_exit(struct span v, struct mhv_options *opt)
 static int parse_selftest(struct span v, struct mhv_options *opt)
 {
 	static const struct keyword tests[] = {
-		{"none", SELFTEST_NONE},     {"hang", SELFTEST_HANG},
-		{"triple", SELFTEST_TRIPLE}, {"fail", SELFTEST_FAIL},
-		{"fault", SELFTEST_FAULT},
+		{"none", SELFTEST_NONE},	 {"hang", SELFTEST_HANG},
+		{"triple", SELFTEST_TRIPLE},	 {"fail", SELFTEST_FAIL},
+		{"fault", SELFTEST_FAULT},	 {"smp", SELFTEST_SMP},
+		{"ap-panic", SELFTEST_AP_PANIC},
 	};
 	int t;
 
 	if (span_lookup(v, tests, ARRAY_SIZE(tests), &t))
 		return -1;
 	opt->selftest = (enum selftest)t;
+	return 0;
+}
+
+/* A CPU count, 1..MHV_MAX_CPUS in decimal. */
+static int parse_cpus(struct span v, struct mhv_options *opt)
+{
+	uint64_t n;
+
+	if (span_parse_dec(v, MHV_MAX_CPUS, &n) || n == 0)
+		return -1;
+	opt->cpus = (unsigned int)n;
 	return 0;
 }
 
@@ -192,7 +204,9 @@ static const struct option_desc options[] = {
 	{"console", parse_console, "serial, screen or serial,screen"},
 	{"loglevel", parse_loglevel, "error|warn|info|debug or 0-3"},
 	{"exit", parse_exit, "auto|halt"},
-	{"selftest", parse_selftest, "hang|triple|fail|fault|none"},
+	{"selftest", parse_selftest,
+	 "hang|triple|fail|fault|smp|ap-panic|none"},
+	{"cpus", parse_cpus, "1-64, the most CPUs to start"},
 	{"tdx", parse_tdx, "a request of the SEAM layer, see docs/tdx.md"},
 };
 
@@ -242,6 +256,7 @@ void cmdline_defaults(struct mhv_options *opt)
 	opt->loglevel = LOG_INFO;
 	opt->exit_mode = EXIT_AUTO;
 	opt->selftest = SELFTEST_NONE;
+	opt->cpus = 0;
 	opt->tdx[0] = '\0';
 }
 

@@ -28,7 +28,15 @@ enum selftest {
 	SELFTEST_TRIPLE, /* triple-fault the machine */
 	SELFTEST_FAIL,	 /* finish with the failure marker */
 	SELFTEST_FAULT, /* take an unexpected #GP: the panic path must report it */
+	SELFTEST_SMP,	   /* run a check on every AP, print PASS/FAIL lines */
+	SELFTEST_AP_PANIC, /* panic on the first AP: the others must stop */
 };
+
+/*
+ * The most CPUs mhv brings up (cpus= and the MADT alike): a bound for its
+ * per-CPU tables, far above what the emulators here give.
+ */
+#define MHV_MAX_CPUS 64
 
 /* The longest tdx= value kept ("force-seamcall" and room to spare). */
 #define CMDLINE_TDX_MAX 23
@@ -44,6 +52,8 @@ struct mhv_options {
 	enum log_level loglevel;
 	enum exit_mode exit_mode;
 	enum selftest selftest;
+	/* cpus=: at most this many CPUs, the boot CPU included; 0 for all. */
+	unsigned int cpus;
 	/*
 	 * tdx= as given: the SEAM layer owns its values and parses it
 	 * (tdx_request_parse), so kmain refuses a bad one before anything runs.
@@ -53,7 +63,8 @@ struct mhv_options {
 
 /*
  * Defaults: COM1 (0x3f8, 115200) unless the firmware names another UART,
- * every console, loglevel info, exit auto, no selftest, tdx empty (info).
+ * every console, loglevel info, exit auto, no selftest, every CPU, tdx
+ * empty (info).
  */
 void cmdline_defaults(struct mhv_options *opt);
 

@@ -15,6 +15,8 @@
 #include "core/host/serial.h"
 #include "core/host/gdt.h"
 #include "core/host/idt.h"
+#include "core/host/smp.h"
+#include "core/host/smp_selftest.h"
 #include "core/host/trap.h"
 #include "core/host/tsc.h"
 #include "core/host/version.h"
@@ -64,6 +66,8 @@ static void run_selftest(enum selftest t)
 
 	switch (t) {
 	case SELFTEST_NONE:
+	case SELFTEST_SMP: /* once the APs run: start_cpus() */
+	case SELFTEST_AP_PANIC:
 		return;
 	case SELFTEST_HANG:
 		pr_info("selftest: hanging on purpose\n");
@@ -83,6 +87,44 @@ static void run_selftest(enum selftest t)
 		break;
 	}
 	panic("selftest %d did not end the run", t);
+}
+
+/* An AP's part of the backend: its own probe, then VMXON / EFER.SVME. */
+static int enable_virt_on_ap(char *err, size_t errlen)
+{
+	struct cpu_info ci;
+
+	cpu_probe(&ci);
+	return vm_backend->enable_cpu(&ci, err, errlen);
+}
+
+static void panic_here(void *arg)
+{
+	(void)arg;
+	panic("selftest: panic on cpu %u on purpose", smp_this_cpu());
+}
+
+/* Every CPU the MADT lists (cpus= at most) in VMX/SVM operation. */
+static void start_cpus(bool backend_ok)
+{
+	smp_discover(&boot_info, options.cpus);
+	if (backend_ok)
+		smp_start(&boot_info, enable_virt_on_ap, vm_backend->name);
+	else
+		pr_info("smp: no virtualization: the other CPUs stay off\n");
+	if (options.selftest == SELFTEST_AP_PANIC) {
+		/* The AP's panic must stop this CPU, waiting in smp_wait. */
+		if (smp_call(1, panic_here, NULL) == 0)
+			smp_wait(1);
+		panic_here(NULL);
+	}
+	if (options.selftest != SELFTEST_SMP)
+		return;
+	if (!backend_ok ||
+	    !smp_selftest(vm_backend->cpu_enabled, vm_backend->name)) {
+		pr_err("selftest: smp failed\n");
+		machine_finish(false);
+	}
 }
 
 static const struct boot_module *find_tdx_blob(const struct boot_info *bi)
@@ -113,9 +155,9 @@ __noreturn void kmain(uint32_t magic, uint32_t info_pa)
 	 * in a wait of its own: start counting first, finish before the first
 	 * VM (core/host/tsc.c).
 	 */
+	smp_init_boot_cpu(); /* GS base, GDT and TSS: this_cpu() from here */
 	tsc_calibrate_start();
 	serial_init(&UART_COM1);
-	gdt_init();
 	idt_init();
 	console_printf("\n");
 	pr_info("mhv %s, a microhypervisor for x86-64\n", MHV_VERSION);
@@ -165,6 +207,15 @@ __noreturn void kmain(uint32_t magic, uint32_t info_pa)
 		pr_warn("virtualization unavailable: %s\n", err);
 	tdx_ok = !tdx_boot(&boot_cpu, tdx_req, find_tdx_blob(&boot_info),
 			   backend_ok && vm_backend_is_vmx());
+	/*
+	 * Starting the APs needs the TSC's rate (the INIT-SIPI-SIPI delays),
+	 * and guests need both rates (device clocks, time budgets, the host
+	 * timer): the boot so far was the measurements' interval, so little
+	 * or nothing is left to wait.
+	 */
+	tsc_calibrate_finish();
+	apic_calibrate_finish();
+	start_cpus(backend_ok);
 
 	if (!count_guests(&boot_info)) {
 		pr_info("no guests to run\n");
@@ -174,13 +225,6 @@ __noreturn void kmain(uint32_t magic, uint32_t info_pa)
 		pr_err("cannot run guests: %s\n", err);
 		machine_finish(false);
 	}
-	/*
-	 * Guests need both rates (device clocks, time budgets, the host
-	 * timer), and nothing before them does: the boot so far was the
-	 * measurements' interval, so little or nothing is left to wait.
-	 */
-	tsc_calibrate_finish();
-	apic_calibrate_finish();
 	guests_ok = vm_run_all(&boot_info, tdx_module_is_blob);
 	machine_finish(guests_ok && tdx_ok);
 }

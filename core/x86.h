@@ -261,6 +261,11 @@ enum {
 #define APIC_ICR_ASSERT BIT(14)
 #define APIC_ICR_LEVEL BIT(15)
 #define APIC_ICR_SHORTHAND(icr) (((icr) >> 18) & 3)
+/* ICR delivery modes in bits 10:8, as mhv's own APIC sends them (11.6.1). */
+#define APIC_ICR_FIXED (0u << 8)
+#define APIC_ICR_NMI (4u << 8)
+#define APIC_ICR_INIT (5u << 8)
+#define APIC_ICR_STARTUP (6u << 8)
 /* ESR bits (11.5.3). */
 #define APIC_ESR_SEND_ILLEGAL_VECTOR BIT(5)
 #define APIC_ESR_RECV_ILLEGAL_VECTOR BIT(6)

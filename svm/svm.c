@@ -10,6 +10,7 @@
 #include "core/host/log.h"
 #include "core/host/memory.h"
 #include "core/host/panic.h"
+#include "core/host/smp.h"
 #include "core/vm/entry_state.h"
 #include "core/x86.h"
 #include "lib/fmt.h"
@@ -21,7 +22,12 @@
 #define MSRPM_SIZE (8 * 1024)
 #define GUEST_ASID 1
 
-static uint64_t host_save_pa; /* VMSAVE area for the host's FS/GS/TR... */
+/*
+ * Per CPU: the VMSAVE area for the host's FS/GS/TR... (VMSAVE before and
+ * VMLOAD after each VMRUN keep the GS base, which points at the CPU's
+ * struct percpu); 0 where svm_enable_cpu() has not succeeded.
+ */
+static uint64_t host_save_pa[MHV_MAX_CPUS];
 static uint64_t iopm_pa, msrpm_pa;
 
 /*
@@ -63,35 +69,75 @@ static void msrpm_encode(const struct cpu_model *m)
 			   m->passthrough[i].write);
 }
 
-static int svm_enable(const struct cpu_info *ci, char *err, size_t errlen)
+static const char *svm_unusable(const struct cpu_info *ci)
 {
 	const char *why = svm_blocker(ci);
+
+	if (why)
+		return why;
+	if (!ci->npt)
+		return "SVM without nested paging (NPT) is not supported";
+	return NULL;
+}
+
+/* Once per system: the checks, and the I/O map every VMCB shares. */
+static int svm_enable(const struct cpu_info *ci, char *err, size_t errlen)
+{
+	const char *why = svm_unusable(ci);
+
 	if (why) {
 		fmt_snprintf(err, errlen, "%s", why);
 		return -1;
 	}
-	if (!ci->npt) {
-		fmt_snprintf(err, errlen,
-			     "SVM without nested paging (NPT) "
-			     "is not supported");
-		return -1;
-	}
 	svm_has_nrip_save = ci->nrip_save;
-	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
-
-	uint64_t hsave = memory_alloc_zeroed(PAGE_SIZE);
-
-	host_save_pa = memory_alloc_zeroed(PAGE_SIZE);
 	iopm_pa = memory_alloc_zeroed(IOPM_SIZE);
 	msrpm_pa = memory_alloc_zeroed(MSRPM_SIZE);
-	if (!hsave || !host_save_pa || !iopm_pa || !msrpm_pa) {
+	if (!iopm_pa || !msrpm_pa) {
+		fmt_snprintf(err, errlen, "out of memory for SVM structures");
+		return -1;
+	}
+	/* Every port exits; the MSRs per VM (msrpm_encode). */
+	memset((void *)iopm_pa, 0xff, IOPM_SIZE);
+	return 0;
+}
+
+/*
+ * Per CPU, on that CPU: the same checks on its own probe (VM_CR is per
+ * CPU), EFER.SVME, and its own VM_HSAVE_PA page and host save area (APM
+ * vol. 2, 15.30.4: the physical address VMRUN saves host state to).
+ */
+static int svm_enable_cpu(const struct cpu_info *ci, char *err, size_t errlen)
+{
+	const char *why = svm_unusable(ci);
+	unsigned int cpu = smp_this_cpu();
+	uint64_t hsave, save;
+
+	if (why) {
+		fmt_snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	if (ci->nrip_save != svm_has_nrip_save) {
+		fmt_snprintf(err, errlen,
+			     "NRIP save differs from the boot "
+			     "CPU's");
+		return -1;
+	}
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	hsave = memory_alloc_zeroed(PAGE_SIZE);
+	save = memory_alloc_zeroed(PAGE_SIZE);
+	if (!hsave || !save) {
 		fmt_snprintf(err, errlen, "out of memory for SVM structures");
 		return -1;
 	}
 	wrmsr(MSR_VM_HSAVE_PA, hsave);
-	/* Every port exits; the MSRs per VM (msrpm_encode). */
-	memset((void *)iopm_pa, 0xff, IOPM_SIZE);
+	host_save_pa[cpu] = save;
 	return 0;
+}
+
+static bool svm_cpu_enabled(void)
+{
+	return (rdmsr(MSR_EFER) & EFER_SVME) && host_save_pa[smp_this_cpu()] &&
+	       rdmsr(MSR_VM_HSAVE_PA);
 }
 
 static void set_seg(struct vmcb_seg *d, const struct seg_reg *s)
@@ -193,6 +239,7 @@ static void svm_run(struct vcpu *v)
 {
 	struct svm_vcpu *s = v->arch;
 	struct vmcb *vmcb = s->vmcb;
+	uint64_t host_save = host_save_pa[smp_this_cpu()];
 
 	/*
 	 * SVM has no preemption timer: the host APIC timer guards the budget
@@ -206,7 +253,7 @@ static void svm_run(struct vcpu *v)
 		if (v->events)
 			svm_events(v, vmcb);
 		vmcb->save.rax = v->gpr[GPR_RAX];
-		svm_vmrun(v->gpr, s->vmcb_pa, host_save_pa);
+		svm_vmrun(v->gpr, s->vmcb_pa, host_save);
 		v->gpr[GPR_RAX] = vmcb->save.rax;
 		vmcb->control.tlb_control = 0;
 		/*
@@ -225,6 +272,8 @@ const struct vm_backend svm_backend = {
 	.name = "AMD SVM",
 	.probe_report = svm_probe_report,
 	.enable = svm_enable,
+	.enable_cpu = svm_enable_cpu,
+	.cpu_enabled = svm_cpu_enabled,
 	/* NPT entries are ordinary page-table entries, user bit included. */
 	.gpt_leaf_flags = PTE_P | PTE_W | PTE_US,
 	.gpt_table_flags = PTE_P | PTE_W | PTE_US,

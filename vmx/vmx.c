@@ -10,6 +10,7 @@
 #include "core/host/log.h"
 #include "core/host/memory.h"
 #include "core/host/panic.h"
+#include "core/host/smp.h"
 #include "core/vm/entry_state.h"
 #include "core/host/gdt.h"
 #include "core/host/trap.h"
@@ -63,6 +64,8 @@ struct vmx_caps {
 
 static struct vmx_caps caps;
 static uint64_t msr_bitmap_pa;
+/* Per CPU: its VMXON region, 0 until VMXON succeeded there. */
+static uint64_t vmxon_region[MHV_MAX_CPUS];
 static struct vmx_vcpu vmx_vcpus[VM_MAX_VCPUS];
 
 __attribute__((noreturn, cold)) void vmcs_access_failed(enum vmcs_field field,
@@ -163,32 +166,71 @@ static void msr_bitmap_encode(const struct cpu_model *m)
 				m->passthrough[i].write);
 }
 
-static int vmx_enable(const struct cpu_info *ci, char *err, size_t errlen)
+static const char *vmx_unusable(const struct cpu_info *ci)
 {
 	const char *why = vmx_blocker(ci);
+
+	if (why)
+		return why;
+	if (!ci->ept)
+		return "VMX without EPT is not supported (mhv needs EPT and "
+		       "unrestricted guest)";
+	if (!ci->unrestricted_guest)
+		return "VMX without unrestricted guest is not supported (mhv "
+		       "needs EPT and unrestricted guest)";
+	return NULL;
+}
+
+/* Once per system: the checks, the capabilities, the shared MSR bitmap. */
+static int vmx_enable(const struct cpu_info *ci, char *err, size_t errlen)
+{
+	const char *why = vmx_unusable(ci);
+
+	if (why) {
+		fmt_snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	read_caps(ci);
+	msr_bitmap_pa = memory_alloc_zeroed(PAGE_SIZE);
+	if (!msr_bitmap_pa) {
+		fmt_snprintf(err, errlen, "out of memory for VMX structures");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Per CPU, on that CPU: the same checks on its own probe, its own
+ * IA32_FEATURE_CONTROL and fixed CR0/CR4 bits (all per logical processor,
+ * SDM vol. 3, 24.7 and 24.8), and its own VMXON region.
+ */
+static int vmx_enable_cpu(const struct cpu_info *ci, char *err, size_t errlen)
+{
+	const char *why = vmx_unusable(ci);
+	unsigned int cpu = smp_this_cpu();
 	uint64_t vmxon_pa;
 
 	if (why) {
 		fmt_snprintf(err, errlen, "%s", why);
 		return -1;
 	}
-	if (!ci->ept || !ci->unrestricted_guest) {
+	if ((ci->vmx_basic & 0x7fffffff) != caps.revision) {
 		fmt_snprintf(err, errlen,
-			     "VMX without %s is not supported (mhv needs EPT "
-			     "and unrestricted guest)",
-			     !ci->ept ? "EPT" : "unrestricted guest");
+			     "VMCS revision %#lx differs from the "
+			     "boot CPU's %#x",
+			     ci->vmx_basic & 0x7fffffff, caps.revision);
 		return -1;
 	}
 	if (enable_feature_control(err, errlen))
 		return -1;
-	read_caps(ci);
 	/* VMXON requires the CR0/CR4 bits the capability MSRs fix to 1. */
-	write_cr0((read_cr0() | caps.cr0_fixed0) & caps.cr0_fixed1);
-	write_cr4((read_cr4() | caps.cr4_fixed0 | CR4_VMXE) & caps.cr4_fixed1);
+	write_cr0((read_cr0() | rdmsr(MSR_VMX_CR0_FIXED0)) &
+		  rdmsr(MSR_VMX_CR0_FIXED1));
+	write_cr4((read_cr4() | rdmsr(MSR_VMX_CR4_FIXED0) | CR4_VMXE) &
+		  rdmsr(MSR_VMX_CR4_FIXED1));
 
 	vmxon_pa = memory_alloc_zeroed(PAGE_SIZE);
-	msr_bitmap_pa = memory_alloc_zeroed(PAGE_SIZE);
-	if (!vmxon_pa || !msr_bitmap_pa) {
+	if (!vmxon_pa) {
 		fmt_snprintf(err, errlen, "out of memory for VMX structures");
 		return -1;
 	}
@@ -197,7 +239,13 @@ static int vmx_enable(const struct cpu_info *ci, char *err, size_t errlen)
 		fmt_snprintf(err, errlen, "VMXON failed");
 		return -1;
 	}
+	vmxon_region[cpu] = vmxon_pa;
 	return 0;
+}
+
+static bool vmx_cpu_enabled(void)
+{
+	return (read_cr4() & CR4_VMXE) && vmxon_region[smp_this_cpu()];
 }
 
 static int setup_controls(struct vmx_vcpu *x, bool vpid, char *err,
@@ -331,7 +379,11 @@ static void setup_host_state(void)
 	vmcs_write(VMCS_HOST_GS_SEL, 0);
 	vmcs_write(VMCS_HOST_TR_SEL, 0x18);
 	vmcs_write(VMCS_HOST_FS_BASE, 0);
-	vmcs_write(VMCS_HOST_GS_BASE, 0);
+	/*
+	 * This CPU's own: its struct percpu (the GS base), TSS and GDT. A
+	 * VMCS is set up on the CPU that runs it, and stays there.
+	 */
+	vmcs_write(VMCS_HOST_GS_BASE, rdmsr(MSR_GS_BASE));
 	vmcs_write(VMCS_HOST_TR_BASE, gdt_tss_base());
 	vmcs_write(VMCS_HOST_GDTR_BASE, gdtr.base);
 	vmcs_write(VMCS_HOST_IDTR_BASE, idtr.base);
@@ -557,6 +609,8 @@ const struct vm_backend vmx_backend = {
 	.name = "Intel VMX",
 	.probe_report = vmx_probe_report,
 	.enable = vmx_enable,
+	.enable_cpu = vmx_enable_cpu,
+	.cpu_enabled = vmx_cpu_enabled,
 	.gpt_leaf_flags = EPT_RWX | EPT_MEMTYPE_WB,
 	.gpt_table_flags = EPT_RWX,
 	.vcpu_create = vmx_vcpu_create,

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * mhv's local APIC and its timer. One CPU for now: the state below is that
- * CPU's. The guests' APIC is a device model (core/dev/dev_xapic.c) and
- * never touches this one.
+ * mhv's local APIC and its timer, on every CPU. The mode (x2APIC or
+ * xAPIC), the MMIO base and the timer's rate are the same on all CPUs and
+ * set once by the boot CPU; each CPU's timer state (armed, expired) is its
+ * own, in its struct percpu. The guests' APIC is a device model
+ * (core/dev/dev_lapic.c) and never touches this one.
  */
 #include "core/host/apic.h"
 #include "core/host/cpu.h"
 #include "core/host/log.h"
 #include "core/host/memory.h"
+#include "core/host/percpu.h"
 #include "core/host/tsc.h"
 #include "core/x86.h"
 #include "lib/bitops.h"
@@ -21,12 +24,13 @@
 #define CALIBRATE_US 250
 #define MAX_COUNT 0xffffffffULL
 #define ERROR_LOG_MAX 8
+/* How long an xAPIC ICR may stay busy: far longer than any delivery. */
+#define ICR_BUSY_US 1000
 
-static bool usable, x2apic;
+static bool usable, x2apic, present;
 static volatile uint32_t *mmio;
 /* Timer counts per TSC tick, 32.32 fixed point. */
 static uint64_t counts_per_tsc_32;
-static volatile bool timer_expired;
 /* The rate measurement: running since timer_start() at this TSC. */
 static bool measuring;
 static uint64_t timer_start_tsc;
@@ -185,18 +189,81 @@ void apic_calibrate_finish(void)
 		(t1 - timer_start_tsc) * 1000000 / tsc_hz());
 }
 
-void apic_init(void)
+/* The setup every CPU's APIC gets: LVTs masked, errors cleared, enabled. */
+static void setup_lvt(void)
 {
-	if (!enable_apic())
-		return;
 	mask_lvt();
 	/* ESR is written before it is read (11.5.3); drop firmware's errors. */
 	apic_write(APIC_ESR, 0);
 	apic_write(APIC_ESR, 0);
 	apic_write(APIC_TPR, 0);
 	apic_write(APIC_SPIV, APIC_SPIV_ENABLE | HOST_VEC_SPURIOUS);
+}
+
+void apic_init(void)
+{
+	if (!enable_apic())
+		return;
+	present = true;
+	setup_lvt();
 	timer_start();
 	measuring = true;
+}
+
+int apic_init_ap(void)
+{
+	uint64_t base;
+
+	if (!present || rdmsr_safe(MSR_APIC_BASE, &base))
+		return -1;
+	/* The boot CPU's mode: disabled -> xAPIC -> x2APIC (11.12.5). */
+	if (!(base & APIC_BASE_EN)) {
+		base |= APIC_BASE_EN;
+		wrmsr(MSR_APIC_BASE, base);
+	}
+	if (x2apic && !(base & APIC_BASE_EXTD))
+		wrmsr(MSR_APIC_BASE, base | APIC_BASE_EXTD);
+	setup_lvt();
+	/* Its timer counts at the rate the boot CPU measured: one clock. */
+	apic_write(APIC_TIMER_DIVIDE, APIC_TIMER_DIVIDE_BY_1);
+	return 0;
+}
+
+bool apic_present(void)
+{
+	return present;
+}
+
+uint32_t apic_self_id(void)
+{
+	/* x2APIC: all 32 bits; xAPIC: bits 31:24 (11.4.6, 11.12.5.1). */
+	return x2apic ? apic_read(APIC_ID) : apic_read(APIC_ID) >> 24;
+}
+
+int apic_send_ipi(uint32_t apic_id, uint32_t icr_lo)
+{
+	uint64_t end;
+
+	/*
+	 * Whatever the caller stored before must be visible to the target
+	 * before the IPI is: the x2APIC ICR write is not serializing.
+	 */
+	memory_fence();
+	if (x2apic) {
+		wrmsr(MSR_X2APIC_FIRST + APIC_ICR_LO / 16,
+		      (uint64_t)apic_id << 32 | icr_lo);
+		return 0;
+	}
+	mmio[APIC_ICR_HI / 4] = apic_id << 24;
+	mmio[APIC_ICR_LO / 4] = icr_lo;
+	/* xAPIC: the delivery status says when the ICR may be reused. */
+	end = rdtsc() + tsc_hz() / 1000000 * ICR_BUSY_US;
+	while (mmio[APIC_ICR_LO / 4] & APIC_ICR_BUSY)
+		if (rdtsc() > end)
+			return -1;
+		else
+			cpu_relax();
+	return 0;
 }
 
 bool host_timer_usable(void)
@@ -213,7 +280,7 @@ void host_timer_arm(uint64_t tsc_ticks)
 	count = (uint64_t)(((unsigned __int128)tsc_ticks * counts_per_tsc_32) >>
 			   32);
 	count = count ? MIN(count, MAX_COUNT) : 1;
-	timer_expired = false;
+	this_cpu()->timer_expired = false;
 	/* One-shot (LVT bits 18:17 = 0), unmasked; the count starts it. */
 	apic_write(APIC_LVT_TIMER, HOST_VEC_TIMER);
 	apic_write(APIC_TIMER_INITIAL, (uint32_t)count);
@@ -230,14 +297,15 @@ void host_timer_stop(void)
 		return;
 	apic_write(APIC_TIMER_INITIAL, 0);
 	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | HOST_VEC_TIMER);
-	timer_expired = false;
+	this_cpu()->timer_expired = false;
 }
 
 bool host_timer_take_expired(void)
 {
-	bool e = timer_expired;
+	struct percpu *pc = this_cpu();
+	bool e = pc->timer_expired;
 
-	timer_expired = false;
+	pc->timer_expired = false;
 	return e;
 }
 
@@ -259,7 +327,11 @@ void host_irq_handle(unsigned int vector)
 {
 	switch (vector) {
 	case HOST_VEC_TIMER:
-		timer_expired = true;
+		this_cpu()->timer_expired = true;
+		break;
+	case HOST_VEC_KICK:
+		/* Its whole job was to interrupt: a guest exit, a HLT woken. */
+		this_cpu()->kicks++;
 		break;
 	case HOST_VEC_APIC_ERROR:
 		handle_apic_error();
@@ -290,7 +362,7 @@ void host_wait(uint64_t deadline)
 			cpu_relax();
 			now = rdtsc();
 		}
-		timer_expired = true;
+		this_cpu()->timer_expired = true;
 		return;
 	}
 	host_timer_arm(deadline > now ? deadline - now : 1);

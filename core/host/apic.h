@@ -16,6 +16,8 @@
  * all ones as P6-family APICs require (SDM vol. 3, 11.9).
  */
 #define HOST_VEC_TIMER 0xec
+/* smp_kick(): interrupts a CPU, nothing more (core/host/smp.h). */
+#define HOST_VEC_KICK 0xf1
 #define HOST_VEC_APIC_ERROR 0xfe
 #define HOST_VEC_SPURIOUS 0xff
 
@@ -26,6 +28,23 @@
  * usable APIC the host timer is off and says so.
  */
 void apic_init(void);
+/*
+ * An AP's local APIC, set up as apic_init() set up the boot CPU's (same
+ * mode, LVTs masked, errors and spurious interrupts on mhv's vectors); its
+ * timer counts at the rate measured on the boot CPU. -1 when the boot CPU
+ * found no usable APIC.
+ */
+int apic_init_ap(void);
+/* Whether apic_init() found and enabled the boot CPU's local APIC. */
+bool apic_present(void);
+/* This CPU's APIC ID (32 bits in x2APIC mode, 8 in xAPIC mode). */
+uint32_t apic_self_id(void);
+/*
+ * Send an IPI to one CPU: icr_lo holds the vector, delivery mode and
+ * level bits. Every store before the call is visible to the target when
+ * the IPI arrives. -1 when an xAPIC's ICR stays busy (not delivered).
+ */
+int apic_send_ipi(uint32_t apic_id, uint32_t icr_lo);
 /*
  * Finish the timer's measurement (and the TSC's, which it needs): at
  * least 1 ms since apic_init(), waiting for what is missing. The host

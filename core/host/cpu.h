@@ -291,6 +291,16 @@ static inline void store_fence(void)
 	asm volatile("sfence" ::: "memory");
 }
 
+/*
+ * Order every earlier load and store before what follows. WRMSR to the
+ * x2APIC ICR is not serializing (SDM vol. 3, 11.12.3): without this, an
+ * IPI could reach its CPU before the store that tells it why.
+ */
+static inline void memory_fence(void)
+{
+	asm volatile("mfence; lfence" ::: "memory");
+}
+
 static inline void cpu_relax(void)
 {
 	asm volatile("pause" ::: "memory");

@@ -36,10 +36,15 @@ static uint8_t ist_for(unsigned int vector)
 	}
 }
 
-void idt_init(void)
+void idt_load(void)
 {
 	struct desc_ptr ptr = {.limit = sizeof(idt) - 1, .base = (uint64_t)idt};
 
+	lidt(&ptr);
+}
+
+void idt_init(void)
+{
 	for (unsigned int v = 0; v < ARRAY_SIZE(idt); v++) {
 		uint64_t h = isr_stub_table[v];
 
@@ -52,5 +57,5 @@ void idt_init(void)
 			.offset_hi = h >> 32,
 		};
 	}
-	lidt(&ptr);
+	idt_load();
 }

@@ -2,7 +2,9 @@
 #ifndef MHV_CORE_HOST_IDT_H
 #define MHV_CORE_HOST_IDT_H
 
-/* Load the IDT: every vector, exception or interrupt, into trap_dispatch(). */
+/* Build the IDT (one for every CPU) and load it on the boot CPU. */
 void idt_init(void);
+/* Load the IDT idt_init() built on this CPU (an AP). */
+void idt_load(void);
 
 #endif

@@ -5,7 +5,18 @@
 #include "lib/spinlock.h"
 
 static enum log_level current_level = LOG_INFO;
+/*
+ * One lock around each call's output, so lines from several CPUs never
+ * interleave mid-line (callers print whole lines). With a CPU hook set
+ * (core/host/smp.c, once APs run), the owner is remembered: a CPU that
+ * faults while printing reaches the panic path holding the lock, and
+ * must not wait for itself. After log_break_lock() (a panic, the other
+ * CPUs stopped by NMI, one of them perhaps holding it) nobody locks.
+ */
 static struct spinlock console_lock = SPINLOCK_INIT;
+static unsigned int (*cpu_hook)(void);
+static volatile int lock_owner = -1;
+static volatile bool lock_broken;
 
 static const char *const level_prefix[] = {
 	[LOG_ERROR] = "mhv: error: ",
@@ -24,6 +35,43 @@ enum log_level log_get_level(void)
 	return current_level;
 }
 
+void log_set_cpu_hook(unsigned int (*this_cpu_index)(void))
+{
+	cpu_hook = this_cpu_index;
+}
+
+void log_break_lock(void)
+{
+	lock_broken = true;
+}
+
+/* Returns whether the lock was taken (and must be dropped). */
+static bool console_lock_take(void)
+{
+	int me;
+
+	if (lock_broken)
+		return false;
+	if (!cpu_hook) {
+		spin_lock(&console_lock);
+		return true;
+	}
+	me = (int)cpu_hook();
+	if (__atomic_load_n(&lock_owner, __ATOMIC_RELAXED) == me)
+		return false;
+	spin_lock(&console_lock);
+	lock_owner = me;
+	return true;
+}
+
+static void console_lock_drop(bool taken)
+{
+	if (!taken)
+		return;
+	lock_owner = -1;
+	spin_unlock(&console_lock);
+}
+
 static void console_sink(void *ctx, char c)
 {
 	(void)ctx;
@@ -32,9 +80,10 @@ static void console_sink(void *ctx, char c)
 
 void console_vprintf(const char *fmt, va_list ap)
 {
-	spin_lock(&console_lock);
+	bool taken = console_lock_take();
+
 	fmt_vformat(console_sink, NULL, fmt, ap);
-	spin_unlock(&console_lock);
+	console_lock_drop(taken);
 }
 
 void console_printf(const char *fmt, ...)
@@ -48,13 +97,27 @@ void console_printf(const char *fmt, ...)
 
 void log_vwrite(enum log_level level, const char *fmt, va_list ap)
 {
+	unsigned int cpu = cpu_hook ? cpu_hook() : 0;
+	bool taken;
+
 	if (level > current_level)
 		return;
-	spin_lock(&console_lock);
+	taken = console_lock_take();
 	for (const char *p = level_prefix[level]; *p; p++)
 		console_putc(*p);
+	/* APs say who they are; the boot CPU's lines look as they always did. */
+	if (cpu) {
+		console_putc('c');
+		console_putc('p');
+		console_putc('u');
+		if (cpu >= 10)
+			console_putc((char)('0' + cpu / 10 % 10));
+		console_putc((char)('0' + cpu % 10));
+		console_putc(':');
+		console_putc(' ');
+	}
 	fmt_vformat(console_sink, NULL, fmt, ap);
-	spin_unlock(&console_lock);
+	console_lock_drop(taken);
 }
 
 void log_write(enum log_level level, const char *fmt, ...)

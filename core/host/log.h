@@ -20,6 +20,15 @@ void log_vwrite(enum log_level level, const char *fmt, va_list ap);
 void console_printf(const char *fmt, ...) __printf(1, 2);
 void console_vprintf(const char *fmt, va_list ap);
 
+/*
+ * Once several CPUs run: how log.c learns which CPU prints (lines of CPUs
+ * other than 0 say "cpuN: " after the prefix; the console lock knows its
+ * owner). NULL, the default, is one CPU.
+ */
+void log_set_cpu_hook(unsigned int (*this_cpu_index)(void));
+/* A panic stopped the other CPUs: print without the console lock. */
+void log_break_lock(void);
+
 #define pr_err(...) log_write(LOG_ERROR, __VA_ARGS__)
 #define pr_warn(...) log_write(LOG_WARN, __VA_ARGS__)
 #define pr_info(...) log_write(LOG_INFO, __VA_ARGS__)

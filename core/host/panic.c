@@ -5,20 +5,27 @@
 #include "core/host/log.h"
 #include "core/host/panic.h"
 #include "core/host/serial.h"
+#include "core/host/smp.h"
 #include "lib/assert.h"
 
 #define DEBUG_EXIT_PORT 0xf4
 
 static enum exit_mode exit_mode = EXIT_AUTO;
-static volatile int panicking;
+/* The CPU that panicked first, -1 while none has. */
+static volatile int panic_cpu = -1;
 
 void machine_set_exit_mode(enum exit_mode mode)
 {
 	exit_mode = mode;
 }
 
+/*
+ * Safe from any CPU: the others are stopped first (NMI), so nothing is
+ * printed after the marker and one CPU alone touches the exit devices.
+ */
 __noreturn void machine_finish(bool pass)
 {
+	smp_stop_others();
 	console_printf("MHV-END: %s\n", pass ? "PASS" : "FAIL");
 	serial_flush();
 	if (exit_mode == EXIT_AUTO) {
@@ -51,14 +58,37 @@ static void dump_stack_trace(uint64_t rbp)
 	console_printf("\n");
 }
 
+/*
+ * The first CPU to panic reports; the others are stopped by NMI (their
+ * handler halts, core/host/trap.c), and the console lock, which one of
+ * them may have held, is no longer taken. A CPU that panics after another
+ * one did just halts: the first report is the one that matters.
+ */
 static void enter_panic(void)
 {
+	int me, none = -1;
+
 	cli();
-	if (panicking++) {
+	me = (int)smp_this_cpu();
+	if (!__atomic_compare_exchange_n(&panic_cpu, &none, me, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		if (none != me)
+			halt_forever();
 		/* A fault while panicking: do not recurse, just stop. */
 		console_printf("\nmhv: nested panic\n");
 		machine_finish(false);
 	}
+	smp_stop_others();
+	log_break_lock();
+}
+
+static void say_which_cpu(void)
+{
+	if (smp_cpu_count() > 1)
+		console_printf("  on cpu %u (APIC ID %#x) of %u; the others "
+			       "stopped by NMI\n",
+			       smp_this_cpu(), smp_apic_id(smp_this_cpu()),
+			       smp_cpu_count());
 }
 
 __noreturn void panic(const char *fmt, ...)
@@ -71,6 +101,7 @@ __noreturn void panic(const char *fmt, ...)
 	console_vprintf(fmt, ap);
 	va_end(ap);
 	console_printf("\n");
+	say_which_cpu();
 	dump_control_registers();
 	dump_stack_trace((uint64_t)__builtin_frame_address(0));
 	machine_finish(false);
@@ -83,6 +114,7 @@ __noreturn void panic_trap(const struct trap_frame *f)
 		       "%#lx at RIP %016lx\n",
 		       f->vector, exception_name(f->vector), f->error_code,
 		       f->rip);
+	say_which_cpu();
 	console_printf("  RAX=%016lx RBX=%016lx RCX=%016lx RDX=%016lx\n",
 		       f->rax, f->rbx, f->rcx, f->rdx);
 	console_printf("  RSI=%016lx RDI=%016lx RBP=%016lx RSP=%016lx\n",

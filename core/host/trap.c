@@ -5,6 +5,7 @@
 #include "core/host/extable.h"
 #include "core/host/log.h"
 #include "core/host/panic.h"
+#include "core/host/smp.h"
 #include "core/x86.h"
 #include "lib/compiler.h"
 
@@ -44,7 +45,13 @@ const char *exception_name(unsigned int vector)
 
 void nmi_handle(uint64_t rip)
 {
-	/* Nothing in mhv sends NMIs (no watchdog, no IPIs yet): note it. */
+	/*
+	 * Another CPU panicked or finished the run (smp_stop_others): halt
+	 * for good. NMIs stay blocked, since this handler never IRETs.
+	 */
+	if (smp_stopping())
+		halt_forever();
+	/* mhv sends no other NMIs (no watchdog): note it. */
 	pr_warn("NMI at RIP %#lx ignored\n", rip);
 }
 

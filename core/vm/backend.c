@@ -24,7 +24,7 @@ int vm_backend_init(const struct cpu_info *ci, char *err, size_t errlen)
 		fmt_snprintf(err, errlen, "this CPU has neither VMX nor SVM");
 		return -1;
 	}
-	if (b->enable(ci, err, errlen))
+	if (b->enable(ci, err, errlen) || b->enable_cpu(ci, err, errlen))
 		return -1;
 	vm_backend = b;
 	pr_info("virtualization: %s enabled\n", b->name);

@@ -157,8 +157,20 @@ struct vm_backend {
 	const char *name;
 	/* Log what the CPU offers this backend and whether it can run. */
 	void (*probe_report)(const struct cpu_info *ci);
-	/* Per-CPU enable; returns -1 with the reason in err. */
+	/*
+	 * Once per system, on the boot CPU: the checks on the boot CPU's
+	 * probe and the structures all CPUs share (IOPM/MSRPM, MSR bitmap).
+	 * Returns -1 with the reason in err.
+	 */
 	int (*enable)(const struct cpu_info *ci, char *err, size_t errlen);
+	/*
+	 * Per CPU, run on that CPU after enable: the same checks on its own
+	 * probe `ci`, then VMXON (its own region) or EFER.SVME with its own
+	 * VM_HSAVE_PA and host save area. Returns -1 with the reason in err.
+	 */
+	int (*enable_cpu)(const struct cpu_info *ci, char *err, size_t errlen);
+	/* Whether enable_cpu succeeded on the CPU running this. */
+	bool (*cpu_enabled)(void);
 	/* Leaf and table flags for guest-physical page tables (NPT/EPT). */
 	uint64_t gpt_leaf_flags, gpt_table_flags;
 	/* A vCPU in state `entry` (core/vm/entry_state.h). */

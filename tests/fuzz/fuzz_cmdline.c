@@ -36,7 +36,8 @@ static bool same(const struct mhv_options *a, const struct mhv_options *b)
 	       u->baud == w->baud && u->clock == w->clock &&
 	       a->serial_given == b->serial_given && a->console == b->console &&
 	       a->loglevel == b->loglevel && a->exit_mode == b->exit_mode &&
-	       a->selftest == b->selftest && !strcmp(a->tdx, b->tdx);
+	       a->selftest == b->selftest && a->cpus == b->cpus &&
+	       !strcmp(a->tdx, b->tdx);
 }
 
 /* What serial= may name: eight registers in I/O space, or MMIO below 2^52. */
@@ -75,10 +76,12 @@ static void parse(const char *line, const struct mhv_options *start,
 	CHECK(!r->err[0], "'%s' accepted with a message: %s", line, r->err);
 	CHECK((unsigned int)r->opt.loglevel <= LOG_DEBUG &&
 		      (unsigned int)r->opt.exit_mode <= EXIT_HALT &&
-		      (unsigned int)r->opt.selftest <= SELFTEST_FAULT &&
+		      (unsigned int)r->opt.selftest <= SELFTEST_AP_PANIC &&
+		      r->opt.cpus <= MHV_MAX_CPUS &&
 		      strlen(r->opt.tdx) <= CMDLINE_TDX_MAX,
-	      "'%s' gave a value out of range: %d %d %d '%s'", line,
-	      r->opt.loglevel, r->opt.exit_mode, r->opt.selftest, r->opt.tdx);
+	      "'%s' gave a value out of range: %d %d %d %u '%s'", line,
+	      r->opt.loglevel, r->opt.exit_mode, r->opt.selftest, r->opt.cpus,
+	      r->opt.tdx);
 	CHECK(!(r->opt.console & ~(CONSOLE_SERIAL | CONSOLE_SCREEN)),
 	      "'%s' gave consoles %#x", line, r->opt.console);
 	check_uart(&r->opt.serial, line);

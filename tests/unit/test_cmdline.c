@@ -41,6 +41,7 @@ static void assert_defaults(const struct mhv_options *o)
 	assert_int_equal(o->loglevel, LOG_INFO);
 	assert_int_equal(o->exit_mode, EXIT_AUTO);
 	assert_int_equal(o->selftest, SELFTEST_NONE);
+	assert_int_equal(o->cpus, 0);
 	assert_string_equal(o->tdx, "");
 }
 
@@ -239,6 +240,8 @@ static void test_selftest(void **state)
 		{"selftest=triple", SELFTEST_TRIPLE},
 		{"selftest=fail", SELFTEST_FAIL},
 		{"selftest=fault", SELFTEST_FAULT},
+		{"selftest=smp", SELFTEST_SMP},
+		{"selftest=ap-panic", SELFTEST_AP_PANIC},
 		{"selftest=none", SELFTEST_NONE},
 	};
 
@@ -248,6 +251,29 @@ static void test_selftest(void **state)
 		assert_int_equal(parse(cases[i].line), 0);
 		assert_int_equal(opt.selftest, cases[i].t);
 	}
+}
+
+/* cpus=N: 1 up to MHV_MAX_CPUS in decimal, anything else refused. */
+static void test_cpus(void **state)
+{
+	static const char *const bad[] = {
+		"cpus=0",   "cpus=65",
+		"cpus=-1",  "cpus=0x2",
+		"cpus=2x",  "cpus=1.5",
+		"cpus=all", "cpus=99999999999999999999999",
+	};
+
+	(void)state;
+	assert_int_equal(parse("cpus=1"), 0);
+	assert_int_equal(opt.cpus, 1);
+	assert_int_equal(parse("cpus=4"), 0);
+	assert_int_equal(opt.cpus, 4);
+	assert_int_equal(parse("cpus=064"), 0);
+	assert_int_equal(opt.cpus, MHV_MAX_CPUS);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_refused(bad[i], "bad value for cpus");
+	assert_int_equal(opt.cpus, MHV_MAX_CPUS);
+	assert_refused("cpus=", "'cpus='");
 }
 
 /* tdx= is kept as given: the SEAM layer owns its values (test_tdx.c). */
@@ -335,7 +361,7 @@ static void test_missing_value(void **state)
 	assert_refused("serial=", "'serial='");
 	assert_refused("loglevel= ", "'loglevel='");
 	assert_refused("exit=\tselftest=hang", "'exit='");
-	assert_refused("selftest=", "hang|triple|fail|fault|none");
+	assert_refused("selftest=", "hang|triple|fail|fault|smp|ap-panic|none");
 	assert_defaults(&opt);
 }
 
@@ -361,8 +387,9 @@ static void test_bad_values(void **state)
 	assert_refused("exit=reboot",
 		       "bad value for exit: 'reboot' (auto|halt)");
 	assert_refused("exit=halt2", "bad value for exit: 'halt2'");
-	assert_refused("selftest=boom", "bad value for selftest: 'boom' "
-					"(hang|triple|fail|fault|none)");
+	assert_refused("selftest=boom",
+		       "bad value for selftest: 'boom' "
+		       "(hang|triple|fail|fault|smp|ap-panic|none)");
 	assert_refused("selftest=hang=1", "bad value for selftest: 'hang=1'");
 	assert_defaults(&opt);
 }
@@ -477,6 +504,7 @@ int main(void)
 		T(test_loglevel),
 		T(test_exit),
 		T(test_selftest),
+		T(test_cpus),
 		T(test_tdx),
 		T(test_all_together),
 		T(test_starts_from_current_values),
