@@ -250,8 +250,12 @@ static void svm_run(struct vcpu *v)
 			v->vm->opt.name);
 	v->events = true;
 	while (!v->vm->ended) {
-		if (v->events)
+		if (v->events) {
+			/* INIT: core resets the vCPU (core/vm/vcpu_run.c). */
+			if (v->init_pending)
+				break;
 			svm_events(v, vmcb);
+		}
 		vmcb->save.rax = v->gpr[GPR_RAX];
 		svm_vmrun(v->gpr, s->vmcb_pa, host_save);
 		v->gpr[GPR_RAX] = vmcb->save.rax;

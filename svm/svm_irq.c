@@ -26,7 +26,11 @@ void svm_events(struct vcpu *v, struct vmcb *vmcb)
 	bool shadow = c->int_state & 1;
 	int irq;
 
-	v->events = false;
+	/*
+	 * A full barrier: another CPU sets an IRR bit, then events, then
+	 * kicks; clearing events must not pass the reads of what it set.
+	 */
+	__atomic_store_n(&v->events, false, __ATOMIC_SEQ_CST);
 	host_timer_arm(vcpu_ticks_to_deadline(v));
 	/* CR8 reads see V_TPR (V_INTR_MASKING); writes exit to mhv. */
 	c->int_ctl =

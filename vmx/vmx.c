@@ -575,8 +575,12 @@ static void vmx_run(struct vcpu *v)
 	while (!v->vm->ended) {
 		int rc;
 
-		if (v->events)
+		if (v->events) {
+			/* INIT: core resets the vCPU (core/vm/vcpu_run.c). */
+			if (v->init_pending)
+				break;
 			vmx_events(v);
+		}
 		rc = vmx_vmenter(v->gpr, x->launched);
 		if (rc) {
 			uint64_t e = 0;

@@ -36,7 +36,11 @@ void vmx_events(struct vcpu *v)
 	    (PENDING_DBG_BS | PENDING_DBG_ENABLED_BP))
 		busy = true;
 
-	v->events = false;
+	/*
+	 * A full barrier: another CPU sets an IRR bit, then events, then
+	 * kicks; clearing events must not pass the reads of what it set.
+	 */
+	__atomic_store_n(&v->events, false, __ATOMIC_SEQ_CST);
 	if (x->preemption_timer)
 		vmx_arm_preemption_timer(v, vcpu_ticks_to_deadline(v));
 	else

@@ -51,10 +51,12 @@ void io_emulate(struct vcpu *v, uint16_t port, unsigned int size, bool in,
 
 		if (port < r->first || port > r->last)
 			continue;
+		vm_dev_lock(v->vm);
 		if (in)
 			*val = r->read(v, port, size) & mask;
 		else
 			r->write(v, port, size, *val & mask);
+		vm_dev_unlock(v->vm);
 		return;
 	}
 	/* An empty bus: reads float high, writes go nowhere. */
@@ -93,11 +95,13 @@ bool mmio_device_access(struct vcpu *v, uint64_t gpa, unsigned int size,
 
 	if (gpa >= IOAPIC_BASE && gpa < IOAPIC_BASE + IOAPIC_SIZE) {
 		offset = (unsigned int)(gpa - IOAPIC_BASE);
+		vm_dev_lock(v->vm);
 		if (write)
 			ioapic_mmio_write(v->vm, offset & ~3u, (uint32_t)*val);
 		else
 			*val = ioapic_mmio_read(v->vm, offset & ~3u) >>
 			       (8 * (offset & 3));
+		vm_dev_unlock(v->vm);
 		return true;
 	}
 	if (!(gpa >= XAPIC_BASE && gpa < XAPIC_BASE + XAPIC_SIZE))

@@ -266,8 +266,13 @@ uint8_t irq_acknowledge(struct vcpu *v, int pending)
 	struct lapic *a = &v->apic;
 
 	if (pending == IRQ_EXTINT) {
+		uint8_t vector;
+
 		a->extint_pending = false;
-		return pic_acknowledge(v->vm);
+		vm_dev_lock(v->vm);
+		vector = pic_acknowledge(v->vm);
+		vm_dev_unlock(v->vm);
+		return vector;
 	}
 	clear_bit256(a->irr, (unsigned int)pending);
 	set_bit256(a->isr, (unsigned int)pending);
@@ -283,8 +288,11 @@ static void eoi(struct vcpu *v)
 		return;
 	clear_bit256(a->isr, (unsigned int)isrv);
 	/* Level-triggered: the EOI goes to the I/O APIC too (11.8.5). */
-	if (test_bit256(a->tmr, (unsigned int)isrv))
+	if (test_bit256(a->tmr, (unsigned int)isrv)) {
+		vm_dev_lock(v->vm);
 		ioapic_eoi(v->vm, (uint8_t)isrv);
+		vm_dev_unlock(v->vm);
+	}
 	vcpu_kick(v);
 }
 

@@ -11,6 +11,7 @@
 #include "core/dev/lapic.h"
 #include "core/dev/pic.h"
 #include "core/dev/pit.h"
+#include "lib/spinlock.h"
 
 struct vm;
 struct vcpu;
@@ -34,6 +35,8 @@ struct fwcfg_state {
 };
 
 struct devices {
+	/* Serializes the VM's vCPUs on this state (vm_dev_lock, core/vm/vm.h). */
+	struct spinlock lock;
 	struct uart_state uart;
 	struct fwcfg_state fwcfg;
 	struct pic_state pic;

@@ -4,11 +4,18 @@
  * the run loops, which arm one host timer for the earliest deadline.
  */
 #include "core/dev/devices.h"
+#include "core/host/smp.h"
 #include "core/vm/vm.h"
 
 void vcpu_kick(struct vcpu *v)
 {
 	v->events = true;
+	/*
+	 * Another CPU runs it: an IPI makes it exit, or wakes it from a
+	 * halt, to look (svm_events / vmx_events clear events first).
+	 */
+	if (v->vm->nr_vcpus > 1 && v->host_cpu != smp_this_cpu())
+		smp_kick(v->host_cpu);
 }
 
 void vm_irq_kick(struct vm *vm)
@@ -68,6 +75,9 @@ void vcpu_timers_run(struct vcpu *v, uint64_t now)
 	if (v->lapic_timer_at && v->lapic_timer_at <= now)
 		lapic_timer_expired(v, now);
 	if (v == timekeeper(v->vm) && at[VM_TIMER_PIT] &&
-	    at[VM_TIMER_PIT] <= now)
+	    at[VM_TIMER_PIT] <= now) {
+		vm_dev_lock(v->vm);
 		pit_timer_expired(v->vm, now);
+		vm_dev_unlock(v->vm);
+	}
 }

@@ -129,17 +129,23 @@ void exit_halted(struct vcpu *v, bool interrupts_enabled)
 	struct vm *vm = v->vm;
 
 	for (;;) {
-		if (v->apic.nmi_pending ||
+		/* Another vCPU ended the VM and kicked this one awake. */
+		if (__atomic_load_n(&vm->ended, __ATOMIC_ACQUIRE))
+			return;
+		if (v->apic.nmi_pending || v->init_pending ||
 		    (interrupts_enabled && irq_pending(v) >= 0)) {
 			v->events = true;
-			return; /* the entry delivers it */
+			return; /* the entry delivers it, or INIT resets */
 		}
 		/*
-		 * Nothing can wake it: with IF=0 only an NMI could, and no
-		 * NMI source of a one-vCPU VM is armed by time; with IF=1 no
-		 * timer is armed and nothing else raises interrupts.
+		 * Nothing can wake a lone vCPU: with IF=0 only an NMI could,
+		 * and no NMI source of a one-vCPU VM is armed by time; with
+		 * IF=1 no timer is armed and nothing else raises interrupts.
+		 * Another vCPU could always send an IPI, an NMI or an INIT:
+		 * then the halt lasts until one comes or the budget ends.
 		 */
-		if (!interrupts_enabled || !wake_source_armed(v)) {
+		if (vm->nr_vcpus == 1 &&
+		    (!interrupts_enabled || !wake_source_armed(v))) {
 			vm_end(vm, OUTCOME_HALT, "HLT with interrupts %s",
 			       interrupts_enabled
 				       ? "enabled and no interrupt source armed"

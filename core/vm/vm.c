@@ -14,6 +14,8 @@
 #include "core/vm/mb1_loader.h"
 #include "core/host/memory.h"
 #include "core/host/tsc.h"
+#include "core/host/smp.h"
+#include "core/vm/vcpu_run.h"
 #include "core/vm/vm.h"
 #include "lib/bitops.h"
 #include "lib/fmt.h"
@@ -60,18 +62,12 @@ static void destroy_vm(struct vm *vm)
 }
 
 /*
- * Host CPUs a VM's vCPUs can have, one each. One until mhv brings up the
- * other CPUs (issue #15).
+ * vCPU 0 is the BSP; the others wait for a start-up IPI, as APs do. One
+ * VM runs at a time, vCPU i on host CPU i: no two vCPUs share a CPU.
  */
-static unsigned int host_cpus_for_guests(void)
-{
-	return 1;
-}
-
-/* vCPU 0 is the BSP; the others wait for a start-up IPI, as APs do. */
 static int create_vcpus(struct vm *vm, char *err, size_t errlen)
 {
-	unsigned int n = vm->opt.cpus, have = host_cpus_for_guests();
+	unsigned int n = vm->opt.cpus, have = smp_cpu_count();
 
 	if (n > have) {
 		fmt_snprintf(err, errlen,
@@ -84,6 +80,7 @@ static int create_vcpus(struct vm *vm, char *err, size_t errlen)
 		vm->vcpus[i] = (struct vcpu){
 			.vm = vm,
 			.index = i,
+			.host_cpu = i,
 			.state = i ? VCPU_WAIT_SIPI : VCPU_RUNNING,
 		};
 	return 0;
@@ -189,6 +186,27 @@ static bool judge(const struct vm *vm)
 	       vm->exit_status == vm->opt.expect_status;
 }
 
+/*
+ * Every vCPU on its own host CPU, the BSP's here; back when all of them
+ * stopped (vm_end kicks the others).
+ */
+static void run_vcpus(struct vm *vm)
+{
+	unsigned int started = 1;
+
+	for (; started < vm->nr_vcpus; started++)
+		if (smp_call(vm->vcpus[started].host_cpu, vcpu_thread,
+			     &vm->vcpus[started])) {
+			vm_end(vm, OUTCOME_ENTRY_FAILED,
+			       "host CPU %u is busy: vCPU %u cannot run",
+			       vm->vcpus[started].host_cpu, started);
+			break;
+		}
+	vcpu_thread(&vm->vcpus[0]);
+	for (unsigned int i = 1; i < started; i++)
+		smp_wait(vm->vcpus[i].host_cpu);
+}
+
 /* Run module `index` (and its extra module) as guest number `id`. */
 static void run_guest(unsigned int id, const struct boot_module *payload,
 		      const struct boot_module *extra,
@@ -221,7 +239,7 @@ static void run_guest(unsigned int id, const struct boot_module *payload,
 		/* At most 24h of a TSC below 200 GHz: no overflow. */
 		vm->deadline_tsc =
 			rdtsc() + opt->timeout_ms * (tsc_hz() / 1000);
-		vm_backend->run(&vm->vcpus[0]);
+		run_vcpus(vm);
 		devices_flush(vm);
 		print_exit_counts(vm);
 	}

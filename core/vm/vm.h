@@ -77,7 +77,8 @@ enum vcpu_run_state {
 
 struct vcpu {
 	struct vm *vm;
-	unsigned int index; /* 0 is the BSP; the APIC ID is the index */
+	unsigned int index;    /* 0 is the BSP; the APIC ID is the index */
+	unsigned int host_cpu; /* the host CPU it runs on, for its VM's life */
 	/*
 	 * RAX is kept here too (the backend syncs it on each exit); RSP lives
 	 * in the VMCB/VMCS and gpr[GPR_RSP] is only meaningful inside slow
@@ -145,6 +146,24 @@ struct vm {
  * What a virtualization backend (svm/, vmx/) provides. Picked once at boot
  * from CPUID; core/ never includes a backend header.
  */
+/*
+ * The VM-wide devices (8259, PIT, I/O APIC, UART, fw_cfg ...) are shared
+ * by its vCPUs: one lock around every use, taken only when there is more
+ * than one vCPU, so a single vCPU's exits stay as short as they were. A
+ * vCPU's own LAPIC needs none (core/dev/dev_lapic.c says why).
+ */
+static inline void vm_dev_lock(struct vm *vm)
+{
+	if (vm->nr_vcpus > 1)
+		spin_lock(&vm->dev.lock);
+}
+
+static inline void vm_dev_unlock(struct vm *vm)
+{
+	if (vm->nr_vcpus > 1)
+		spin_unlock(&vm->dev.lock);
+}
+
 /* guest_ram_ptr_slow, with the usual case inline (core/vm/guest_ram.h). */
 static inline void *guest_ram_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
 {

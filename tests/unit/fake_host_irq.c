@@ -67,3 +67,14 @@ void host_wait(uint64_t deadline)
 		fake_now = deadline;
 	fake_irq.timer_expired = true;
 }
+
+unsigned int smp_this_cpu(void)
+{
+	return fake_irq.this_cpu;
+}
+
+void smp_kick(unsigned int cpu)
+{
+	if (cpu < sizeof(fake_irq.kicks) / sizeof(fake_irq.kicks[0]))
+		fake_irq.kicks[cpu]++;
+}

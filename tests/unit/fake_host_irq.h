@@ -20,6 +20,9 @@ struct fake_host_irq {
 	unsigned int arm_count;
 	unsigned int waits; /* host_wait() calls */
 	bool timer_expired;
+	/* core/host/smp.h: the CPU "we" are on, the kicks sent to each. */
+	unsigned int this_cpu;
+	unsigned int kicks[16];
 };
 
 extern struct fake_host_irq fake_irq;

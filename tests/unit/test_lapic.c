@@ -22,6 +22,7 @@
 #include "core/x86.h"
 #include "lib/compiler.h"
 #include "tests/unit/fake_clock.h"
+#include "tests/unit/fake_host_irq.h"
 #include "tests/unit/fake_serial.h"
 #include "tests/unit/stub_vcpu.h"
 
@@ -1176,6 +1177,7 @@ static void make_vcpus(void)
 
 		t->vm = vm;
 		t->index = i;
+		t->host_cpu = i; /* each on its own host CPU; "we" are on 0 */
 		t->state = i ? VCPU_WAIT_SIPI : VCPU_RUNNING;
 		lapic_reset(t);
 		xapic_write(t, APIC_SPIV, 0x1ff);
@@ -1222,12 +1224,19 @@ static void test_ap_reset_state(void **state)
 
 static void test_ipi_physical_and_shorthands(void **state)
 {
+	unsigned int kicks2, kicks1;
+
 	(void)state;
 	make_vcpus();
+	kicks1 = fake_irq.kicks[1];
+	kicks2 = fake_irq.kicks[2];
 	send_from(0, 2u << 24, 0x40);
 	assert_int_equal(who_has(0x40), 1u << 2);
 	assert_true(vm->vcpus[2].events);
 	assert_false(vm->vcpus[1].events);
+	/* The host CPU running vCPU 2 is kicked to look; nobody else. */
+	assert_int_equal(fake_irq.kicks[2], kicks2 + 1);
+	assert_int_equal(fake_irq.kicks[1], kicks1);
 	send_from(1, 0, ICR_ALL_EXCL_SELF | 0x41);
 	assert_int_equal(who_has(0x41), 0xdu);
 	send_from(3, 0, ICR_ALL_INCL_SELF | 0x42);
