@@ -66,22 +66,38 @@ static int make_present(struct vm *vm, uint64_t chunk)
 	struct guest_ram *r = &vm->mem;
 	uint64_t gpa = chunk_gpa(r, chunk);
 	uint64_t hpa = backing_of(r, chunk * GUEST_RAM_CHUNK);
+	int rc = 0;
 
-	memset(vm->ram + gpa, 0, GUEST_RAM_CHUNK);
-	if (pt_map(&vm->gpt, gpa, hpa, GUEST_RAM_CHUNK, GUEST_RAM_CHUNK,
-		   r->leaf_flags))
-		return -1;
-	r->present[chunk / 64] |= BIT(chunk % 64);
-	r->chunks_present++;
-	return 0;
+	spin_lock(&r->lock);
+	/* Another vCPU may have made it present while this one waited. */
+	if (!chunk_present(r, chunk)) {
+		memset(vm->ram + gpa, 0, GUEST_RAM_CHUNK);
+		rc = pt_map(&vm->gpt, gpa, hpa, GUEST_RAM_CHUNK,
+			    GUEST_RAM_CHUNK, r->leaf_flags);
+		if (!rc) {
+			/* The bit last: a vCPU that sees it finds zeros. */
+			__atomic_fetch_or(&r->present[chunk / 64],
+					  BIT(chunk % 64), __ATOMIC_RELEASE);
+			r->chunks_present++;
+		}
+	}
+	spin_unlock(&r->lock);
+	return rc;
 }
 
 bool guest_ram_fault(struct vm *vm, uint64_t gpa)
 {
 	int64_t chunk = chunk_of(&vm->mem, gpa);
 
-	if (chunk < 0 || chunk_present(&vm->mem, (uint64_t)chunk))
+	if (chunk < 0)
 		return false;
+	/*
+	 * Present already: another vCPU mapped it since this one faulted, the
+	 * access is retried. With one vCPU nobody could have: a fault on a
+	 * present chunk would repeat for ever, so it is no first touch.
+	 */
+	if (chunk_present(&vm->mem, (uint64_t)chunk))
+		return vm->nr_vcpus > 1;
 	return !make_present(vm, (uint64_t)chunk);
 }
 

@@ -8,6 +8,7 @@
 
 #include "core/host/pagetable.h"
 #include "core/host/pmm.h"
+#include "lib/spinlock.h"
 
 /*
  * A VM's RAM: where it lies in guest-physical space, the host memory behind
@@ -53,6 +54,8 @@ struct guest_ram {
 	uint64_t leaf_flags; /* the backend's nested page table leaves */
 	/* A flat buffer that is all there (hosted test fixtures). */
 	bool flat;
+	/* vCPUs touching new chunks at once: one zeroes and maps, once. */
+	struct spinlock lock;
 };
 
 struct vm;
@@ -70,9 +73,10 @@ int guest_ram_create(struct vm *vm, uint64_t size, char *err, size_t errlen);
 void guest_ram_destroy(struct vm *vm);
 
 /*
- * A nested-page fault at gpa: when gpa is RAM never touched, zero its
- * chunk and map it, and return true (the access is to be retried); false
- * when gpa is not RAM (a device, or nothing) or the chunk was present.
+ * A nested-page fault at gpa: when gpa is RAM, make its chunk present (if
+ * another vCPU has not just done so) and return true: the access is to be
+ * retried. False when gpa is not RAM (a device, or nothing), or when a
+ * single-vCPU VM faults on a chunk already present.
  */
 bool guest_ram_fault(struct vm *vm, uint64_t gpa);
 

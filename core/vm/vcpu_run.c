@@ -49,7 +49,8 @@ static bool wait_for_sipi(struct vcpu *v)
 		host_wait(vm->deadline_tsc);
 		if (host_timer_take_expired() && dev_now() >= vm->deadline_tsc)
 			vm_end(vm, OUTCOME_TIMEOUT,
-			       "still running after its %lu ms (vCPU %u waiting "
+			       "still running after its %lu ms (vCPU %u "
+			       "waiting "
 			       "for a SIPI)",
 			       vm->opt.timeout_ms, v->index);
 	}

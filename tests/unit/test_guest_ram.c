@@ -159,8 +159,15 @@ static void test_guest_fault_zeroes_and_maps(void **state)
 	hpa = npt_lookup(MiB(62));
 	assert_int_not_equal(hpa, PMM_NONE);
 	assert_true(all_bytes((uint8_t *)hpa, 0, MiB(2)));
-	/* Not RAM, or already present: not a first touch. */
+	/* Present already: with one vCPU no first touch, nothing redone. */
+	*(uint8_t *)hpa = 0x77;
+	vm->nr_vcpus = 1;
 	assert_false(guest_ram_fault(vm, MiB(63)));
+	/* With several, another vCPU's doing: retried, nothing redone. */
+	vm->nr_vcpus = 2;
+	assert_true(guest_ram_fault(vm, MiB(63)));
+	assert_int_equal(*(uint8_t *)hpa, 0x77);
+	/* Not RAM. */
 	assert_false(guest_ram_fault(vm, MiB(64)));
 	assert_false(guest_ram_fault(vm, 0xfee00000));
 	assert_false(guest_ram_fault(vm, GiB(4)));
@@ -304,7 +311,7 @@ static void test_flat_buffer_is_all_there(void **state)
 	assert_ptr_equal(guest_ram_ptr(vm, 8, 8), buf + 8);
 	assert_int_equal(buf[8], 3);
 	assert_null(guest_ram_ptr(vm, 60, 8));
-	assert_false(guest_ram_fault(vm, 0));
+	assert_false(guest_ram_fault(vm, 0)); /* all there: no first touch */
 	guest_ram_destroy(vm);
 	assert_ptr_equal(vm->ram, buf);
 }
