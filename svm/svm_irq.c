@@ -57,7 +57,7 @@ void svm_events(struct vcpu *v, struct vmcb *vmcb)
 		if (!busy && !shadow && !s->nmi_blocked) {
 			c->event_inj =
 				SVM_EVENT_VALID | SVM_EVENT_TYPE_NMI | VEC_NMI;
-			v->apic.nmi_pending = false;
+			lapic_nmi_injected(v);
 			s->nmi_blocked = true;
 			c->intercept_misc1 |= SVM_INTERCEPT1_IRET;
 			busy = true;
@@ -69,6 +69,8 @@ void svm_events(struct vcpu *v, struct vmcb *vmcb)
 			 */
 			if (!s->nmi_blocked)
 				want_window(c);
+			else
+				lapic_nmi_blocked(v);
 		}
 	}
 	irq = irq_pending(v);

@@ -51,9 +51,11 @@ void vmx_events(struct vcpu *v)
 			vmcs_write(VMCS_ENTRY_INTR_INFO,
 				   VMX_INTR_VALID | VMX_INTR_TYPE_NMI |
 					   VEC_NMI);
-			v->apic.nmi_pending = false;
+			lapic_nmi_injected(v);
 			busy = true;
 		} else {
+			if (block & VMX_BLOCK_NMI)
+				lapic_nmi_blocked(v);
 			/* Without virtual NMIs the next IF=1 point must do. */
 			proc |= x->nmi_window ? VMX_PROC_NMI_WINDOW
 					      : VMX_PROC_INTR_WINDOW;

@@ -151,6 +151,29 @@ static void apic_error(struct vcpu *v, uint32_t bit)
 		lapic_deliver(v, APIC_DM_FIXED, lvt & 0xff, false);
 }
 
+static void nmi_latch(struct lapic *a)
+{
+	unsigned int n = __atomic_load_n(&a->nmi_pending, __ATOMIC_RELAXED);
+
+	while (n < 2 &&
+	       !__atomic_compare_exchange_n(&a->nmi_pending, &n, n + 1, false,
+					    __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		;
+}
+
+void lapic_nmi_injected(struct vcpu *v)
+{
+	__atomic_fetch_sub(&v->apic.nmi_pending, 1, __ATOMIC_ACQ_REL);
+}
+
+void lapic_nmi_blocked(struct vcpu *v)
+{
+	unsigned int two = 2;
+
+	__atomic_compare_exchange_n(&v->apic.nmi_pending, &two, 1, false,
+				    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
 void lapic_deliver(struct vcpu *v, enum apic_delivery mode, uint8_t vector,
 		   bool level)
 {
@@ -175,7 +198,7 @@ void lapic_deliver(struct vcpu *v, enum apic_delivery mode, uint8_t vector,
 	case APIC_DM_NMI:
 		if (!hw_enabled(a))
 			return;
-		__atomic_store_n(&a->nmi_pending, true, __ATOMIC_RELEASE);
+		nmi_latch(a);
 		break;
 	case APIC_DM_EXTINT:
 		/* The 8259 supplies the vector at the acknowledge. */

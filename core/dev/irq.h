@@ -106,6 +106,12 @@ enum apic_delivery {
 	APIC_DM_EXTINT = 7,
 };
 /* An interrupt message for this vCPU's LAPIC (from the I/O APIC or an IPI). */
+/*
+ * The run loops' side of the NMI latch (struct lapic): one NMI went in;
+ * the guest has NMIs blocked, so at most one more can wait.
+ */
+void lapic_nmi_injected(struct vcpu *v);
+void lapic_nmi_blocked(struct vcpu *v);
 void lapic_deliver(struct vcpu *v, enum apic_delivery mode, uint8_t vector,
 		   bool level);
 /* Whether a message with this destination addresses the vCPU's LAPIC. */

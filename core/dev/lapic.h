@@ -19,7 +19,14 @@ struct lapic {
 	uint64_t timer_start;	/* host TSC when the count was loaded */
 	uint64_t timer_tsc_per; /* host TSC ticks per period, 0 = stopped */
 	uint64_t tsc_deadline;	/* IA32_TSC_DEADLINE (guest TSC), 0 = off */
-	bool nmi_pending;
+	/*
+	 * NMIs latched, not counted: one may wait while another is handled
+	 * (SDM vol. 3, 6.7.1). Up to two here, because mhv sees an NMI later
+	 * than a CPU would (a second may come before the first is injected,
+	 * as KVM allows); lapic_nmi_blocked() drops to one while the guest
+	 * has NMIs blocked.
+	 */
+	unsigned int nmi_pending;
 	bool extint_pending; /* an ExtINT message: the 8259 has the vector */
 	unsigned int ipis_logged;
 };

@@ -1332,6 +1332,29 @@ static void test_ipi_x2apic_destinations(void **state)
 	assert_int_equal(who_has(0x62), 0xfu);
 }
 
+/* NMIs latch: two may wait (one sent before the first went in), not three. */
+static void test_nmi_latch(void **state)
+{
+	(void)state;
+	enable();
+	for (int i = 0; i < 3; i++)
+		lapic_deliver(v, APIC_DM_NMI, 0, false);
+	assert_int_equal(v->apic.nmi_pending, 2);
+	lapic_nmi_injected(v);
+	assert_int_equal(v->apic.nmi_pending, 1);
+	/* While the guest has NMIs blocked, one more at most. */
+	lapic_deliver(v, APIC_DM_NMI, 0, false);
+	assert_int_equal(v->apic.nmi_pending, 2);
+	lapic_nmi_blocked(v);
+	assert_int_equal(v->apic.nmi_pending, 1);
+	lapic_nmi_blocked(v);
+	assert_int_equal(v->apic.nmi_pending, 1);
+	lapic_nmi_injected(v);
+	assert_int_equal(v->apic.nmi_pending, 0);
+	lapic_nmi_blocked(v);
+	assert_int_equal(v->apic.nmi_pending, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1374,6 +1397,7 @@ int main(void)
 		T(test_tsc_deadline_zero_disarms),
 		T(test_tsc_deadline_ignores_initial_count),
 		T(test_extint_message),
+		T(test_nmi_latch),
 		T(test_ap_reset_state),
 		T(test_ipi_physical_and_shorthands),
 		T(test_ipi_logical_and_lowest_priority),
