@@ -76,6 +76,143 @@ static void bench_timer(void)
 	printf("timer %lu\n", total / ITERATIONS);
 }
 
+/*
+ * "ipi": vCPU 0 sends vCPU 1 a fixed IPI and waits for the one vCPU 1's
+ * handler sends back, a round trip through two vCPUs' APICs (and, under
+ * mhv, two host CPUs' kicks). vCPU 1 is an AP started here into flat
+ * 32-bit protected mode with an IDT of one gate, halted between IPIs.
+ */
+#define ECHO_AT 0x9000u /* the AP's page: SIPI vector 0x09 */
+#define PING_VECTOR 0x50
+#define PONG_VECTOR 0x51
+#define IPI_ITERATIONS 200
+
+extern const uint8_t echo_start[], echo_end[], echo_ready[];
+#define EAT(sym) "(" #sym " - echo_start + 0x9000)"
+asm(
+	".pushsection .rodata\n"
+	".balign 16\n"
+	".code16\n"
+	"echo_start:\n"
+	"	cli\n"
+	"	xor %ax, %ax\n"
+	"	mov %ax, %ds\n"
+	"	lgdtl " EAT(echo_gdtr) "\n"
+				       "	mov %cr0, %eax\n"
+				       "	or $1, %eax\n"
+				       "	mov %eax, %cr0\n"
+				       "	ljmpl $0x08, $" EAT(echo_32) "\n"
+									     "."
+									     "c"
+									     "o"
+									     "d"
+									     "e"
+									     "3"
+									     "2"
+									     "\n"
+									     "e"
+									     "c"
+									     "h"
+									     "o"
+									     "_"
+									     "3"
+									     "2"
+									     ":"
+									     "\n"
+									     "	mov $0x10, %ax\n"
+									     "	mov %ax, %ds\n"
+									     "	mov %ax, %es\n"
+									     "	mov %ax, %ss\n"
+									     "	mov $" EAT(
+										     echo_stack) ", %esp\n"
+												 /* The gate for PING_VECTOR: offset, selector 0x08, 32-bit interrupt. */
+												 "	mov $" EAT(echo_handler) ", %eax\n"
+																 "	mov %ax, " EAT(echo_gate) "\n"
+																				  "	shr $16, %eax\n"
+																				  "	mov %ax, " EAT(echo_gate) " + 6\n"
+																								  "	lidtl " EAT(echo_idtr) "\n"
+																											       "	movl $0x1ff, 0xfee000f0\n" /* APIC on, spurious vector 0xff */
+																											       "	movl $1, " EAT(echo_ready) "\n"
+																																   "1:	sti\n"
+																																   "	hlt\n"
+																																   "	jmp 1b\n"
+																																   "echo_handler:\n"
+																																   "	movl $0, 0xfee00310\n"
+																																   "	movl $0x51, 0xfee00300\n"
+																																   "	movl $0, 0xfee000b0\n"
+																																   "	iret\n"
+																																   ".balign 8\n"
+																																   "echo_gdt:\n"
+																																   "	.quad 0, 0x00cf9a000000ffff, 0x00cf92000000ffff\n"
+																																   "echo_gdtr:\n"
+																																   "	.word 23\n"
+																																   "	.long " EAT(echo_gdt) "\n"
+																																			      "echo_idtr:\n"
+																																			      "	.word 0x50 * 8 + 7\n"
+																																			      "	.long " EAT(
+																																				      echo_idt) "\n"
+																																						".balign 8\n"
+																																						"echo_idt:\n"
+																																						"	.fill 0x50, 8, 0\n"
+																																						"echo_gate:\n"
+																																						"	.word 0, 0x08, 0x8e00, 0\n"
+																																						"echo_ready: .long 0\n"
+																																						"	.fill 64, 4, 0\n"
+																																						"echo_stack:\n"
+																																						"echo_end:\n"
+																																						".code64\n"
+																																						".popsection\n");
+
+static volatile unsigned int pongs;
+
+static void pong_handler(struct irq_frame *f)
+{
+	pongs++;
+	apic_eoi();
+}
+
+static void bench_ipi(void)
+{
+	volatile uint32_t *ready =
+		(volatile uint32_t *)(uintptr_t)(ECHO_AT +
+						 (echo_ready - echo_start));
+	uint64_t t0, total = 0;
+
+	if (fw_cfg_read_le(0x05 /* FW_CFG_NB_CPUS */, 2) < 2) {
+		report_info("ipi: one CPU, skipped");
+		return;
+	}
+	memcpy((void *)(uintptr_t)ECHO_AT, echo_start,
+	       (size_t)(echo_end - echo_start));
+	set_irq_handler(PONG_VECTOR, pong_handler);
+	apic_icr_write((5u << 8) | APIC_ICR_ASSERT | (1u << 15), 1); /* INIT */
+	apic_icr_write((5u << 8) | (1u << 15), 1);
+	apic_icr_write((6u << 8) | (ECHO_AT >> 12), 1); /* SIPI */
+	apic_icr_write((6u << 8) | (ECHO_AT >> 12), 1);
+	t0 = rdtsc_ordered();
+	while (!*ready && rdtsc_ordered() - t0 < (1ull << 32))
+		cpu_relax();
+	if (!*ready) {
+		report_info("ipi: the AP did not start, skipped");
+		return;
+	}
+	sti();
+	for (int i = 0; i < IPI_ITERATIONS; i++) {
+		unsigned int want = pongs + 1;
+
+		t0 = rdtsc_ordered();
+		apic_icr_write(PING_VECTOR, 1);
+		if (!wait_count(&pongs, want, 1ull << 30)) {
+			report_info("ipi: no answer, skipped");
+			cli();
+			return;
+		}
+		total += rdtsc_ordered() - t0;
+	}
+	cli();
+	printf("ipi %lu\n", total / IPI_ITERATIONS);
+}
+
 static bool under_mhv(void)
 {
 	struct cpuid r = cpuid(MHV_CPUID_BASE);
@@ -89,6 +226,13 @@ int main(int argc, char **argv)
 {
 	bool mhv = under_mhv();
 	bool amd = is_amd();
+
+	/* A VM of two vCPUs for this line alone: the others are one vCPU's. */
+	if (argc > 1 && !strcmp(argv[1], "ipi")) {
+		apic_init();
+		bench_ipi();
+		return report_summary();
+	}
 
 	BENCH("baseline", asm volatile("" ::: "memory"));
 	BENCH("cpuid", {
@@ -115,6 +259,9 @@ int main(int argc, char **argv)
 	/* With nothing in service: the cost of the write alone. */
 	BENCH("eoi", writel(XAPIC_EOI, 0));
 	bench_timer();
+	/* Natively (no module line) the machine's second CPU answers. */
+	if (!mhv)
+		bench_ipi();
 	report(true, "benchmark ran %d iterations of each", ITERATIONS);
 	return report_summary();
 }
