@@ -290,11 +290,12 @@ uint8_t irq_acknowledge(struct vcpu *v, int pending)
 
 	if (pending == IRQ_EXTINT) {
 		uint8_t vector;
+		bool locked;
 
 		a->extint_pending = false;
-		vm_dev_lock(v->vm);
+		locked = vm_dev_lock(v->vm);
 		vector = pic_acknowledge(v->vm);
-		vm_dev_unlock(v->vm);
+		vm_dev_unlock(v->vm, locked);
 		return vector;
 	}
 	clear_bit256(a->irr, (unsigned int)pending);
@@ -312,9 +313,10 @@ static void eoi(struct vcpu *v)
 	clear_bit256(a->isr, (unsigned int)isrv);
 	/* Level-triggered: the EOI goes to the I/O APIC too (11.8.5). */
 	if (test_bit256(a->tmr, (unsigned int)isrv)) {
-		vm_dev_lock(v->vm);
+		bool locked = vm_dev_lock(v->vm);
+
 		ioapic_eoi(v->vm, (uint8_t)isrv);
-		vm_dev_unlock(v->vm);
+		vm_dev_unlock(v->vm, locked);
 	}
 	vcpu_kick(v);
 }

@@ -76,8 +76,9 @@ void vcpu_timers_run(struct vcpu *v, uint64_t now)
 		lapic_timer_expired(v, now);
 	if (v == timekeeper(v->vm) && at[VM_TIMER_PIT] &&
 	    at[VM_TIMER_PIT] <= now) {
-		vm_dev_lock(v->vm);
+		bool locked = vm_dev_lock(v->vm);
+
 		pit_timer_expired(v->vm, now);
-		vm_dev_unlock(v->vm);
+		vm_dev_unlock(v->vm, locked);
 	}
 }

@@ -152,15 +152,19 @@ struct vm {
  * than one vCPU, so a single vCPU's exits stay as short as they were. A
  * vCPU's own LAPIC needs none (core/dev/dev_lapic.c says why).
  */
-static inline void vm_dev_lock(struct vm *vm)
+static inline bool vm_dev_lock(struct vm *vm)
 {
-	if (vm->nr_vcpus > 1)
+	bool shared = vm->nr_vcpus > 1;
+
+	if (unlikely(shared))
 		spin_lock(&vm->dev.lock);
+	return shared;
 }
 
-static inline void vm_dev_unlock(struct vm *vm)
+/* `locked`: what vm_dev_lock returned (kept in a register across calls). */
+static inline void vm_dev_unlock(struct vm *vm, bool locked)
 {
-	if (vm->nr_vcpus > 1)
+	if (unlikely(locked))
 		spin_unlock(&vm->dev.lock);
 }
 
