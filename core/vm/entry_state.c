@@ -10,7 +10,6 @@
 #define ATTR_TSS32_BUSY 0x08b
 #define ATTR_REAL_CODE 0x09b /* 16-bit execute/read code, accessed */
 #define ATTR_REAL_DATA 0x093 /* 16-bit read/write data, accessed */
-#define ATTR_TSS16_BUSY 0x083
 #define REAL_LIMIT 0xffffu
 
 void entry_state_multiboot(struct entry_state *s, uint64_t entry)
@@ -50,7 +49,13 @@ void entry_state_sipi(struct entry_state *s, uint8_t vector)
 		.fs = data,
 		.gs = data,
 		.ldtr = {0, ATTR_LDT, REAL_LIMIT, 0},
-		.tr = {0, ATTR_TSS16_BUSY, REAL_LIMIT, 0},
+		/*
+		 * Busy 32-bit TSS, as KVM resets it: table 9-1 says only
+		 * "present, R/W", and a guest that enters long mode without
+		 * LTR (kvm-unit-tests' APs do) needs type 11 under VMX's
+		 * checks (SDM vol. 3, 27.3.1.2).
+		 */
+		.tr = {0, ATTR_TSS32_BUSY, REAL_LIMIT, 0},
 		.gdtr = {0, REAL_LIMIT},
 		.idtr = {0, REAL_LIMIT},
 		.cr0 = CR0_CD | CR0_NW | CR0_ET,
