@@ -151,6 +151,23 @@ static int parse_hypercalls(struct span v, struct guest_options *out,
 	return 0;
 }
 
+static int parse_nested(struct span v, struct guest_options *out,
+			const char **why)
+{
+	static const struct keyword onoff[] = {
+		{"on", 1},
+		{"off", 0},
+	};
+	int on;
+
+	if (span_lookup(v, onoff, ARRAY_SIZE(onoff), &on)) {
+		*why = "neither on nor off";
+		return -1;
+	}
+	out->nested = on;
+	return 0;
+}
+
 /* The spellings of expect=, which are also the outcomes' names. */
 static const struct keyword outcomes[] = {
 	{"exit", OUTCOME_EXIT},
@@ -264,6 +281,7 @@ static const struct guest_option_desc options[] = {
 	{"mem", parse_mem, "2M..1T in steps of 2M, e.g. 256M or 6G"},
 	{"cpus", parse_cpus, "1..16"},
 	{"hypercalls", parse_hypercalls, "on|off"},
+	{"nested", parse_nested, "on|off"},
 	{"expect", parse_expect,
 	 "exit|exit:N|halt|triple-fault|bad-access|load-error|timeout"},
 	{"module", parse_module, "next"},

@@ -226,6 +226,20 @@ static void test_hypercalls(void **state)
 	assert_refused("hypercalls=", "'hypercalls=': empty value (on|off)");
 }
 
+static void test_nested(void **state)
+{
+	(void)state;
+	assert_ok("");
+	assert_false(go.nested);
+	assert_ok("nested=on");
+	assert_true(go.nested);
+	assert_ok("nested=on nested=off");
+	assert_false(go.nested);
+	assert_refused("nested=yes",
+		       "guest option 'nested=yes': neither on nor off");
+	assert_refused("nested=", "'nested=': empty value (on|off)");
+}
+
 static void test_expect(void **state)
 {
 	static const struct {
@@ -563,6 +577,7 @@ int main(void)
 		T(test_mem_refused),
 		T(test_cpus),
 		T(test_hypercalls),
+		T(test_nested),
 		T(test_expect),
 		T(test_expect_status),
 		T(test_expect_refused),
