@@ -138,7 +138,8 @@ static bool l2_state_valid(struct vcpu *v, const struct vmcb *vmcb02,
 		return false;
 	if (g->efer & ~m->efer_allowed)
 		return false;
-	if ((g->efer & (EFER_LME | EFER_LMA)) && !cpu_model_has(m, CPU_FACT(LM)))
+	if ((g->efer & (EFER_LME | EFER_LMA)) &&
+	    !cpu_model_has(m, CPU_FACT(LM)))
 		return false;
 	if (paging64 && (!(g->cr4 & CR4_PAE) || !(g->cr0 & CR0_PE)))
 		return false;
@@ -163,7 +164,8 @@ static bool l2_state_valid(struct vcpu *v, const struct vmcb *vmcb02,
  * across VMRUN and #VMEXIT (APM vol. 2, 15.5.2): FS, GS, TR, LDTR with
  * their hidden parts, KernelGSBase, the SYSCALL and SYSENTER MSRs.
  */
-static void copy_vmload_state(struct vmcb_save *to, const struct vmcb_save *from)
+static void copy_vmload_state(struct vmcb_save *to,
+			      const struct vmcb_save *from)
 {
 	to->fs = from->fs;
 	to->gs = from->gs;
@@ -255,8 +257,8 @@ static void build_vmcb02(struct vcpu *v, struct vmcb *vmcb02,
 		c->tlb_control = SVM_TLB_FLUSH_ALL;
 	n->flush_l2 = false;
 	n->asid12 = asid;
-	c->int_ctl = (l1->int_ctl & INT_CTL_L2_BITS) |
-		     SVM_INT_CTL_V_INTR_MASKING;
+	c->int_ctl =
+		(l1->int_ctl & INT_CTL_L2_BITS) | SVM_INT_CTL_V_INTR_MASKING;
 	c->int_vector = c12->int_vector & 0xff;
 	c->int_state = c12->int_state & 1;
 	c->exit_code = c->exit_info1 = c->exit_info2 = 0;

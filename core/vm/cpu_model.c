@@ -355,6 +355,7 @@ void cpu_model_set_nested_svm(struct cpu_model *m)
 	if (m->max_ext < 0x8000000a)
 		return;
 	m->ext[1].ecx |= CPUID80000001_ECX_SVM;
+	m->ext_table |= BIT(0xa);
 	m->ext[0xa] = (struct cpuid_regs){
 		.eax = 1, /* SVM revision */
 		.ebx = NESTED_ASIDS,
