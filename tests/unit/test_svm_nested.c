@@ -328,8 +328,7 @@ static void test_vmrun_enters_l2(void **state)
 	assert_int_equal(vmcb02->control.tsc_offset, 105);
 	assert_int_equal(vmcb02->control.event_inj, EVENT_GP0);
 	assert_int_equal(vmcb02->control.tlb_control, SVM_TLB_FLUSH_ALL);
-	assert_int_equal(vmcb02->control.msrpm_base_pa,
-			 (uint64_t)msrpm_all);
+	assert_int_equal(vmcb02->control.msrpm_base_pa, (uint64_t)msrpm_all);
 	assert_true(vmcb02->control.int_ctl & SVM_INT_CTL_V_INTR_MASKING);
 	assert_false(svm.nested.gif_clear);
 }
@@ -391,8 +390,8 @@ static void test_vmrun_checks(void **state)
 	expect_invalid();
 	write_vmcb12();
 	vmcb01->save.rip = L1_RIP;
-	vmcb12->control.event_inj = SVM_EVENT_VALID |
-				    SVM_EVENT_TYPE_EXCEPTION | VEC_NMI;
+	vmcb12->control.event_inj =
+		SVM_EVENT_VALID | SVM_EVENT_TYPE_EXCEPTION | VEC_NMI;
 	expect_invalid();
 
 	/* A CR4 bit the guest's CPUID does not have (VMXE, say). */
