@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "guest.h"
-#include "svm/svm_exit_codes.h"
-#include "svm/vmcb.h"
+#include "svm.h"
 
 /*
  * Nested SVM (issue 16). With nested=on this payload is "L1": it turns on
@@ -13,23 +12,15 @@
  * (nested=off) SVM must be absent: no CPUID bit, #GP on EFER.SVME, #UD on
  * VMRUN.
  *
- * L2 runs C functions fn(arg) from l2_entry on a stack of its own; L1
- * resumes it after the exits it emulates (CPUID, MSR, IOIO, VMMCALL) and
- * stops at any other exit, usually the HLT after fn returns. L2 keeps its
- * general registers across exits in l2_gprs (VMRUN loads only RAX, RSP,
- * RIP and RFLAGS from the VMCB).
+ * L2 runs C functions fn(arg) on a stack of its own (tests/guest/lib/svm.h:
+ * the VMRUN wrapper, the VMCB for an L2 in L1's address space, L2's IDT);
+ * L1 resumes it after the exits it emulates (CPUID, MSR, IOIO, VMMCALL)
+ * and stops at any other exit, usually the HLT after fn returns.
  */
 
-#define MSR_EFER 0xc0000080u
 #define MSR_STAR 0xc0000081u
-#define MSR_VM_HSAVE_PA 0xc0010117u
 #define MSR_TSC 0x10u
 #define MSR_APIC_BASE 0x1bu
-#define MSR_PAT 0x277u
-#define EFER_SVME (1ull << 12)
-
-#define CPUID_EXT_ECX_SVM (1u << 2)   /* 0x80000001 ECX */
-#define CPUID_SVM_EDX_NRIPS (1u << 3) /* 0x8000000a EDX */
 
 #define PIC1_DATA 0x21 /* the master 8259's IMR */
 
@@ -46,155 +37,14 @@ static struct vmcb vmcb __aligned(4096);
 static uint8_t iopm[3 * 4096] __aligned(4096);
 static uint8_t msrpm[2 * 4096] __aligned(4096);
 
-/* ---- L2: stack, IDT, entry, general registers ---- */
+/* ---- L2: its stack, its VMCB, its general registers ---- */
 
 static uint8_t l2_stack[16384] __aligned(16);
-
-struct l2_gprs {
-	uint64_t rbx, rcx, rdx, rsi, rdi, rbp;
-	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+static struct svm_l2 l2 = {
+	.vmcb = &vmcb,
+	.stack = l2_stack,
+	.stack_size = sizeof(l2_stack),
 };
-
-static struct l2_gprs l2_gprs;
-
-struct idt_gate {
-	uint16_t offset0;
-	uint16_t selector;
-	uint8_t ist;
-	uint8_t type;
-	uint16_t offset1;
-	uint32_t offset2;
-	uint32_t reserved;
-} __packed;
-
-static struct idt_gate l2_idt[32] __aligned(16);
-
-/*
- * What L2's exception handlers saw (written by L2, read by L1). Every
- * exception in L2 goes through L2's own IDT to l2_exc_common, which
- * records it and stops in HLT (intercepted): nothing of L2 unwinds into
- * L1's catch_fault.
- */
-struct l2_exception {
-	uint64_t count, vector, error_code, rip;
-};
-
-volatile struct l2_exception l2_exc;
-
-extern const uint64_t l2_exc_stubs[32];
-DECLARE_INSN_LABEL(l2_entry);
-DECLARE_INSN_LABEL(l2_entry_hlt);
-DECLARE_INSN_LABEL(l2_exc_hlt);
-
-/*
- * l2_entry: RBX = fn, RDI = arg; call fn, then HLT.
- * Exception stubs: push a zero error code where the CPU pushes none, push
- * the vector, go to l2_exc_common.
- */
-asm(".pushsection .text\n"
-    ".global l2_entry\n"
-    "l2_entry:\n\t"
-    "call *%rbx\n"
-    ".global l2_entry_hlt\n"
-    "l2_entry_hlt:\n\t"
-    "hlt\n\t"
-    "jmp l2_entry_hlt\n"
-    ".macro L2_EXC_STUB v\n"
-    "l2_exc_stub_\\v:\n\t"
-    ".if (\\v != 8) && (\\v != 10) && (\\v != 11) && (\\v != 12) && "
-    "(\\v != 13) && (\\v != 14) && (\\v != 17) && (\\v != 21) && "
-    "(\\v != 29) && (\\v != 30)\n\t"
-    "pushq $0\n\t"
-    ".endif\n\t"
-    "pushq $\\v\n\t"
-    "jmp l2_exc_common\n"
-    ".endm\n"
-    ".irp v,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,"
-    "23,24,25,26,27,28,29,30,31\n"
-    "L2_EXC_STUB \\v\n"
-    ".endr\n"
-    "l2_exc_common:\n\t"
-    "incq l2_exc(%rip)\n\t"
-    "popq l2_exc+8(%rip)\n\t"
-    "popq l2_exc+16(%rip)\n\t"
-    "popq l2_exc+24(%rip)\n"
-    ".global l2_exc_hlt\n"
-    "l2_exc_hlt:\n\t"
-    "hlt\n\t"
-    "jmp l2_exc_hlt\n"
-    ".popsection\n"
-    ".pushsection .rodata\n"
-    ".balign 8\n"
-    ".global l2_exc_stubs\n"
-    "l2_exc_stubs:\n"
-    ".irp v,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,"
-    "23,24,25,26,27,28,29,30,31\n\t"
-    ".quad l2_exc_stub_\\v\n"
-    ".endr\n"
-    ".popsection\n");
-
-/*
- * svm_vmrun(vmcb_pa, gprs): load L2's general registers from gprs, CLGI,
- * VMRUN, STGI, store L2's general registers back. L1's callee-saved
- * registers are kept on L1's stack (the #VMEXIT restores RSP).
- */
-void svm_vmrun(uint64_t vmcb_pa, struct l2_gprs *gprs);
-
-asm(".pushsection .text\n"
-    ".global svm_vmrun\n"
-    "svm_vmrun:\n\t"
-    "pushq %rbx\n\t"
-    "pushq %rbp\n\t"
-    "pushq %r12\n\t"
-    "pushq %r13\n\t"
-    "pushq %r14\n\t"
-    "pushq %r15\n\t"
-    "pushq %rsi\n\t"
-    "movq %rdi, %rax\n\t"
-    "movq 0(%rsi), %rbx\n\t"
-    "movq 8(%rsi), %rcx\n\t"
-    "movq 16(%rsi), %rdx\n\t"
-    "movq 32(%rsi), %rdi\n\t"
-    "movq 40(%rsi), %rbp\n\t"
-    "movq 48(%rsi), %r8\n\t"
-    "movq 56(%rsi), %r9\n\t"
-    "movq 64(%rsi), %r10\n\t"
-    "movq 72(%rsi), %r11\n\t"
-    "movq 80(%rsi), %r12\n\t"
-    "movq 88(%rsi), %r13\n\t"
-    "movq 96(%rsi), %r14\n\t"
-    "movq 104(%rsi), %r15\n\t"
-    "movq 24(%rsi), %rsi\n\t"
-    "clgi\n\t"
-    "vmrun %rax\n\t"
-    "stgi\n\t"
-    "xchgq %rsi, (%rsp)\n\t"
-    "movq %rbx, 0(%rsi)\n\t"
-    "movq %rcx, 8(%rsi)\n\t"
-    "movq %rdx, 16(%rsi)\n\t"
-    "movq %rdi, 32(%rsi)\n\t"
-    "movq %rbp, 40(%rsi)\n\t"
-    "movq %r8, 48(%rsi)\n\t"
-    "movq %r9, 56(%rsi)\n\t"
-    "movq %r10, 64(%rsi)\n\t"
-    "movq %r11, 72(%rsi)\n\t"
-    "movq %r12, 80(%rsi)\n\t"
-    "movq %r13, 88(%rsi)\n\t"
-    "movq %r14, 96(%rsi)\n\t"
-    "movq %r15, 104(%rsi)\n\t"
-    "popq 24(%rsi)\n\t"
-    "popq %r15\n\t"
-    "popq %r14\n\t"
-    "popq %r13\n\t"
-    "popq %r12\n\t"
-    "popq %rbp\n\t"
-    "popq %rbx\n\t"
-    "ret\n"
-    ".popsection\n");
-
-_Static_assert(offsetof(struct l2_gprs, rsi) == 24, "l2_gprs layout");
-_Static_assert(offsetof(struct l2_gprs, r15) == 104, "l2_gprs layout");
-_Static_assert(offsetof(struct l2_exception, rip) == 24, "l2_exc layout");
 
 /* ---- L1 helpers ---- */
 
@@ -204,109 +54,9 @@ static bool l0_is_qemu_tcg(void)
 	return hypervisor_is("TCGTCGTCGTCG");
 }
 
-struct dtr {
-	uint16_t limit;
-	uint64_t base;
-} __packed;
-
-static uint64_t read_cr0(void)
-{
-	uint64_t v;
-
-	asm volatile("mov %%cr0, %0" : "=r"(v));
-	return v;
-}
-
-static uint64_t read_cr4(void)
-{
-	uint64_t v;
-
-	asm volatile("mov %%cr4, %0" : "=r"(v));
-	return v;
-}
-
-#define READ_SEL(seg)                                          \
-	({                                                     \
-		uint16_t s_;                                   \
-		asm volatile("mov %%" #seg ", %0" : "=r"(s_)); \
-		s_;                                            \
-	})
-
-/* A VMCB segment from L1's GDT descriptor for sel (attributes packed). */
-static struct vmcb_seg seg_from_gdt(const struct dtr *gdt, uint16_t sel)
-{
-	const uint64_t *table = (const uint64_t *)gdt->base;
-	uint64_t d = table[sel >> 3];
-	uint32_t limit = (d & 0xffff) | ((d >> 32) & 0xf0000);
-	uint16_t attrib = ((d >> 40) & 0xff) | ((d >> 44) & 0xf00);
-
-	if (attrib & (1u << 11)) /* G */
-		limit = limit << 12 | 0xfff;
-	return (struct vmcb_seg){
-		.selector = sel,
-		.attrib = attrib,
-		.limit = limit,
-		.base = ((d >> 16) & 0xffffff) | ((d >> 56) & 0xff) << 24,
-	};
-}
-
-static void l2_idt_init(void)
-{
-	for (int v = 0; v < 32; v++) {
-		uint64_t addr = l2_exc_stubs[v];
-
-		l2_idt[v] = (struct idt_gate){
-			.offset0 = addr & 0xffff,
-			.selector = READ_SEL(cs),
-			.type = 0x8e, /* present, DPL 0, interrupt gate */
-			.offset1 = (addr >> 16) & 0xffff,
-			.offset2 = addr >> 32,
-		};
-	}
-}
-
-/*
- * A VMCB for L2 in L1's address space: L1's control registers, EFER, GDT
- * and selectors; L2's own IDT and stack; ASID 1; intercepts VMRUN (the
- * APM's consistency check), HLT and SHUTDOWN plus misc1/misc2; the
- * permission maps installed (used when IOIO/MSR are intercepted).
- */
 static void vmcb_init(uint32_t misc1, uint32_t misc2)
 {
-	struct vmcb_control *c = &vmcb.control;
-	struct vmcb_save *s = &vmcb.save;
-	struct dtr gdt;
-	uint16_t data = READ_SEL(ds);
-
-	memset(&vmcb, 0, sizeof(vmcb));
-	asm volatile("sgdt %0" : "=m"(gdt));
-
-	c->intercept_misc1 =
-		SVM_INTERCEPT1_HLT | SVM_INTERCEPT1_SHUTDOWN | misc1;
-	c->intercept_misc2 = SVM_INTERCEPT2_VMRUN | misc2;
-	c->iopm_base_pa = (uint64_t)iopm;
-	c->msrpm_base_pa = (uint64_t)msrpm;
-	c->guest_asid = 1;
-	c->np_control = 0;
-
-	s->cs = seg_from_gdt(&gdt, READ_SEL(cs));
-	s->ss = seg_from_gdt(&gdt, READ_SEL(ss));
-	s->ds = seg_from_gdt(&gdt, data);
-	s->es = seg_from_gdt(&gdt, READ_SEL(es));
-	/* FS, GS, LDTR null; TR a busy 64-bit TSS (L1 has none loaded). */
-	s->tr = (struct vmcb_seg){.attrib = 0x008b, .limit = 0x67};
-	s->gdtr = (struct vmcb_seg){.limit = gdt.limit, .base = gdt.base};
-	s->idtr = (struct vmcb_seg){.limit = sizeof(l2_idt) - 1,
-				    .base = (uint64_t)l2_idt};
-	s->cpl = 0;
-	s->efer = rdmsr(MSR_EFER);
-	s->cr0 = read_cr0();
-	s->cr3 = read_cr3();
-	s->cr4 = read_cr4();
-	s->dr7 = 0x400;
-	s->dr6 = 0xffff0ff0;
-	s->rflags = 0x2;
-	s->g_pat = rdmsr(MSR_PAT);
+	svm_vmcb_init(&vmcb, misc1, misc2, iopm, msrpm);
 }
 
 /* ---- Running L2 ---- */
@@ -342,15 +92,15 @@ static bool l1_handle_exit(void)
 	switch (c->exit_code) {
 	case SVM_EXIT_CPUID:
 		s->rax = EMU_CPUID_A;
-		l2_gprs.rbx = EMU_CPUID_B;
-		l2_gprs.rcx = EMU_CPUID_C;
-		l2_gprs.rdx = EMU_CPUID_D;
+		l2.gprs.rbx = EMU_CPUID_B;
+		l2.gprs.rcx = EMU_CPUID_C;
+		l2.gprs.rdx = EMU_CPUID_D;
 		advance(2);
 		return true;
 	case SVM_EXIT_MSR:
 		if (c->exit_info1 == 0) {
 			s->rax = (uint32_t)EMU_MSR_VAL;
-			l2_gprs.rdx = EMU_MSR_VAL >> 32;
+			l2.gprs.rdx = EMU_MSR_VAL >> 32;
 		}
 		advance(2);
 		return true;
@@ -370,29 +120,20 @@ static bool l1_handle_exit(void)
 /* Run fn(arg) in L2 with the current VMCB's intercepts; record the exits. */
 static void run_l2(void (*fn)(void *), void *arg)
 {
-	vmcb.save.rip = (uint64_t)l2_entry;
-	vmcb.save.rsp = (uint64_t)l2_stack + sizeof(l2_stack);
-	vmcb.save.rax = 0;
-	memset(&l2_gprs, 0, sizeof(l2_gprs));
-	l2_gprs.rbx = (uint64_t)fn;
-	l2_gprs.rdi = (uint64_t)arg;
-	memset((void *)&l2_exc, 0, sizeof(l2_exc));
+	svm_l2_start(&l2, fn, arg);
 	nexits = 0;
 
 	while (nexits < MAX_EXITS) {
 		struct exit_rec *e = &exits[nexits++];
 
-		vmcb.control.exit_code = 0;
-		vmcb.control.next_rip = 0;
-		svm_vmrun((uint64_t)&vmcb, &l2_gprs);
-		asm volatile("" : : : "memory");
+		svm_l2_run(&l2);
 		*e = (struct exit_rec){
 			.code = vmcb.control.exit_code,
 			.info1 = vmcb.control.exit_info1,
 			.info2 = vmcb.control.exit_info2,
 			.rip = vmcb.save.rip,
 			.next_rip = vmcb.control.next_rip,
-			.rcx = l2_gprs.rcx,
+			.rcx = l2.gprs.rcx,
 		};
 		if (!l1_handle_exit())
 			return;
@@ -407,10 +148,10 @@ static void print_exits(void)
 			    "%#lx next_rip %#lx",
 			    i, exits[i].code, exits[i].info1, exits[i].info2,
 			    exits[i].rip, exits[i].next_rip);
-	if (l2_exc.count)
+	if (svm_l2_exc.count)
 		report_info(
 			"  L2 exception: vector %lu at rip %#lx (count %lu)",
-			l2_exc.vector, l2_exc.rip, l2_exc.count);
+			svm_l2_exc.vector, svm_l2_exc.rip, svm_l2_exc.count);
 }
 
 /* The run ended in the HLT after fn returned, without any L2 exception. */
@@ -419,7 +160,7 @@ static bool ended_in_entry_hlt(void)
 	const struct exit_rec *e = &exits[nexits > 0 ? nexits - 1 : 0];
 
 	return nexits > 0 && e->code == SVM_EXIT_HLT &&
-	       e->rip == (uint64_t)l2_entry_hlt && l2_exc.count == 0;
+	       e->rip == (uint64_t)svm_l2_entry_hlt && svm_l2_exc.count == 0;
 }
 
 /* exit i was `code` at rip, with NRIP (where saved) rip + len. */
@@ -590,7 +331,7 @@ static void test_basic_run(void)
 	       "L2 runs and exits to L1 at its HLT (exit %#lx at %#lx, "
 	       "expected %#x at %#lx)",
 	       exits[0].code, exits[0].rip, SVM_EXIT_HLT,
-	       (uint64_t)l2_entry_hlt);
+	       (uint64_t)svm_l2_entry_hlt);
 	if (!(l2_ran == 0x12 && nexits == 1 && ended_in_entry_hlt()))
 		print_exits();
 	report(vmcb.save.rsp == (uint64_t)l2_stack + sizeof(l2_stack),
@@ -625,14 +366,14 @@ static void test_vmmcall(void)
 	l2_after_vmmcall = 0;
 	vmcb_init(0, 0);
 	run_l2(l2_vmmcall, NULL);
-	report(l2_exc.count == 1 && l2_exc.vector == UD_VECTOR &&
-		       l2_exc.rip == (uint64_t)l2_vmmcall_insn,
+	report(svm_l2_exc.count == 1 && svm_l2_exc.vector == UD_VECTOR &&
+		       svm_l2_exc.rip == (uint64_t)l2_vmmcall_insn,
 	       "VMMCALL not intercepted: #UD in L2 at its RIP (count %lu, "
 	       "vector %lu, rip %#lx, expected %#lx)",
-	       l2_exc.count, l2_exc.vector, l2_exc.rip,
+	       svm_l2_exc.count, svm_l2_exc.vector, svm_l2_exc.rip,
 	       (uint64_t)l2_vmmcall_insn);
 	ok = nexits == 1 && exits[0].code == SVM_EXIT_HLT &&
-	     exits[0].rip == (uint64_t)l2_exc_hlt && l2_after_vmmcall == 0;
+	     exits[0].rip == (uint64_t)svm_l2_exc_hlt && l2_after_vmmcall == 0;
 	report(ok,
 	       "VMMCALL not intercepted: no VMMCALL exit, L1 sees only the "
 	       "HLT of L2's #UD handler (exit %#lx at %#lx)",
@@ -833,7 +574,6 @@ static void test_nested_on(void)
 		return;
 	if (!enable_svm())
 		return;
-	l2_idt_init();
 	test_basic_run();
 	test_vmmcall();
 	test_cpuid();
