@@ -129,6 +129,9 @@ enum {
 #define CPUID_TOPO_SMT 1u
 #define CPUID_TOPO_CORE 2u
 #define CPUID80000001_ECX_SVM BIT(2)
+/* CPUID 0x8000000A EDX: SVM features (APM vol. 3, appendix E.4.9). */
+#define CPUID8000000A_EDX_NP BIT(0)
+#define CPUID8000000A_EDX_NRIPS BIT(3)
 #define CPUID80000001_EDX_PAGE1GB BIT(26)
 #define CPUIDD1_EAX_XSAVES BIT(3) /* leaf 0xd, subleaf 1 */
 

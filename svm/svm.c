@@ -92,12 +92,14 @@ static int svm_enable(const struct cpu_info *ci, char *err, size_t errlen)
 	svm_has_nrip_save = ci->nrip_save;
 	iopm_pa = memory_alloc_zeroed(IOPM_SIZE);
 	msrpm_pa = memory_alloc_zeroed(MSRPM_SIZE);
-	if (!iopm_pa || !msrpm_pa) {
+	svm_msrpm_all_pa = memory_alloc_zeroed(MSRPM_SIZE);
+	if (!iopm_pa || !msrpm_pa || !svm_msrpm_all_pa) {
 		fmt_snprintf(err, errlen, "out of memory for SVM structures");
 		return -1;
 	}
 	/* Every port exits; the MSRs per VM (msrpm_encode). */
 	memset((void *)iopm_pa, 0xff, IOPM_SIZE);
+	memset((void *)svm_msrpm_all_pa, 0xff, MSRPM_SIZE);
 	return 0;
 }
 
@@ -188,31 +190,34 @@ static int svm_vcpu_create(struct vcpu *v, const struct entry_state *entry,
 	struct svm_vcpu *s = &svm_vcpus[v->index];
 	struct vmcb_control *c;
 
+	*s = (struct svm_vcpu){0};
 	s->vmcb_pa = memory_alloc_zeroed(PAGE_SIZE);
 	if (!s->vmcb_pa) {
 		fmt_snprintf(err, errlen, "out of memory for the VMCB");
 		return -1;
 	}
 	s->vmcb = (struct vmcb *)s->vmcb_pa;
+	s->vmcb01 = s->vmcb;
+	s->vmcb01_pa = s->vmcb_pa;
 	svm_insn_memo_clear(s);
 	v->arch = s;
+	if (cpu_model_has(&v->vm->cpu, CPU_FACT(SVM))) {
+		/* nested=on: the VMCB its L2s run on (svm_nested.c). */
+		s->nested.vmcb02_pa = memory_alloc_zeroed(PAGE_SIZE);
+		if (!s->nested.vmcb02_pa) {
+			fmt_snprintf(err, errlen, "out of memory for the VMCB");
+			return -1;
+		}
+		s->nested.vmcb02 = (struct vmcb *)s->nested.vmcb02_pa;
+	}
 
 	c = &s->vmcb->control;
 	/* CR4 and CR8 (the TPR) writes: svm_exit.c. */
-	c->intercept_cr = 1u << (16 + 4) | 1u << (16 + 8);
+	c->intercept_cr = SVM_MHV_CR_WRITE4 | SVM_MHV_CR_WRITE8;
 	c->intercept_exceptions = 1u << 6; /* #UD: svm_exit.c */
 	/* INTR: mhv's own interrupts (its budget timer) exit, see svm_run. */
-	c->intercept_misc1 = SVM_INTERCEPT1_INTR | SVM_INTERCEPT1_NMI |
-			     SVM_INTERCEPT1_CPUID | SVM_INTERCEPT1_HLT |
-			     SVM_INTERCEPT1_INVD | SVM_INTERCEPT1_INVLPGA |
-			     SVM_INTERCEPT1_IOIO | SVM_INTERCEPT1_MSR |
-			     SVM_INTERCEPT1_SHUTDOWN;
-	/* VMMCALL always exits: mhv decides hypercall or #UD (see docs). */
-	c->intercept_misc2 = SVM_INTERCEPT2_VMRUN | SVM_INTERCEPT2_VMMCALL |
-			     SVM_INTERCEPT2_VMLOAD | SVM_INTERCEPT2_VMSAVE |
-			     SVM_INTERCEPT2_STGI | SVM_INTERCEPT2_CLGI |
-			     SVM_INTERCEPT2_SKINIT | SVM_INTERCEPT2_MONITOR |
-			     SVM_INTERCEPT2_MWAIT | SVM_INTERCEPT2_MWAIT_COND;
+	c->intercept_misc1 = SVM_MHV_MISC1;
+	c->intercept_misc2 = SVM_MHV_MISC2;
 	c->iopm_base_pa = iopm_pa;
 	msrpm_encode(&v->vm->cpu);
 	c->msrpm_base_pa = msrpm_pa;
@@ -230,15 +235,17 @@ static void svm_vcpu_destroy(struct vcpu *v)
 {
 	struct svm_vcpu *s = v->arch;
 
-	if (s && s->vmcb_pa)
-		pmm_free(&phys_mem, s->vmcb_pa, PAGE_SIZE);
+	if (s && s->vmcb01_pa)
+		pmm_free(&phys_mem, s->vmcb01_pa, PAGE_SIZE);
+	if (s && s->nested.vmcb02_pa)
+		pmm_free(&phys_mem, s->nested.vmcb02_pa, PAGE_SIZE);
 	v->arch = NULL;
 }
 
 static void svm_run(struct vcpu *v)
 {
 	struct svm_vcpu *s = v->arch;
-	struct vmcb *vmcb = s->vmcb;
+	struct vmcb *vmcb;
 	uint64_t host_save = host_save_pa[smp_this_cpu()];
 
 	/*
@@ -254,8 +261,10 @@ static void svm_run(struct vcpu *v)
 			/* INIT: core resets the vCPU (core/vm/vcpu_run.c). */
 			if (v->init_pending)
 				break;
-			svm_events(v, vmcb);
+			svm_events(v, s->vmcb);
 		}
+		/* vmcb01, or vmcb02 while the guest's own guest runs. */
+		vmcb = s->vmcb;
 		vmcb->save.rax = v->gpr[GPR_RAX];
 		svm_vmrun(v->gpr, s->vmcb_pa, host_save);
 		v->gpr[GPR_RAX] = vmcb->save.rax;
@@ -267,13 +276,17 @@ static void svm_run(struct vcpu *v)
 		vmcb->control.event_inj = 0;
 		if (vmcb->control.exit_int_info & SVM_EVENT_VALID)
 			vmcb->control.event_inj = vmcb->control.exit_int_info;
-		svm_dispatch_exit(v, vmcb);
+		if (unlikely(s->nested.guest_mode))
+			svm_nested_dispatch(v, vmcb);
+		else
+			svm_dispatch_exit(v, vmcb);
 	}
 	host_timer_stop();
 }
 
 const struct vm_backend svm_backend = {
 	.name = "AMD SVM",
+	.nested_svm = true,
 	.probe_report = svm_probe_report,
 	.enable = svm_enable,
 	.enable_cpu = svm_enable_cpu,

@@ -29,9 +29,43 @@ struct svm_insn_memo {
 /* Non-canonical: no intercept ever happens there. */
 #define SVM_MEMO_NO_RIP 0x8000000000000000ULL
 
+/*
+ * What mhv keeps of L1's VMCB while its L2 runs (docs/nested.md): read
+ * once at VMRUN, so that L1 changing its VMCB meanwhile changes nothing,
+ * as on hardware.
+ */
+struct svm_l1_controls {
+	uint32_t intercept_cr, intercept_dr, intercept_exceptions;
+	uint32_t intercept_misc1, intercept_misc2, intercept_misc3;
+	uint64_t iopm_base_pa, msrpm_base_pa;
+	uint32_t int_ctl;
+};
+
+/*
+ * Nested SVM (guest option nested=on): the guest is L1, a hypervisor
+ * itself, and mhv emulates VMRUN for it. vmcb01 is L1's own VMCB (mhv's),
+ * vmcb02 the one mhv runs L2 on, built from L1's VMCB (vmcb12, in L1's
+ * memory) and mhv's own intercepts.
+ */
+struct svm_nested {
+	bool guest_mode; /* L2 runs: svm_vcpu.vmcb is vmcb02 */
+	bool gif_clear;	 /* L1's GIF is 0 (APM vol. 2, 15.17) */
+	bool svme;	 /* L1's EFER.SVME (the VMCB's is always set) */
+	bool flush_l2;	 /* INVLPGA or a new ASID: flush before L2 runs */
+	uint32_t asid12; /* the ASID L1 gave its last L2 */
+	uint64_t vm_cr, hsave_pa;
+	uint64_t vmcb12_gpa; /* L1's VMCB of the L2 that runs */
+	struct svm_l1_controls l1;
+	struct vmcb *vmcb02;
+	uint64_t vmcb02_pa;
+};
+
 struct svm_vcpu {
-	struct vmcb *vmcb;
+	struct vmcb *vmcb; /* the VMCB VMRUN runs: vmcb01, or vmcb02 for L2 */
 	uint64_t vmcb_pa;
+	struct vmcb *vmcb01; /* the guest's own (L1's, when nested) */
+	uint64_t vmcb01_pa;
+	struct svm_nested nested;
 	uint64_t tsc_offset;
 	struct svm_insn_memo memo;
 	/*
@@ -48,6 +82,27 @@ struct svm_vcpu {
 	 */
 	bool nmi_singlestep, guest_tf;
 };
+
+/*
+ * The intercepts every VMCB of mhv has, L2's too (svm_nested.c): INTR and
+ * NMI for mhv's own interrupts, what mhv emulates (CPUID, I/O, MSRs, HLT,
+ * INVD) and every SVM instruction, which a guest may only use through
+ * mhv (nested=on) or not at all (#UD). MONITOR/MWAIT are hidden in CPUID.
+ * VMMCALL always exits: mhv decides hypercall or #UD (docs/nested.md).
+ */
+#define SVM_MHV_MISC1                                                        \
+	(SVM_INTERCEPT1_INTR | SVM_INTERCEPT1_NMI | SVM_INTERCEPT1_CPUID |   \
+	 SVM_INTERCEPT1_HLT | SVM_INTERCEPT1_INVD | SVM_INTERCEPT1_INVLPGA | \
+	 SVM_INTERCEPT1_IOIO | SVM_INTERCEPT1_MSR | SVM_INTERCEPT1_SHUTDOWN)
+#define SVM_MHV_MISC2                                                          \
+	(SVM_INTERCEPT2_VMRUN | SVM_INTERCEPT2_VMMCALL |                       \
+	 SVM_INTERCEPT2_VMLOAD | SVM_INTERCEPT2_VMSAVE | SVM_INTERCEPT2_STGI | \
+	 SVM_INTERCEPT2_CLGI | SVM_INTERCEPT2_SKINIT |                         \
+	 SVM_INTERCEPT2_MONITOR | SVM_INTERCEPT2_MWAIT |                       \
+	 SVM_INTERCEPT2_MWAIT_COND)
+/* CR4 writes (checked against the guest's CPUID); CR8 writes for L1 only. */
+#define SVM_MHV_CR_WRITE4 (1u << (16 + 4))
+#define SVM_MHV_CR_WRITE8 (1u << (16 + 8))
 
 /*
  * Before an entry with v->events set: arm the timer for the VM's next
@@ -136,6 +191,26 @@ static inline bool svm_skip_instruction(struct vcpu *v,
 	svm_complete_insn(v, vmcb, m->next_rip);
 	return true;
 }
+
+/*
+ * Nested SVM (svm/svm_nested.c). L1's SVM instructions, intercepted in
+ * vmcb01: emulated when the guest has nested=on, else #UD.
+ */
+void svm_l1_vmrun(struct vcpu *v, struct vmcb *vmcb);
+void svm_l1_vmload_vmsave(struct vcpu *v, struct vmcb *vmcb);
+void svm_l1_gif(struct vcpu *v, struct vmcb *vmcb);
+void svm_l1_invlpga(struct vcpu *v, struct vmcb *vmcb);
+/* An exit while L2 ran: to L1 as #VMEXIT if it asked for it, else mhv's. */
+void svm_nested_dispatch(struct vcpu *v, struct vmcb *vmcb02);
+/* svm_events while L2 runs: L1's pending interrupt or NMI may exit L2. */
+void svm_nested_events(struct vcpu *v, struct vmcb *vmcb02);
+/* MSRs VM_CR and VM_HSAVE_PA, and L1's view of EFER.SVME. */
+int svm_nested_read_msr(struct vcpu *v, uint32_t msr, uint64_t *val);
+int svm_nested_write_msr(struct vcpu *v, uint32_t msr, uint64_t val);
+/* The length of the intercepted instruction at RIP, decoded; 0 if not it. */
+unsigned int svm_insn_length(struct vcpu *v, const struct svm_opcode *op);
+/* The MSR permission map every L2 runs with: every MSR exits. */
+extern uint64_t svm_msrpm_all_pa;
 
 /* Backend ops that only touch the VMCB (also used by hosted tests). */
 void svm_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,

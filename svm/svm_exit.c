@@ -44,9 +44,9 @@ static void handle_vmmcall(struct vcpu *v, struct vmcb *vmcb)
 }
 
 /*
- * Instructions that do not exist for the guest: VMRUN, VMLOAD, VMSAVE,
- * STGI, CLGI, SKINIT, INVLPGA (no nested SVM) and MONITOR/MWAIT (hidden in
- * CPUID). #UD at the instruction, RIP not advanced.
+ * Instructions that do not exist for the guest: SKINIT and MONITOR/MWAIT
+ * (hidden in CPUID). #UD at the instruction, RIP not advanced. The other
+ * SVM instructions are svm_nested.c's: #UD too without nested=on.
  */
 static void handle_undefined(struct vcpu *v, struct vmcb *vmcb)
 {
@@ -243,16 +243,16 @@ static const svm_exit_fn svm_exit_handlers[SVM_EXIT_DENSE_LAST + 1] = {
 	[SVM_EXIT_CPUID] = handle_cpuid,
 	[SVM_EXIT_INVD] = handle_invd,
 	[SVM_EXIT_HLT] = handle_hlt,
-	[SVM_EXIT_INVLPGA] = handle_undefined,
+	[SVM_EXIT_INVLPGA] = svm_l1_invlpga,
 	[SVM_EXIT_IOIO] = handle_ioio,
 	[SVM_EXIT_MSR] = handle_msr,
 	[SVM_EXIT_SHUTDOWN] = handle_shutdown,
-	[SVM_EXIT_VMRUN] = handle_undefined,
+	[SVM_EXIT_VMRUN] = svm_l1_vmrun,
 	[SVM_EXIT_VMMCALL] = handle_vmmcall,
-	[SVM_EXIT_VMLOAD] = handle_undefined,
-	[SVM_EXIT_VMSAVE] = handle_undefined,
-	[SVM_EXIT_STGI] = handle_undefined,
-	[SVM_EXIT_CLGI] = handle_undefined,
+	[SVM_EXIT_VMLOAD] = svm_l1_vmload_vmsave,
+	[SVM_EXIT_VMSAVE] = svm_l1_vmload_vmsave,
+	[SVM_EXIT_STGI] = svm_l1_gif,
+	[SVM_EXIT_CLGI] = svm_l1_gif,
 	[SVM_EXIT_SKINIT] = handle_undefined,
 	[SVM_EXIT_MONITOR] = handle_undefined,
 	[SVM_EXIT_MWAIT] = handle_undefined,

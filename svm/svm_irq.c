@@ -21,10 +21,20 @@ static void want_window(struct vmcb_control *c)
 void svm_events(struct vcpu *v, struct vmcb *vmcb)
 {
 	struct svm_vcpu *s = v->arch;
-	struct vmcb_control *c = &vmcb->control;
-	bool busy = c->event_inj & SVM_EVENT_VALID;
-	bool shadow = c->int_state & 1;
+	struct vmcb_control *c;
+	bool busy, shadow;
 	int irq;
+
+	if (unlikely(s->nested.guest_mode)) {
+		/* L2 runs; unless L1 takes an exit now, nothing more to do. */
+		svm_nested_events(v, vmcb);
+		if (s->nested.guest_mode)
+			return;
+		vmcb = s->vmcb;
+	}
+	c = &vmcb->control;
+	busy = c->event_inj & SVM_EVENT_VALID;
+	shadow = c->int_state & 1;
 
 	/*
 	 * A full barrier: another CPU sets an IRR bit, then events, then
@@ -41,6 +51,9 @@ void svm_events(struct vcpu *v, struct vmcb *vmcb)
 
 	if (s->iret_seen && vmcb->save.rip != s->iret_rip)
 		s->nmi_blocked = s->iret_seen = false;
+	/* L1 with GIF=0 (CLGI, or a #VMEXIT): no interrupt, no NMI; STGI. */
+	if (unlikely(s->nested.gif_clear))
+		return;
 	if (v->apic.nmi_pending && s->nmi_blocked && s->iret_seen &&
 	    !s->nmi_singlestep) {
 		/*

@@ -54,7 +54,7 @@ void svm_single_step(struct vcpu *v)
 }
 
 /* The slow path: fetch and decode, then remember for the next time. */
-static unsigned int decode_length(struct vcpu *v, const struct svm_opcode *op)
+unsigned int svm_insn_length(struct vcpu *v, const struct svm_opcode *op)
 {
 	struct svm_insn_memo *m = &((struct svm_vcpu *)v->arch)->memo;
 	struct vcpu_state s;
@@ -89,7 +89,7 @@ static unsigned int decode_length(struct vcpu *v, const struct svm_opcode *op)
 /* Decode, skip, or end the VM: the path taken once per new RIP. */
 bool svm_skip_decoded(struct vcpu *v, const struct svm_opcode *op)
 {
-	unsigned int len = decode_length(v, op);
+	unsigned int len = svm_insn_length(v, op);
 
 	if (!len) {
 		exit_not_decodable(v, "intercepted instruction not decodable");
@@ -179,7 +179,16 @@ int svm_read_state_msr(struct vcpu *v, uint32_t msr, uint64_t *val)
 	switch (msr) {
 	case MSR_EFER:
 		*val = vmcb->save.efer;
+		/* L1's own SVME (svm_nested.c); L2's is in its VMCB. */
+		if (!((struct svm_vcpu *)v->arch)->nested.guest_mode) {
+			*val &= ~EFER_SVME;
+			if (((struct svm_vcpu *)v->arch)->nested.svme)
+				*val |= EFER_SVME;
+		}
 		return 0;
+	case MSR_VM_CR:
+	case MSR_VM_HSAVE_PA:
+		return svm_nested_read_msr(v, msr, val);
 	case MSR_PAT:
 		*val = vmcb->save.g_pat;
 		return 0;
@@ -209,6 +218,8 @@ int svm_write_state_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 
 	switch (msr) {
 	case MSR_EFER:
+		if (svm_nested_write_msr(v, msr, val))
+			return -1;
 		/* VMRUN requires SVME in the guest's EFER: keep it set. */
 		vmcb->save.efer =
 			val | EFER_SVME | (vmcb->save.efer & EFER_LMA);
@@ -216,6 +227,9 @@ int svm_write_state_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 	case MSR_PAT:
 		vmcb->save.g_pat = val;
 		return 0;
+	case MSR_VM_CR:
+	case MSR_VM_HSAVE_PA:
+		return svm_nested_write_msr(v, msr, val);
 	case MSR_FS_BASE:
 		vmcb->save.fs.base = val;
 		return 0;

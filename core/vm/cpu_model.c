@@ -347,6 +347,24 @@ void cpu_model_finish(struct cpu_model *m)
 	msr_passthrough_derive(m);
 }
 
+/* L1's ASIDs: any number will do, mhv runs every L2 with one of its own. */
+#define NESTED_ASIDS 16
+
+void cpu_model_set_nested_svm(struct cpu_model *m)
+{
+	if (m->max_ext < 0x8000000a)
+		return;
+	m->ext[1].ecx |= CPUID80000001_ECX_SVM;
+	m->ext_table |= BIT(0xa);
+	m->ext[0xa] = (struct cpuid_regs){
+		.eax = 1, /* SVM revision */
+		.ebx = NESTED_ASIDS,
+		.edx = CPUID8000000A_EDX_NRIPS,
+	};
+	m->facts |= CPU_FACT(SVM);
+	m->efer_allowed |= EFER_SVME;
+}
+
 void cpu_model_init(struct cpu_model *m, enum cpu_vendor vendor)
 {
 	cpu_model_from_host(m, vendor);

@@ -43,6 +43,7 @@ enum cpu_fact {
 	CPU_FACT_SYSCALL,      /* CPUID.80000001:EDX[11]: STAR, SFMASK */
 	CPU_FACT_LM,	       /* CPUID.80000001:EDX[29]: LSTAR, CSTAR, FS/GS */
 	CPU_FACT_TSC_AUX,      /* RDTSCP or RDPID: IA32_TSC_AUX */
+	CPU_FACT_SVM,	       /* CPUID.80000001:ECX[2]: nested=on (SVM) */
 };
 
 #define CPU_FACT(f) (1u << (CPU_FACT_##f))
@@ -105,6 +106,13 @@ void cpu_model_init(struct cpu_model *m, enum cpu_vendor vendor);
  * is filled in at the exit.
  */
 void cpu_model_set_cpus(struct cpu_model *m, unsigned int n);
+
+/*
+ * nested=on on an SVM host: the guest sees SVM (leaf 0x80000001 ECX[2],
+ * leaf 0x8000000A with what svm/svm_nested.c provides: NRIP save, ASIDs,
+ * no nested paging yet), may set EFER.SVME and has VM_CR and VM_HSAVE_PA.
+ */
+void cpu_model_set_nested_svm(struct cpu_model *m);
 
 /* The pass-through list from the facts (core/vm/msr_policy.c). */
 void msr_passthrough_derive(struct cpu_model *m);

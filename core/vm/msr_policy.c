@@ -47,7 +47,9 @@ static int read_efer(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	if (vm_backend->read_state_msr(v, msr, val))
 		return -1;
-	*val &= ~EFER_SVME; /* the VMCB needs it set; the guest never sees it */
+	/* The VMCB needs it set; only a nested=on guest sees its own. */
+	if (!cpu_model_has(&v->vm->cpu, CPU_FACT(SVM)))
+		*val &= ~EFER_SVME;
 	return 0;
 }
 
@@ -252,6 +254,11 @@ static int read_arch_capabilities(struct vcpu *v, uint32_t msr, uint64_t *val)
 
 #define NEEDS(f) CPU_FACT(f)
 
+static int write_state(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	return vm_backend->write_state_msr(v, msr, val);
+}
+
 static const struct msr_rule rules[] = {
 	{MSR_TSC, MSR_TSC, NEEDS(TSC), read_tsc, write_tsc},
 	{MSR_TSC_ADJUST, MSR_TSC_ADJUST, NEEDS(TSC_ADJUST), read_tsc_adjust,
@@ -286,6 +293,9 @@ static const struct msr_rule rules[] = {
 	 write_canonical},
 	{MSR_AMD_PERFEVTSEL0, MSR_AMD_PERFCTR3, NEEDS(AMD), read_zero,
 	 write_ignore},
+	/* nested=on: the backend keeps them (svm/svm_nested.c). */
+	{MSR_VM_CR, MSR_VM_CR, NEEDS(SVM), read_state, write_state},
+	{MSR_VM_HSAVE_PA, MSR_VM_HSAVE_PA, NEEDS(SVM), read_state, write_state},
 };
 
 static const struct msr_rule *find_rule(const struct cpu_model *m, uint32_t msr)

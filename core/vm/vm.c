@@ -148,6 +148,12 @@ static int prepare_guest(struct vm *vm, const struct boot_module *payload,
 		return -1;
 	cpu_model_init(&vm->cpu, boot_cpu.vendor);
 	cpu_model_set_cpus(&vm->cpu, vm->nr_vcpus);
+	if (vm->opt.nested && vm_backend->nested_svm)
+		cpu_model_set_nested_svm(&vm->cpu);
+	else if (vm->opt.nested)
+		pr_warn("%s: nested=on: mhv offers nested virtualization on "
+			"AMD SVM only; this guest runs without it\n",
+			vm->opt.name);
 	vm->msr_mtrr_def_type = 0xc06; /* MTRRs on, default WB */
 	/* Fast strings, perf monitoring, no BTS, no PEBS: KVM's defaults. */
 	vm->msr_misc_enable = BIT(0) | BIT(7) | BIT(11) | BIT(12);

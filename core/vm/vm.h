@@ -194,6 +194,8 @@ struct vm_backend {
 	int (*enable_cpu)(const struct cpu_info *ci, char *err, size_t errlen);
 	/* Whether enable_cpu succeeded on the CPU running this. */
 	bool (*cpu_enabled)(void);
+	/* Whether nested=on gives the guest SVM (svm/svm_nested.c). */
+	bool nested_svm;
 	/* Leaf and table flags for guest-physical page tables (NPT/EPT). */
 	uint64_t gpt_leaf_flags, gpt_table_flags;
 	/* A vCPU in state `entry` (core/vm/entry_state.h). */

@@ -1,0 +1,659 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Nested SVM (svm/svm_nested.c) against VMCBs in ordinary memory: L1's
+ * VMRUN, VMLOAD/VMSAVE, STGI/CLGI and MSRs through the real exit table,
+ * and L2's exits through svm_nested_dispatch() as svm_run() calls it.
+ * L1's VMCB (vmcb12) and its permission maps are in guest RAM, as on the
+ * real path; only VMRUN itself is missing. L1 and L2 run 32-bit protected
+ * mode without paging, so every RIP is a guest-physical address.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/host/apic.h"
+#include "core/host/cpu_probe.h"
+#include "core/exit/exits.h"
+#include "core/x86.h"
+#include "lib/compiler.h"
+#include "svm/svm.h"
+#include "svm/svm_exit_codes.h"
+#include "tests/unit/fake_clock.h"
+#include "tests/unit/fake_host_irq.h"
+#include "tests/unit/fake_serial.h"
+
+struct cpu_info boot_cpu;
+const struct vm_backend *vm_backend;
+
+static const struct vm_backend test_backend = {
+	.name = "AMD SVM (hosted test)",
+	.nested_svm = true,
+	.inject_exception = svm_inject_exception,
+	.get_state = svm_get_state,
+	.get_control = svm_get_control,
+	.exit_name = svm_exit_name,
+	.exit_counter = svm_exit_counter,
+	.exit_slot_name = svm_exit_slot_name,
+	.get_rsp = svm_get_rsp,
+	.seg_base = svm_seg_base,
+	.set_rsp = svm_set_rsp,
+	.get_tsc_offset = svm_get_tsc_offset,
+	.set_tsc_offset = svm_set_tsc_offset,
+	.read_state_msr = svm_read_state_msr,
+	.write_state_msr = svm_write_state_msr,
+};
+
+#define RAM_SIZE MiB(4)
+#define L1_RIP 0x1000ULL
+#define L2_RIP 0x2000ULL
+#define VMCB12_GPA 0x10000ULL
+#define IOPM_GPA 0x20000ULL  /* 12 KiB */
+#define MSRPM_GPA 0x30000ULL /* 8 KiB */
+#define L1_RAX 0x1234abcdULL
+#define L2_RAX 0x5678ULL
+
+#define EVENT_UD 0x80000306ULL /* valid | exception | vector 6 */
+#define EVENT_GP0 0x80000b0dULL
+
+static struct vm *vm;
+static struct vcpu *v;
+static struct svm_vcpu svm;
+static struct vmcb *vmcb01, *vmcb02, *vmcb12;
+static uint8_t *msrpm_all;
+
+static void set_pm32(struct vmcb_save *g, uint64_t rip)
+{
+	g->cs = (struct vmcb_seg){
+		.selector = 0x08, .attrib = 0xc9b, .limit = 0xffffffff};
+	g->ds = g->es = g->ss = (struct vmcb_seg){
+		.selector = 0x10, .attrib = 0xc93, .limit = 0xffffffff};
+	g->efer = EFER_SVME;
+	g->cr0 = CR0_PE | CR0_ET;
+	g->rflags = 0x2;
+	g->rip = rip;
+	g->g_pat = PAT_RESET;
+}
+
+static struct vmcb *alloc_vmcb(void)
+{
+	struct vmcb *p = aligned_alloc(4096, sizeof(*p));
+
+	assert_non_null(p);
+	memset(p, 0, sizeof(*p));
+	return p;
+}
+
+static void plant(uint64_t gpa, const char *bytes, size_t n)
+{
+	memcpy(vm->ram + gpa, bytes, n);
+}
+
+/* L2's VMCB as a minimal L1 writes it: VMRUN and VMMCALL intercepted. */
+static void write_vmcb12(void)
+{
+	memset(vmcb12, 0, sizeof(*vmcb12));
+	set_pm32(&vmcb12->save, L2_RIP);
+	vmcb12->save.rax = L2_RAX;
+	vmcb12->control.guest_asid = 1;
+	vmcb12->control.intercept_misc2 =
+		SVM_INTERCEPT2_VMRUN | SVM_INTERCEPT2_VMMCALL;
+	vmcb12->control.iopm_base_pa = IOPM_GPA;
+	vmcb12->control.msrpm_base_pa = MSRPM_GPA;
+	vmcb12->control.int_ctl = SVM_INT_CTL_V_INTR_MASKING;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	vm = calloc(1, sizeof(*vm));
+	assert_non_null(vm);
+	snprintf(vm->opt.name, sizeof(vm->opt.name), "l1");
+	vm->opt.mem_bytes = RAM_SIZE;
+	vm->opt.nested = true;
+	guest_ram_attach_flat(vm, calloc(1, RAM_SIZE), RAM_SIZE);
+	boot_cpu = (struct cpu_info){.vendor = CPU_VENDOR_AMD};
+	cpu_model_init(&vm->cpu, boot_cpu.vendor);
+	vm->cpu.max_ext = 0x8000000a; /* the host's may be Intel's */
+	vm->cpu.ext[8].eax = 40;      /* MAXPHYADDR */
+	cpu_model_set_nested_svm(&vm->cpu);
+	vm_backend = &test_backend;
+
+	vmcb01 = alloc_vmcb();
+	vmcb02 = alloc_vmcb();
+	msrpm_all = malloc(8192);
+	memset(msrpm_all, 0xff, 8192);
+	svm_msrpm_all_pa = (uint64_t)msrpm_all;
+	svm = (struct svm_vcpu){.vmcb = vmcb01,
+				.vmcb01 = vmcb01,
+				.vmcb_pa = 0x111000,
+				.vmcb01_pa = 0x111000,
+				.nested.vmcb02 = vmcb02,
+				.nested.vmcb02_pa = 0x222000};
+	svm_insn_memo_clear(&svm);
+	v = &vm->vcpus[0];
+	v->vm = vm;
+	vm->nr_vcpus = 1;
+	v->arch = &svm;
+	devices_init(vm);
+	set_pm32(&vmcb01->save, L1_RIP);
+	vmcb01->control.iopm_base_pa = 0x333000;
+	vmcb01->control.n_cr3 = 0x444000;
+	vmcb01->control.tsc_offset = 100;
+	vmcb12 = (struct vmcb *)(vm->ram + VMCB12_GPA);
+	write_vmcb12();
+	svm_has_nrip_save = false;
+	fake_serial_clear();
+	fake_host_irq_reset();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(vmcb01);
+	free(vmcb02);
+	free(msrpm_all);
+	free(vm->ram);
+	free(vm);
+	return 0;
+}
+
+/* An L1 exit through the real table, the instruction's bytes at RIP. */
+static void l1_exit(uint64_t code, const char *bytes, size_t n)
+{
+	plant(vmcb01->save.rip, bytes, n);
+	vmcb01->control.exit_code = code;
+	vmcb01->control.event_inj = 0;
+	svm_handle_exit(v);
+}
+
+static void l1_vmrun(void)
+{
+	v->gpr[GPR_RAX] = VMCB12_GPA;
+	l1_exit(SVM_EXIT_VMRUN, "\x0f\x01\xd8", 3);
+}
+
+static void set_l1_svme(void)
+{
+	assert_int_equal(svm_write_state_msr(v, MSR_EFER, EFER_SVME), 0);
+}
+
+/* An L2 exit as svm_run() hands it over: svm_nested_dispatch. */
+static void l2_exit(uint64_t code, uint64_t info1, uint64_t info2,
+		    const char *bytes, size_t n)
+{
+	if (n)
+		plant(vmcb02->save.rip, bytes, n);
+	vmcb02->control.exit_code = code;
+	vmcb02->control.exit_info1 = info1;
+	vmcb02->control.exit_info2 = info2;
+	vmcb02->control.event_inj = 0;
+	svm_nested_dispatch(v, vmcb02);
+}
+
+static void enter_l2(void)
+{
+	set_l1_svme();
+	l1_vmrun();
+	assert_true(svm.nested.guest_mode);
+	assert_ptr_equal(svm.vmcb, vmcb02);
+}
+
+/* --- L1's view of SVM ---------------------------------------------------- */
+
+static void test_cpuid_shows_svm(void **state)
+{
+	(void)state;
+	assert_true(vm->cpu.ext[1].ecx & CPUID80000001_ECX_SVM);
+	assert_int_equal(vm->cpu.ext[0xa].eax, 1);
+	assert_true(vm->cpu.ext[0xa].ebx >= 1);
+	assert_true(vm->cpu.ext[0xa].edx & CPUID8000000A_EDX_NRIPS);
+	assert_false(vm->cpu.ext[0xa].edx & CPUID8000000A_EDX_NP);
+	assert_true(cpu_model_has(&vm->cpu, CPU_FACT(SVM)));
+}
+
+static void test_efer_svme_is_l1s(void **state)
+{
+	uint64_t efer;
+
+	(void)state;
+	assert_int_equal(svm_read_state_msr(v, MSR_EFER, &efer), 0);
+	assert_false(efer & EFER_SVME);
+	set_l1_svme();
+	assert_int_equal(svm_read_state_msr(v, MSR_EFER, &efer), 0);
+	assert_true(efer & EFER_SVME);
+	/* The VMCB keeps SVME whatever L1 writes: VMRUN needs it. */
+	assert_int_equal(svm_write_state_msr(v, MSR_EFER, 0), 0);
+	assert_true(vmcb01->save.efer & EFER_SVME);
+	assert_int_equal(svm_read_state_msr(v, MSR_EFER, &efer), 0);
+	assert_false(efer & EFER_SVME);
+}
+
+static void test_vm_cr_svmdis(void **state)
+{
+	uint64_t val;
+
+	(void)state;
+	assert_int_equal(svm_read_state_msr(v, MSR_VM_CR, &val), 0);
+	assert_int_equal(val, 0);
+	assert_int_not_equal(svm_write_state_msr(v, MSR_VM_CR, 1ULL << 5), 0);
+	/* SVMDIS with SVME on: #GP. */
+	set_l1_svme();
+	assert_int_not_equal(svm_write_state_msr(v, MSR_VM_CR, VM_CR_SVMDIS),
+			     0);
+	assert_int_equal(svm_write_state_msr(v, MSR_EFER, 0), 0);
+	assert_int_equal(svm_write_state_msr(v, MSR_VM_CR, VM_CR_SVMDIS), 0);
+	/* Now SVME may not be set, and SVMDIS stays. */
+	assert_int_not_equal(svm_write_state_msr(v, MSR_EFER, EFER_SVME), 0);
+	assert_int_equal(svm_write_state_msr(v, MSR_VM_CR, 0), 0);
+	assert_int_equal(svm_read_state_msr(v, MSR_VM_CR, &val), 0);
+	assert_int_equal(val, VM_CR_SVMDIS);
+}
+
+static void test_hsave_pa(void **state)
+{
+	uint64_t val;
+
+	(void)state;
+	assert_int_equal(svm_write_state_msr(v, MSR_VM_HSAVE_PA, 0x5000), 0);
+	assert_int_equal(svm_read_state_msr(v, MSR_VM_HSAVE_PA, &val), 0);
+	assert_int_equal(val, 0x5000);
+	assert_int_not_equal(svm_write_state_msr(v, MSR_VM_HSAVE_PA, 0x5008),
+			     0);
+	assert_int_not_equal(
+		svm_write_state_msr(v, MSR_VM_HSAVE_PA, 1ULL << 40), 0);
+}
+
+/* --- VMRUN --------------------------------------------------------------- */
+
+static void test_vmrun_without_svme_is_ud(void **state)
+{
+	(void)state;
+	l1_vmrun();
+	assert_false(svm.nested.guest_mode);
+	assert_int_equal(vmcb01->control.event_inj, EVENT_UD);
+	assert_int_equal(vmcb01->save.rip, L1_RIP);
+}
+
+static void test_vmrun_cpl3_is_gp(void **state)
+{
+	(void)state;
+	set_l1_svme();
+	vmcb01->save.cpl = 3;
+	l1_vmrun();
+	assert_false(svm.nested.guest_mode);
+	assert_int_equal(vmcb01->control.event_inj, EVENT_GP0);
+}
+
+static void test_vmrun_bad_address_is_gp(void **state)
+{
+	static const uint64_t bad[] = {VMCB12_GPA + 8, RAM_SIZE, 0xfffff000};
+
+	(void)state;
+	set_l1_svme();
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
+		v->gpr[GPR_RAX] = bad[i];
+		vmcb01->save.rip = L1_RIP;
+		l1_exit(SVM_EXIT_VMRUN, "\x0f\x01\xd8", 3);
+		assert_false(svm.nested.guest_mode);
+		assert_int_equal(vmcb01->control.event_inj, EVENT_GP0);
+		assert_int_equal(vmcb01->save.rip, L1_RIP);
+	}
+}
+
+static void test_vmrun_enters_l2(void **state)
+{
+	(void)state;
+	vmcb12->control.intercept_misc1 = 1u << 14;
+	vmcb12->control.tsc_offset = 5;
+	vmcb12->control.event_inj = EVENT_GP0;
+	enter_l2();
+	/* L2's state, L1's RAX kept for the #VMEXIT, L2's in the GPRs. */
+	assert_int_equal(vmcb02->save.rip, L2_RIP);
+	assert_int_equal(v->gpr[GPR_RAX], L2_RAX);
+	assert_int_equal(vmcb01->save.rax, VMCB12_GPA);
+	assert_int_equal(vmcb01->save.rip, L1_RIP + 3);
+	/* mhv's intercepts and L1's together; L2's own ASID; mhv's NPT. */
+	assert_true(vmcb02->control.intercept_misc1 & SVM_INTERCEPT1_CPUID);
+	assert_true(vmcb02->control.intercept_misc1 & (1u << 14));
+	assert_true(vmcb02->control.intercept_misc2 & SVM_INTERCEPT2_VMMCALL);
+	assert_int_equal(vmcb02->control.guest_asid, 2);
+	assert_int_equal(vmcb02->control.n_cr3, 0x444000);
+	assert_int_equal(vmcb02->control.np_control, SVM_NP_ENABLE);
+	assert_int_equal(vmcb02->control.tsc_offset, 105);
+	assert_int_equal(vmcb02->control.event_inj, EVENT_GP0);
+	assert_int_equal(vmcb02->control.tlb_control, SVM_TLB_FLUSH_ALL);
+	assert_int_equal(vmcb02->control.msrpm_base_pa, (uint64_t)msrpm_all);
+	assert_true(vmcb02->control.int_ctl & SVM_INT_CTL_V_INTR_MASKING);
+	assert_false(svm.nested.gif_clear);
+}
+
+/* Each: VMEXIT_INVALID in vmcb12, L1 after its VMRUN, no L2. */
+static void expect_invalid(void)
+{
+	set_l1_svme();
+	l1_vmrun();
+	assert_false(svm.nested.guest_mode);
+	assert_ptr_equal(svm.vmcb, vmcb01);
+	assert_int_equal(vmcb12->control.exit_code, SVM_EXIT_INVALID);
+	assert_int_equal(vmcb01->save.rip, L1_RIP + 3);
+	assert_int_equal(vmcb01->control.event_inj, 0);
+}
+
+static void test_vmrun_checks(void **state)
+{
+	(void)state;
+	vmcb12->control.intercept_misc2 = SVM_INTERCEPT2_VMMCALL;
+	expect_invalid();
+
+	write_vmcb12();
+	vmcb01->save.rip = L1_RIP;
+	vmcb12->control.guest_asid = 0;
+	expect_invalid();
+
+	write_vmcb12();
+	vmcb01->save.rip = L1_RIP;
+	vmcb12->save.efer = 0;
+	expect_invalid();
+
+	write_vmcb12();
+	vmcb01->save.rip = L1_RIP;
+	vmcb12->save.cr0 |= CR0_NW;
+	expect_invalid();
+
+	write_vmcb12();
+	vmcb01->save.rip = L1_RIP;
+	vmcb12->save.cr0 |= 1ULL << 32;
+	expect_invalid();
+
+	write_vmcb12();
+	vmcb01->save.rip = L1_RIP;
+	vmcb12->save.dr7 = 1ULL << 40;
+	expect_invalid();
+
+	/* Long mode paging without PAE. */
+	write_vmcb12();
+	vmcb01->save.rip = L1_RIP;
+	vmcb12->save.efer |= EFER_LME;
+	vmcb12->save.cr0 |= CR0_PG;
+	expect_invalid();
+
+	/* EVENTINJ: reserved type 1, an "exception" NMI. */
+	write_vmcb12();
+	vmcb01->save.rip = L1_RIP;
+	vmcb12->control.event_inj = SVM_EVENT_VALID | (1ULL << 8) | 32;
+	expect_invalid();
+	write_vmcb12();
+	vmcb01->save.rip = L1_RIP;
+	vmcb12->control.event_inj =
+		SVM_EVENT_VALID | SVM_EVENT_TYPE_EXCEPTION | VEC_NMI;
+	expect_invalid();
+
+	/* A CR4 bit the guest's CPUID does not have (VMXE, say). */
+	write_vmcb12();
+	vmcb01->save.rip = L1_RIP;
+	vmcb12->save.cr4 = CR4_VMXE;
+	expect_invalid();
+}
+
+/* --- L2's exits ---------------------------------------------------------- */
+
+static void test_l2_vmmcall_intercepted_goes_to_l1(void **state)
+{
+	(void)state;
+	enter_l2();
+	v->gpr[GPR_RAX] = 77; /* L2's RAX at the exit */
+	l2_exit(SVM_EXIT_VMMCALL, 0, 0, "\x0f\x01\xd9", 3);
+	assert_false(svm.nested.guest_mode);
+	assert_ptr_equal(svm.vmcb, vmcb01);
+	assert_int_equal(vmcb12->control.exit_code, SVM_EXIT_VMMCALL);
+	assert_int_equal(vmcb12->save.rip, L2_RIP);
+	assert_int_equal(vmcb12->control.next_rip, L2_RIP + 3);
+	assert_int_equal(vmcb12->save.rax, 77);
+	assert_int_equal(vmcb12->control.exit_int_info, 0);
+	/* L1 after its VMRUN, its RAX back, GIF clear. */
+	assert_int_equal(vmcb01->save.rip, L1_RIP + 3);
+	assert_int_equal(v->gpr[GPR_RAX], VMCB12_GPA);
+	assert_true(svm.nested.gif_clear);
+	assert_int_equal(vmcb01->control.event_inj, 0);
+}
+
+static void test_l2_vmmcall_not_intercepted_is_ud_in_l2(void **state)
+{
+	(void)state;
+	vmcb12->control.intercept_misc2 = SVM_INTERCEPT2_VMRUN;
+	vmcb12->control.exit_code = 0x55; /* untouched unless L1 sees an exit */
+	enter_l2();
+	l2_exit(SVM_EXIT_VMMCALL, 0, 0, "\x0f\x01\xd9", 3);
+	assert_true(svm.nested.guest_mode);
+	assert_int_equal(vmcb02->control.event_inj, EVENT_UD);
+	assert_int_equal(vmcb02->save.rip, L2_RIP);
+	assert_int_equal(vmcb12->control.exit_code, 0x55);
+	assert_false(vm->ended);
+}
+
+static void test_l2_cpuid_by_l1s_intercept(void **state)
+{
+	(void)state;
+	enter_l2();
+	/* Not intercepted by L1: mhv answers in L2, RIP moves on. */
+	v->gpr[GPR_RAX] = 0x80000001;
+	v->gpr[GPR_RCX] = 0;
+	l2_exit(SVM_EXIT_CPUID, 0, 0, "\x0f\xa2", 2);
+	assert_true(svm.nested.guest_mode);
+	assert_int_equal(vmcb02->save.rip, L2_RIP + 2);
+	assert_true(v->gpr[GPR_RCX] & CPUID80000001_ECX_SVM);
+	/* Intercepted: L1 sees it, with NRIP. */
+	svm.nested.l1.intercept_misc1 |= SVM_INTERCEPT1_CPUID;
+	l2_exit(SVM_EXIT_CPUID, 0, 0, "\x0f\xa2", 2);
+	assert_false(svm.nested.guest_mode);
+	assert_int_equal(vmcb12->control.exit_code, SVM_EXIT_CPUID);
+	assert_int_equal(vmcb12->control.next_rip, L2_RIP + 4);
+}
+
+static uint64_t ioio_info(uint16_t port, unsigned int size, bool in)
+{
+	return (uint64_t)port << SVM_IOIO_PORT_SHIFT |
+	       (uint64_t)size << SVM_IOIO_SIZE_SHIFT | (in ? SVM_IOIO_IN : 0);
+}
+
+static void test_l2_io_by_l1s_iopm(void **state)
+{
+	uint8_t *iopm = vm->ram + IOPM_GPA;
+
+	(void)state;
+	vmcb12->control.intercept_misc1 = SVM_INTERCEPT1_IOIO;
+	iopm[0x80 / 8] = 1u << (0x80 % 8); /* port 0x80 only */
+	enter_l2();
+	/* Port 0x21, bit clear: mhv's 8259 answers L2. */
+	v->gpr[GPR_RAX] = 0x5a;
+	l2_exit(SVM_EXIT_IOIO, ioio_info(0x21, 1, false), L2_RIP + 2, "", 0);
+	assert_true(svm.nested.guest_mode);
+	assert_int_equal(vmcb02->save.rip, L2_RIP + 2);
+	/* A word at 0x7f covers 0x80: L1's. */
+	l2_exit(SVM_EXIT_IOIO, ioio_info(0x7f, 2, true), L2_RIP + 4, "", 0);
+	assert_false(svm.nested.guest_mode);
+	assert_int_equal(vmcb12->control.exit_code, SVM_EXIT_IOIO);
+	assert_int_equal(vmcb12->control.exit_info1, ioio_info(0x7f, 2, true));
+	assert_int_equal(vmcb12->control.next_rip, L2_RIP + 4);
+	assert_int_equal(vmcb12->save.rip, L2_RIP + 2);
+}
+
+static void test_l2_msr_by_l1s_msrpm(void **state)
+{
+	uint8_t *msrpm = vm->ram + MSRPM_GPA;
+
+	(void)state;
+	vmcb12->control.intercept_misc1 = SVM_INTERCEPT1_MSR;
+	/* 0xc0000100 (FS_BASE) reads: range 1, bit 0x100 * 2. */
+	msrpm[0x800 + 0x200 / 8] = 1;
+	enter_l2();
+	v->gpr[GPR_RCX] = MSR_KERNEL_GS_BASE;
+	l2_exit(SVM_EXIT_MSR, 0, 0, "\x0f\x32", 2);
+	assert_true(svm.nested.guest_mode);
+	v->gpr[GPR_RCX] = MSR_FS_BASE;
+	l2_exit(SVM_EXIT_MSR, 0, 0, "\x0f\x32", 2);
+	assert_false(svm.nested.guest_mode);
+	assert_int_equal(vmcb12->control.exit_code, SVM_EXIT_MSR);
+	assert_int_equal(vmcb12->control.exit_info1, 0);
+	assert_int_equal(vmcb12->control.next_rip, L2_RIP + 4);
+}
+
+static void test_l2_exit_keeps_cut_short_event(void **state)
+{
+	(void)state;
+	vmcb12->control.intercept_exceptions = 1u << VEC_PF;
+	enter_l2();
+	plant(L2_RIP, "\x90", 1);
+	vmcb02->control.exit_code = SVM_EXIT_EXCP_BASE + VEC_PF;
+	vmcb02->control.exit_info1 = 2;
+	vmcb02->control.exit_info2 = 0xdead000;
+	/* svm_run put the event the exit interrupted back in EVENTINJ. */
+	vmcb02->control.event_inj = EVENT_GP0;
+	svm_nested_dispatch(v, vmcb02);
+	assert_false(svm.nested.guest_mode);
+	assert_int_equal(vmcb12->control.exit_code, SVM_EXIT_EXCP_BASE + 14);
+	assert_int_equal(vmcb12->control.exit_info1, 2);
+	assert_int_equal(vmcb12->control.exit_info2, 0xdead000);
+	assert_int_equal(vmcb12->control.exit_int_info, EVENT_GP0);
+	assert_int_equal(vmcb12->control.next_rip, 0);
+}
+
+static void test_l2_host_interrupt_is_mhvs(void **state)
+{
+	(void)state;
+	vmcb12->control.intercept_misc1 = SVM_INTERCEPT1_INTR;
+	enter_l2();
+	l2_exit(SVM_EXIT_INTR, 0, 0, "", 0);
+	assert_true(svm.nested.guest_mode);
+	assert_false(vm->ended);
+}
+
+/* --- L1's interrupts and GIF --------------------------------------------- */
+
+/* L1's LAPIC software-enabled, `vector` pending, its budget far away. */
+static void raise_l1_irq(uint8_t vector)
+{
+	fake_now = 1000000;
+	vm->deadline_tsc = fake_now + 1000000000;
+	xapic_write(v, APIC_SPIV, 0x1ff);
+	lapic_deliver(v, APIC_DM_FIXED, vector, false);
+	assert_true(v->events);
+}
+
+static void test_l1_interrupt_exits_l2(void **state)
+{
+	(void)state;
+	vmcb12->control.intercept_misc1 = SVM_INTERCEPT1_INTR;
+	vmcb01->save.rflags |= RFLAGS_IF;
+	enter_l2();
+	raise_l1_irq(0x40);
+	svm_events(v, vmcb02);
+	assert_false(svm.nested.guest_mode);
+	assert_int_equal(vmcb12->control.exit_code, SVM_EXIT_INTR);
+	/* GIF is clear after the #VMEXIT: nothing injected into L1 yet. */
+	assert_int_equal(vmcb01->control.event_inj, 0);
+	l1_exit(SVM_EXIT_STGI, "\x0f\x01\xdc", 3);
+	assert_false(svm.nested.gif_clear);
+	assert_true(v->events);
+	svm_events(v, vmcb01);
+	assert_int_equal(vmcb01->control.event_inj,
+			 SVM_EVENT_VALID | SVM_EVENT_TYPE_INTR | 0x40);
+}
+
+static void test_l1_interrupt_masked_by_l1_if(void **state)
+{
+	(void)state;
+	vmcb12->control.intercept_misc1 = SVM_INTERCEPT1_INTR;
+	vmcb01->save.rflags &= ~RFLAGS_IF;
+	enter_l2();
+	raise_l1_irq(0x40);
+	svm_events(v, vmcb02);
+	assert_true(svm.nested.guest_mode);
+}
+
+static void test_clgi_holds_interrupts(void **state)
+{
+	(void)state;
+	set_l1_svme();
+	vmcb01->save.rflags |= RFLAGS_IF;
+	l1_exit(SVM_EXIT_CLGI, "\x0f\x01\xdd", 3);
+	assert_true(svm.nested.gif_clear);
+	assert_int_equal(vmcb01->save.rip, L1_RIP + 3);
+	raise_l1_irq(0x40);
+	svm_events(v, vmcb01);
+	assert_int_equal(vmcb01->control.event_inj, 0);
+	assert_false(vmcb01->control.intercept_misc1 & SVM_INTERCEPT1_VINTR);
+}
+
+static void test_vmload_vmsave(void **state)
+{
+	struct vmcb *other = (struct vmcb *)(vm->ram + VMCB12_GPA);
+
+	(void)state;
+	set_l1_svme();
+	other->save.fs.base = 0xf5;
+	other->save.lstar = 0x1157a7;
+	other->save.tr.selector = 0x28;
+	v->gpr[GPR_RAX] = VMCB12_GPA;
+	l1_exit(SVM_EXIT_VMLOAD, "\x0f\x01\xda", 3);
+	assert_int_equal(vmcb01->save.fs.base, 0xf5);
+	assert_int_equal(vmcb01->save.lstar, 0x1157a7);
+	assert_int_equal(vmcb01->save.tr.selector, 0x28);
+	assert_int_equal(vmcb01->save.rip, L1_RIP + 3);
+	vmcb01->save.gs.base = 0x65;
+	l1_exit(SVM_EXIT_VMSAVE, "\x0f\x01\xdb", 3);
+	assert_int_equal(other->save.gs.base, 0x65);
+	assert_int_equal(vmcb01->save.rip, L1_RIP + 6);
+}
+
+static void test_without_nested_svm_insns_are_ud(void **state)
+{
+	(void)state;
+	cpu_model_init(&vm->cpu, CPU_VENDOR_AMD);
+	vm->opt.nested = false;
+	assert_false(cpu_model_has(&vm->cpu, CPU_FACT(SVM)));
+	l1_exit(SVM_EXIT_STGI, "\x0f\x01\xdc", 3);
+	assert_int_equal(vmcb01->control.event_inj, EVENT_UD);
+	l1_exit(SVM_EXIT_VMLOAD, "\x0f\x01\xda", 3);
+	assert_int_equal(vmcb01->control.event_inj, EVENT_UD);
+	l1_vmrun();
+	assert_int_equal(vmcb01->control.event_inj, EVENT_UD);
+	assert_int_equal(vmcb01->save.rip, L1_RIP);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_cpuid_shows_svm),
+		T(test_efer_svme_is_l1s),
+		T(test_vm_cr_svmdis),
+		T(test_hsave_pa),
+		T(test_vmrun_without_svme_is_ud),
+		T(test_vmrun_cpl3_is_gp),
+		T(test_vmrun_bad_address_is_gp),
+		T(test_vmrun_enters_l2),
+		T(test_vmrun_checks),
+		T(test_l2_vmmcall_intercepted_goes_to_l1),
+		T(test_l2_vmmcall_not_intercepted_is_ud_in_l2),
+		T(test_l2_cpuid_by_l1s_intercept),
+		T(test_l2_io_by_l1s_iopm),
+		T(test_l2_msr_by_l1s_msrpm),
+		T(test_l2_exit_keeps_cut_short_event),
+		T(test_l2_host_interrupt_is_mhvs),
+		T(test_l1_interrupt_exits_l2),
+		T(test_l1_interrupt_masked_by_l1_if),
+		T(test_clgi_holds_interrupts),
+		T(test_vmload_vmsave),
+		T(test_without_nested_svm_insns_are_ud),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
