@@ -279,6 +279,7 @@ enum {
 /* VM_CR (APM vol. 2, 15.30.1). */
 #define VM_CR_LOCK BIT(3)
 #define VM_CR_SVMDIS BIT(4)
+#define VM_CR_VALID 0x1fULL /* DPD, R_INIT, DIS_A20M, LOCK, SVMDIS */
 
 /* SEAM range registers (Intel TDX module and CPU architecture specs). */
 #define SEAMRR_BASE_CONFIGURED BIT(3)

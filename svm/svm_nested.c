@@ -26,9 +26,6 @@
 #define L1_IOPM_SIZE (12 * 1024)
 #define L1_MSRPM_SIZE (8 * 1024)
 
-/* VM_CR bits a write may set (APM vol. 2, 15.30.1): DPD .. SVMDIS. */
-#define VM_CR_VALID 0x1fULL
-
 /* int_ctl fields that are L2's: V_TPR, V_IRQ, V_INTR_PRIO, V_IGN_TPR. */
 #define INT_CTL_L2_BITS 0x001f010fu
 /* What #VMEXIT writes back of them: V_TPR and V_IRQ. */
