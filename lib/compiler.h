@@ -6,6 +6,8 @@
 #define __aligned(x) __attribute__((aligned(x)))
 #define __noreturn __attribute__((noreturn))
 #define __unused __attribute__((unused))
+/* Off the hot path: never inlined into it, laid out apart from it. */
+#define __cold_path __attribute__((noinline, cold))
 #define __printf(a, b) __attribute__((format(printf, a, b)))
 #define __section(s) __attribute__((section(s)))
 

@@ -498,7 +498,7 @@ static void reflect(struct vcpu *v, const struct vmcb *vmcb02, uint64_t code)
 		     l2_next_rip(v, vmcb02, code));
 }
 
-void svm_nested_dispatch(struct vcpu *v, struct vmcb *vmcb02)
+__cold_path void svm_nested_dispatch(struct vcpu *v, struct vmcb *vmcb02)
 {
 	uint64_t code = vmcb02->control.exit_code;
 
@@ -535,8 +535,12 @@ void svm_nested_dispatch(struct vcpu *v, struct vmcb *vmcb02)
 		exit_inject_ud(v);
 		return;
 	}
-	/* mhv's own intercept, on L2's state: CPUID, I/O, MSRs, NPF, INTR... */
-	svm_dispatch_exit(v, vmcb02);
+	/*
+	 * mhv's own intercept, on L2's state: CPUID, I/O, MSRs, NPF, INTR...
+	 * Through svm_handle_exit, so that svm_dispatch_exit keeps its two
+	 * callers and stays inlined into L1's run loop.
+	 */
+	svm_handle_exit(v);
 }
 
 /*
@@ -547,7 +551,7 @@ void svm_nested_dispatch(struct vcpu *v, struct vmcb *vmcb02)
  * the interrupt itself after its STGI. One L1 does not intercept waits
  * for L2's next exit to L1.
  */
-void svm_nested_events(struct vcpu *v, struct vmcb *vmcb02)
+__cold_path void svm_nested_events(struct vcpu *v, struct vmcb *vmcb02)
 {
 	struct svm_vcpu *s = v->arch;
 	const struct svm_l1_controls *l1 = &s->nested.l1;
