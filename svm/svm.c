@@ -258,8 +258,11 @@ static void svm_run(struct vcpu *v)
 	v->events = true;
 	while (!v->vm->ended) {
 		if (v->events) {
-			/* INIT: core resets the vCPU (core/vm/vcpu_run.c). */
-			if (v->init_pending)
+			/*
+			 * INIT: core resets the vCPU (core/vm/vcpu_run.c),
+			 * unless L1 holds it or takes it as an exit.
+			 */
+			if (v->init_pending && svm_nested_init_resets(v))
 				break;
 			svm_events(v, s->vmcb);
 		}

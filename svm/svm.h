@@ -52,6 +52,7 @@ struct svm_nested {
 	bool gif_clear;	 /* L1's GIF is 0 (APM vol. 2, 15.17) */
 	bool svme;	 /* L1's EFER.SVME (the VMCB's is always set) */
 	bool flush_l2;	 /* INVLPGA or a new ASID: flush before L2 runs */
+	bool mhv_window; /* vmcb02's V_IRQ and VINTR are mhv's, not L1's */
 	uint32_t asid12; /* the ASID L1 gave its last L2 */
 	uint64_t vm_cr, hsave_pa;
 	uint64_t vmcb12_gpa; /* L1's VMCB of the L2 that runs */
@@ -143,10 +144,15 @@ struct svm_opcode {
 
 /* A single-step trap after an instruction mhv completed: DR6.BS, #DB. */
 void svm_single_step(struct vcpu *v);
+/* svm_complete_insn's slow path: RF cleared, TF's single-step trap. */
+__attribute__((cold, noinline)) void svm_complete_flags(struct vcpu *v,
+							struct vmcb *vmcb);
 
 /*
  * Every intercepted instruction mhv completes ends here: RIP moves on, an
- * STI/MOV SS interrupt shadow ends with it, and with RFLAGS.TF set the
+ * STI/MOV SS interrupt shadow ends with it, so does RFLAGS.RF (cleared
+ * once an instruction completes: SDM vol. 3, 18.3.1.1; APM vol. 2,
+ * 13.1.3.1, VMRUN's included, 15.5.1), and with RFLAGS.TF set the
  * guest gets the single-step #DB the CPU would have raised (SDM vol. 3,
  * 18.3.1.4; APM vol. 2, 13.1.3.1).
  */
@@ -155,8 +161,8 @@ static inline void svm_complete_insn(struct vcpu *v, struct vmcb *vmcb,
 {
 	vmcb->save.rip = next_rip;
 	vmcb->control.int_state &= ~1ULL;
-	if (__builtin_expect(vmcb->save.rflags & RFLAGS_TF, 0))
-		svm_single_step(v);
+	if (__builtin_expect(vmcb->save.rflags & (RFLAGS_TF | RFLAGS_RF), 0))
+		svm_complete_flags(v, vmcb);
 }
 
 /* Forget the remembered instruction (a new vCPU, or a failed decode). */
@@ -204,6 +210,13 @@ void svm_l1_invlpga(struct vcpu *v, struct vmcb *vmcb);
 void svm_nested_dispatch(struct vcpu *v, struct vmcb *vmcb02);
 /* svm_events while L2 runs: L1's pending interrupt or NMI may exit L2. */
 void svm_nested_events(struct vcpu *v, struct vmcb *vmcb02);
+/*
+ * A pending INIT: true when it resets the vCPU now; false when L1's GIF
+ * holds it, or it became #VMEXIT(INIT) to L1.
+ */
+bool svm_nested_init_resets(struct vcpu *v);
+/* Whether L1's interrupts may interrupt L2 now: for L2's HLT. */
+bool svm_nested_irq_gate(struct vcpu *v);
 /* MSRs VM_CR and VM_HSAVE_PA, and L1's view of EFER.SVME. */
 int svm_nested_read_msr(struct vcpu *v, uint32_t msr, uint64_t *val);
 int svm_nested_write_msr(struct vcpu *v, uint32_t msr, uint64_t val);

@@ -61,8 +61,13 @@ static void handle_invd(struct vcpu *v, struct vmcb *vmcb)
 
 static void handle_hlt(struct vcpu *v, struct vmcb *vmcb)
 {
+	struct svm_vcpu *s = v->arch;
+
+	/* In L2, L1's interrupts wake it by L1's rules (svm_nested.c). */
 	if (svm_skip_instruction(v, &op_hlt))
-		exit_halted(v, vmcb->save.rflags & RFLAGS_IF);
+		exit_halted(v, unlikely(s->nested.guest_mode)
+				       ? svm_nested_irq_gate(v)
+				       : vmcb->save.rflags & RFLAGS_IF);
 }
 
 static void handle_shutdown(struct vcpu *v, struct vmcb *vmcb)

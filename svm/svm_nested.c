@@ -234,6 +234,9 @@ static void build_vmcb02(struct vcpu *v, struct vmcb *vmcb02,
 	uint32_t asid = c12->guest_asid;
 
 	c->intercept_cr = SVM_MHV_CR_WRITE4 | l1->intercept_cr;
+	/* Without V_INTR_MASKING L2's CR8 writes are L1's TPR: mhv's. */
+	if (!(l1->int_ctl & SVM_INT_CTL_V_INTR_MASKING))
+		c->intercept_cr |= SVM_MHV_CR_WRITE8;
 	c->intercept_dr = l1->intercept_dr;
 	c->intercept_exceptions = (1u << VEC_UD) | l1->intercept_exceptions;
 	c->intercept_misc1 = SVM_MHV_MISC1 | l1->intercept_misc1;
@@ -254,6 +257,7 @@ static void build_vmcb02(struct vcpu *v, struct vmcb *vmcb02,
 		c->tlb_control = SVM_TLB_FLUSH_ALL;
 	n->flush_l2 = false;
 	n->asid12 = asid;
+	n->mhv_window = false;
 	c->int_ctl =
 		(l1->int_ctl & INT_CTL_L2_BITS) | SVM_INT_CTL_V_INTR_MASKING;
 	c->int_vector = c12->int_vector & 0xff;
@@ -316,6 +320,19 @@ void svm_l1_vmrun(struct vcpu *v, struct vmcb *vmcb01)
 	v->events = true;
 }
 
+/* Take back the V_IRQ and VINTR intercept mhv lent itself. */
+static void drop_window(struct svm_nested *n, struct vmcb_control *c)
+{
+	const uint32_t lent = SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_IGN_TPR;
+
+	if (!n->mhv_window)
+		return;
+	n->mhv_window = false;
+	c->int_ctl = (c->int_ctl & ~lent) | (n->l1.int_ctl & lent);
+	c->intercept_misc1 = (c->intercept_misc1 & ~SVM_INTERCEPT1_VINTR) |
+			     (n->l1.intercept_misc1 & SVM_INTERCEPT1_VINTR);
+}
+
 /*
  * #VMEXIT to L1 (APM vol. 2, 15.6): L2's state and the exit into vmcb12,
  * then L1 as VMRUN left it, after its VMRUN, with GIF clear. An event
@@ -332,6 +349,7 @@ static void vmexit_to_l1(struct vcpu *v, uint64_t code, uint64_t info1,
 	struct vmcb *vmcb12 = guest_ram_ptr(v->vm, n->vmcb12_gpa, PAGE_SIZE);
 	uint64_t cut_short = vmcb02->control.event_inj;
 
+	drop_window(n, &vmcb02->control);
 	copy_vmrun_state(&vmcb12->save, &vmcb02->save);
 	vmcb12->save.rax = v->gpr[GPR_RAX];
 	vmcb12->control.int_ctl =
@@ -513,6 +531,12 @@ __cold_path void svm_nested_dispatch(struct vcpu *v, struct vmcb *vmcb02)
 		vmexit_to_l1(v, SVM_EXIT_INVALID, 0, 0, 0);
 		return;
 	}
+	if (code == SVM_EXIT_VINTR && nested_of(v)->mhv_window) {
+		/* mhv's own window (svm_nested_events): L1 never sees it. */
+		vm_count_exit(v->vm, svm_exit_counter(code));
+		v->events = true;
+		return;
+	}
 	if (l1_intercepts(v, vmcb02, code)) {
 		vm_count_exit(v->vm, svm_exit_counter(code));
 		reflect(v, vmcb02, code);
@@ -544,27 +568,99 @@ __cold_path void svm_nested_dispatch(struct vcpu *v, struct vmcb *vmcb02)
 }
 
 /*
- * An interrupt or NMI of L1's while L2 runs: with V_INTR_MASKING (always,
- * see build_vmcb02) a physical interrupt is masked by L1's RFLAGS.IF as
- * VMRUN saved it, then taken as #VMEXIT(INTR) if L1 intercepts INTR; an
- * NMI as #VMEXIT(NMI) if L1 intercepts NMI (APM vol. 2, 15.21). L1 takes
- * the interrupt itself after its STGI. One L1 does not intercept waits
- * for L2's next exit to L1.
+ * Whether L1's physical interrupts may interrupt L2 now (APM vol. 2,
+ * 15.21.1): with V_INTR_MASKING, L1's RFLAGS.IF as VMRUN saved it;
+ * without, L2's own IF, which is then the real one.
+ */
+bool svm_nested_irq_gate(struct vcpu *v)
+{
+	const struct svm_vcpu *s = v->arch;
+
+	if (s->nested.l1.int_ctl & SVM_INT_CTL_V_INTR_MASKING)
+		return s->vmcb01->save.rflags & RFLAGS_IF;
+	return s->nested.vmcb02->save.rflags & RFLAGS_IF;
+}
+
+/*
+ * L1's interrupt or NMI while L2 runs (APM vol. 2, 15.21). A physical
+ * interrupt of L1's is taken when svm_nested_irq_gate() allows and no
+ * interrupt shadow holds it: as #VMEXIT(INTR) if L1 intercepts INTR
+ * (L1 takes the interrupt itself after its STGI), else delivered through
+ * L2's IDT. An NMI alike with the NMI intercept. What must wait for L2's
+ * IF, its shadow or an event on its way gets the VINTR exit, on a V_IRQ
+ * mhv lends itself while L1 does not use V_IRQ for this L2.
  */
 __cold_path void svm_nested_events(struct vcpu *v, struct vmcb *vmcb02)
 {
 	struct svm_vcpu *s = v->arch;
-	const struct svm_l1_controls *l1 = &s->nested.l1;
+	struct svm_nested *n = &s->nested;
+	const struct svm_l1_controls *l1 = &n->l1;
+	struct vmcb_control *c = &vmcb02->control;
+	bool masking = l1->int_ctl & SVM_INT_CTL_V_INTR_MASKING;
+	bool busy = c->event_inj & SVM_EVENT_VALID;
+	bool shadow = c->int_state & 1;
+	int irq;
 
 	__atomic_store_n(&v->events, false, __ATOMIC_SEQ_CST);
 	host_timer_arm(vcpu_ticks_to_deadline(v));
-	if (v->apic.nmi_pending && (l1->intercept_misc1 & SVM_INTERCEPT1_NMI)) {
-		vmexit_to_l1(v, SVM_EXIT_NMI, 0, 0, 0);
-		return;
+	drop_window(n, c);
+	/* Without V_INTR_MASKING, L2's CR8 is L1's TPR (build_vmcb02). */
+	if (!masking)
+		c->int_ctl = (c->int_ctl & ~SVM_INT_CTL_V_TPR_MASK) |
+			     (v->apic.tpr >> 4);
+	if (v->apic.nmi_pending) {
+		if (l1->intercept_misc1 & SVM_INTERCEPT1_NMI) {
+			vmexit_to_l1(v, SVM_EXIT_NMI, 0, 0, 0);
+			return;
+		}
+		if (!busy && !shadow) {
+			c->event_inj =
+				SVM_EVENT_VALID | SVM_EVENT_TYPE_NMI | VEC_NMI;
+			lapic_nmi_injected(v);
+			busy = true;
+		}
 	}
-	if ((l1->intercept_misc1 & SVM_INTERCEPT1_INTR) &&
-	    (s->vmcb01->save.rflags & RFLAGS_IF) && irq_pending(v) >= 0)
-		vmexit_to_l1(v, SVM_EXIT_INTR, 0, 0, 0);
+	irq = irq_pending(v);
+	if (irq < 0)
+		return;
+	if (svm_nested_irq_gate(v) && !shadow) {
+		if (l1->intercept_misc1 & SVM_INTERCEPT1_INTR) {
+			vmexit_to_l1(v, SVM_EXIT_INTR, 0, 0, 0);
+			return;
+		}
+		if (!busy) {
+			c->event_inj = SVM_EVENT_VALID | SVM_EVENT_TYPE_INTR |
+				       irq_acknowledge(v, irq);
+			return;
+		}
+	}
+	/*
+	 * With V_INTR_MASKING and L1's IF clear nothing in L2 opens the
+	 * gate: the interrupt waits for L2's next exit to L1.
+	 */
+	if ((masking && !svm_nested_irq_gate(v)) ||
+	    (l1->int_ctl & SVM_INT_CTL_V_IRQ))
+		return;
+	n->mhv_window = true;
+	c->int_ctl |= SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_IGN_TPR;
+	c->intercept_misc1 |= SVM_INTERCEPT1_VINTR;
+}
+
+/*
+ * INIT is held while GIF is clear (APM vol. 2, 15.17); while L2 runs and
+ * L1 intercepts INIT it is #VMEXIT(INIT) instead, the INIT taken by the
+ * exit (KVM, by contrast, keeps it latched for after L1's STGI).
+ */
+bool svm_nested_init_resets(struct vcpu *v)
+{
+	struct svm_nested *n = nested_of(v);
+
+	if (n->guest_mode && (n->l1.intercept_misc1 & SVM_INTERCEPT1_INIT)) {
+		__atomic_store_n(&v->init_pending, false, __ATOMIC_RELEASE);
+		vmexit_to_l1(v, SVM_EXIT_INIT, 0, 0, 0);
+		return false;
+	}
+	return !n->gif_clear;
 }
 
 void svm_l1_vmload_vmsave(struct vcpu *v, struct vmcb *vmcb)

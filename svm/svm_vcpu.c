@@ -47,6 +47,13 @@ void svm_advance_rip(struct vcpu *v, unsigned int len)
 	svm_complete_insn(v, vmcb, next);
 }
 
+void svm_complete_flags(struct vcpu *v, struct vmcb *vmcb)
+{
+	vmcb->save.rflags &= ~RFLAGS_RF;
+	if (vmcb->save.rflags & RFLAGS_TF)
+		svm_single_step(v);
+}
+
 void svm_single_step(struct vcpu *v)
 {
 	svm_vmcb(v)->save.dr6 |= DR6_BS;

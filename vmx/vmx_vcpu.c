@@ -52,10 +52,14 @@ uint64_t vmx_wrap_rip(uint64_t next)
 	return (uint32_t)next;
 }
 
-void vmx_single_step(void)
+void vmx_complete_flags(uint64_t rflags)
 {
-	vmcs_write(VMCS_GUEST_PENDING_DEBUG,
-		   vmcs_read(VMCS_GUEST_PENDING_DEBUG) | PENDING_DBG_BS);
+	if (rflags & RFLAGS_RF)
+		vmcs_write(VMCS_GUEST_RFLAGS, rflags & ~RFLAGS_RF);
+	if (rflags & RFLAGS_TF)
+		vmcs_write(VMCS_GUEST_PENDING_DEBUG,
+			   vmcs_read(VMCS_GUEST_PENDING_DEBUG) |
+				   PENDING_DBG_BS);
 }
 
 /* What the guest sees: the bits the host owns come from the read shadow. */

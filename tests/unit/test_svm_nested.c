@@ -577,6 +577,105 @@ static void test_l1_interrupt_masked_by_l1_if(void **state)
 	assert_true(svm.nested.guest_mode);
 }
 
+/* No INTR intercept, no V_INTR_MASKING: L1's interrupt goes into L2. */
+static void test_l1_interrupt_into_l2_by_l2s_if(void **state)
+{
+	(void)state;
+	vmcb12->control.int_ctl = 0;
+	enter_l2();
+	raise_l1_irq(0x40);
+	/* L2's IF is clear: held, mhv's own window asked for. */
+	svm_events(v, vmcb02);
+	assert_true(svm.nested.guest_mode);
+	assert_int_equal(vmcb02->control.event_inj, 0);
+	assert_true(svm.nested.mhv_window);
+	assert_true(vmcb02->control.int_ctl & SVM_INT_CTL_V_IRQ);
+	assert_true(vmcb02->control.intercept_misc1 & SVM_INTERCEPT1_VINTR);
+	/* The window's exit is mhv's, never L1's. */
+	vmcb12->control.exit_code = 0x55;
+	vmcb02->save.rflags |= RFLAGS_IF;
+	l2_exit(SVM_EXIT_VINTR, 0, 0, "", 0);
+	assert_true(svm.nested.guest_mode);
+	assert_int_equal(vmcb12->control.exit_code, 0x55);
+	assert_true(v->events);
+	svm_events(v, vmcb02);
+	assert_int_equal(vmcb02->control.event_inj,
+			 SVM_EVENT_VALID | SVM_EVENT_TYPE_INTR | 0x40);
+	assert_false(svm.nested.mhv_window);
+	assert_false(vmcb02->control.int_ctl & SVM_INT_CTL_V_IRQ);
+	assert_false(vmcb02->control.intercept_misc1 & SVM_INTERCEPT1_VINTR);
+	/* L2's CR8 writes are L1's TPR now: mhv intercepts them. */
+	assert_true(vmcb02->control.intercept_cr & (1u << (16 + 8)));
+}
+
+/* mhv's window never shows in L1's VMCB: V_IRQ is written back as L1's. */
+static void test_window_not_written_back(void **state)
+{
+	(void)state;
+	vmcb12->control.int_ctl = 0;
+	vmcb12->control.intercept_misc1 = SVM_INTERCEPT1_HLT;
+	enter_l2();
+	raise_l1_irq(0x40);
+	svm_events(v, vmcb02);
+	assert_true(svm.nested.mhv_window);
+	l2_exit(SVM_EXIT_HLT, 0, 0, "\xf4", 1);
+	assert_false(svm.nested.guest_mode);
+	assert_false(vmcb12->control.int_ctl & SVM_INT_CTL_V_IRQ);
+	assert_false(svm.nested.mhv_window);
+}
+
+/* An NMI L1 does not intercept is L2's; one it intercepts exits. */
+static void test_l1_nmi(void **state)
+{
+	(void)state;
+	enter_l2();
+	lapic_deliver(v, APIC_DM_NMI, 0, false);
+	svm_events(v, vmcb02);
+	assert_true(svm.nested.guest_mode);
+	assert_int_equal(vmcb02->control.event_inj,
+			 SVM_EVENT_VALID | SVM_EVENT_TYPE_NMI | VEC_NMI);
+	svm.nested.l1.intercept_misc1 |= SVM_INTERCEPT1_NMI;
+	vmcb02->control.event_inj = 0;
+	lapic_deliver(v, APIC_DM_NMI, 0, false);
+	svm_events(v, vmcb02);
+	assert_false(svm.nested.guest_mode);
+	assert_int_equal(vmcb12->control.exit_code, SVM_EXIT_NMI);
+	assert_true(v->apic.nmi_pending);
+}
+
+/* INIT: #VMEXIT(INIT) with L1's intercept; held by GIF; else a reset. */
+static void test_init(void **state)
+{
+	(void)state;
+	vmcb12->control.intercept_misc1 = SVM_INTERCEPT1_INIT;
+	enter_l2();
+	v->init_pending = true;
+	assert_false(svm_nested_init_resets(v));
+	assert_false(v->init_pending);
+	assert_false(svm.nested.guest_mode);
+	assert_int_equal(vmcb12->control.exit_code, SVM_EXIT_INIT);
+	/* L1 with GIF clear after the #VMEXIT: held. */
+	v->init_pending = true;
+	assert_false(svm_nested_init_resets(v));
+	assert_true(v->init_pending);
+	l1_exit(SVM_EXIT_STGI, "\x0f\x01\xdc", 3);
+	assert_true(svm_nested_init_resets(v));
+}
+
+/* A completed instruction clears RF (SDM vol. 3, 18.3.1.1), VMRUN too. */
+static void test_completed_insn_clears_rf(void **state)
+{
+	(void)state;
+	vmcb01->save.rflags |= RFLAGS_RF;
+	enter_l2();
+	assert_false(vmcb01->save.rflags & RFLAGS_RF);
+	vmcb02->save.rflags |= RFLAGS_RF;
+	v->gpr[GPR_RAX] = 0;
+	l2_exit(SVM_EXIT_CPUID, 0, 0, "\x0f\xa2", 2);
+	assert_false(vmcb02->save.rflags & RFLAGS_RF);
+	assert_int_equal(vmcb02->control.event_inj, 0);
+}
+
 static void test_clgi_holds_interrupts(void **state)
 {
 	(void)state;
@@ -650,6 +749,11 @@ int main(void)
 		T(test_l2_host_interrupt_is_mhvs),
 		T(test_l1_interrupt_exits_l2),
 		T(test_l1_interrupt_masked_by_l1_if),
+		T(test_l1_interrupt_into_l2_by_l2s_if),
+		T(test_window_not_written_back),
+		T(test_l1_nmi),
+		T(test_init),
+		T(test_completed_insn_clears_rf),
 		T(test_clgi_holds_interrupts),
 		T(test_vmload_vmsave),
 		T(test_without_nested_svm_insns_are_ud),

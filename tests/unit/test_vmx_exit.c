@@ -1469,6 +1469,18 @@ static void test_single_step_after_emulated_instruction(void **state)
 	assert_vmcs_not_written(VMCS_GUEST_PENDING_DEBUG);
 }
 
+/* RF ends with the instruction mhv completes (SDM vol. 3, 18.3.1.1). */
+static void test_completed_instruction_clears_rf(void **state)
+{
+	(void)state;
+	fake_vmcs_set(VMCS_GUEST_RFLAGS, RFLAGS_FIXED1 | RFLAGS_RF);
+	cpuid_exit(0, 0);
+	assert_running();
+	assert_rip(GUEST_RIP + 2);
+	assert_int_equal(fake_vmcs_get(VMCS_GUEST_RFLAGS), RFLAGS_FIXED1);
+	assert_vmcs_not_written(VMCS_GUEST_PENDING_DEBUG);
+}
+
 /*
  * An EPT violation during event delivery (IDT-vectoring information
  * valid) was the delivery's access, not the instruction's: nothing is
@@ -2042,6 +2054,7 @@ int main(void)
 		T(test_ept_violation_during_delivery),
 		T(test_exception_merge),
 		T(test_single_step_after_emulated_instruction),
+		T(test_completed_instruction_clears_rf),
 		T(test_cr0_pg_clear_in_64bit_mode_is_gp),
 		T(test_cr4_hidden_and_reserved_bits_are_gp),
 		T(test_other_cr_accesses_are_unexpected),
