@@ -55,15 +55,9 @@ svm_vmrun:
 	mov r15, [rdi + GPR(15)]
 	mov rdi, [rdi + GPR(7)]
 
-	; STI two instructions before VMRUN: GIF=0 takes nothing in between,
-	; and its one-instruction shadow ends on the host side. QEMU 7.2 TCG
-	; carries an STI shadow still open at VMRUN into the guest: an exit
-	; before the guest's first instruction then reports an interrupt
-	; shadow (int_state) the guest never had, which held off L1's
-	; interrupts for its L2 (kvm-unit-tests' svm reg_corruption).
-	sti				; GIF=0: nothing is taken here
 	mov rax, [rsp + 8]
 	vmload				; [rax]
+	sti				; GIF=0: nothing is taken here
 	vmrun				; [rax]: runs the guest until #VMEXIT
 	cli				; GIF=0 still: before STGI can let one in
 	vmsave				; [rax]
