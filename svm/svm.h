@@ -82,6 +82,14 @@ struct svm_vcpu {
 	 * deliver it; guest_tf is the guest's own TF before the step.
 	 */
 	bool nmi_singlestep, guest_tf;
+	/*
+	 * The last exit was VINTR: the CPU found the guest able to take an
+	 * interrupt (IF=1, no shadow), whatever int_state says. QEMU 7.2
+	 * TCG reports the STI shadow of the STI before mhv's VMRUN as an
+	 * interrupt shadow at an exit before the guest's first instruction;
+	 * believed, it made every window close again at once.
+	 */
+	bool window_open;
 };
 
 /*

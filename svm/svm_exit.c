@@ -218,6 +218,7 @@ static void handle_nmi(struct vcpu *v, struct vmcb *vmcb)
 /* The guest can take the interrupt or NMI mhv holds: svm_events injects. */
 static void handle_vintr(struct vcpu *v, struct vmcb *vmcb)
 {
+	((struct svm_vcpu *)v->arch)->window_open = true;
 	v->events = true;
 }
 

@@ -34,7 +34,8 @@ void svm_events(struct vcpu *v, struct vmcb *vmcb)
 	}
 	c = &vmcb->control;
 	busy = c->event_inj & SVM_EVENT_VALID;
-	shadow = c->int_state & 1;
+	shadow = (c->int_state & 1) && !s->window_open;
+	s->window_open = false;
 
 	/*
 	 * A full barrier: another CPU sets an IRR bit, then events, then

@@ -534,6 +534,7 @@ __cold_path void svm_nested_dispatch(struct vcpu *v, struct vmcb *vmcb02)
 	if (code == SVM_EXIT_VINTR && nested_of(v)->mhv_window) {
 		/* mhv's own window (svm_nested_events): L1 never sees it. */
 		vm_count_exit(v->vm, svm_exit_counter(code));
+		((struct svm_vcpu *)v->arch)->window_open = true;
 		v->events = true;
 		return;
 	}
@@ -583,10 +584,10 @@ bool svm_nested_irq_gate(struct vcpu *v)
 
 /*
  * L1's interrupt or NMI while L2 runs (APM vol. 2, 15.21). A physical
- * interrupt of L1's is taken when svm_nested_irq_gate() allows and no
- * interrupt shadow holds it: as #VMEXIT(INTR) if L1 intercepts INTR
- * (L1 takes the interrupt itself after its STGI), else delivered through
- * L2's IDT. An NMI alike with the NMI intercept. What must wait for L2's
+ * interrupt of L1's is taken when svm_nested_irq_gate() allows: as
+ * #VMEXIT(INTR) if L1 intercepts INTR (L1 takes the interrupt itself
+ * after its STGI), else, when no interrupt shadow holds it, delivered
+ * through L2's IDT. An NMI alike with the NMI intercept. What must wait for L2's
  * IF, its shadow or an event on its way gets the VINTR exit, on a V_IRQ
  * mhv lends itself while L1 does not use V_IRQ for this L2.
  */
@@ -598,9 +599,10 @@ __cold_path void svm_nested_events(struct vcpu *v, struct vmcb *vmcb02)
 	struct vmcb_control *c = &vmcb02->control;
 	bool masking = l1->int_ctl & SVM_INT_CTL_V_INTR_MASKING;
 	bool busy = c->event_inj & SVM_EVENT_VALID;
-	bool shadow = c->int_state & 1;
+	bool shadow = (c->int_state & 1) && !s->window_open;
 	int irq;
 
+	s->window_open = false;
 	__atomic_store_n(&v->events, false, __ATOMIC_SEQ_CST);
 	host_timer_arm(vcpu_ticks_to_deadline(v));
 	drop_window(n, c);
@@ -623,11 +625,20 @@ __cold_path void svm_nested_events(struct vcpu *v, struct vmcb *vmcb02)
 	irq = irq_pending(v);
 	if (irq < 0)
 		return;
+	/*
+	 * L2's interrupt shadow holds off only what goes through L2's IDT:
+	 * L1's interrupt that L1 intercepts leaves L2 as it is (the shadow
+	 * goes to L1 in int_state). Waiting for it could be forever: QEMU
+	 * 7.2 TCG shows mhv's own STI shadow from before VMRUN as the
+	 * guest's at an exit before its first instruction, and L2's IF may
+	 * keep a window from ever opening.
+	 */
+	if (svm_nested_irq_gate(v) &&
+	    (l1->intercept_misc1 & SVM_INTERCEPT1_INTR)) {
+		vmexit_to_l1(v, SVM_EXIT_INTR, 0, 0, 0);
+		return;
+	}
 	if (svm_nested_irq_gate(v) && !shadow) {
-		if (l1->intercept_misc1 & SVM_INTERCEPT1_INTR) {
-			vmexit_to_l1(v, SVM_EXIT_INTR, 0, 0, 0);
-			return;
-		}
 		if (!busy) {
 			c->event_inj = SVM_EVENT_VALID | SVM_EVENT_TYPE_INTR |
 				       irq_acknowledge(v, irq);
