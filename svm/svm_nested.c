@@ -23,8 +23,13 @@
 /* The one ASID every L2 of every L1 runs with; L1's own is 1 (svm.c). */
 #define L2_ASID 2
 
-#define L1_IOPM_SIZE (12 * 1024)
-#define L1_MSRPM_SIZE (8 * 1024)
+/*
+ * What of the permission maps VMRUN checks against MAXPHYADDR: the MSRPM's
+ * two pages, the IOPM's two pages and one byte (the bits for ports
+ * 0xfffd-0xffff spill into it); the third IOPM page is never read.
+ */
+#define L1_IOPM_SPAN (8 * 1024 + 1)
+#define L1_MSRPM_SPAN (8 * 1024)
 
 /* int_ctl fields that are L2's: V_TPR, V_IRQ, V_INTR_PRIO, V_IGN_TPR. */
 #define INT_CTL_L2_BITS 0x001f010fu
@@ -110,6 +115,28 @@ static bool event_inj_valid(uint64_t ev)
 }
 
 /*
+ * PAE paging outside long mode: VMRUN loads L2's four PDPTEs (L1 has no
+ * nested paging, so CR3 is an L1-physical address) and, like MOV to CR3,
+ * refuses a present one with a reserved bit (SDM vol. 3, 4.4.1; bits 2:1,
+ * 8:5 and those above MAXPHYADDR), or PDPTEs outside RAM.
+ */
+static bool pae_pdptes_valid(struct vcpu *v, const struct vmcb_save *g)
+{
+	uint64_t rsvd = ~0ULL << l1_phys_bits(v) | 0x1e6ULL;
+	const uint64_t *pdpte;
+
+	if (!(g->cr0 & CR0_PG) || !(g->cr4 & CR4_PAE) || (g->efer & EFER_LME))
+		return true;
+	pdpte = guest_ram_ptr(v->vm, (uint32_t)g->cr3 & ~0x1fULL, 32);
+	if (!pdpte)
+		return false;
+	for (unsigned int i = 0; i < 4; i++)
+		if ((pdpte[i] & 1) && (pdpte[i] & rsvd))
+			return false;
+	return true;
+}
+
+/*
  * VMRUN's consistency checks on the state it is about to load (APM vol. 2,
  * 15.5.1), made on vmcb02 after the copy so that L1 changing its VMCB
  * meanwhile (another vCPU) cannot slip past them. The AVIC and SEV checks
@@ -145,11 +172,17 @@ static bool l2_state_valid(struct vcpu *v, const struct vmcb *vmcb02,
 		return false;
 	if (!(l1->intercept_misc2 & SVM_INTERCEPT2_VMRUN))
 		return false;
+	/*
+	 * A map that "extends to" MAXPHYADDR is refused: its end, not its
+	 * last byte, as kvm-unit-tests' svm checks find on hardware.
+	 */
 	if ((l1->intercept_misc1 & SVM_INTERCEPT1_IOIO) &&
-	    beyond_phys(v, l1->iopm_base_pa + L1_IOPM_SIZE - 1))
+	    beyond_phys(v, l1->iopm_base_pa + L1_IOPM_SPAN))
 		return false;
 	if ((l1->intercept_misc1 & SVM_INTERCEPT1_MSR) &&
-	    beyond_phys(v, l1->msrpm_base_pa + L1_MSRPM_SIZE - 1))
+	    beyond_phys(v, l1->msrpm_base_pa + L1_MSRPM_SPAN))
+		return false;
+	if (!pae_pdptes_valid(v, g))
 		return false;
 	if (!c->guest_asid)
 		return false;

@@ -401,6 +401,51 @@ static void test_vmrun_checks(void **state)
 	expect_invalid();
 }
 
+/* PAE outside long mode: VMRUN loads the PDPTEs and checks them. */
+static void test_vmrun_checks_pdptes(void **state)
+{
+	uint64_t *pdpte = (uint64_t *)(vm->ram + 0x40000);
+
+	(void)state;
+	vmcb12->save.cr0 |= CR0_PG;
+	vmcb12->save.cr4 = CR4_PAE;
+	vmcb12->save.cr3 = 0x40000;
+	pdpte[1] = 0x41000 | 1 | (1ULL << 5); /* bit 5 is reserved */
+	expect_invalid();
+
+	vmcb01->save.rip = L1_RIP;
+	pdpte[1] = 0x41000 | 1 | (1ULL << 45); /* above MAXPHYADDR (40) */
+	expect_invalid();
+
+	vmcb01->save.rip = L1_RIP;
+	pdpte[1] = 0x41000 | (1ULL << 5); /* not present: not checked */
+	l1_vmrun();
+	assert_true(svm.nested.guest_mode);
+}
+
+/* A permission map reaching MAXPHYADDR (40 bits here) is refused. */
+static void test_vmrun_checks_map_addresses(void **state)
+{
+	(void)state;
+	vmcb12->control.intercept_misc1 = SVM_INTERCEPT1_MSR;
+	vmcb12->control.msrpm_base_pa = (1ULL << 40) - 2 * 4096;
+	expect_invalid();
+
+	write_vmcb12();
+	vmcb01->save.rip = L1_RIP;
+	vmcb12->control.intercept_misc1 = SVM_INTERCEPT1_IOIO;
+	vmcb12->control.iopm_base_pa = (1ULL << 40) - 2 * 4096;
+	expect_invalid();
+
+	/* Three pages below: its two pages and a byte fit. */
+	write_vmcb12();
+	vmcb01->save.rip = L1_RIP;
+	vmcb12->control.intercept_misc1 = SVM_INTERCEPT1_IOIO;
+	vmcb12->control.iopm_base_pa = (1ULL << 40) - 3 * 4096 + 0xffe;
+	l1_vmrun();
+	assert_true(svm.nested.guest_mode);
+}
+
 /* --- L2's exits ---------------------------------------------------------- */
 
 static void test_l2_vmmcall_intercepted_goes_to_l1(void **state)
@@ -740,6 +785,8 @@ int main(void)
 		T(test_vmrun_bad_address_is_gp),
 		T(test_vmrun_enters_l2),
 		T(test_vmrun_checks),
+		T(test_vmrun_checks_pdptes),
+		T(test_vmrun_checks_map_addresses),
 		T(test_l2_vmmcall_intercepted_goes_to_l1),
 		T(test_l2_vmmcall_not_intercepted_is_ud_in_l2),
 		T(test_l2_cpuid_by_l1s_intercept),
