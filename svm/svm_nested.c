@@ -65,12 +65,15 @@ static bool beyond_phys(const struct vcpu *v, uint64_t pa)
 
 /*
  * Who may execute an SVM instruction (APM vol. 3, VMRUN etc.): #UD without
- * EFER.SVME (always so without nested=on), in real mode or virtual-8086
- * mode; #GP(0) outside CPL 0.
+ * EFER.SVME (always so without nested=on; L2's is in its VMCB), in real
+ * mode or virtual-8086 mode; #GP(0) outside CPL 0.
  */
 static bool l1_may_use_svm(struct vcpu *v, struct vmcb *vmcb)
 {
-	if (!nested_of(v)->svme || !(vmcb->save.cr0 & CR0_PE) ||
+	bool svme = nested_of(v)->guest_mode ? vmcb->save.efer & EFER_SVME
+					     : nested_of(v)->svme;
+
+	if (!svme || !(vmcb->save.cr0 & CR0_PE) ||
 	    (vmcb->save.rflags & RFLAGS_VM)) {
 		exit_inject_ud(v);
 		return false;
@@ -583,14 +586,25 @@ __cold_path void svm_nested_dispatch(struct vcpu *v, struct vmcb *vmcb02)
 		 * the VMMCALL (KVM's nested SVM rule; docs/nested.md).
 		 */
 	case SVM_EXIT_VMRUN:
-	case SVM_EXIT_VMLOAD:
-	case SVM_EXIT_VMSAVE:
 	case SVM_EXIT_STGI:
 	case SVM_EXIT_CLGI:
-	case SVM_EXIT_INVLPGA:
 		/* L2 is not offered SVM: L1 would have to provide it. */
 		vm_count_exit(v->vm, svm_exit_counter(code));
 		exit_inject_ud(v);
+		return;
+	case SVM_EXIT_VMLOAD:
+	case SVM_EXIT_VMSAVE:
+		/*
+		 * What the CPU does with them unintercepted in a guest (KVM
+		 * alike): rAX an L1-physical address, L2's state loaded or
+		 * stored.
+		 */
+		vm_count_exit(v->vm, svm_exit_counter(code));
+		svm_l1_vmload_vmsave(v, vmcb02);
+		return;
+	case SVM_EXIT_INVLPGA:
+		vm_count_exit(v->vm, svm_exit_counter(code));
+		svm_l1_invlpga(v, vmcb02);
 		return;
 	}
 	/*

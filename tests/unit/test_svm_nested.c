@@ -482,6 +482,26 @@ static void test_l2_vmmcall_not_intercepted_is_ud_in_l2(void **state)
 	assert_false(vm->ended);
 }
 
+/* Unintercepted, VMLOAD works on L2's state, rAX L1-physical. */
+static void test_l2_vmload_not_intercepted(void **state)
+{
+	struct vmcb *other = (struct vmcb *)(vm->ram + 0x50000);
+
+	(void)state;
+	enter_l2();
+	other->save.fs.base = 0xf5f5;
+	v->gpr[GPR_RAX] = 0x50000;
+	l2_exit(SVM_EXIT_VMLOAD, 0, 0, "\x0f\x01\xda", 3);
+	assert_true(svm.nested.guest_mode);
+	assert_int_equal(vmcb02->save.fs.base, 0xf5f5);
+	assert_int_equal(vmcb02->save.rip, L2_RIP + 3);
+	assert_int_not_equal(vmcb01->save.fs.base, 0xf5f5);
+	/* Unaligned: #GP in L2. */
+	v->gpr[GPR_RAX] = 0x50008;
+	l2_exit(SVM_EXIT_VMLOAD, 0, 0, "\x0f\x01\xda", 3);
+	assert_int_equal(vmcb02->control.event_inj, EVENT_GP0);
+}
+
 static void test_l2_cpuid_by_l1s_intercept(void **state)
 {
 	(void)state;
@@ -789,6 +809,7 @@ int main(void)
 		T(test_vmrun_checks_map_addresses),
 		T(test_l2_vmmcall_intercepted_goes_to_l1),
 		T(test_l2_vmmcall_not_intercepted_is_ud_in_l2),
+		T(test_l2_vmload_not_intercepted),
 		T(test_l2_cpuid_by_l1s_intercept),
 		T(test_l2_io_by_l1s_iopm),
 		T(test_l2_msr_by_l1s_msrpm),
