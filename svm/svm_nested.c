@@ -119,13 +119,15 @@ static bool event_inj_valid(uint64_t ev)
 
 /*
  * PAE paging outside long mode: VMRUN loads L2's four PDPTEs (L1 has no
- * nested paging, so CR3 is an L1-physical address) and, like MOV to CR3,
- * refuses a present one with a reserved bit (SDM vol. 3, 4.4.1; bits 2:1,
- * 8:5 and those above MAXPHYADDR), or PDPTEs outside RAM.
+ * nested paging, so CR3 is an L1-physical address) and refuses a present
+ * one with an address bit above MAXPHYADDR (62:MAXPHYADDR), or PDPTEs
+ * outside RAM. Bits 2:1 and 8:5 are not checked there: the CPU itself sets
+ * bit 5 (accessed) in them on AMD, and kvm-unit-tests' svm_pae_test
+ * reruns the same PDPTEs after L2 has run.
  */
 static bool pae_pdptes_valid(struct vcpu *v, const struct vmcb_save *g)
 {
-	uint64_t rsvd = ~0ULL << l1_phys_bits(v) | 0x1e6ULL;
+	uint64_t rsvd = (~0ULL << l1_phys_bits(v)) & ~(1ULL << 63);
 	const uint64_t *pdpte;
 
 	if (!(g->cr0 & CR0_PG) || !(g->cr4 & CR4_PAE) || (g->efer & EFER_LME))

@@ -410,15 +410,12 @@ static void test_vmrun_checks_pdptes(void **state)
 	vmcb12->save.cr0 |= CR0_PG;
 	vmcb12->save.cr4 = CR4_PAE;
 	vmcb12->save.cr3 = 0x40000;
-	pdpte[1] = 0x41000 | 1 | (1ULL << 5); /* bit 5 is reserved */
-	expect_invalid();
-
-	vmcb01->save.rip = L1_RIP;
 	pdpte[1] = 0x41000 | 1 | (1ULL << 45); /* above MAXPHYADDR (40) */
 	expect_invalid();
 
 	vmcb01->save.rip = L1_RIP;
-	pdpte[1] = 0x41000 | (1ULL << 5); /* not present: not checked */
+	pdpte[1] = 0x41000 | (1ULL << 45);    /* not present: not checked */
+	pdpte[2] = 0x42000 | 1 | (1ULL << 5); /* accessed, set by AMD CPUs */
 	l1_vmrun();
 	assert_true(svm.nested.guest_mode);
 }
