@@ -8,9 +8,10 @@
  * L1's intercepts ask for it, and is mhv's otherwise: an L2 VMMCALL that
  * L1 does not intercept is #UD in L2, as KVM's nested SVM has it.
  *
- * L1 has no nested paging of its own yet: L2 runs on L1's page tables
- * over mhv's NPT, so L2's physical addresses are L1's. docs/nested.md has
- * what L1 gets and what it does not.
+ * Without NP_ENABLE in L1's VMCB, L2 runs on L1's page tables over mhv's
+ * NPT, so L2's physical addresses are L1's; with it, on mhv's shadow of
+ * L1's NPT (svm_npt.c). docs/nested.md has what L1 gets and what it does
+ * not.
  */
 #include "core/exit/exits.h"
 #include "core/host/apic.h"
@@ -153,6 +154,14 @@ static bool l2_state_valid(struct vcpu *v, const struct vmcb *vmcb02,
 		return false;
 	if (!c->guest_asid)
 		return false;
+	/*
+	 * L1's NPT: only the 4-level format of a long-mode L1 is shadowed
+	 * (svm_npt.c); N_CR3 within MAXPHYADDR; the shadow's root made.
+	 */
+	if (nested_of(v)->npt &&
+	    (!(((struct svm_vcpu *)v->arch)->vmcb01->save.efer & EFER_LMA) ||
+	     beyond_phys(v, nested_of(v)->ncr3) || !c->n_cr3))
+		return false;
 	return event_inj_valid(c->event_inj);
 }
 
@@ -232,6 +241,9 @@ static void build_vmcb02(struct vcpu *v, struct vmcb *vmcb02,
 	struct vmcb_control *c = &vmcb02->control;
 	struct vmcb_save *g = &vmcb02->save;
 	uint32_t asid = c12->guest_asid;
+	bool np = c12->np_control & SVM_NP_ENABLE;
+	uint64_t ncr3 = c12->n_cr3;
+	bool flush;
 
 	c->intercept_cr = SVM_MHV_CR_WRITE4 | l1->intercept_cr;
 	/* Without V_INTR_MASKING L2's CR8 writes are L1's TPR: mhv's. */
@@ -250,13 +262,15 @@ static void build_vmcb02(struct vcpu *v, struct vmcb *vmcb02,
 	c->guest_asid = asid ? L2_ASID : 0; /* 0 fails the check */
 	/*
 	 * All of L1's ASIDs share mhv's one: a change of ASID, L1's TLB
-	 * control or an INVLPGA since the last run flush it.
+	 * control or an INVLPGA since the last run flush it, and with it
+	 * the shadow of L1's NPT; so do a new N_CR3 and a change of NPT.
 	 */
-	c->tlb_control = 0;
-	if (n->flush_l2 || c12->tlb_control || asid != n->asid12)
-		c->tlb_control = SVM_TLB_FLUSH_ALL;
+	flush = n->flush_l2 || c12->tlb_control || asid != n->asid12 ||
+		np != n->npt || (np && ncr3 != n->ncr3);
+	c->tlb_control = flush ? SVM_TLB_FLUSH_ALL : 0;
 	n->flush_l2 = false;
 	n->asid12 = asid;
+	n->npt = np;
 	n->mhv_window = false;
 	c->int_ctl =
 		(l1->int_ctl & INT_CTL_L2_BITS) | SVM_INT_CTL_V_INTR_MASKING;
@@ -264,8 +278,9 @@ static void build_vmcb02(struct vcpu *v, struct vmcb *vmcb02,
 	c->int_state = c12->int_state & 1;
 	c->exit_code = c->exit_info1 = c->exit_info2 = 0;
 	c->exit_int_info = 0;
-	c->np_control = SVM_NP_ENABLE; /* L1's own NPT is not offered */
-	c->n_cr3 = vmcb01->control.n_cr3;
+	c->np_control = SVM_NP_ENABLE;
+	/* mhv's NPT, or its shadow of L1's (0 when out of memory: invalid). */
+	c->n_cr3 = np ? svm_npt_enter(v, ncr3, flush) : vmcb01->control.n_cr3;
 	c->event_inj = c12->event_inj;
 	c->virt_ext = 0;
 	c->clean_bits = 0;
@@ -278,8 +293,8 @@ static void build_vmcb02(struct vcpu *v, struct vmcb *vmcb02,
 		g->efer |= EFER_LMA;
 	/* What L1 left in the processor (its VMLOAD) is what L2 starts with. */
 	copy_vmload_state(g, &vmcb01->save);
-	/* Without L1's NPT, L2 uses L1's PAT as its host PAT. */
-	g->g_pat = vmcb01->save.g_pat;
+	/* With L1's NPT, L2's PAT is vmcb12's; without, L1's own. */
+	g->g_pat = np ? vmcb12->save.g_pat : vmcb01->save.g_pat;
 	g->dbgctl = 0;
 }
 
@@ -352,6 +367,8 @@ static void vmexit_to_l1(struct vcpu *v, uint64_t code, uint64_t info1,
 	drop_window(n, &vmcb02->control);
 	copy_vmrun_state(&vmcb12->save, &vmcb02->save);
 	vmcb12->save.rax = v->gpr[GPR_RAX];
+	if (n->npt)
+		vmcb12->save.g_pat = vmcb02->save.g_pat;
 	vmcb12->control.int_ctl =
 		(vmcb12->control.int_ctl & ~INT_CTL_WRITEBACK) |
 		(vmcb02->control.int_ctl & INT_CTL_WRITEBACK);
@@ -373,6 +390,12 @@ static void vmexit_to_l1(struct vcpu *v, uint64_t code, uint64_t info1,
 	s->vmcb = vmcb01;
 	s->vmcb_pa = s->vmcb01_pa;
 	v->events = true;
+}
+
+void svm_nested_vmexit(struct vcpu *v, uint64_t code, uint64_t info1,
+		       uint64_t info2)
+{
+	vmexit_to_l1(v, code, info1, info2, 0);
 }
 
 /* One bit per port in L1's IOPM; an access of several bytes, any of them. */
@@ -535,6 +558,12 @@ __cold_path void svm_nested_dispatch(struct vcpu *v, struct vmcb *vmcb02)
 		/* mhv's own window (svm_nested_events): L1 never sees it. */
 		vm_count_exit(v->vm, svm_exit_counter(code));
 		v->events = true;
+		return;
+	}
+	if (code == SVM_EXIT_NPF && nested_of(v)->npt) {
+		/* On the shadow of L1's NPT: L1's fault, or mhv's to fill. */
+		vm_count_exit(v->vm, svm_exit_counter(code));
+		svm_npt_fault(v, vmcb02);
 		return;
 	}
 	if (l1_intercepts(v, vmcb02, code)) {

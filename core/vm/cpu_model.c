@@ -359,7 +359,7 @@ void cpu_model_set_nested_svm(struct cpu_model *m)
 	m->ext[0xa] = (struct cpuid_regs){
 		.eax = 1, /* SVM revision */
 		.ebx = NESTED_ASIDS,
-		.edx = CPUID8000000A_EDX_NRIPS,
+		.edx = CPUID8000000A_EDX_NP | CPUID8000000A_EDX_NRIPS,
 	};
 	m->facts |= CPU_FACT(SVM);
 	m->efer_allowed |= EFER_SVME;
