@@ -437,8 +437,8 @@ static bool l1_msrpm_intercepts(struct vcpu *v, bool write)
 /*
  * Whether L1 asked for this exit (its intercept vectors, APM vol. 2,
  * appendix B and C). INTR, NMI and nested page faults are mhv's own: a
- * host interrupt, mhv's NPT. L1's interrupts reach it through
- * svm_nested_events.
+ * host interrupt, mhv's NPT (with L1's NPT, svm_npt_fault decides before
+ * this is asked). L1's interrupts reach it through svm_nested_events.
  */
 static bool l1_intercepts(struct vcpu *v, const struct vmcb *vmcb02,
 			  uint64_t code)

@@ -78,8 +78,7 @@ struct l1_walk {
  * bit 8 in a PML4E, a 1 GiB leaf without the CPUID bit, and the address
  * bits below a large leaf's size (its PAT bit 12 aside).
  */
-static bool npt_reserved(const struct vcpu *v, uint64_t e, int level,
-			 bool nxe)
+static bool npt_reserved(const struct vcpu *v, uint64_t e, int level, bool nxe)
 {
 	unsigned int bits = v->vm->cpu.ext[8].eax & 0xff;
 	uint64_t rsvd = 0;
@@ -108,7 +107,8 @@ static bool npt_reserved(const struct vcpu *v, uint64_t e, int level,
 static int walk_l1(struct vcpu *v, uint64_t gpa, uint64_t access,
 		   struct l1_walk *w)
 {
-	const struct vmcb_save *l1 = &((struct svm_vcpu *)v->arch)->vmcb01->save;
+	const struct vmcb_save *l1 =
+		&((struct svm_vcpu *)v->arch)->vmcb01->save;
 	bool nxe = l1->efer & EFER_NXE;
 	bool write = access & PF_ERR_W, fetch = access & PF_ERR_ID;
 	uint64_t table = nested_of(v)->ncr3 & PTE_ADDR;
@@ -202,8 +202,8 @@ static void l1_mmio(struct vcpu *v, struct vmcb *vmcb02, uint64_t l1_gpa,
 	unsigned int len;
 
 	if (vmcb02->control.exit_int_info & SVM_EVENT_VALID) {
-		exit_fault_during_delivery(v, l1_gpa,
-					   vmcb02->control.exit_int_info & 0xff);
+		exit_fault_during_delivery(
+			v, l1_gpa, vmcb02->control.exit_int_info & 0xff);
 		return;
 	}
 	if (info1 & NPF_WALK) {
