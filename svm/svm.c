@@ -240,7 +240,7 @@ static void svm_vcpu_destroy(struct vcpu *v)
 	if (s && s->nested.vmcb02_pa)
 		pmm_free(&phys_mem, s->nested.vmcb02_pa, PAGE_SIZE);
 	if (s)
-		svm_npt_destroy(&s->nested);
+		svm_npt_destroy(&s->npt);
 	v->arch = NULL;
 }
 

@@ -59,12 +59,16 @@ struct svm_nested {
 	struct svm_l1_controls l1;
 	struct vmcb *vmcb02;
 	uint64_t vmcb02_pa;
-	/*
-	 * L1's nested paging (svm_npt.c): with NP_ENABLE in vmcb12, L2 runs
-	 * on `shadow`, mhv's L2-physical -> host-physical table built from
-	 * L1's NPT at N_CR3 and mhv's map of L1's RAM. Root 0: not made yet.
-	 */
-	bool npt;      /* the L2 that runs (or ran last) has L1's NPT */
+};
+
+/*
+ * L1's nested paging (svm_npt.c): with NP_ENABLE in vmcb12, L2 runs on
+ * `shadow`, mhv's L2-physical -> host-physical table built from L1's NPT
+ * at N_CR3 and mhv's map of L1's RAM. Root 0: not made yet. Kept at the
+ * end of struct svm_vcpu, off the cache lines every exit reads.
+ */
+struct svm_l1_npt {
+	bool on;       /* the L2 that runs (or ran last) has L1's NPT */
 	uint64_t ncr3; /* its N_CR3 */
 	struct page_table shadow;
 };
@@ -90,6 +94,7 @@ struct svm_vcpu {
 	 * deliver it; guest_tf is the guest's own TF before the step.
 	 */
 	bool nmi_singlestep, guest_tf;
+	struct svm_l1_npt npt;
 };
 
 /*
@@ -234,7 +239,7 @@ bool svm_nested_irq_gate(struct vcpu *v);
 uint64_t svm_npt_enter(struct vcpu *v, uint64_t ncr3, bool flush);
 void svm_npt_fault(struct vcpu *v, struct vmcb *vmcb02);
 /* Give back the shadow's tables (the vCPU ends). */
-void svm_npt_destroy(struct svm_nested *n);
+void svm_npt_destroy(struct svm_l1_npt *n);
 /* #VMEXIT to L1 (svm_nested.c), for svm_npt.c's reflected NPF. */
 void svm_nested_vmexit(struct vcpu *v, uint64_t code, uint64_t info1,
 		       uint64_t info2);

@@ -47,6 +47,11 @@ static struct svm_nested *nested_of(struct vcpu *v)
 	return &((struct svm_vcpu *)v->arch)->nested;
 }
 
+static struct svm_l1_npt *npt_of(struct vcpu *v)
+{
+	return &((struct svm_vcpu *)v->arch)->npt;
+}
+
 static unsigned int l1_phys_bits(const struct vcpu *v)
 {
 	unsigned int bits = v->vm->cpu.ext[8].eax & 0xff;
@@ -158,9 +163,9 @@ static bool l2_state_valid(struct vcpu *v, const struct vmcb *vmcb02,
 	 * L1's NPT: only the 4-level format of a long-mode L1 is shadowed
 	 * (svm_npt.c); N_CR3 within MAXPHYADDR; the shadow's root made.
 	 */
-	if (nested_of(v)->npt &&
+	if (npt_of(v)->on &&
 	    (!(((struct svm_vcpu *)v->arch)->vmcb01->save.efer & EFER_LMA) ||
-	     beyond_phys(v, nested_of(v)->ncr3) || !c->n_cr3))
+	     beyond_phys(v, npt_of(v)->ncr3) || !c->n_cr3))
 		return false;
 	return event_inj_valid(c->event_inj);
 }
@@ -266,11 +271,11 @@ static void build_vmcb02(struct vcpu *v, struct vmcb *vmcb02,
 	 * the shadow of L1's NPT; so do a new N_CR3 and a change of NPT.
 	 */
 	flush = n->flush_l2 || c12->tlb_control || asid != n->asid12 ||
-		np != n->npt || (np && ncr3 != n->ncr3);
+		np != npt_of(v)->on || (np && ncr3 != npt_of(v)->ncr3);
 	c->tlb_control = flush ? SVM_TLB_FLUSH_ALL : 0;
 	n->flush_l2 = false;
 	n->asid12 = asid;
-	n->npt = np;
+	npt_of(v)->on = np;
 	n->mhv_window = false;
 	c->int_ctl =
 		(l1->int_ctl & INT_CTL_L2_BITS) | SVM_INT_CTL_V_INTR_MASKING;
@@ -367,7 +372,7 @@ static void vmexit_to_l1(struct vcpu *v, uint64_t code, uint64_t info1,
 	drop_window(n, &vmcb02->control);
 	copy_vmrun_state(&vmcb12->save, &vmcb02->save);
 	vmcb12->save.rax = v->gpr[GPR_RAX];
-	if (n->npt)
+	if (s->npt.on)
 		vmcb12->save.g_pat = vmcb02->save.g_pat;
 	vmcb12->control.int_ctl =
 		(vmcb12->control.int_ctl & ~INT_CTL_WRITEBACK) |
@@ -560,7 +565,7 @@ __cold_path void svm_nested_dispatch(struct vcpu *v, struct vmcb *vmcb02)
 		v->events = true;
 		return;
 	}
-	if (code == SVM_EXIT_NPF && nested_of(v)->npt) {
+	if (code == SVM_EXIT_NPF && npt_of(v)->on) {
 		/* On the shadow of L1's NPT: L1's fault, or mhv's to fill. */
 		vm_count_exit(v->vm, svm_exit_counter(code));
 		svm_npt_fault(v, vmcb02);

@@ -38,14 +38,14 @@
 /* The shadow's table entries; leaves add W and NX as L1 allows. */
 #define SHADOW_TABLE_FLAGS (PTE_P | PTE_W | PTE_US)
 
-static struct svm_nested *nested_of(struct vcpu *v)
+static struct svm_l1_npt *npt_of(struct vcpu *v)
 {
-	return &((struct svm_vcpu *)v->arch)->nested;
+	return &((struct svm_vcpu *)v->arch)->npt;
 }
 
 uint64_t svm_npt_enter(struct vcpu *v, uint64_t ncr3, bool flush)
 {
-	struct svm_nested *n = nested_of(v);
+	struct svm_l1_npt *n = npt_of(v);
 
 	n->ncr3 = ncr3;
 	if (!n->shadow.root) {
@@ -58,7 +58,7 @@ uint64_t svm_npt_enter(struct vcpu *v, uint64_t ncr3, bool flush)
 	return n->shadow.root;
 }
 
-void svm_npt_destroy(struct svm_nested *n)
+void svm_npt_destroy(struct svm_l1_npt *n)
 {
 	if (n->shadow.root)
 		pt_destroy(&n->shadow);
@@ -111,7 +111,7 @@ static int walk_l1(struct vcpu *v, uint64_t gpa, uint64_t access,
 		&((struct svm_vcpu *)v->arch)->vmcb01->save;
 	bool nxe = l1->efer & EFER_NXE;
 	bool write = access & PF_ERR_W, fetch = access & PF_ERR_ID;
-	uint64_t table = nested_of(v)->ncr3 & PTE_ADDR;
+	uint64_t table = npt_of(v)->ncr3 & PTE_ADDR;
 	uint64_t *walked[4];
 	bool may_write = true, user = true, nx = false;
 	uint64_t e = 0, size = PT_SIZE_4K, err;
@@ -173,7 +173,7 @@ static int walk_l1(struct vcpu *v, uint64_t gpa, uint64_t access,
 }
 
 /* One 4 KiB leaf of the shadow, replacing what was there. */
-static int shadow_map(struct svm_nested *n, uint64_t gpa, uint64_t hpa,
+static int shadow_map(struct svm_l1_npt *n, uint64_t gpa, uint64_t hpa,
 		      uint64_t flags, bool *replaced)
 {
 	uint64_t old;
@@ -219,7 +219,7 @@ static void l1_mmio(struct vcpu *v, struct vmcb *vmcb02, uint64_t l1_gpa,
 
 __cold_path void svm_npt_fault(struct vcpu *v, struct vmcb *vmcb02)
 {
-	struct svm_nested *n = nested_of(v);
+	struct svm_l1_npt *n = npt_of(v);
 	uint64_t info1 = vmcb02->control.exit_info1;
 	uint64_t gpa = vmcb02->control.exit_info2;
 	struct l1_walk w;

@@ -768,7 +768,7 @@ static int setup_npt(void **state)
 
 static int teardown_npt(void **state)
 {
-	svm_npt_destroy(&svm.nested);
+	svm_npt_destroy(&svm.npt);
 	fake_memory_fini();
 	return teardown(state);
 }
@@ -787,7 +787,7 @@ static uint64_t shadow_leaf(void)
 {
 	uint64_t pa, leaf;
 
-	if (pt_lookup(&svm.nested.shadow, L2_PAGE, &pa, &leaf))
+	if (pt_lookup(&svm.npt.shadow, L2_PAGE, &pa, &leaf))
 		return 0;
 	return leaf;
 }
@@ -796,9 +796,9 @@ static void test_npt_vmrun_uses_shadow(void **state)
 {
 	(void)state;
 	npt_enter_l2();
-	assert_true(svm.nested.npt);
+	assert_true(svm.npt.on);
 	assert_int_not_equal(vmcb02->control.n_cr3, 0);
-	assert_int_equal(vmcb02->control.n_cr3, svm.nested.shadow.root);
+	assert_int_equal(vmcb02->control.n_cr3, svm.npt.shadow.root);
 	assert_int_not_equal(vmcb02->control.n_cr3, vmcb01->control.n_cr3);
 	assert_int_equal(vmcb02->save.g_pat, 0x0606060606060606ULL);
 }
