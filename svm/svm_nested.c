@@ -246,7 +246,9 @@ static void build_vmcb02(struct vcpu *v, struct vmcb *vmcb02,
 	struct vmcb_control *c = &vmcb02->control;
 	struct vmcb_save *g = &vmcb02->save;
 	uint32_t asid = c12->guest_asid;
-	bool np = c12->np_control & SVM_NP_ENABLE;
+	/* Without the CPUID bit (nested=nonpt) NP_ENABLE is ignored, as KVM does. */
+	bool np = (c12->np_control & SVM_NP_ENABLE) &&
+		  (v->vm->cpu.ext[0xa].edx & CPUID8000000A_EDX_NP);
 	uint64_t ncr3 = c12->n_cr3;
 	bool flush;
 

@@ -123,7 +123,7 @@ static int setup(void **state)
 	cpu_model_init(&vm->cpu, boot_cpu.vendor);
 	vm->cpu.max_ext = 0x8000000a; /* the host's may be Intel's */
 	vm->cpu.ext[8].eax = 40;      /* MAXPHYADDR */
-	cpu_model_set_nested_svm(&vm->cpu);
+	cpu_model_set_nested_svm(&vm->cpu, true);
 	vm_backend = &test_backend;
 
 	vmcb01 = alloc_vmcb();
@@ -803,6 +803,17 @@ static void test_npt_vmrun_uses_shadow(void **state)
 	assert_int_equal(vmcb02->save.g_pat, 0x0606060606060606ULL);
 }
 
+static void test_npt_ignored_without_cpuid_bit(void **state)
+{
+	(void)state;
+	/* nested=nonpt: NP_ENABLE is ignored, L2 runs on mhv's NPT. */
+	vm->cpu.ext[0xa].edx &= ~CPUID8000000A_EDX_NP;
+	npt_enter_l2();
+	assert_false(svm.npt.on);
+	assert_int_equal(vmcb02->control.n_cr3, vmcb01->control.n_cr3);
+	assert_int_equal(vmcb02->save.g_pat, vmcb01->save.g_pat);
+}
+
 static void test_npt_needs_long_mode_l1(void **state)
 {
 	(void)state;
@@ -978,6 +989,7 @@ int main(void)
 		T(test_vmload_vmsave),
 		T(test_without_nested_svm_insns_are_ud),
 		TN(test_npt_vmrun_uses_shadow),
+		TN(test_npt_ignored_without_cpuid_bit),
 		TN(test_npt_needs_long_mode_l1),
 		TN(test_npt_not_present_is_l1s_npf),
 		TN(test_npt_present_fills_shadow),
