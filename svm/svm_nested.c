@@ -546,9 +546,31 @@ static void reflect(struct vcpu *v, const struct vmcb *vmcb02, uint64_t code)
 		     l2_next_rip(v, vmcb02, code));
 }
 
+/*
+ * QEMU TCG reports L2's virtual interrupt (V_IRQ) whose delivery an exit
+ * cut short (an NPF on the shadow of L1's NPT, say) as an exception with
+ * the interrupt's vector, which VMRUN then refuses in EVENTINJ (no
+ * exception has a vector above 31), and leaves V_IRQ set. The CPU had
+ * taken it: it goes on as the external interrupt it is, in EVENTINJ (or
+ * L1's EXITINTINFO), V_IRQ clear as the APM has it once it is taken.
+ */
+static void fix_cut_short_virq(struct vmcb_control *c)
+{
+	uint64_t ev = c->event_inj;
+	unsigned int vec = ev & 0xff;
+
+	if (!(ev & SVM_EVENT_VALID) || ((ev >> 8) & 7) != 3 || vec < 32)
+		return;
+	c->event_inj = SVM_EVENT_VALID | SVM_EVENT_TYPE_INTR | vec;
+	if (vec == (c->int_vector & 0xff))
+		c->int_ctl &= ~SVM_INT_CTL_V_IRQ;
+}
+
 __cold_path void svm_nested_dispatch(struct vcpu *v, struct vmcb *vmcb02)
 {
 	uint64_t code = vmcb02->control.exit_code;
+
+	fix_cut_short_virq(&vmcb02->control);
 
 	if ((uint32_t)code == 0xffffffffu) {
 		/*

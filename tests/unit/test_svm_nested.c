@@ -913,6 +913,24 @@ static void test_npt_user_nx_reserved(void **state)
 				 PF_ERR_RSVD);
 }
 
+static void test_npt_cut_short_virq(void **state)
+{
+	(void)state;
+	npt_build(PTE_P | PTE_W | PTE_US);
+	vmcb12->control.int_ctl |= SVM_INT_CTL_V_IRQ;
+	vmcb12->control.int_vector = 0xf1;
+	npt_enter_l2();
+	/* QEMU's report of V_IRQ 0xf1 cut short: "exception" 0xf1. */
+	vmcb02->control.exit_code = SVM_EXIT_NPF;
+	vmcb02->control.exit_info1 = NPF_FINAL | PF_ERR_U;
+	vmcb02->control.exit_info2 = L2_PAGE;
+	vmcb02->control.event_inj = 0x800003f1ULL;
+	svm_nested_dispatch(v, vmcb02);
+	assert_true(svm.nested.guest_mode);
+	assert_int_equal(vmcb02->control.event_inj, 0x800000f1ULL);
+	assert_false(vmcb02->control.int_ctl & SVM_INT_CTL_V_IRQ);
+}
+
 /* Back in L1 through an intercepted VMMCALL, then VMRUN again. */
 static void l2_to_l1_and_back(void)
 {
@@ -996,6 +1014,7 @@ int main(void)
 		TN(test_npt_write_to_read_only_is_l1s_npf),
 		TN(test_npt_user_nx_reserved),
 		TN(test_npt_flush_discards_shadow),
+		TN(test_npt_cut_short_virq),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
