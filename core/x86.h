@@ -82,9 +82,21 @@
 /* With PAT bit 0, PWT and PCD pick the PAT entry (SDM vol. 3, 13.12.3). */
 #define PTE_PWT BIT(3)
 #define PTE_PCD BIT(4)
+#define PTE_A BIT(5)
+#define PTE_D BIT(6)
 #define PTE_PS BIT(7)
+/* The PAT bit: bit 7 in a 4 KiB leaf, bit 12 in a 2 MiB or 1 GiB one. */
+#define PTE_PAT_4K BIT(7)
+#define PTE_PAT_LARGE BIT(12)
 #define PTE_NX BIT(63)
 #define PTE_ADDR GENMASK(51, 12)
+
+/* #PF error code (SDM vol. 3, 4.7), also AMD's NPF EXITINFO1 low bits. */
+#define PF_ERR_P BIT(0)
+#define PF_ERR_W BIT(1)
+#define PF_ERR_U BIT(2)
+#define PF_ERR_RSVD BIT(3)
+#define PF_ERR_ID BIT(4)
 
 /* Exception vectors (SDM vol. 3, 6.3.1). */
 enum {
@@ -132,6 +144,7 @@ enum {
 /* CPUID 0x8000000A EDX: SVM features (APM vol. 3, appendix E.4.9). */
 #define CPUID8000000A_EDX_NP BIT(0)
 #define CPUID8000000A_EDX_NRIPS BIT(3)
+#define CPUID80000001_EDX_NX BIT(20)
 #define CPUID80000001_EDX_PAGE1GB BIT(26)
 #define CPUIDD1_EAX_XSAVES BIT(3) /* leaf 0xd, subleaf 1 */
 

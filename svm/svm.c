@@ -239,6 +239,8 @@ static void svm_vcpu_destroy(struct vcpu *v)
 		pmm_free(&phys_mem, s->vmcb01_pa, PAGE_SIZE);
 	if (s && s->nested.vmcb02_pa)
 		pmm_free(&phys_mem, s->nested.vmcb02_pa, PAGE_SIZE);
+	if (s)
+		svm_npt_destroy(&s->npt);
 	v->arch = NULL;
 }
 

@@ -61,6 +61,18 @@ struct svm_nested {
 	uint64_t vmcb02_pa;
 };
 
+/*
+ * L1's nested paging (svm_npt.c): with NP_ENABLE in vmcb12, L2 runs on
+ * `shadow`, mhv's L2-physical -> host-physical table built from L1's NPT
+ * at N_CR3 and mhv's map of L1's RAM. Root 0: not made yet. Kept at the
+ * end of struct svm_vcpu, off the cache lines every exit reads.
+ */
+struct svm_l1_npt {
+	bool on;       /* the L2 that runs (or ran last) has L1's NPT */
+	uint64_t ncr3; /* its N_CR3 */
+	struct page_table shadow;
+};
+
 struct svm_vcpu {
 	struct vmcb *vmcb; /* the VMCB VMRUN runs: vmcb01, or vmcb02 for L2 */
 	uint64_t vmcb_pa;
@@ -90,6 +102,7 @@ struct svm_vcpu {
 	 * believed, it made every window close again at once.
 	 */
 	bool window_open;
+	struct svm_l1_npt npt;
 };
 
 /*
@@ -225,6 +238,19 @@ void svm_nested_events(struct vcpu *v, struct vmcb *vmcb02);
 bool svm_nested_init_resets(struct vcpu *v);
 /* Whether L1's interrupts may interrupt L2 now: for L2's HLT. */
 bool svm_nested_irq_gate(struct vcpu *v);
+/*
+ * L1's NPT (svm/svm_npt.c). svm_npt_enter: at VMRUN, the shadow's root
+ * for N_CR3 (emptied first when flush: L1's TLB control, INVLPGA, a new
+ * ASID or N_CR3); 0 when out of memory. svm_npt_fault: an NPF of L2's on
+ * the shadow, filled from L1's NPT or reflected to L1 as its NPF.
+ */
+uint64_t svm_npt_enter(struct vcpu *v, uint64_t ncr3, bool flush);
+void svm_npt_fault(struct vcpu *v, struct vmcb *vmcb02);
+/* Give back the shadow's tables (the vCPU ends). */
+void svm_npt_destroy(struct svm_l1_npt *n);
+/* #VMEXIT to L1 (svm_nested.c), for svm_npt.c's reflected NPF. */
+void svm_nested_vmexit(struct vcpu *v, uint64_t code, uint64_t info1,
+		       uint64_t info2);
 /* MSRs VM_CR and VM_HSAVE_PA, and L1's view of EFER.SVME. */
 int svm_nested_read_msr(struct vcpu *v, uint32_t msr, uint64_t *val);
 int svm_nested_write_msr(struct vcpu *v, uint32_t msr, uint64_t val);

@@ -8,9 +8,10 @@
  * L1's intercepts ask for it, and is mhv's otherwise: an L2 VMMCALL that
  * L1 does not intercept is #UD in L2, as KVM's nested SVM has it.
  *
- * L1 has no nested paging of its own yet: L2 runs on L1's page tables
- * over mhv's NPT, so L2's physical addresses are L1's. docs/nested.md has
- * what L1 gets and what it does not.
+ * Without NP_ENABLE in L1's VMCB, L2 runs on L1's page tables over mhv's
+ * NPT, so L2's physical addresses are L1's; with it, on mhv's shadow of
+ * L1's NPT (svm_npt.c). docs/nested.md has what L1 gets and what it does
+ * not.
  */
 #include "core/exit/exits.h"
 #include "core/host/apic.h"
@@ -49,6 +50,11 @@ static const struct svm_opcode op_invlpga = {{0x0f, 0x01, 0xdf}, 3};
 static struct svm_nested *nested_of(struct vcpu *v)
 {
 	return &((struct svm_vcpu *)v->arch)->nested;
+}
+
+static struct svm_l1_npt *npt_of(struct vcpu *v)
+{
+	return &((struct svm_vcpu *)v->arch)->npt;
 }
 
 static unsigned int l1_phys_bits(const struct vcpu *v)
@@ -118,8 +124,8 @@ static bool event_inj_valid(uint64_t ev)
 }
 
 /*
- * PAE paging outside long mode: VMRUN loads L2's four PDPTEs (L1 has no
- * nested paging, so CR3 is an L1-physical address) and refuses a present
+ * PAE paging outside long mode: VMRUN loads L2's four PDPTEs (without
+ * L1's NPT, CR3 is an L1-physical address) and refuses a present
  * one with an address bit above MAXPHYADDR (62:MAXPHYADDR), or PDPTEs
  * outside RAM. Bits 2:1 and 8:5 are not checked there: the CPU itself sets
  * bit 5 (accessed) in them on AMD, and kvm-unit-tests' svm_pae_test
@@ -130,7 +136,9 @@ static bool pae_pdptes_valid(struct vcpu *v, const struct vmcb_save *g)
 	uint64_t rsvd = (~0ULL << l1_phys_bits(v)) & ~(1ULL << 63);
 	const uint64_t *pdpte;
 
-	if (!(g->cr0 & CR0_PG) || !(g->cr4 & CR4_PAE) || (g->efer & EFER_LME))
+	/* With L1's NPT they are L2-physical, and not checked at VMRUN. */
+	if (!(g->cr0 & CR0_PG) || !(g->cr4 & CR4_PAE) || (g->efer & EFER_LME) ||
+	    npt_of(v)->on)
 		return true;
 	pdpte = guest_ram_ptr(v->vm, (uint32_t)g->cr3 & ~0x1fULL, 32);
 	if (!pdpte)
@@ -190,6 +198,14 @@ static bool l2_state_valid(struct vcpu *v, const struct vmcb *vmcb02,
 	if (!pae_pdptes_valid(v, g))
 		return false;
 	if (!c->guest_asid)
+		return false;
+	/*
+	 * L1's NPT: only the 4-level format of a long-mode L1 is shadowed
+	 * (svm_npt.c); N_CR3 within MAXPHYADDR; the shadow's root made.
+	 */
+	if (npt_of(v)->on &&
+	    (!(((struct svm_vcpu *)v->arch)->vmcb01->save.efer & EFER_LMA) ||
+	     beyond_phys(v, npt_of(v)->ncr3) || !c->n_cr3))
 		return false;
 	return event_inj_valid(c->event_inj);
 }
@@ -270,6 +286,11 @@ static void build_vmcb02(struct vcpu *v, struct vmcb *vmcb02,
 	struct vmcb_control *c = &vmcb02->control;
 	struct vmcb_save *g = &vmcb02->save;
 	uint32_t asid = c12->guest_asid;
+	/* Without the CPUID bit (nested=nonpt) NP_ENABLE is ignored, as KVM does. */
+	bool np = (c12->np_control & SVM_NP_ENABLE) &&
+		  (v->vm->cpu.ext[0xa].edx & CPUID8000000A_EDX_NP);
+	uint64_t ncr3 = c12->n_cr3;
+	bool flush;
 
 	c->intercept_cr = SVM_MHV_CR_WRITE4 | l1->intercept_cr;
 	/* Without V_INTR_MASKING L2's CR8 writes are L1's TPR: mhv's. */
@@ -288,13 +309,15 @@ static void build_vmcb02(struct vcpu *v, struct vmcb *vmcb02,
 	c->guest_asid = asid ? L2_ASID : 0; /* 0 fails the check */
 	/*
 	 * All of L1's ASIDs share mhv's one: a change of ASID, L1's TLB
-	 * control or an INVLPGA since the last run flush it.
+	 * control or an INVLPGA since the last run flush it, and with it
+	 * the shadow of L1's NPT; so do a new N_CR3 and a change of NPT.
 	 */
-	c->tlb_control = 0;
-	if (n->flush_l2 || c12->tlb_control || asid != n->asid12)
-		c->tlb_control = SVM_TLB_FLUSH_ALL;
+	flush = n->flush_l2 || c12->tlb_control || asid != n->asid12 ||
+		np != npt_of(v)->on || (np && ncr3 != npt_of(v)->ncr3);
+	c->tlb_control = flush ? SVM_TLB_FLUSH_ALL : 0;
 	n->flush_l2 = false;
 	n->asid12 = asid;
+	npt_of(v)->on = np;
 	n->mhv_window = false;
 	c->int_ctl =
 		(l1->int_ctl & INT_CTL_L2_BITS) | SVM_INT_CTL_V_INTR_MASKING;
@@ -302,8 +325,9 @@ static void build_vmcb02(struct vcpu *v, struct vmcb *vmcb02,
 	c->int_state = c12->int_state & 1;
 	c->exit_code = c->exit_info1 = c->exit_info2 = 0;
 	c->exit_int_info = 0;
-	c->np_control = SVM_NP_ENABLE; /* L1's own NPT is not offered */
-	c->n_cr3 = vmcb01->control.n_cr3;
+	c->np_control = SVM_NP_ENABLE;
+	/* mhv's NPT, or its shadow of L1's (0 when out of memory: invalid). */
+	c->n_cr3 = np ? svm_npt_enter(v, ncr3, flush) : vmcb01->control.n_cr3;
 	c->event_inj = c12->event_inj;
 	c->virt_ext = 0;
 	c->clean_bits = 0;
@@ -316,8 +340,8 @@ static void build_vmcb02(struct vcpu *v, struct vmcb *vmcb02,
 		g->efer |= EFER_LMA;
 	/* What L1 left in the processor (its VMLOAD) is what L2 starts with. */
 	copy_vmload_state(g, &vmcb01->save);
-	/* Without L1's NPT, L2 uses L1's PAT as its host PAT. */
-	g->g_pat = vmcb01->save.g_pat;
+	/* With L1's NPT, L2's PAT is vmcb12's; without, L1's own. */
+	g->g_pat = np ? vmcb12->save.g_pat : vmcb01->save.g_pat;
 	g->dbgctl = 0;
 }
 
@@ -390,6 +414,8 @@ static void vmexit_to_l1(struct vcpu *v, uint64_t code, uint64_t info1,
 	drop_window(n, &vmcb02->control);
 	copy_vmrun_state(&vmcb12->save, &vmcb02->save);
 	vmcb12->save.rax = v->gpr[GPR_RAX];
+	if (s->npt.on)
+		vmcb12->save.g_pat = vmcb02->save.g_pat;
 	vmcb12->control.int_ctl =
 		(vmcb12->control.int_ctl & ~INT_CTL_WRITEBACK) |
 		(vmcb02->control.int_ctl & INT_CTL_WRITEBACK);
@@ -411,6 +437,12 @@ static void vmexit_to_l1(struct vcpu *v, uint64_t code, uint64_t info1,
 	s->vmcb = vmcb01;
 	s->vmcb_pa = s->vmcb01_pa;
 	v->events = true;
+}
+
+void svm_nested_vmexit(struct vcpu *v, uint64_t code, uint64_t info1,
+		       uint64_t info2)
+{
+	vmexit_to_l1(v, code, info1, info2, 0);
 }
 
 /* One bit per port in L1's IOPM; an access of several bytes, any of them. */
@@ -452,8 +484,8 @@ static bool l1_msrpm_intercepts(struct vcpu *v, bool write)
 /*
  * Whether L1 asked for this exit (its intercept vectors, APM vol. 2,
  * appendix B and C). INTR, NMI and nested page faults are mhv's own: a
- * host interrupt, mhv's NPT. L1's interrupts reach it through
- * svm_nested_events.
+ * host interrupt, mhv's NPT (with L1's NPT, svm_npt_fault decides before
+ * this is asked). L1's interrupts reach it through svm_nested_events.
  */
 static bool l1_intercepts(struct vcpu *v, const struct vmcb *vmcb02,
 			  uint64_t code)
@@ -554,9 +586,31 @@ static void reflect(struct vcpu *v, const struct vmcb *vmcb02, uint64_t code)
 		     l2_next_rip(v, vmcb02, code));
 }
 
+/*
+ * QEMU TCG reports L2's virtual interrupt (V_IRQ) whose delivery an exit
+ * cut short (an NPF on the shadow of L1's NPT, say) as an exception with
+ * the interrupt's vector, which VMRUN then refuses in EVENTINJ (no
+ * exception has a vector above 31), and leaves V_IRQ set. The CPU had
+ * taken it: it goes on as the external interrupt it is, in EVENTINJ (or
+ * L1's EXITINTINFO), V_IRQ clear as the APM has it once it is taken.
+ */
+static void fix_cut_short_virq(struct vmcb_control *c)
+{
+	uint64_t ev = c->event_inj;
+	unsigned int vec = ev & 0xff;
+
+	if (!(ev & SVM_EVENT_VALID) || ((ev >> 8) & 7) != 3 || vec < 32)
+		return;
+	c->event_inj = SVM_EVENT_VALID | SVM_EVENT_TYPE_INTR | vec;
+	if (vec == (c->int_vector & 0xff))
+		c->int_ctl &= ~SVM_INT_CTL_V_IRQ;
+}
+
 __cold_path void svm_nested_dispatch(struct vcpu *v, struct vmcb *vmcb02)
 {
 	uint64_t code = vmcb02->control.exit_code;
+
+	fix_cut_short_virq(&vmcb02->control);
 
 	if ((uint32_t)code == 0xffffffffu) {
 		/*
@@ -574,6 +628,12 @@ __cold_path void svm_nested_dispatch(struct vcpu *v, struct vmcb *vmcb02)
 		vm_count_exit(v->vm, svm_exit_counter(code));
 		((struct svm_vcpu *)v->arch)->window_open = true;
 		v->events = true;
+		return;
+	}
+	if (code == SVM_EXIT_NPF && npt_of(v)->on) {
+		/* On the shadow of L1's NPT: L1's fault, or mhv's to fill. */
+		vm_count_exit(v->vm, svm_exit_counter(code));
+		svm_npt_fault(v, vmcb02);
 		return;
 	}
 	if (l1_intercepts(v, vmcb02, code)) {

@@ -174,6 +174,15 @@ void cpu_enable_features(void)
 	if (cpuid(1).ecx & CPUID1_ECX_XSAVE)
 		write_cr4(read_cr4() | CR4_OSXSAVE);
 	/*
+	 * EFER.NXE makes bit 63 of a nested page table entry no-execute
+	 * rather than reserved: the shadow of an L1's NPT carries L1's NX
+	 * (svm/svm_npt.c), and an NPF reports instruction fetches only with
+	 * it. mhv's own tables never set bit 63.
+	 */
+	if (cpuid(0x80000000).eax >= 0x80000001 &&
+	    (cpuid(0x80000001).edx & CPUID80000001_EDX_NX))
+		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
+	/*
 	 * Nothing but mhv's own APIC vectors may interrupt mhv (apic_init()
 	 * sets those up later): on VMX any pending external interrupt makes
 	 * the VM entry exit again. Firmware may leave the 8259s or the local

@@ -350,7 +350,7 @@ void cpu_model_finish(struct cpu_model *m)
 /* L1's ASIDs: any number will do, mhv runs every L2 with one of its own. */
 #define NESTED_ASIDS 16
 
-void cpu_model_set_nested_svm(struct cpu_model *m)
+void cpu_model_set_nested_svm(struct cpu_model *m, bool npt)
 {
 	if (m->max_ext < 0x8000000a)
 		return;
@@ -359,7 +359,8 @@ void cpu_model_set_nested_svm(struct cpu_model *m)
 	m->ext[0xa] = (struct cpuid_regs){
 		.eax = 1, /* SVM revision */
 		.ebx = NESTED_ASIDS,
-		.edx = CPUID8000000A_EDX_NRIPS,
+		.edx = (npt ? CPUID8000000A_EDX_NP : 0) |
+		       CPUID8000000A_EDX_NRIPS,
 	};
 	m->facts |= CPU_FACT(SVM);
 	m->efer_allowed |= EFER_SVME;

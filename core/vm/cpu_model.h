@@ -110,9 +110,10 @@ void cpu_model_set_cpus(struct cpu_model *m, unsigned int n);
 /*
  * nested=on on an SVM host: the guest sees SVM (leaf 0x80000001 ECX[2],
  * leaf 0x8000000A with what svm/svm_nested.c provides: NRIP save, ASIDs,
- * no nested paging yet), may set EFER.SVME and has VM_CR and VM_HSAVE_PA.
+ * nested paging unless !npt (nested=nonpt)), may set EFER.SVME and has
+ * VM_CR and VM_HSAVE_PA.
  */
-void cpu_model_set_nested_svm(struct cpu_model *m);
+void cpu_model_set_nested_svm(struct cpu_model *m, bool npt);
 
 /* The pass-through list from the facts (core/vm/msr_policy.c). */
 void msr_passthrough_derive(struct cpu_model *m);

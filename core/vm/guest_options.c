@@ -157,14 +157,16 @@ static int parse_nested(struct span v, struct guest_options *out,
 	static const struct keyword onoff[] = {
 		{"on", 1},
 		{"off", 0},
+		{"nonpt", 2}, /* SVM without nested paging for the guest */
 	};
 	int on;
 
 	if (span_lookup(v, onoff, ARRAY_SIZE(onoff), &on)) {
-		*why = "neither on nor off";
+		*why = "not on, off or nonpt";
 		return -1;
 	}
-	out->nested = on;
+	out->nested = on != 0;
+	out->nested_no_npt = on == 2;
 	return 0;
 }
 
@@ -281,7 +283,7 @@ static const struct guest_option_desc options[] = {
 	{"mem", parse_mem, "2M..1T in steps of 2M, e.g. 256M or 6G"},
 	{"cpus", parse_cpus, "1..16"},
 	{"hypercalls", parse_hypercalls, "on|off"},
-	{"nested", parse_nested, "on|off"},
+	{"nested", parse_nested, "on|off|nonpt"},
 	{"expect", parse_expect,
 	 "exit|exit:N|halt|triple-fault|bad-access|load-error|timeout"},
 	{"module", parse_module, "next"},

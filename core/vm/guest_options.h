@@ -19,8 +19,9 @@
  *                    multiple of 2 MiB; default 256M)
  *   cpus=N           vCPUs, 1..16 (default 1): one host CPU each
  *   hypercalls=on|off  whether VMCALL/VMMCALL is a hypercall or #UD (default off)
- *   nested=on|off    whether the guest may be a hypervisor itself (AMD SVM
- *                    hosts only; default off; docs/nested.md)
+ *   nested=on|off|nonpt  whether the guest may be a hypervisor itself (AMD
+ *                    SVM hosts only; default off; nonpt: without nested
+ *                    paging; docs/nested.md)
  *   expect=OUTCOME   what counts as a pass: exit (status 0, the default),
  *                    exit:N, halt, triple-fault, bad-access, load-error,
  *                    timeout
@@ -57,7 +58,8 @@ struct guest_options {
 	uint64_t mem_bytes;
 	unsigned int cpus;
 	bool hypercalls;
-	bool nested; /* nested=on: SVM for the guest (docs/nested.md) */
+	bool nested;	    /* nested=on: SVM for the guest (docs/nested.md) */
+	bool nested_no_npt; /* nested=nonpt: SVM without nested paging */
 	bool takes_next_module; /* module=next */
 	enum guest_outcome expect;
 	uint32_t expect_status;	   /* with OUTCOME_EXIT */

@@ -128,6 +128,20 @@ void *guest_ram_ptr_slow(struct vm *vm, uint64_t gpa, uint64_t len)
 	return vm->ram + gpa;
 }
 
+uint64_t guest_ram_hpa(struct vm *vm, uint64_t gpa)
+{
+	struct guest_ram *r = &vm->mem;
+	int64_t chunk = chunk_of(r, gpa);
+
+	if (chunk < 0 || !guest_ram_ptr_slow(vm, gpa, 1))
+		return PMM_NONE;
+	/* A flat buffer (hosted tests) is its own host memory. */
+	if (r->flat)
+		return (uint64_t)(uintptr_t)(vm->ram + gpa);
+	return backing_of(r, (uint64_t)chunk * GUEST_RAM_CHUNK +
+				     gpa % GUEST_RAM_CHUNK);
+}
+
 void guest_ram_attach_flat(struct vm *vm, uint8_t *buf, uint64_t size)
 {
 	vm->ram = buf;

@@ -87,6 +87,13 @@ bool guest_ram_fault(struct vm *vm, uint64_t gpa);
  */
 void *guest_ram_ptr_slow(struct vm *vm, uint64_t gpa, uint64_t len);
 
+/*
+ * The host-physical address behind guest-physical gpa, its chunk made
+ * present first; PMM_NONE when gpa is not RAM. For tables of mhv's own
+ * that map guest memory (nested SVM's shadow of L1's NPT).
+ */
+uint64_t guest_ram_hpa(struct vm *vm, uint64_t gpa);
+
 /* Describe a plain buffer of `size` bytes as a VM's RAM, all present. */
 void guest_ram_attach_flat(struct vm *vm, uint8_t *buf, uint64_t size);
 

@@ -149,7 +149,7 @@ static int prepare_guest(struct vm *vm, const struct boot_module *payload,
 	cpu_model_init(&vm->cpu, boot_cpu.vendor);
 	cpu_model_set_cpus(&vm->cpu, vm->nr_vcpus);
 	if (vm->opt.nested && vm_backend->nested_svm)
-		cpu_model_set_nested_svm(&vm->cpu);
+		cpu_model_set_nested_svm(&vm->cpu, !vm->opt.nested_no_npt);
 	else if (vm->opt.nested)
 		pr_warn("%s: nested=on: mhv offers nested virtualization on "
 			"AMD SVM only; this guest runs without it\n",

@@ -235,9 +235,15 @@ static void test_nested(void **state)
 	assert_true(go.nested);
 	assert_ok("nested=on nested=off");
 	assert_false(go.nested);
+	assert_false(go.nested_no_npt);
+	assert_ok("nested=nonpt");
+	assert_true(go.nested);
+	assert_true(go.nested_no_npt);
+	assert_ok("nested=nonpt nested=on");
+	assert_false(go.nested_no_npt);
 	assert_refused("nested=yes",
-		       "guest option 'nested=yes': neither on nor off");
-	assert_refused("nested=", "'nested=': empty value (on|off)");
+		       "guest option 'nested=yes': not on, off or nonpt");
+	assert_refused("nested=", "'nested=': empty value (on|off|nonpt)");
 }
 
 static void test_expect(void **state)

@@ -25,6 +25,7 @@
 #include "svm/svm_exit_codes.h"
 #include "tests/unit/fake_clock.h"
 #include "tests/unit/fake_host_irq.h"
+#include "tests/unit/fake_memory.h"
 #include "tests/unit/fake_serial.h"
 
 struct cpu_info boot_cpu;
@@ -115,12 +116,14 @@ static int setup(void **state)
 	snprintf(vm->opt.name, sizeof(vm->opt.name), "l1");
 	vm->opt.mem_bytes = RAM_SIZE;
 	vm->opt.nested = true;
-	guest_ram_attach_flat(vm, calloc(1, RAM_SIZE), RAM_SIZE);
+	/* Page-aligned: the shadow of L1's NPT maps its pages. */
+	guest_ram_attach_flat(vm, aligned_alloc(PAGE_SIZE, RAM_SIZE), RAM_SIZE);
+	memset(vm->ram, 0, RAM_SIZE);
 	boot_cpu = (struct cpu_info){.vendor = CPU_VENDOR_AMD};
 	cpu_model_init(&vm->cpu, boot_cpu.vendor);
 	vm->cpu.max_ext = 0x8000000a; /* the host's may be Intel's */
 	vm->cpu.ext[8].eax = 40;      /* MAXPHYADDR */
-	cpu_model_set_nested_svm(&vm->cpu);
+	cpu_model_set_nested_svm(&vm->cpu, true);
 	vm_backend = &test_backend;
 
 	vmcb01 = alloc_vmcb();
@@ -213,7 +216,7 @@ static void test_cpuid_shows_svm(void **state)
 	assert_int_equal(vm->cpu.ext[0xa].eax, 1);
 	assert_true(vm->cpu.ext[0xa].ebx >= 1);
 	assert_true(vm->cpu.ext[0xa].edx & CPUID8000000A_EDX_NRIPS);
-	assert_false(vm->cpu.ext[0xa].edx & CPUID8000000A_EDX_NP);
+	assert_true(vm->cpu.ext[0xa].edx & CPUID8000000A_EDX_NP);
 	assert_true(cpu_model_has(&vm->cpu, CPU_FACT(SVM)));
 }
 
@@ -788,7 +791,253 @@ static void test_without_nested_svm_insns_are_ud(void **state)
 	assert_int_equal(vmcb01->save.rip, L1_RIP);
 }
 
+/* --- L1's nested paging: the shadow (svm/svm_npt.c) ---------------------- */
+
+#define NPT_PML4 0x100000ULL /* L1's NPT, one table per level */
+#define NPT_PDPT 0x101000ULL
+#define NPT_PD 0x102000ULL
+#define NPT_PT 0x103000ULL
+#define L2_PAGE 0x5000ULL /* L2-physical ... */
+#define L1_PAGE 0x8000ULL /* ... that L1's NPT maps here */
+#define NPF_FINAL (1ULL << 32)
+#define NPF_WALK (1ULL << 33)
+#define NPT_TABLE (PTE_P | PTE_W | PTE_US)
+
+static uint64_t *npt_entry(uint64_t table, uint64_t gpa, int level)
+{
+	return (uint64_t *)(vm->ram + table) +
+	       ((gpa >> (12 + 9 * (level - 1))) & 511);
+}
+
+/* L2_PAGE -> L1_PAGE with `leaf` bits, tables P/W/U. */
+static void npt_build(uint64_t leaf)
+{
+	*npt_entry(NPT_PML4, L2_PAGE, 4) = NPT_PDPT | NPT_TABLE;
+	*npt_entry(NPT_PDPT, L2_PAGE, 3) = NPT_PD | NPT_TABLE;
+	*npt_entry(NPT_PD, L2_PAGE, 2) = NPT_PT | NPT_TABLE;
+	*npt_entry(NPT_PT, L2_PAGE, 1) = L1_PAGE | leaf;
+}
+
+static int setup_npt(void **state)
+{
+	setup(state);
+	fake_memory_init(MiB(16)); /* the shadow's tables */
+	vmcb12->control.np_control = SVM_NP_ENABLE;
+	vmcb12->control.n_cr3 = NPT_PML4;
+	vmcb12->save.g_pat = 0x0606060606060606ULL;
+	return 0;
+}
+
+static int teardown_npt(void **state)
+{
+	svm_npt_destroy(&svm.npt);
+	fake_memory_fini();
+	return teardown(state);
+}
+
+/* A long-mode L1 (the one NPT format shadowed) with EFER.NXE. */
+static void npt_enter_l2(void)
+{
+	set_l1_svme();
+	vmcb01->save.efer |= EFER_LME | EFER_LMA | EFER_NXE;
+	l1_vmrun();
+	assert_true(svm.nested.guest_mode);
+}
+
+/* The shadow's leaf for L2_PAGE; 0 when there is none. */
+static uint64_t shadow_leaf(void)
+{
+	uint64_t pa, leaf;
+
+	if (pt_lookup(&svm.npt.shadow, L2_PAGE, &pa, &leaf))
+		return 0;
+	return leaf;
+}
+
+static void test_npt_vmrun_uses_shadow(void **state)
+{
+	(void)state;
+	npt_enter_l2();
+	assert_true(svm.npt.on);
+	assert_int_not_equal(vmcb02->control.n_cr3, 0);
+	assert_int_equal(vmcb02->control.n_cr3, svm.npt.shadow.root);
+	assert_int_not_equal(vmcb02->control.n_cr3, vmcb01->control.n_cr3);
+	assert_int_equal(vmcb02->save.g_pat, 0x0606060606060606ULL);
+}
+
+static void test_npt_ignored_without_cpuid_bit(void **state)
+{
+	(void)state;
+	/* nested=nonpt: NP_ENABLE is ignored, L2 runs on mhv's NPT. */
+	vm->cpu.ext[0xa].edx &= ~CPUID8000000A_EDX_NP;
+	npt_enter_l2();
+	assert_false(svm.npt.on);
+	assert_int_equal(vmcb02->control.n_cr3, vmcb01->control.n_cr3);
+	assert_int_equal(vmcb02->save.g_pat, vmcb01->save.g_pat);
+}
+
+static void test_npt_needs_long_mode_l1(void **state)
+{
+	(void)state;
+	set_l1_svme();
+	l1_vmrun();
+	assert_false(svm.nested.guest_mode);
+	assert_int_equal(vmcb12->control.exit_code, SVM_EXIT_INVALID);
+}
+
+static void test_npt_not_present_is_l1s_npf(void **state)
+{
+	(void)state;
+	npt_enter_l2();
+	/* A read of L2_PAGE; L1's PML4 is empty. */
+	l2_exit(SVM_EXIT_NPF, NPF_FINAL | PF_ERR_U, L2_PAGE + 8, NULL, 0);
+	assert_false(svm.nested.guest_mode);
+	assert_int_equal(vmcb12->control.exit_code, SVM_EXIT_NPF);
+	assert_int_equal(vmcb12->control.exit_info1, NPF_FINAL | PF_ERR_U);
+	assert_int_equal(vmcb12->control.exit_info2, L2_PAGE + 8);
+	assert_int_equal(vmcb12->control.next_rip, 0);
+	assert_int_equal(shadow_leaf(), 0);
+}
+
+static void test_npt_present_fills_shadow(void **state)
+{
+	uint64_t leaf;
+
+	(void)state;
+	npt_build(PTE_P | PTE_W | PTE_US);
+	npt_enter_l2();
+	l2_exit(SVM_EXIT_NPF, NPF_FINAL | PF_ERR_U, L2_PAGE, NULL, 0);
+	/* L2 retries: no exit to L1, RIP unchanged. */
+	assert_true(svm.nested.guest_mode);
+	assert_int_equal(vmcb02->save.rip, L2_RIP);
+	leaf = shadow_leaf();
+	assert_int_equal(leaf & PTE_ADDR,
+			 (uint64_t)(uintptr_t)(vm->ram + L1_PAGE));
+	assert_true(leaf & PTE_P);
+	assert_true(leaf & PTE_US);
+	/* Not writable until L1's leaf is dirty. */
+	assert_false(leaf & PTE_W);
+	/* Accessed in each of L1's entries, not Dirty. */
+	assert_true(*npt_entry(NPT_PML4, L2_PAGE, 4) & PTE_A);
+	assert_true(*npt_entry(NPT_PDPT, L2_PAGE, 3) & PTE_A);
+	assert_true(*npt_entry(NPT_PD, L2_PAGE, 2) & PTE_A);
+	assert_true(*npt_entry(NPT_PT, L2_PAGE, 1) & PTE_A);
+	assert_false(*npt_entry(NPT_PT, L2_PAGE, 1) & PTE_D);
+
+	/* The first write: Dirty in L1's leaf, the shadow writable. */
+	l2_exit(SVM_EXIT_NPF, NPF_FINAL | PF_ERR_U | PF_ERR_W | PF_ERR_P,
+		L2_PAGE, NULL, 0);
+	assert_true(svm.nested.guest_mode);
+	assert_true(*npt_entry(NPT_PT, L2_PAGE, 1) & PTE_D);
+	assert_true(shadow_leaf() & PTE_W);
+	assert_int_equal(vmcb02->control.tlb_control, SVM_TLB_FLUSH_ALL);
+}
+
+static void test_npt_write_to_read_only_is_l1s_npf(void **state)
+{
+	(void)state;
+	npt_build(PTE_P | PTE_US);
+	npt_enter_l2();
+	l2_exit(SVM_EXIT_NPF, NPF_FINAL | PF_ERR_U | PF_ERR_W, L2_PAGE, NULL,
+		0);
+	assert_false(svm.nested.guest_mode);
+	assert_int_equal(vmcb12->control.exit_code, SVM_EXIT_NPF);
+	assert_int_equal(vmcb12->control.exit_info1,
+			 NPF_FINAL | PF_ERR_U | PF_ERR_W | PF_ERR_P);
+	assert_false(*npt_entry(NPT_PT, L2_PAGE, 1) & PTE_D);
+}
+
+static void test_npt_user_nx_reserved(void **state)
+{
+	(void)state;
+	/* No U: every nested access is a user access. */
+	npt_build(PTE_P | PTE_W);
+	npt_enter_l2();
+	l2_exit(SVM_EXIT_NPF, NPF_FINAL | PF_ERR_U, L2_PAGE, NULL, 0);
+	assert_int_equal(vmcb12->control.exit_info1,
+			 NPF_FINAL | PF_ERR_U | PF_ERR_P);
+
+	/* NX and a fetch; with EFER.NXE the fetch bit is reported. */
+	npt_build(PTE_P | PTE_W | PTE_US | PTE_NX);
+	l1_vmrun();
+	l2_exit(SVM_EXIT_NPF, NPF_FINAL | PF_ERR_U | PF_ERR_ID, L2_PAGE, NULL,
+		0);
+	assert_int_equal(vmcb12->control.exit_info1,
+			 NPF_FINAL | PF_ERR_U | PF_ERR_P | PF_ERR_ID);
+
+	/* A reserved bit in the PML4E, in L2's own table walk. */
+	npt_build(PTE_P | PTE_W | PTE_US);
+	*npt_entry(NPT_PML4, L2_PAGE, 4) |= 1ULL << 8;
+	l1_vmrun();
+	l2_exit(SVM_EXIT_NPF, NPF_WALK | PF_ERR_U | PF_ERR_W, L2_PAGE, NULL, 0);
+	assert_int_equal(vmcb12->control.exit_info1,
+			 NPF_WALK | PF_ERR_U | PF_ERR_W | PF_ERR_P |
+				 PF_ERR_RSVD);
+}
+
+static void test_npt_cut_short_virq(void **state)
+{
+	(void)state;
+	npt_build(PTE_P | PTE_W | PTE_US);
+	vmcb12->control.int_ctl |= SVM_INT_CTL_V_IRQ;
+	vmcb12->control.int_vector = 0xf1;
+	npt_enter_l2();
+	/* QEMU's report of V_IRQ 0xf1 cut short: "exception" 0xf1. */
+	vmcb02->control.exit_code = SVM_EXIT_NPF;
+	vmcb02->control.exit_info1 = NPF_FINAL | PF_ERR_U;
+	vmcb02->control.exit_info2 = L2_PAGE;
+	vmcb02->control.event_inj = 0x800003f1ULL;
+	svm_nested_dispatch(v, vmcb02);
+	assert_true(svm.nested.guest_mode);
+	assert_int_equal(vmcb02->control.event_inj, 0x800000f1ULL);
+	assert_false(vmcb02->control.int_ctl & SVM_INT_CTL_V_IRQ);
+}
+
+/* Back in L1 through an intercepted VMMCALL, then VMRUN again. */
+static void l2_to_l1_and_back(void)
+{
+	l2_exit(SVM_EXIT_VMMCALL, 0, 0, "\x0f\x01\xd9", 3);
+	assert_false(svm.nested.guest_mode);
+	l1_vmrun();
+	assert_true(svm.nested.guest_mode);
+}
+
+static void test_npt_flush_discards_shadow(void **state)
+{
+	(void)state;
+	npt_build(PTE_P | PTE_W | PTE_US);
+	npt_enter_l2();
+	l2_exit(SVM_EXIT_NPF, NPF_FINAL | PF_ERR_U, L2_PAGE, NULL, 0);
+	assert_int_not_equal(shadow_leaf(), 0);
+
+	/* Same ASID and N_CR3, no TLB control: the shadow stays. */
+	l2_to_l1_and_back();
+	assert_int_not_equal(shadow_leaf(), 0);
+	assert_int_equal(vmcb02->control.tlb_control, 0);
+
+	/* L1's TLB control: gone. */
+	l2_exit(SVM_EXIT_NPF, NPF_FINAL | PF_ERR_U, L2_PAGE, NULL, 0);
+	vmcb12->control.tlb_control = 1;
+	l2_to_l1_and_back();
+	assert_int_equal(shadow_leaf(), 0);
+	assert_int_equal(vmcb02->control.tlb_control, SVM_TLB_FLUSH_ALL);
+	vmcb12->control.tlb_control = 0;
+
+	/* INVLPGA, a new N_CR3: gone too. */
+	l2_exit(SVM_EXIT_NPF, NPF_FINAL | PF_ERR_U, L2_PAGE, NULL, 0);
+	l2_exit(SVM_EXIT_VMMCALL, 0, 0, "\x0f\x01\xd9", 3);
+	l1_exit(SVM_EXIT_INVLPGA, "\x0f\x01\xdf", 3);
+	l1_vmrun();
+	assert_int_equal(shadow_leaf(), 0);
+	l2_exit(SVM_EXIT_NPF, NPF_FINAL | PF_ERR_U, L2_PAGE, NULL, 0);
+	assert_int_not_equal(shadow_leaf(), 0);
+	vmcb12->control.n_cr3 = NPT_PML4 + 0x10000;
+	l2_to_l1_and_back();
+	assert_int_equal(shadow_leaf(), 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define TN(f) cmocka_unit_test_setup_teardown(f, setup_npt, teardown_npt)
 
 int main(void)
 {
@@ -822,6 +1071,15 @@ int main(void)
 		T(test_clgi_holds_interrupts),
 		T(test_vmload_vmsave),
 		T(test_without_nested_svm_insns_are_ud),
+		TN(test_npt_vmrun_uses_shadow),
+		TN(test_npt_ignored_without_cpuid_bit),
+		TN(test_npt_needs_long_mode_l1),
+		TN(test_npt_not_present_is_l1s_npf),
+		TN(test_npt_present_fills_shadow),
+		TN(test_npt_write_to_read_only_is_l1s_npf),
+		TN(test_npt_user_nx_reserved),
+		TN(test_npt_flush_discards_shadow),
+		TN(test_npt_cut_short_virq),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
