@@ -36,30 +36,13 @@
 #include "tests/fuzz/input.h"
 #include "tests/fuzz/known_bugs.h"
 #include "tests/unit/fake_serial.h"
+#include "tests/unit/svm_hosted_backend.h"
 
 /* Defined by cpu_probe.c in the kernel, which needs the hardware. */
 struct cpu_info boot_cpu;
 
 /* Hosted: core/vm/backend.c (which picks a real backend) is not linked. */
 const struct vm_backend *vm_backend;
-
-/* svm_backend needs VMRUN; the VMCB-side ops are the real ones. */
-static const struct vm_backend fuzz_backend = {
-	.name = "AMD SVM (fuzzed)",
-	.inject_exception = svm_inject_exception,
-	.get_state = svm_get_state,
-	.get_control = svm_get_control,
-	.exit_name = svm_exit_name,
-	.exit_counter = svm_exit_counter,
-	.exit_slot_name = svm_exit_slot_name,
-	.get_rsp = svm_get_rsp,
-	.seg_base = svm_seg_base,
-	.set_rsp = svm_set_rsp,
-	.get_tsc_offset = svm_get_tsc_offset,
-	.set_tsc_offset = svm_set_tsc_offset,
-	.read_state_msr = svm_read_state_msr,
-	.write_state_msr = svm_write_state_msr,
-};
 
 #define MAX_EXITS 16
 #define CS_L (1u << 9)
@@ -83,7 +66,7 @@ static void setup(void)
 	CHECK(vm && vmcb, "out of memory");
 	vm->ram = malloc(EXIT_RAM_SIZE);
 	CHECK(vm->ram, "out of memory");
-	vm_backend = &fuzz_backend;
+	vm_backend = &svm_hosted_backend;
 	fake_extable_install();
 }
 

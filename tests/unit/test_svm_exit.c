@@ -27,30 +27,13 @@
 #include "tests/unit/fake_clock.h"
 #include "tests/unit/fake_host_irq.h"
 #include "tests/unit/fake_serial.h"
+#include "tests/unit/svm_hosted_backend.h"
 
 /* Defined by cpu_probe.c in the kernel, which needs the hardware. */
 struct cpu_info boot_cpu;
 
 /* Hosted: core/vm/backend.c (which picks a real backend) is not linked. */
 const struct vm_backend *vm_backend;
-
-/* svm_backend (svm/svm.c) needs VMRUN; the VMCB-side ops are the real ones. */
-static const struct vm_backend test_backend = {
-	.name = "AMD SVM (hosted test)",
-	.inject_exception = svm_inject_exception,
-	.get_state = svm_get_state,
-	.get_control = svm_get_control,
-	.exit_name = svm_exit_name,
-	.exit_counter = svm_exit_counter,
-	.exit_slot_name = svm_exit_slot_name,
-	.get_rsp = svm_get_rsp,
-	.seg_base = svm_seg_base,
-	.set_rsp = svm_set_rsp,
-	.get_tsc_offset = svm_get_tsc_offset,
-	.set_tsc_offset = svm_set_tsc_offset,
-	.read_state_msr = svm_read_state_msr,
-	.write_state_msr = svm_write_state_msr,
-};
 
 #define GUEST_NAME "svmtest"
 #define RAM_SIZE MiB(4)
@@ -111,7 +94,7 @@ static void fixture_init(void)
 
 	boot_cpu = (struct cpu_info){.vendor = CPU_VENDOR_AMD};
 	cpu_model_init(&vm->cpu, boot_cpu.vendor);
-	vm_backend = &test_backend;
+	vm_backend = &svm_hosted_backend;
 	svm_has_nrip_save = false;
 	own_bytes = false;
 	fake_serial_clear();

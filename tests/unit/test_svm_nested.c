@@ -27,27 +27,10 @@
 #include "tests/unit/fake_host_irq.h"
 #include "tests/unit/fake_memory.h"
 #include "tests/unit/fake_serial.h"
+#include "tests/unit/svm_hosted_backend.h"
 
 struct cpu_info boot_cpu;
 const struct vm_backend *vm_backend;
-
-static const struct vm_backend test_backend = {
-	.name = "AMD SVM (hosted test)",
-	.nested_svm = true,
-	.inject_exception = svm_inject_exception,
-	.get_state = svm_get_state,
-	.get_control = svm_get_control,
-	.exit_name = svm_exit_name,
-	.exit_counter = svm_exit_counter,
-	.exit_slot_name = svm_exit_slot_name,
-	.get_rsp = svm_get_rsp,
-	.seg_base = svm_seg_base,
-	.set_rsp = svm_set_rsp,
-	.get_tsc_offset = svm_get_tsc_offset,
-	.set_tsc_offset = svm_set_tsc_offset,
-	.read_state_msr = svm_read_state_msr,
-	.write_state_msr = svm_write_state_msr,
-};
 
 #define RAM_SIZE MiB(4)
 #define L1_RIP 0x1000ULL
@@ -124,7 +107,7 @@ static int setup(void **state)
 	vm->cpu.max_ext = 0x8000000a; /* the host's may be Intel's */
 	vm->cpu.ext[8].eax = 40;      /* MAXPHYADDR */
 	cpu_model_set_nested_svm(&vm->cpu, true);
-	vm_backend = &test_backend;
+	vm_backend = &svm_hosted_backend;
 
 	vmcb01 = alloc_vmcb();
 	vmcb02 = alloc_vmcb();
