@@ -29,8 +29,10 @@
 #define CR4_PAE BIT(5)
 #define CR4_PGE BIT(7)
 #define CR4_PCE BIT(8)
+#define CR4_UMIP BIT(11)
 #define CR4_LA57 BIT(12)
 #define CR4_VMXE BIT(13)
+#define CR4_FSGSBASE BIT(16)
 #define CR4_PCIDE BIT(17)
 #define CR4_OSXSAVE BIT(18)
 #define CR4_SMEP BIT(20)
@@ -124,6 +126,8 @@ enum {
 
 /* CPUID feature bits, as masks of the register that holds them. */
 #define CPUID1_ECX_MONITOR BIT(3)
+#define CPUID1_ECX_FMA BIT(12)
+#define CPUID1_ECX_PCID BIT(17)
 #define CPUID1_ECX_VMX BIT(5)
 #define CPUID1_ECX_SMX BIT(6)
 #define CPUID1_ECX_PDCM BIT(15)
@@ -131,6 +135,8 @@ enum {
 #define CPUID1_ECX_TSC_DEADLINE BIT(24)
 #define CPUID1_ECX_XSAVE BIT(26)
 #define CPUID1_ECX_OSXSAVE BIT(27)
+#define CPUID1_ECX_AVX BIT(28)
+#define CPUID1_ECX_F16C BIT(29)
 #define CPUID1_ECX_HYPERVISOR BIT(31)
 #define CPUID1_EDX_APIC BIT(9)
 #define CPUID1_EDX_MTRR BIT(12)
@@ -141,9 +147,36 @@ enum {
 #define CPUID_TOPO_SMT 1u
 #define CPUID_TOPO_CORE 2u
 #define CPUID80000001_ECX_SVM BIT(2)
+#define CPUID80000001_ECX_XOP BIT(11)
+#define CPUID80000001_ECX_SKINIT BIT(12)
+#define CPUID80000001_ECX_FMA4 BIT(16)
+#define CPUID80000001_EDX_RDTSCP BIT(27)
+#define CPUID80000008_EBX_RDPRU BIT(4)
+/* CPUID 7.0 (SDM vol. 2, CPUID, table 3-8). */
+#define CPUID7_EBX_FSGSBASE BIT(0)
+#define CPUID7_EBX_SMEP BIT(7)
+#define CPUID7_EBX_INVPCID BIT(10)
+#define CPUID7_EBX_SMAP BIT(20)
+#define CPUID7_ECX_UMIP BIT(2)
+#define CPUID7_ECX_PKU BIT(3)
+#define CPUID7_ECX_OSPKE BIT(4)
+#define CPUID7_ECX_RDPID BIT(22)
+/*
+ * Leaf 7 bits of instructions that need XSAVE-managed state (AVX and its
+ * successors, AMX): 7.0 EBX, ECX, EDX and 7.1 EAX.
+ */
+#define CPUID7_EBX_XSAVE_FEATURES                                        \
+	(BIT(5) | BIT(16) | BIT(17) | BIT(21) | BIT(26) | BIT(27) | BIT(28) | \
+	 BIT(30) | BIT(31))
+#define CPUID7_ECX_XSAVE_FEATURES                                      \
+	(BIT(1) | BIT(6) | BIT(9) | BIT(10) | BIT(11) | BIT(12) | BIT(14))
+#define CPUID7_EDX_XSAVE_FEATURES                                      \
+	(BIT(2) | BIT(3) | BIT(8) | BIT(22) | BIT(23) | BIT(24) | BIT(25))
+#define CPUID7_1_EAX_XSAVE_FEATURES (BIT(4) | BIT(5))
 /* CPUID 0x8000000A EDX: SVM features (APM vol. 3, appendix E.4.9). */
 #define CPUID8000000A_EDX_NP BIT(0)
 #define CPUID8000000A_EDX_NRIPS BIT(3)
+#define CPUID8000000A_EDX_PAUSE_FILTER BIT(10)
 #define CPUID80000001_EDX_NX BIT(20)
 #define CPUID80000001_EDX_PAGE1GB BIT(26)
 #define CPUIDD1_EAX_XSAVES BIT(3) /* leaf 0xd, subleaf 1 */

@@ -90,6 +90,7 @@ static int svm_enable(const struct cpu_info *ci, char *err, size_t errlen)
 		return -1;
 	}
 	svm_has_nrip_save = ci->nrip_save;
+	svm_has_pause_filter = ci->pause_filter;
 	iopm_pa = memory_alloc_zeroed(IOPM_SIZE);
 	msrpm_pa = memory_alloc_zeroed(MSRPM_SIZE);
 	svm_msrpm_all_pa = memory_alloc_zeroed(MSRPM_SIZE);
@@ -217,7 +218,19 @@ static int svm_vcpu_create(struct vcpu *v, const struct entry_state *entry,
 	c->intercept_exceptions = 1u << 6; /* #UD: svm_exit.c */
 	/* INTR: mhv's own interrupts (its budget timer) exit, see svm_run. */
 	c->intercept_misc1 = SVM_MHV_MISC1;
-	c->intercept_misc2 = SVM_MHV_MISC2;
+	/*
+	 * What the CPU model hides must #UD: RDPRU always (a CPU without it
+	 * #UDs before the intercept is looked at), RDTSCP and INVPCID per
+	 * hide=.
+	 */
+	c->intercept_misc2 = SVM_MHV_MISC2 | SVM_INTERCEPT2_RDPRU;
+	if (!cpu_model_has(&v->vm->cpu, CPU_FACT(RDTSCP))) {
+		c->intercept_misc2 |= SVM_INTERCEPT2_RDTSCP;
+		/* QEMU TCG exits RDTSCP as RDTSC (svm_exit.c, handle_rdtsc). */
+		c->intercept_misc1 |= SVM_INTERCEPT1_RDTSC;
+	}
+	if (!cpu_model_has(&v->vm->cpu, CPU_FACT(INVPCID)))
+		c->intercept_misc3 |= SVM_INTERCEPT3_INVPCID;
 	c->iopm_base_pa = iopm_pa;
 	msrpm_encode(&v->vm->cpu);
 	c->msrpm_base_pa = msrpm_pa;

@@ -54,6 +54,8 @@ struct svm_nested {
 	bool flush_l2;	 /* INVLPGA or a new ASID: flush before L2 runs */
 	bool mhv_window; /* vmcb02's V_IRQ and VINTR are mhv's, not L1's */
 	uint32_t asid12; /* the ASID L1 gave its last L2 */
+	/* PAUSEs L2 may still execute before L1's filter exits (APM 15.14.4) */
+	uint16_t pause_left;
 	uint64_t vm_cr, hsave_pa;
 	uint64_t vmcb12_gpa; /* L1's VMCB of the L2 that runs */
 	struct svm_l1_controls l1;
@@ -122,6 +124,13 @@ struct svm_vcpu {
 	 SVM_INTERCEPT2_CLGI | SVM_INTERCEPT2_SKINIT |                         \
 	 SVM_INTERCEPT2_MONITOR | SVM_INTERCEPT2_MWAIT |                       \
 	 SVM_INTERCEPT2_MWAIT_COND)
+/*
+ * Instructions a VM's CPUID hides (hide=, core/vm/cpu_model.c), #UD in
+ * it and in its L2s: intercepted per VM (svm_hidden_misc2/3).
+ */
+#define SVM_HIDE_MISC2 (SVM_INTERCEPT2_RDTSCP | SVM_INTERCEPT2_RDPRU)
+#define SVM_HIDE_MISC3 SVM_INTERCEPT3_INVPCID
+#define SVM_HIDE_MISC1 SVM_INTERCEPT1_RDTSC /* RDTSCP on QEMU TCG */
 /* CR4 writes (checked against the guest's CPUID); CR8 writes for L1 only. */
 #define SVM_MHV_CR_WRITE4 (1u << (16 + 4))
 #define SVM_MHV_CR_WRITE8 (1u << (16 + 8))
@@ -148,6 +157,10 @@ const char *svm_blocker(const struct cpu_info *ci);
 /* The probe's SVM lines: VM_CR, NPT, NRIP save, ASIDs. */
 void svm_probe_report(const struct cpu_info *ci);
 extern bool svm_has_nrip_save;
+/* Whether the intercepted instruction at RIP is RDTSCP (svm_exit.c). */
+bool svm_insn_is_rdtscp(struct vcpu *v);
+/* The CPU counts PAUSEs for the filter itself (CPUID 8000000A EDX[10]). */
+extern bool svm_has_pause_filter;
 
 /* Dispatch one #VMEXIT through svm_exit_handlers[]. */
 void svm_handle_exit(struct vcpu *v);

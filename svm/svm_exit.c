@@ -22,6 +22,33 @@ static const struct svm_opcode op_hlt = {{0xf4}, 1};
 static const struct svm_opcode op_vmmcall = {{0x0f, 0x01, 0xd9}, 3};
 static const struct svm_opcode op_invd = {{0x0f, 0x08}, 2};
 static const struct svm_opcode op_int1 = {{0xf1}, 1};
+static const struct svm_opcode op_rdtsc = {{0x0f, 0x31}, 2};
+static const struct svm_opcode op_rdtscp = {{0x0f, 0x01, 0xf9}, 3};
+
+bool svm_insn_is_rdtscp(struct vcpu *v)
+{
+	return svm_insn_length(v, &op_rdtscp) != 0;
+}
+
+/*
+ * RDTSC exits only where hide= took RDTSCP (svm_vcpu_create): QEMU 7.2
+ * TCG checks RDTSC's intercept for RDTSCP and never RDTSCP's own, so the
+ * hidden RDTSCP comes here and gets its #UD. A real RDTSC reads the
+ * guest's TSC; its #GP (CR4.TSD at CPL > 0) came before the intercept.
+ */
+static void handle_rdtsc(struct vcpu *v, struct vmcb *vmcb)
+{
+	uint64_t tsc;
+
+	if (svm_insn_is_rdtscp(v)) {
+		exit_inject_ud(v);
+		return;
+	}
+	tsc = rdtsc() + vmcb->control.tsc_offset;
+	v->gpr[GPR_RAX] = (uint32_t)tsc;
+	v->gpr[GPR_RDX] = tsc >> 32;
+	svm_skip_instruction(v, &op_rdtsc);
+}
 
 static void handle_cpuid(struct vcpu *v, struct vmcb *vmcb)
 {
@@ -44,8 +71,9 @@ static void handle_vmmcall(struct vcpu *v, struct vmcb *vmcb)
 }
 
 /*
- * Instructions that do not exist for the guest: SKINIT and MONITOR/MWAIT
- * (hidden in CPUID). #UD at the instruction, RIP not advanced. The other
+ * Instructions that do not exist for the guest: SKINIT, RDPRU and
+ * MONITOR/MWAIT, and RDTSCP and INVPCID when hide= takes them (hidden in
+ * CPUID; intercepted only then). #UD at the instruction, RIP not advanced. The other
  * SVM instructions are svm_nested.c's: #UD too without nested=on.
  */
 static void handle_undefined(struct vcpu *v, struct vmcb *vmcb)
@@ -247,6 +275,7 @@ static const svm_exit_fn svm_exit_handlers[SVM_EXIT_DENSE_LAST + 1] = {
 	[SVM_EXIT_VINTR] = handle_vintr,
 	[SVM_EXIT_IRET] = handle_iret,
 	[SVM_EXIT_CPUID] = handle_cpuid,
+	[SVM_EXIT_RDTSC] = handle_rdtsc,
 	[SVM_EXIT_INVD] = handle_invd,
 	[SVM_EXIT_HLT] = handle_hlt,
 	[SVM_EXIT_INVLPGA] = svm_l1_invlpga,
@@ -260,6 +289,9 @@ static const svm_exit_fn svm_exit_handlers[SVM_EXIT_DENSE_LAST + 1] = {
 	[SVM_EXIT_STGI] = svm_l1_gif,
 	[SVM_EXIT_CLGI] = svm_l1_gif,
 	[SVM_EXIT_SKINIT] = handle_undefined,
+	[SVM_EXIT_RDTSCP] = handle_undefined,
+	[SVM_EXIT_RDPRU] = handle_undefined,
+	[SVM_EXIT_INVPCID] = handle_undefined,
 	[SVM_EXIT_MONITOR] = handle_undefined,
 	[SVM_EXIT_MWAIT] = handle_undefined,
 	[SVM_EXIT_MWAIT_COND] = handle_undefined,

@@ -298,11 +298,20 @@ static void build_vmcb02(struct vcpu *v, struct vmcb *vmcb02,
 		c->intercept_cr |= SVM_MHV_CR_WRITE8;
 	c->intercept_dr = l1->intercept_dr;
 	c->intercept_exceptions = (1u << VEC_UD) | l1->intercept_exceptions;
-	c->intercept_misc1 = SVM_MHV_MISC1 | l1->intercept_misc1;
-	c->intercept_misc2 = SVM_MHV_MISC2 | l1->intercept_misc2;
-	c->intercept_misc3 = l1->intercept_misc3;
-	c->pause_filter_threshold = c12->pause_filter_threshold;
+	c->intercept_misc1 = SVM_MHV_MISC1 | l1->intercept_misc1 |
+			     (vmcb01->control.intercept_misc1 & SVM_HIDE_MISC1);
+	/* What L1's CPUID hides is #UD in L2 too (svm_nested_dispatch). */
+	c->intercept_misc2 = SVM_MHV_MISC2 | l1->intercept_misc2 |
+			     (vmcb01->control.intercept_misc2 & SVM_HIDE_MISC2);
+	c->intercept_misc3 = l1->intercept_misc3 |
+			     (vmcb01->control.intercept_misc3 & SVM_HIDE_MISC3);
+	/*
+	 * L1 has the PAUSE filter's count, not its threshold (CPUID). A CPU
+	 * without the filter exits at every PAUSE and mhv counts instead.
+	 */
+	c->pause_filter_threshold = 0;
 	c->pause_filter_count = c12->pause_filter_count;
+	n->pause_left = c12->pause_filter_count;
 	c->iopm_base_pa = vmcb01->control.iopm_base_pa;
 	c->msrpm_base_pa = svm_msrpm_all_pa;
 	c->tsc_offset = vmcb01->control.tsc_offset + c12->tsc_offset;
@@ -530,7 +539,8 @@ static const struct svm_opcode *nrip_opcode(uint64_t code, uint64_t info1)
 		[SVM_EXIT_RDPMC - 0x6e] = {{0x0f, 0x33}, 2},
 		[SVM_EXIT_CPUID - 0x6e] = {{0x0f, 0xa2}, 2},
 		[SVM_EXIT_INVD - 0x6e] = {{0x0f, 0x08}, 2},
-		[SVM_EXIT_PAUSE - 0x6e] = {{0xf3, 0x90}, 2},
+		/* F3 90: its F3 is one of the prefixes the decoder skips. */
+		[SVM_EXIT_PAUSE - 0x6e] = {{0x90}, 1},
 		[SVM_EXIT_HLT - 0x6e] = {{0xf4}, 1},
 		[SVM_EXIT_VMRUN - 0x6e] = {{0x0f, 0x01, 0xd8}, 3},
 		[SVM_EXIT_VMMCALL - 0x6e] = {{0x0f, 0x01, 0xd9}, 3},
@@ -575,6 +585,64 @@ static uint64_t l2_next_rip(struct vcpu *v, const struct vmcb *vmcb02,
 		return vmcb02->control.next_rip;
 	len = svm_insn_length(v, op);
 	return len ? vmcb02->save.rip + len : 0;
+}
+
+/*
+ * A #UD raised by L2's instruction: L1's #VMEXIT if it intercepts #UD (the
+ * intercept the CPU would have checked), else delivered in L2 at the
+ * instruction. Injected events pass no intercept check, so mhv makes it.
+ */
+static void l2_raise_ud(struct vcpu *v)
+{
+	if (nested_of(v)->l1.intercept_exceptions & (1u << VEC_UD))
+		vmexit_to_l1(v, SVM_EXIT_EXCP_BASE + VEC_UD, 0, 0, 0);
+	else
+		exit_inject_ud(v);
+}
+
+/*
+ * Instructions L1's CPUID does not have: #UD whatever L1 intercepts, as on
+ * a CPU without them (KVM alike). SKINIT and RDPRU are never offered;
+ * RDTSCP and INVPCID when hide= took them, which vmcb01 intercepts then.
+ */
+static bool l1_lacks_insn(struct vcpu *v, uint64_t code)
+{
+	const struct vmcb_control *c01 =
+		&((const struct svm_vcpu *)v->arch)->vmcb01->control;
+
+	switch (code) {
+	case SVM_EXIT_SKINIT:
+	case SVM_EXIT_RDPRU:
+		return true;
+	case SVM_EXIT_RDTSCP:
+		return c01->intercept_misc2 & SVM_INTERCEPT2_RDTSCP;
+	case SVM_EXIT_RDTSC: /* QEMU TCG's RDTSCP (svm_exit.c) */
+		return (c01->intercept_misc2 & SVM_INTERCEPT2_RDTSCP) &&
+		       svm_insn_is_rdtscp(v);
+	case SVM_EXIT_INVPCID:
+		return c01->intercept_misc3 & SVM_INTERCEPT3_INVPCID;
+	default:
+		return false;
+	}
+}
+
+/*
+ * L1's PAUSE intercept with its filter (APM vol. 2, 15.14.4): each PAUSE
+ * counts the VMRUN's count down, and the one that reaches zero exits (a
+ * count of 0: every PAUSE). Where the CPU does not count, every PAUSE
+ * exits to mhv, which skips those before the last. Returns true when the
+ * PAUSE was skipped.
+ */
+static bool pause_filtered(struct vcpu *v)
+{
+	static const struct svm_opcode op_pause = {{0x90}, 1}; /* F3 90 */
+	struct svm_nested *n = nested_of(v);
+
+	if (svm_has_pause_filter || n->pause_left <= 1)
+		return false;
+	n->pause_left--;
+	svm_skip_instruction(v, &op_pause);
+	return true;
 }
 
 /* The exit as L1 sees it; CR/DR exits without decode assists' info. */
@@ -636,8 +704,15 @@ __cold_path void svm_nested_dispatch(struct vcpu *v, struct vmcb *vmcb02)
 		svm_npt_fault(v, vmcb02);
 		return;
 	}
+	if (l1_lacks_insn(v, code)) {
+		vm_count_exit(v->vm, svm_exit_counter(code));
+		l2_raise_ud(v);
+		return;
+	}
 	if (l1_intercepts(v, vmcb02, code)) {
 		vm_count_exit(v->vm, svm_exit_counter(code));
+		if (code == SVM_EXIT_PAUSE && pause_filtered(v))
+			return;
 		reflect(v, vmcb02, code);
 		return;
 	}
@@ -652,7 +727,7 @@ __cold_path void svm_nested_dispatch(struct vcpu *v, struct vmcb *vmcb02)
 	case SVM_EXIT_CLGI:
 		/* L2 is not offered SVM: L1 would have to provide it. */
 		vm_count_exit(v->vm, svm_exit_counter(code));
-		exit_inject_ud(v);
+		l2_raise_ud(v);
 		return;
 	case SVM_EXIT_VMLOAD:
 	case SVM_EXIT_VMSAVE:

@@ -12,6 +12,7 @@
 #include "svm/svm_exit_codes.h"
 
 bool svm_has_nrip_save;
+bool svm_has_pause_filter;
 
 void svm_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,
 			  uint32_t error)

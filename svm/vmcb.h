@@ -141,6 +141,8 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define SVM_INTERCEPT1_IRET (1u << 20)
 #define SVM_INTERCEPT1_CPUID (1u << 18)
 #define SVM_INTERCEPT1_INVD (1u << 22)
+#define SVM_INTERCEPT1_RDTSC (1u << 14)
+#define SVM_INTERCEPT1_PAUSE (1u << 23)
 #define SVM_INTERCEPT1_HLT (1u << 24)
 #define SVM_INTERCEPT1_INVLPGA (1u << 26)
 #define SVM_INTERCEPT1_IOIO (1u << 27)
@@ -158,6 +160,9 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define SVM_INTERCEPT2_MWAIT (1u << 11)
 #define SVM_INTERCEPT2_MWAIT_COND (1u << 12)
 #define SVM_INTERCEPT2_XSETBV (1u << 13)
+#define SVM_INTERCEPT2_RDTSCP (1u << 7)
+#define SVM_INTERCEPT2_RDPRU (1u << 14)
+#define SVM_INTERCEPT3_INVPCID (1u << 2)
 
 #define SVM_INT_CTL_V_TPR_MASK 0xfu
 #define SVM_INT_CTL_V_IRQ (1u << 8)

@@ -248,8 +248,8 @@ static bool vmx_cpu_enabled(void)
 	return (read_cr4() & CR4_VMXE) && vmxon_region[smp_this_cpu()];
 }
 
-static int setup_controls(struct vmx_vcpu *x, bool vpid, char *err,
-			  size_t errlen)
+static int setup_controls(struct vmx_vcpu *x, const struct cpu_model *m,
+			  bool vpid, char *err, size_t errlen)
 {
 	uint32_t pin, proc, proc2, exit, entry;
 	uint32_t want2 = VMX_PROC2_EPT | VMX_PROC2_UNRESTRICTED | PROC2_RDTSCP |
@@ -277,6 +277,14 @@ static int setup_controls(struct vmx_vcpu *x, bool vpid, char *err,
 
 	if (vpid)
 		want2 |= VMX_PROC2_VPID;
+	/*
+	 * A feature hide= took away #UDs without these controls (SDM vol. 3,
+	 * 26.6.2: RDTSCP and RDPID, INVPCID).
+	 */
+	if (!cpu_model_has(m, CPU_FACT(TSC_AUX)))
+		want2 &= ~PROC2_RDTSCP;
+	if (!cpu_model_has(m, CPU_FACT(INVPCID)))
+		want2 &= ~PROC2_INVPCID;
 	if (preempt) {
 		want_pin |= PIN_PREEMPTION_TIMER;
 		want_exit |= EXIT_SAVE_PREEMPTION_TIMER;
@@ -515,7 +523,7 @@ static int vmx_vcpu_create(struct vcpu *v, const struct entry_state *entry,
 		fmt_snprintf(err, errlen, "VMCLEAR/VMPTRLD of the VMCS failed");
 		return -1;
 	}
-	if (setup_controls(x, boot_cpu.vpid, err, errlen))
+	if (setup_controls(x, &v->vm->cpu, boot_cpu.vpid, err, errlen))
 		return -1;
 	setup_host_state();
 	setup_guest_state(v, entry);

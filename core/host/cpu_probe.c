@@ -50,6 +50,7 @@ static void probe_identity(struct cpu_info *ci)
 		ci->nasid = r.ebx;
 		ci->npt = test_bit(r.edx, 0);
 		ci->nrip_save = test_bit(r.edx, 3);
+		ci->pause_filter = r.edx & CPUID8000000A_EDX_PAUSE_FILTER;
 	}
 }
 

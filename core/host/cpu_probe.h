@@ -36,6 +36,7 @@ struct cpu_info {
 	bool vm_cr_read; /* false where VM_CR raises #GP (Bochs) */
 	uint64_t vm_cr;
 	bool npt, nrip_save;
+	bool pause_filter; /* CPUID.8000000A:EDX[10] */
 	uint32_t nasid;
 
 	/* SEAM / TDX hints */

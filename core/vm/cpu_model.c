@@ -7,6 +7,7 @@
  */
 #include "core/x86.h"
 #include "core/vm/cpu_model.h"
+#include "core/vm/guest_options.h"
 #include "core/exit/exits.h"
 #include "core/vm/hypercall_abi.h"
 #include "lib/bitops.h"
@@ -84,7 +85,13 @@ static void filter_ext(uint32_t leaf, struct cpuid_regs *r)
 {
 	switch (leaf) {
 	case 0x80000001:
-		r->ecx &= ~(uint32_t)CPUID80000001_ECX_SVM;
+		/* SKINIT is #UD under mhv (svm/svm_exit.c). */
+		r->ecx &= ~(uint32_t)(CPUID80000001_ECX_SVM |
+				      CPUID80000001_ECX_SKINIT);
+		break;
+	case 0x80000008:
+		/* RDPRU would read the host's APERF/MPERF: #UD instead. */
+		r->ebx &= ~(uint32_t)CPUID80000008_EBX_RDPRU;
 		break;
 	case 0x8000000a: /* SVM features */
 		*r = (struct cpuid_regs){0};
@@ -197,6 +204,8 @@ struct cpuid_regs cpu_model_ask_cpu(const struct cpu_model *m, uint32_t leaf,
 		r = topology_leaf(m, subleaf);
 		break;
 	case 0xd:
+		if (m->no_xsave)
+			return (struct cpuid_regs){0};
 		/* XSAVES and its IA32_XSS MSR are not offered. */
 		if (subleaf == 1)
 			r.eax &= ~(uint32_t)CPUIDD1_EAX_XSAVES;
@@ -338,6 +347,10 @@ void cpu_model_finish(struct cpu_model *m)
 		f |= CPU_FACT(LM);
 	if (test_bit(e1, 27) || test_bit(l7.ecx, 22)) /* RDTSCP, RDPID */
 		f |= CPU_FACT(TSC_AUX);
+	if (e1 & CPUID80000001_EDX_RDTSCP)
+		f |= CPU_FACT(RDTSCP);
+	if (l7.ebx & CPUID7_EBX_INVPCID)
+		f |= CPU_FACT(INVPCID);
 	m->facts = f;
 
 	m->efer_allowed = EFER_SCE | EFER_LME | EFER_LMA;
@@ -345,6 +358,67 @@ void cpu_model_finish(struct cpu_model *m)
 		m->efer_allowed |= EFER_NXE;
 	m->cr4_reserved = cr4_reserved(m);
 	msr_passthrough_derive(m);
+}
+
+/* One leaf 7.0 register's bits, if the table has leaf 7. */
+static void clear_leaf7(struct cpu_model *m, uint32_t ebx, uint32_t ecx,
+			uint32_t edx)
+{
+	if (!m->leaf7_count)
+		return;
+	m->leaf7[0].ebx &= ~ebx;
+	m->leaf7[0].ecx &= ~ecx;
+	m->leaf7[0].edx &= ~edx;
+}
+
+void cpu_model_hide(struct cpu_model *m, uint32_t hide)
+{
+	struct cpuid_regs *l1 = &m->basic[1];
+
+	if (hide & HIDE(RDTSCP)) {
+		m->ext[1].edx &= ~(uint32_t)CPUID80000001_EDX_RDTSCP;
+		/*
+		 * VMX's one "enable RDTSCP" control also gates RDPID (SDM
+		 * vol. 3, 26.6.2): on Intel both go. SVM intercepts RDTSCP
+		 * alone and RDPID stays.
+		 */
+		if (m->vendor == CPU_VENDOR_INTEL)
+			clear_leaf7(m, 0, CPUID7_ECX_RDPID, 0);
+	}
+	if (hide & HIDE(INVPCID))
+		clear_leaf7(m, CPUID7_EBX_INVPCID, 0, 0);
+	if (hide & HIDE(XSAVE)) {
+		/*
+		 * Without CR4.OSXSAVE (now reserved) XSAVE, XGETBV, XSETBV
+		 * and every VEX/EVEX instruction #UD: their CPUID bits and
+		 * leaf 0xD go with it.
+		 */
+		l1->ecx &= ~(uint32_t)(CPUID1_ECX_XSAVE | CPUID1_ECX_AVX |
+				       CPUID1_ECX_FMA | CPUID1_ECX_F16C);
+		m->ext[1].ecx &= ~(uint32_t)(CPUID80000001_ECX_XOP |
+					     CPUID80000001_ECX_FMA4);
+		clear_leaf7(m, CPUID7_EBX_XSAVE_FEATURES,
+			    CPUID7_ECX_XSAVE_FEATURES,
+			    CPUID7_EDX_XSAVE_FEATURES);
+		if (m->leaf7_count > 1)
+			m->leaf7[1].eax &= ~(uint32_t)CPUID7_1_EAX_XSAVE_FEATURES;
+		m->no_xsave = true;
+	}
+	if (hide & HIDE(PCID))
+		l1->ecx &= ~(uint32_t)CPUID1_ECX_PCID;
+	if (hide & HIDE(X2APIC))
+		l1->ecx &= ~(uint32_t)CPUID1_ECX_X2APIC;
+	if (hide & HIDE(TSC_DEADLINE))
+		l1->ecx &= ~(uint32_t)CPUID1_ECX_TSC_DEADLINE;
+	clear_leaf7(m,
+		    (hide & HIDE(SMEP) ? CPUID7_EBX_SMEP : 0) |
+			    (hide & HIDE(SMAP) ? CPUID7_EBX_SMAP : 0) |
+			    (hide & HIDE(FSGSBASE) ? CPUID7_EBX_FSGSBASE : 0),
+		    (hide & HIDE(UMIP) ? CPUID7_ECX_UMIP : 0) |
+			    (hide & HIDE(PKU) ? CPUID7_ECX_PKU | CPUID7_ECX_OSPKE
+					      : 0),
+		    0);
+	/* SKINIT and RDPRU: filter_ext() never shows them. */
 }
 
 /* L1's ASIDs: any number will do, mhv runs every L2 with one of its own. */
@@ -360,7 +434,7 @@ void cpu_model_set_nested_svm(struct cpu_model *m, bool npt)
 		.eax = 1, /* SVM revision */
 		.ebx = NESTED_ASIDS,
 		.edx = (npt ? CPUID8000000A_EDX_NP : 0) |
-		       CPUID8000000A_EDX_NRIPS,
+		       CPUID8000000A_EDX_NRIPS | CPUID8000000A_EDX_PAUSE_FILTER,
 	};
 	m->facts |= CPU_FACT(SVM);
 	m->efer_allowed |= EFER_SVME;

@@ -44,6 +44,8 @@ enum cpu_fact {
 	CPU_FACT_LM,	       /* CPUID.80000001:EDX[29]: LSTAR, CSTAR, FS/GS */
 	CPU_FACT_TSC_AUX,      /* RDTSCP or RDPID: IA32_TSC_AUX */
 	CPU_FACT_SVM,	       /* CPUID.80000001:ECX[2]: nested=on (SVM) */
+	CPU_FACT_RDTSCP,       /* CPUID.80000001:EDX[27]: else RDTSCP #UD */
+	CPU_FACT_INVPCID,      /* CPUID.7.0:EBX[10]: else INVPCID #UD */
 };
 
 #define CPU_FACT(f) (1u << (CPU_FACT_##f))
@@ -62,6 +64,7 @@ struct cpu_model {
 	uint64_t efer_allowed;	 /* EFER bits a guest WRMSR may set */
 	uint64_t cr4_reserved;	 /* CR4 bits the guest's CPUID lacks */
 	unsigned int cpus;	 /* in the package, one core each */
+	bool no_xsave;		 /* hide=xsave: leaf 0xD is all zero */
 
 	/*
 	 * CPUID. A leaf whose bit is set in basic_table/ext_table is answered
@@ -94,6 +97,13 @@ struct cpu_model {
  * cpu_model_finish() so that tests can change a host answer in between.
  */
 void cpu_model_from_host(struct cpu_model *m, enum cpu_vendor vendor);
+/*
+ * hide= (enum guest_hide bits): take features out of the leaves, between
+ * cpu_model_from_host() and cpu_model_finish() so that the facts, the CR4
+ * mask and the MSR rules follow. The backends read the facts to make the
+ * instructions #UD (docs/usage.md).
+ */
+void cpu_model_hide(struct cpu_model *m, uint32_t hide);
 /* Derive the facts, masks and the pass-through list from the leaves. */
 void cpu_model_finish(struct cpu_model *m);
 /* Both: what VM creation calls. */
@@ -110,7 +120,8 @@ void cpu_model_set_cpus(struct cpu_model *m, unsigned int n);
 /*
  * nested=on on an SVM host: the guest sees SVM (leaf 0x80000001 ECX[2],
  * leaf 0x8000000A with what svm/svm_nested.c provides: NRIP save, ASIDs,
- * nested paging unless !npt (nested=nonpt)), may set EFER.SVME and has
+ * the PAUSE filter, nested paging unless !npt (nested=nonpt)), may set
+ * EFER.SVME and has
  * VM_CR and VM_HSAVE_PA.
  */
 void cpu_model_set_nested_svm(struct cpu_model *m, bool npt);

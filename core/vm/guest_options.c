@@ -170,6 +170,62 @@ static int parse_nested(struct span v, struct guest_options *out,
 	return 0;
 }
 
+/* hide='s names, QEMU's -cpu feature names where QEMU has one. */
+static const char *const hide_names[HIDE_COUNT] = {
+	[HIDE_RDTSCP] = "rdtscp",
+	[HIDE_INVPCID] = "invpcid",
+	[HIDE_XSAVE] = "xsave",
+	[HIDE_PCID] = "pcid",
+	[HIDE_SMEP] = "smep",
+	[HIDE_SMAP] = "smap",
+	[HIDE_UMIP] = "umip",
+	[HIDE_FSGSBASE] = "fsgsbase",
+	[HIDE_PKU] = "pku",
+	[HIDE_X2APIC] = "x2apic",
+	[HIDE_TSC_DEADLINE] = "tsc-deadline",
+	[HIDE_SKINIT] = "skinit",
+	[HIDE_RDPRU] = "rdpru",
+};
+
+const char *guest_hide_name(enum guest_hide f)
+{
+	return (unsigned int)f < HIDE_COUNT ? hide_names[f] : "?";
+}
+
+/* A comma-separated list of features; repeats are allowed, empties not. */
+static int parse_hide(struct span v, struct guest_options *out,
+		      const char **why)
+{
+	struct span rest = v, word, tail;
+	uint32_t mask = 0;
+
+	for (;;) {
+		bool more = span_split(rest, ',', &word, &tail);
+		unsigned int f;
+
+		if (!more)
+			word = rest;
+		for (f = 0; f < HIDE_COUNT; f++) {
+			if (span_eq(word, hide_names[f]))
+				break;
+		}
+		if (f == HIDE_COUNT) {
+			*why = word.len ? "names a feature mhv cannot hide "
+					  "(rdtscp, invpcid, xsave, pcid, smep, "
+					  "smap, umip, fsgsbase, pku, x2apic, "
+					  "tsc-deadline, skinit, rdpru)"
+					: "has an empty feature name";
+			return -1;
+		}
+		mask |= 1u << f;
+		if (!more)
+			break;
+		rest = tail;
+	}
+	out->hide |= mask;
+	return 0;
+}
+
 /* The spellings of expect=, which are also the outcomes' names. */
 static const struct keyword outcomes[] = {
 	{"exit", OUTCOME_EXIT},
@@ -284,6 +340,7 @@ static const struct guest_option_desc options[] = {
 	{"cpus", parse_cpus, "1..16"},
 	{"hypercalls", parse_hypercalls, "on|off"},
 	{"nested", parse_nested, "on|off|nonpt"},
+	{"hide", parse_hide, "a comma-separated list, e.g. rdtscp,xsave"},
 	{"expect", parse_expect,
 	 "exit|exit:N|halt|triple-fault|bad-access|load-error|timeout"},
 	{"module", parse_module, "next"},

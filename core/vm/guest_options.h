@@ -22,6 +22,12 @@
  *   nested=on|off|nonpt  whether the guest may be a hypervisor itself (AMD
  *                    SVM hosts only; default off; nonpt: without nested
  *                    paging; docs/nested.md)
+ *   hide=F[,F...]    CPUID features the guest does not have, and whose
+ *                    instructions #UD (in its own guests too): rdtscp,
+ *                    invpcid, xsave (with AVX and everything XSAVE-managed),
+ *                    pcid, smep, smap, umip, fsgsbase, pku, x2apic,
+ *                    tsc-deadline; skinit and rdpru are accepted and always
+ *                    hidden (docs/usage.md)
  *   expect=OUTCOME   what counts as a pass: exit (status 0, the default),
  *                    exit:N, halt, triple-fault, bad-access, load-error,
  *                    timeout
@@ -53,6 +59,26 @@ enum guest_outcome {
 	OUTCOME_COUNT,
 };
 
+/* Features hide= takes away (bits of guest_options.hide). */
+enum guest_hide {
+	HIDE_RDTSCP,
+	HIDE_INVPCID,
+	HIDE_XSAVE,
+	HIDE_PCID,
+	HIDE_SMEP,
+	HIDE_SMAP,
+	HIDE_UMIP,
+	HIDE_FSGSBASE,
+	HIDE_PKU,
+	HIDE_X2APIC,
+	HIDE_TSC_DEADLINE,
+	HIDE_SKINIT, /* never shown: accepted for QEMU's -cpu ...,-skinit */
+	HIDE_RDPRU,  /* never shown */
+	HIDE_COUNT,
+};
+
+#define HIDE(f) (1u << (HIDE_##f))
+
 struct guest_options {
 	char name[GUEST_NAME_MAX];
 	uint64_t mem_bytes;
@@ -61,6 +87,7 @@ struct guest_options {
 	bool nested;	    /* nested=on: SVM for the guest (docs/nested.md) */
 	bool nested_no_npt; /* nested=nonpt: SVM without nested paging */
 	bool takes_next_module; /* module=next */
+	uint32_t hide;		/* hide=: enum guest_hide bits */
 	enum guest_outcome expect;
 	uint32_t expect_status;	   /* with OUTCOME_EXIT */
 	uint64_t timeout_ms;	   /* time budget, 1..GUEST_TIMEOUT_MAX_MS */
@@ -73,6 +100,9 @@ struct guest_options {
  */
 int guest_options_parse(const char *module_cmdline, const char *default_name,
 			struct guest_options *out, char *err, size_t errlen);
+
+/* The hide= spelling of a feature ("rdtscp", ...). */
+const char *guest_hide_name(enum guest_hide f);
 
 /* "exit", "halt", "triple-fault", ... as accepted by expect=. */
 const char *guest_outcome_name(enum guest_outcome o);

@@ -146,7 +146,9 @@ static int prepare_guest(struct vm *vm, const struct boot_module *payload,
 	if (mb1_build_info(vm->ram, low, vm->mem.high_size, cmdline,
 			   extra ? &mod : NULL, &info, err, errlen))
 		return -1;
-	cpu_model_init(&vm->cpu, boot_cpu.vendor);
+	cpu_model_from_host(&vm->cpu, boot_cpu.vendor);
+	cpu_model_hide(&vm->cpu, vm->opt.hide);
+	cpu_model_finish(&vm->cpu);
 	cpu_model_set_cpus(&vm->cpu, vm->nr_vcpus);
 	if (vm->opt.nested && vm_backend->nested_svm)
 		cpu_model_set_nested_svm(&vm->cpu, !vm->opt.nested_no_npt);

@@ -624,6 +624,106 @@ static void test_misc_enable(void **state)
 	assert_int_equal(val, 0x400c51889ULL);
 }
 
+/* Every feature hide= knows, present before the model hides them. */
+static void show_hideable(struct cpu_model *m)
+{
+	if (m->leaf7_count < 2)
+		m->leaf7_count = 2;
+	if (m->max_basic < 7)
+		m->max_basic = 7;
+	m->basic[1].ecx |= CPUID1_ECX_XSAVE | CPUID1_ECX_AVX | CPUID1_ECX_FMA |
+			   CPUID1_ECX_PCID | CPUID1_ECX_X2APIC |
+			   CPUID1_ECX_TSC_DEADLINE;
+	m->ext[1].edx |= CPUID80000001_EDX_RDTSCP;
+	m->leaf7[0].ebx |= CPUID7_EBX_INVPCID | CPUID7_EBX_SMEP |
+			   CPUID7_EBX_SMAP | CPUID7_EBX_FSGSBASE | BIT(5);
+	m->leaf7[0].ecx |= CPUID7_ECX_UMIP | CPUID7_ECX_PKU | CPUID7_ECX_RDPID;
+	m->leaf7[1].eax |= CPUID7_1_EAX_XSAVE_FEATURES;
+}
+
+/* hide=: the bits go, and the facts, CR4 and the MSRs follow them. */
+static void test_hide_takes_features_away(void **state)
+{
+	struct cpuid_regs r;
+	uint64_t val;
+
+	(void)state;
+	show_hideable(&vm->cpu);
+	cpu_model_hide(&vm->cpu, 0);
+	cpu_model_finish(&vm->cpu);
+	assert_true(cpu_model_has(&vm->cpu, CPU_FACT(RDTSCP)));
+	assert_true(cpu_model_has(&vm->cpu, CPU_FACT(INVPCID)));
+	assert_true(cpu_model_has(&vm->cpu, CPU_FACT(X2APIC)));
+	assert_false(vm->cpu.cr4_reserved & (CR4_OSXSAVE | CR4_PCIDE));
+
+	cpu_model_from_host(&vm->cpu, CPU_VENDOR_INTEL);
+	show_hideable(&vm->cpu);
+	cpu_model_hide(&vm->cpu, HIDE(RDTSCP) | HIDE(INVPCID) | HIDE(XSAVE) |
+					 HIDE(PCID) | HIDE(X2APIC) |
+					 HIDE(TSC_DEADLINE) | HIDE(SMEP) |
+					 HIDE(SMAP) | HIDE(FSGSBASE) |
+					 HIDE(UMIP) | HIDE(PKU));
+	cpu_model_finish(&vm->cpu);
+	r = guest_cpuid(1, 0);
+	assert_int_equal(r.ecx & (CPUID1_ECX_XSAVE | CPUID1_ECX_AVX |
+				  CPUID1_ECX_FMA | CPUID1_ECX_PCID |
+				  CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE),
+			 0);
+	r = guest_cpuid(7, 0);
+	assert_int_equal(r.ebx & (CPUID7_EBX_INVPCID | CPUID7_EBX_SMEP |
+				  CPUID7_EBX_SMAP | CPUID7_EBX_FSGSBASE | BIT(5)),
+			 0);
+	/* Intel: one VMX control gates RDTSCP and RDPID, both go. */
+	assert_int_equal(r.ecx & (CPUID7_ECX_UMIP | CPUID7_ECX_PKU |
+				  CPUID7_ECX_RDPID),
+			 0);
+	assert_int_equal(guest_cpuid(7, 1).eax & CPUID7_1_EAX_XSAVE_FEATURES,
+			 0);
+	assert_false(guest_cpuid(0x80000001, 0).edx &
+		     CPUID80000001_EDX_RDTSCP);
+	r = guest_cpuid(0xd, 0);
+	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+	assert_false(cpu_model_has(&vm->cpu, CPU_FACT(RDTSCP)));
+	assert_false(cpu_model_has(&vm->cpu, CPU_FACT(TSC_AUX)));
+	assert_false(cpu_model_has(&vm->cpu, CPU_FACT(INVPCID)));
+	assert_false(cpu_model_has(&vm->cpu, CPU_FACT(X2APIC)));
+	assert_false(cpu_model_has(&vm->cpu, CPU_FACT(TSC_DEADLINE)));
+	assert_int_equal(vm->cpu.cr4_reserved &
+				 (CR4_OSXSAVE | CR4_PCIDE | CR4_SMEP |
+				  CR4_SMAP | CR4_FSGSBASE | CR4_UMIP | CR4_PKE),
+			 CR4_OSXSAVE | CR4_PCIDE | CR4_SMEP | CR4_SMAP |
+				 CR4_FSGSBASE | CR4_UMIP | CR4_PKE);
+	assert_false(rdmsr_ok(MSR_TSC_AUX, &val));
+	assert_false(rdmsr_ok(MSR_TSC_DEADLINE, &val));
+}
+
+/* On AMD RDTSCP is intercepted alone: RDPID stays. */
+static void test_hide_rdtscp_on_amd_keeps_rdpid(void **state)
+{
+	(void)state;
+	cpu_model_from_host(&vm->cpu, CPU_VENDOR_AMD);
+	show_hideable(&vm->cpu);
+	cpu_model_hide(&vm->cpu, HIDE(RDTSCP));
+	cpu_model_finish(&vm->cpu);
+	assert_false(cpu_model_has(&vm->cpu, CPU_FACT(RDTSCP)));
+	assert_true(cpu_model_has(&vm->cpu, CPU_FACT(TSC_AUX)));
+	assert_true(vm->cpu.leaf7[0].ecx & CPUID7_ECX_RDPID);
+}
+
+/* SKINIT and RDPRU are #UD under mhv: never in CPUID, hide= or not. */
+static void test_skinit_rdpru_never_shown(void **state)
+{
+	(void)state;
+	cpu_model_from_host(&vm->cpu, CPU_VENDOR_AMD);
+	cpu_model_finish(&vm->cpu);
+	if (vm->cpu.max_ext >= 0x80000001)
+		assert_false(guest_cpuid(0x80000001, 0).ecx &
+			     CPUID80000001_ECX_SKINIT);
+	if (vm->cpu.max_ext >= 0x80000008)
+		assert_false(guest_cpuid(0x80000008, 0).ebx &
+			     CPUID80000008_EBX_RDPRU);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -649,6 +749,9 @@ int main(void)
 		T(test_tsc_and_tsc_adjust_share_the_offset),
 		T(test_command_msrs),
 		T(test_misc_enable),
+		T(test_hide_takes_features_away),
+		T(test_hide_rdtscp_on_amd_keeps_rdpid),
+		T(test_skinit_rdpru_never_shown),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

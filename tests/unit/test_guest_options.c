@@ -246,6 +246,32 @@ static void test_nested(void **state)
 	assert_refused("nested=", "'nested=': empty value (on|off|nonpt)");
 }
 
+static void test_hide(void **state)
+{
+	(void)state;
+	assert_ok("");
+	assert_int_equal(go.hide, 0);
+	assert_ok("hide=rdtscp,xsave");
+	assert_int_equal(go.hide, HIDE(RDTSCP) | HIDE(XSAVE));
+	/* More than one hide= adds up; a repeat is harmless. */
+	assert_ok("hide=invpcid hide=skinit,invpcid,tsc-deadline");
+	assert_int_equal(go.hide,
+			 HIDE(INVPCID) | HIDE(SKINIT) | HIDE(TSC_DEADLINE));
+	for (unsigned int f = 0; f < HIDE_COUNT; f++) {
+		char line[64];
+
+		snprintf(line, sizeof(line), "hide=%s", guest_hide_name(f));
+		assert_ok(line);
+		assert_int_equal(go.hide, 1u << f);
+	}
+	assert_refused("hide=avx", "guest option 'hide=avx': names a feature "
+				   "mhv cannot hide (rdtscp,");
+	assert_refused("hide=rdtscp,,xsave", "has an empty feature name");
+	assert_refused("hide=rdtscp,", "has an empty feature name");
+	assert_refused("hide=RDTSCP", "cannot hide");
+	assert_refused("hide=", "'hide=': empty value");
+}
+
 static void test_expect(void **state)
 {
 	static const struct {
@@ -584,6 +610,7 @@ int main(void)
 		T(test_cpus),
 		T(test_hypercalls),
 		T(test_nested),
+		T(test_hide),
 		T(test_expect),
 		T(test_expect_status),
 		T(test_expect_refused),

@@ -1270,7 +1270,7 @@ static void test_unhandled_codes_end_the_vm(void **state)
 		0x7ffffffffffffffeULL, 0xfffffffeULL,
 		0xfffffffffffffffeULL, /* VMEXIT_BUSY (SEV-SNP) */
 		/* Dense codes mhv never intercepts. */
-		SVM_EXIT_READ_CR0, SVM_EXIT_RDTSC,
+		SVM_EXIT_READ_CR0, SVM_EXIT_RDPMC,
 		/* A truncated compare would take these for CPUID and NPF. */
 		0x100000072ULL, 0x100000400ULL,
 		/* Beyond the table, next to codes that are handled. */
@@ -1302,9 +1302,9 @@ static void test_unhandled_code_names(void **state)
 {
 	(void)state;
 
-	do_exit(SVM_EXIT_RDTSC, 0, 0);
-	assert_captured(GUEST_NAME ": unexpected exit 0x6e (RDTSC)");
-	assert_detail("RDTSC");
+	do_exit(SVM_EXIT_RDPMC, 0, 0);
+	assert_captured(GUEST_NAME ": unexpected exit 0x6f (RDPMC)");
+	assert_detail("RDPMC");
 
 	fixture_fini();
 	fixture_init();
@@ -1312,6 +1312,39 @@ static void test_unhandled_code_names(void **state)
 	assert_captured("unexpected exit 0x1000 (unknown)");
 	assert_int_equal(svm_exit_counter(0x1000), VM_EXIT_COUNTERS - 1);
 	assert_string_equal(svm_exit_slot_name(VM_EXIT_COUNTERS - 1), "other");
+}
+
+/*
+ * hide=rdtscp: the RDTSC intercept (QEMU TCG's exit for RDTSCP) reads the
+ * guest's TSC for RDTSC and raises #UD for RDTSCP at its RIP.
+ */
+static void test_rdtsc_exit_when_rdtscp_hidden(void **state)
+{
+	uint64_t before, tsc;
+
+	(void)state;
+	own_bytes = true;
+	vmcb->control.tsc_offset = 1ULL << 40;
+	memcpy(vm->ram + GUEST_RIP, "\x0f\x31", 2);
+	before = rdtsc();
+	do_exit(SVM_EXIT_RDTSC, 0, 0);
+	assert_running();
+	tsc = (v->gpr[GPR_RDX] << 32) | (uint32_t)v->gpr[GPR_RAX];
+	assert_true(tsc >= before + (1ULL << 40));
+	assert_true(tsc <= rdtsc() + (1ULL << 40));
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 2);
+	assert_int_equal(vmcb->control.event_inj, 0);
+
+	memcpy(vm->ram + GUEST_RIP + 2, "\x0f\x01\xf9", 3);
+	do_exit(SVM_EXIT_RDTSC, 0, 0);
+	assert_running();
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 2);
+	assert_int_equal(vmcb->control.event_inj, 0x80000306ULL); /* #UD */
+	/* Where the CPU exits RDTSCP as itself, the same #UD. */
+	vmcb->control.event_inj = 0;
+	do_exit(SVM_EXIT_RDTSCP, 0, 0);
+	assert_int_equal(vmcb->control.event_inj, 0x80000306ULL);
+	assert_int_equal(vmcb->save.rip, GUEST_RIP + 2);
 }
 
 /* Handled exits that leave the VM running from the reset state. */
@@ -1872,6 +1905,7 @@ int main(void)
 		T(test_invalid_state),
 		T(test_unhandled_codes_end_the_vm),
 		T(test_unhandled_code_names),
+		T(test_rdtsc_exit_when_rdtscp_hidden),
 		T(test_every_code),
 		T(test_invd_and_monitor_mwait),
 		T(test_exit_counters),

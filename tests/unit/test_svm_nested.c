@@ -465,6 +465,118 @@ static void test_l2_vmmcall_not_intercepted_is_ud_in_l2(void **state)
 	assert_false(vm->ended);
 }
 
+/* With L1's #UD intercept, that #UD is L1's exit (0x46), not VMMCALL's. */
+static void test_l2_vmmcall_not_intercepted_ud_to_l1(void **state)
+{
+	(void)state;
+	vmcb12->control.intercept_misc2 = SVM_INTERCEPT2_VMRUN;
+	vmcb12->control.intercept_exceptions = 1u << VEC_UD;
+	enter_l2();
+	l2_exit(SVM_EXIT_VMMCALL, 0, 0, "\x0f\x01\xd9", 3);
+	assert_false(svm.nested.guest_mode);
+	assert_int_equal(vmcb12->control.exit_code, SVM_EXIT_EXCP_BASE + VEC_UD);
+	assert_int_equal(vmcb12->save.rip, L2_RIP);
+	assert_int_equal(vmcb12->control.event_inj, 0);
+}
+
+/*
+ * What L1's CPUID lacks is #UD in L2 even where L1 intercepts it
+ * (kvm-unit-tests' svm_unsupported_instruction_intercept_test): RDTSCP
+ * hidden (vmcb01 intercepts it, as svm_vcpu_create() does for
+ * hide=rdtscp), SKINIT and RDPRU never offered.
+ */
+static void test_l2_hidden_insn_is_ud_whatever_l1_intercepts(void **state)
+{
+	(void)state;
+	vmcb01->control.intercept_misc2 |= SVM_INTERCEPT2_RDTSCP;
+	vmcb12->control.intercept_misc2 = SVM_INTERCEPT2_VMRUN |
+					  SVM_INTERCEPT2_RDTSCP |
+					  SVM_INTERCEPT2_SKINIT;
+	vmcb12->control.exit_code = 0x55;
+	enter_l2();
+	assert_true(vmcb02->control.intercept_misc2 & SVM_INTERCEPT2_RDTSCP);
+	l2_exit(SVM_EXIT_RDTSCP, 0, 0, "\x0f\x01\xf9", 3);
+	assert_true(svm.nested.guest_mode);
+	assert_int_equal(vmcb02->control.event_inj, EVENT_UD);
+	assert_int_equal(vmcb02->save.rip, L2_RIP);
+	l2_exit(SVM_EXIT_SKINIT, 0, 0, "\x0f\x01\xde", 3);
+	assert_true(svm.nested.guest_mode);
+	assert_int_equal(vmcb02->control.event_inj, EVENT_UD);
+	assert_int_equal(vmcb12->control.exit_code, 0x55);
+	/* L1's #UD intercept: the #UD is its exit. */
+	svm.nested.l1.intercept_exceptions |= 1u << VEC_UD;
+	l2_exit(SVM_EXIT_RDPRU, 0, 0, "\x0f\x01\xfd", 3);
+	assert_false(svm.nested.guest_mode);
+	assert_int_equal(vmcb12->control.exit_code, SVM_EXIT_EXCP_BASE + VEC_UD);
+	assert_int_equal(vmcb12->save.rip, L2_RIP);
+	/* L1's own intercept bits stay as L1 wrote them. */
+	assert_true(vmcb12->control.intercept_misc2 & SVM_INTERCEPT2_RDTSCP);
+}
+
+/* Shown in CPUID: L1's RDTSCP intercept is L1's. */
+static void test_l2_rdtscp_shown_is_l1s(void **state)
+{
+	(void)state;
+	vmcb12->control.intercept_misc2 = SVM_INTERCEPT2_VMRUN |
+					  SVM_INTERCEPT2_RDTSCP;
+	enter_l2();
+	l2_exit(SVM_EXIT_RDTSCP, 0, 0, "\x0f\x01\xf9", 3);
+	assert_false(svm.nested.guest_mode);
+	assert_int_equal(vmcb12->control.exit_code, SVM_EXIT_RDTSCP);
+	assert_int_equal(vmcb12->control.next_rip, L2_RIP + 3);
+}
+
+/*
+ * L1's PAUSE filter on a CPU that has none (QEMU TCG): mhv lets count-1
+ * PAUSEs go, the count-th exits to L1 at the PAUSE; VMRUN reloads it.
+ */
+static void test_l2_pause_filter_counted_by_mhv(void **state)
+{
+	(void)state;
+	assert_true(vm->cpu.ext[0xa].edx & CPUID8000000A_EDX_PAUSE_FILTER);
+	svm_has_pause_filter = false;
+	vmcb12->control.intercept_misc1 = SVM_INTERCEPT1_PAUSE;
+	vmcb12->control.pause_filter_count = 3;
+	vmcb12->control.pause_filter_threshold = 500; /* not offered */
+	enter_l2();
+	assert_int_equal(vmcb02->control.pause_filter_threshold, 0);
+	for (int i = 0; i < 2; i++) {
+		l2_exit(SVM_EXIT_PAUSE, 0, 0, "\xf3\x90", 2);
+		assert_true(svm.nested.guest_mode);
+		assert_int_equal(vmcb02->save.rip, L2_RIP + 2);
+		vmcb02->save.rip = L2_RIP; /* the guest's loop */
+	}
+	l2_exit(SVM_EXIT_PAUSE, 0, 0, "\xf3\x90", 2);
+	assert_false(svm.nested.guest_mode);
+	assert_int_equal(vmcb12->control.exit_code, SVM_EXIT_PAUSE);
+	assert_int_equal(vmcb12->save.rip, L2_RIP);
+	assert_int_equal(vmcb12->control.next_rip, L2_RIP + 2);
+	/* A new VMRUN, count 0: the first PAUSE exits. */
+	vmcb12->control.pause_filter_count = 0;
+	vmcb12->save.rip = L2_RIP;
+	vmcb01->save.rip = L1_RIP;
+	l1_vmrun();
+	assert_true(svm.nested.guest_mode);
+	l2_exit(SVM_EXIT_PAUSE, 0, 0, "\xf3\x90", 2);
+	assert_false(svm.nested.guest_mode);
+	assert_int_equal(vmcb12->control.exit_code, SVM_EXIT_PAUSE);
+}
+
+/* A CPU with the filter counts itself: its PAUSE exit is L1's at once. */
+static void test_l2_pause_filter_counted_by_cpu(void **state)
+{
+	(void)state;
+	svm_has_pause_filter = true;
+	vmcb12->control.intercept_misc1 = SVM_INTERCEPT1_PAUSE;
+	vmcb12->control.pause_filter_count = 3;
+	enter_l2();
+	assert_int_equal(vmcb02->control.pause_filter_count, 3);
+	l2_exit(SVM_EXIT_PAUSE, 0, 0, "\xf3\x90", 2);
+	assert_false(svm.nested.guest_mode);
+	assert_int_equal(vmcb12->control.exit_code, SVM_EXIT_PAUSE);
+	svm_has_pause_filter = false;
+}
+
 /* Unintercepted, VMLOAD works on L2's state, rAX L1-physical. */
 static void test_l2_vmload_not_intercepted(void **state)
 {
@@ -1026,6 +1138,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_cpuid_shows_svm),
+		T(test_l2_vmmcall_not_intercepted_ud_to_l1),
+		T(test_l2_hidden_insn_is_ud_whatever_l1_intercepts),
+		T(test_l2_rdtscp_shown_is_l1s),
+		T(test_l2_pause_filter_counted_by_mhv),
+		T(test_l2_pause_filter_counted_by_cpu),
 		T(test_efer_svme_is_l1s),
 		T(test_vm_cr_svmdis),
 		T(test_hsave_pa),
