@@ -165,12 +165,12 @@ enum {
  * Leaf 7 bits of instructions that need XSAVE-managed state (AVX and its
  * successors, AMX): 7.0 EBX, ECX, EDX and 7.1 EAX.
  */
-#define CPUID7_EBX_XSAVE_FEATURES                                        \
+#define CPUID7_EBX_XSAVE_FEATURES                                             \
 	(BIT(5) | BIT(16) | BIT(17) | BIT(21) | BIT(26) | BIT(27) | BIT(28) | \
 	 BIT(30) | BIT(31))
-#define CPUID7_ECX_XSAVE_FEATURES                                      \
+#define CPUID7_ECX_XSAVE_FEATURES \
 	(BIT(1) | BIT(6) | BIT(9) | BIT(10) | BIT(11) | BIT(12) | BIT(14))
-#define CPUID7_EDX_XSAVE_FEATURES                                      \
+#define CPUID7_EDX_XSAVE_FEATURES \
 	(BIT(2) | BIT(3) | BIT(8) | BIT(22) | BIT(23) | BIT(24) | BIT(25))
 #define CPUID7_1_EAX_XSAVE_FEATURES (BIT(4) | BIT(5))
 /* CPUID 0x8000000A EDX: SVM features (APM vol. 3, appendix E.4.9). */

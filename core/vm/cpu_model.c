@@ -401,7 +401,8 @@ void cpu_model_hide(struct cpu_model *m, uint32_t hide)
 			    CPUID7_ECX_XSAVE_FEATURES,
 			    CPUID7_EDX_XSAVE_FEATURES);
 		if (m->leaf7_count > 1)
-			m->leaf7[1].eax &= ~(uint32_t)CPUID7_1_EAX_XSAVE_FEATURES;
+			m->leaf7[1].eax &=
+				~(uint32_t)CPUID7_1_EAX_XSAVE_FEATURES;
 		m->no_xsave = true;
 	}
 	if (hide & HIDE(PCID))
@@ -415,8 +416,9 @@ void cpu_model_hide(struct cpu_model *m, uint32_t hide)
 			    (hide & HIDE(SMAP) ? CPUID7_EBX_SMAP : 0) |
 			    (hide & HIDE(FSGSBASE) ? CPUID7_EBX_FSGSBASE : 0),
 		    (hide & HIDE(UMIP) ? CPUID7_ECX_UMIP : 0) |
-			    (hide & HIDE(PKU) ? CPUID7_ECX_PKU | CPUID7_ECX_OSPKE
-					      : 0),
+			    (hide & HIDE(PKU)
+				     ? CPUID7_ECX_PKU | CPUID7_ECX_OSPKE
+				     : 0),
 		    0);
 	/* SKINIT and RDPRU: filter_ext() never shows them. */
 }

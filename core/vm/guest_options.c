@@ -210,11 +210,12 @@ static int parse_hide(struct span v, struct guest_options *out,
 				break;
 		}
 		if (f == HIDE_COUNT) {
-			*why = word.len ? "names a feature mhv cannot hide "
-					  "(rdtscp, invpcid, xsave, pcid, smep, "
-					  "smap, umip, fsgsbase, pku, x2apic, "
-					  "tsc-deadline, skinit, rdpru)"
-					: "has an empty feature name";
+			*why = word.len
+				       ? "names a feature mhv cannot hide "
+					 "(rdtscp, invpcid, xsave, pcid, smep, "
+					 "smap, umip, fsgsbase, pku, x2apic, "
+					 "tsc-deadline, skinit, rdpru)"
+				       : "has an empty feature name";
 			return -1;
 		}
 		mask |= 1u << f;

@@ -19,8 +19,7 @@ DECLARE_INSN_LABEL(mov_cr4_insn);
 
 static void rdtscp_fn(void *arg)
 {
-	asm volatile(INSN_LABEL(rdtscp_insn, "rdtscp") ::: "rax", "rcx",
-		     "rdx");
+	asm volatile(INSN_LABEL(rdtscp_insn, "rdtscp")::: "rax", "rcx", "rdx");
 }
 
 /* Type 2: every PCID, globals too; the descriptor is ignored. */

@@ -671,16 +671,16 @@ static void test_hide_takes_features_away(void **state)
 			 0);
 	r = guest_cpuid(7, 0);
 	assert_int_equal(r.ebx & (CPUID7_EBX_INVPCID | CPUID7_EBX_SMEP |
-				  CPUID7_EBX_SMAP | CPUID7_EBX_FSGSBASE | BIT(5)),
+				  CPUID7_EBX_SMAP | CPUID7_EBX_FSGSBASE |
+				  BIT(5)),
 			 0);
 	/* Intel: one VMX control gates RDTSCP and RDPID, both go. */
-	assert_int_equal(r.ecx & (CPUID7_ECX_UMIP | CPUID7_ECX_PKU |
-				  CPUID7_ECX_RDPID),
-			 0);
+	assert_int_equal(
+		r.ecx & (CPUID7_ECX_UMIP | CPUID7_ECX_PKU | CPUID7_ECX_RDPID),
+		0);
 	assert_int_equal(guest_cpuid(7, 1).eax & CPUID7_1_EAX_XSAVE_FEATURES,
 			 0);
-	assert_false(guest_cpuid(0x80000001, 0).edx &
-		     CPUID80000001_EDX_RDTSCP);
+	assert_false(guest_cpuid(0x80000001, 0).edx & CPUID80000001_EDX_RDTSCP);
 	r = guest_cpuid(0xd, 0);
 	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
 	assert_false(cpu_model_has(&vm->cpu, CPU_FACT(RDTSCP)));

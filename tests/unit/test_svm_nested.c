@@ -474,7 +474,8 @@ static void test_l2_vmmcall_not_intercepted_ud_to_l1(void **state)
 	enter_l2();
 	l2_exit(SVM_EXIT_VMMCALL, 0, 0, "\x0f\x01\xd9", 3);
 	assert_false(svm.nested.guest_mode);
-	assert_int_equal(vmcb12->control.exit_code, SVM_EXIT_EXCP_BASE + VEC_UD);
+	assert_int_equal(vmcb12->control.exit_code,
+			 SVM_EXIT_EXCP_BASE + VEC_UD);
 	assert_int_equal(vmcb12->save.rip, L2_RIP);
 	assert_int_equal(vmcb12->control.event_inj, 0);
 }
@@ -507,7 +508,8 @@ static void test_l2_hidden_insn_is_ud_whatever_l1_intercepts(void **state)
 	svm.nested.l1.intercept_exceptions |= 1u << VEC_UD;
 	l2_exit(SVM_EXIT_RDPRU, 0, 0, "\x0f\x01\xfd", 3);
 	assert_false(svm.nested.guest_mode);
-	assert_int_equal(vmcb12->control.exit_code, SVM_EXIT_EXCP_BASE + VEC_UD);
+	assert_int_equal(vmcb12->control.exit_code,
+			 SVM_EXIT_EXCP_BASE + VEC_UD);
 	assert_int_equal(vmcb12->save.rip, L2_RIP);
 	/* L1's own intercept bits stay as L1 wrote them. */
 	assert_true(vmcb12->control.intercept_misc2 & SVM_INTERCEPT2_RDTSCP);
@@ -517,8 +519,8 @@ static void test_l2_hidden_insn_is_ud_whatever_l1_intercepts(void **state)
 static void test_l2_rdtscp_shown_is_l1s(void **state)
 {
 	(void)state;
-	vmcb12->control.intercept_misc2 = SVM_INTERCEPT2_VMRUN |
-					  SVM_INTERCEPT2_RDTSCP;
+	vmcb12->control.intercept_misc2 =
+		SVM_INTERCEPT2_VMRUN | SVM_INTERCEPT2_RDTSCP;
 	enter_l2();
 	l2_exit(SVM_EXIT_RDTSCP, 0, 0, "\x0f\x01\xf9", 3);
 	assert_false(svm.nested.guest_mode);
