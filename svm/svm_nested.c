@@ -14,6 +14,8 @@
  * not.
  */
 #include "core/exit/exits.h"
+#include "core/exit/guest_paging.h"
+#include "core/exit/insn_decode.h"
 #include "core/host/apic.h"
 #include "core/host/log.h"
 #include "core/x86.h"
@@ -300,6 +302,13 @@ static void build_vmcb02(struct vcpu *v, struct vmcb *vmcb02,
 	c->intercept_exceptions = (1u << VEC_UD) | l1->intercept_exceptions;
 	c->intercept_misc1 = SVM_MHV_MISC1 | l1->intercept_misc1 |
 			     (vmcb01->control.intercept_misc1 & SVM_HIDE_MISC1);
+	/*
+	 * QEMU TCG checks no exception intercept for INT3 and INTO, only the
+	 * INTn one: with L1's #BP or #OF intercept mhv takes INTn and routes
+	 * all three itself (l2_software_interrupt).
+	 */
+	if (l1->intercept_exceptions & ((1u << VEC_BP) | (1u << VEC_OF)))
+		c->intercept_misc1 |= SVM_INTERCEPT1_INTN;
 	/* What L1's CPUID hides is #UD in L2 too (svm_nested_dispatch). */
 	c->intercept_misc2 = SVM_MHV_MISC2 | l1->intercept_misc2 |
 			     (vmcb01->control.intercept_misc2 & SVM_HIDE_MISC2);
@@ -645,6 +654,69 @@ static bool pause_filtered(struct vcpu *v)
 	return true;
 }
 
+/*
+ * An L2 software interrupt that mhv's INTn intercept caught (build_vmcb02),
+ * routed as the CPU routes it (APM vol. 2, 15.12 and 15.9): INT3 and INTO
+ * are #BP and #OF for L1's exception intercepts, INT n is L1's if it
+ * intercepts INTn. Otherwise it is delivered in L2 after the instruction,
+ * as the software interrupt it is (its gate's DPL checked): RIP and NRIP
+ * both past it, so that with or without NRIP save the CPU pushes that.
+ */
+static void l2_software_interrupt(struct vcpu *v, struct vmcb *vmcb02)
+{
+	const struct svm_l1_controls *l1 = &nested_of(v)->l1;
+	uint8_t bytes[INSN_MAX_LEN];
+	struct insn_prefixes p;
+	struct vcpu_state s;
+	unsigned int vector, len;
+	uint64_t code;
+	bool l1s;
+	size_t n;
+
+	svm_get_state(v, &s);
+	n = guest_fetch_insn(v->vm, &s, bytes);
+	if (insn_scan_prefixes(bytes, n, guest_cpu_mode(&s), &p) ||
+	    (size_t)p.len >= n)
+		goto undecodable;
+	switch (bytes[p.len]) {
+	case 0xcc:
+		vector = VEC_BP;
+		len = p.len + 1;
+		break;
+	case 0xce:
+		vector = VEC_OF;
+		len = p.len + 1;
+		break;
+	case 0xcd:
+		if ((size_t)p.len + 1 >= n)
+			goto undecodable;
+		vector = bytes[p.len + 1];
+		len = p.len + 2;
+		break;
+	default:
+		goto undecodable;
+	}
+	if (bytes[p.len] == 0xcd) {
+		code = SVM_EXIT_SWINT;
+		l1s = l1->intercept_misc1 & SVM_INTERCEPT1_INTN;
+	} else {
+		code = SVM_EXIT_EXCP_BASE + vector;
+		l1s = l1->intercept_exceptions & (1u << vector);
+	}
+	if (l1s) {
+		vmexit_to_l1(v, code, 0, 0, vmcb02->save.rip + len);
+		return;
+	}
+	vmcb02->save.rip += len;
+	vmcb02->control.next_rip = vmcb02->save.rip;
+	vmcb02->control.int_state &= ~1ULL;
+	vmcb02->control.event_inj =
+		SVM_EVENT_VALID | SVM_EVENT_TYPE_SOFT_INT | vector;
+	return;
+undecodable:
+	exit_not_decodable(v, "L2's software interrupt not decodable");
+}
+
 /* The exit as L1 sees it; CR/DR exits without decode assists' info. */
 static void reflect(struct vcpu *v, const struct vmcb *vmcb02, uint64_t code)
 {
@@ -702,6 +774,11 @@ __cold_path void svm_nested_dispatch(struct vcpu *v, struct vmcb *vmcb02)
 		/* On the shadow of L1's NPT: L1's fault, or mhv's to fill. */
 		vm_count_exit(v->vm, svm_exit_counter(code));
 		svm_npt_fault(v, vmcb02);
+		return;
+	}
+	if (code == SVM_EXIT_SWINT) {
+		vm_count_exit(v->vm, svm_exit_counter(code));
+		l2_software_interrupt(v, vmcb02);
 		return;
 	}
 	if (l1_lacks_insn(v, code)) {

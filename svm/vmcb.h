@@ -140,6 +140,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define SVM_INTERCEPT1_VINTR (1u << 4)
 #define SVM_INTERCEPT1_IRET (1u << 20)
 #define SVM_INTERCEPT1_CPUID (1u << 18)
+#define SVM_INTERCEPT1_INTN (1u << 21)
 #define SVM_INTERCEPT1_INVD (1u << 22)
 #define SVM_INTERCEPT1_RDTSC (1u << 14)
 #define SVM_INTERCEPT1_PAUSE (1u << 23)
@@ -177,6 +178,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define SVM_EVENT_TYPE_INTR (0ULL << 8)
 #define SVM_EVENT_TYPE_NMI (2ULL << 8)
 #define SVM_EVENT_TYPE_EXCEPTION (3ULL << 8)
+#define SVM_EVENT_TYPE_SOFT_INT (4ULL << 8)
 #define SVM_EVENT_TYPE_MASK (7ULL << 8)
 
 /* IOIO exit_info1. */

@@ -579,6 +579,56 @@ static void test_l2_pause_filter_counted_by_cpu(void **state)
 	svm_has_pause_filter = false;
 }
 
+/*
+ * L1's #BP intercept: mhv takes INTn in L2 (QEMU TCG checks no exception
+ * intercept for INT3), INT3 is L1's #BP exit, INT n goes on into L2 as a
+ * software interrupt after the instruction, L1's INTn intercept honoured.
+ */
+static void test_l2_int3_with_l1s_bp_intercept(void **state)
+{
+	(void)state;
+	vmcb12->control.intercept_exceptions = 1u << VEC_BP;
+	enter_l2();
+	assert_true(vmcb02->control.intercept_misc1 & SVM_INTERCEPT1_INTN);
+	l2_exit(SVM_EXIT_SWINT, 0, 0, "\xcd\x20", 2);
+	assert_true(svm.nested.guest_mode);
+	assert_int_equal(vmcb02->save.rip, L2_RIP + 2);
+	assert_int_equal(vmcb02->control.next_rip, L2_RIP + 2);
+	assert_int_equal(vmcb02->control.event_inj,
+			 SVM_EVENT_VALID | SVM_EVENT_TYPE_SOFT_INT | 0x20);
+	vmcb02->save.rip = L2_RIP;
+	l2_exit(SVM_EXIT_SWINT, 0, 0, "\xcc", 1);
+	assert_false(svm.nested.guest_mode);
+	assert_int_equal(vmcb12->control.exit_code, SVM_EXIT_EXCP_BASE + VEC_BP);
+	assert_int_equal(vmcb12->save.rip, L2_RIP);
+	assert_int_equal(vmcb12->control.next_rip, L2_RIP + 1);
+}
+
+/* L1's INTn intercept alone: INT n is its exit, INT3 stays L2's. */
+static void test_l2_intn_with_l1s_intn_intercept(void **state)
+{
+	(void)state;
+	vmcb12->control.intercept_misc1 = SVM_INTERCEPT1_INTN;
+	enter_l2();
+	l2_exit(SVM_EXIT_SWINT, 0, 0, "\xcc", 1);
+	assert_true(svm.nested.guest_mode);
+	assert_int_equal(vmcb02->control.event_inj,
+			 SVM_EVENT_VALID | SVM_EVENT_TYPE_SOFT_INT | VEC_BP);
+	assert_int_equal(vmcb02->save.rip, L2_RIP + 1);
+	vmcb02->save.rip = L2_RIP;
+	vmcb02->control.event_inj = 0;
+	l2_exit(SVM_EXIT_SWINT, 0, 0, "\x66\xcd\x80", 3);
+	assert_false(svm.nested.guest_mode);
+	assert_int_equal(vmcb12->control.exit_code, SVM_EXIT_SWINT);
+	assert_int_equal(vmcb12->control.next_rip, L2_RIP + 3);
+	/* Without L1's intercepts mhv does not take INTn at all. */
+	vmcb12->control.intercept_misc1 = 0;
+	vmcb12->save.rip = L2_RIP;
+	vmcb01->save.rip = L1_RIP;
+	l1_vmrun();
+	assert_false(vmcb02->control.intercept_misc1 & SVM_INTERCEPT1_INTN);
+}
+
 /* Unintercepted, VMLOAD works on L2's state, rAX L1-physical. */
 static void test_l2_vmload_not_intercepted(void **state)
 {
@@ -1145,6 +1195,8 @@ int main(void)
 		T(test_l2_rdtscp_shown_is_l1s),
 		T(test_l2_pause_filter_counted_by_mhv),
 		T(test_l2_pause_filter_counted_by_cpu),
+		T(test_l2_int3_with_l1s_bp_intercept),
+		T(test_l2_intn_with_l1s_intn_intercept),
 		T(test_efer_svme_is_l1s),
 		T(test_vm_cr_svmdis),
 		T(test_hsave_pa),
