@@ -22,6 +22,11 @@
  *   nested=on|off|nonpt  whether the guest may be a hypervisor itself (AMD
  *                    SVM hosts only; default off; nonpt: without nested
  *                    paging; docs/nested.md)
+ *   bios=on|off      whether the guest starts with the interrupt state a PC
+ *                    BIOS (SeaBIOS under QEMU) leaves a kernel it boots:
+ *                    8259 mask, PIT channel 0 ticking at 18.2 Hz, LAPIC
+ *                    virtual wire, a real-mode IVT and timer handler
+ *                    (core/vm/bios.h; default off)
  *   expect=OUTCOME   what counts as a pass: exit (status 0, the default),
  *                    exit:N, halt, triple-fault, bad-access, load-error,
  *                    timeout
@@ -60,6 +65,7 @@ struct guest_options {
 	bool hypercalls;
 	bool nested;	    /* nested=on: SVM for the guest (docs/nested.md) */
 	bool nested_no_npt; /* nested=nonpt: SVM without nested paging */
+	bool bios;	    /* bios=on: firmware interrupt state (bios.h) */
 	bool takes_next_module; /* module=next */
 	enum guest_outcome expect;
 	uint32_t expect_status;	   /* with OUTCOME_EXIT */
