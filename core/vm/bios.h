@@ -42,7 +42,7 @@ struct vm;
 /* Guest-physical ranges the memory image covers. */
 #define BIOS_IVT_START 0x0u
 #define BIOS_IVT_END 0x400u
-#define BIOS_BDA_TICKS 0x46cu	/* dword: ticks since midnight */
+#define BIOS_BDA_TICKS 0x46cu	 /* dword: ticks since midnight */
 #define BIOS_BDA_ROLLOVER 0x470u /* byte: midnight passed */
 #define BIOS_CODE_START (BIOS_SEGMENT * 16 + BIOS_INT08_OFFSET)
 #define BIOS_CODE_END (BIOS_SEGMENT * 16 + BIOS_IRET_OFFSET + 1)

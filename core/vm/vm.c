@@ -105,8 +105,8 @@ static int prepare_ram(struct vm *vm, uint64_t gpa, uint64_t len, char *err,
  * state: a timer ticking into an IVT that points into the payload would
  * be worse than no timer.
  */
-static int firmware_state(struct vm *vm, const struct mb1_image *img,
-			  char *err, size_t errlen)
+static int firmware_state(struct vm *vm, const struct mb1_image *img, char *err,
+			  size_t errlen)
 {
 	uint8_t *low;
 
