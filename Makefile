@@ -165,6 +165,7 @@ UNIT_SRCS_test_ioapic := $(DEV_SRCS) core/host/tsc.c core/vm/vm_end.c core/host/
 UNIT_SRCS_test_lapic := $(DEV_SRCS) core/host/tsc.c core/vm/vm_end.c core/host/log.c lib/fmt.c tests/unit/fake_serial.c tests/unit/stub_vcpu.c tests/unit/fake_host_irq.c tests/unit/fake_clock.c $(GUEST_RAM_SRCS)
 UNIT_SRCS_test_acpi_tables := core/vm/acpi_tables.c
 UNIT_SRCS_test_pic_pit := core/exit/exit_io.c core/exit/exit_common.c core/exit/insn_decode.c core/exit/mmio_decode.c core/exit/guest_paging.c $(DEV_SRCS) core/host/tsc.c core/vm/vm_end.c core/vm/guest_options.c core/host/log.c lib/tokenize.c lib/fmt.c tests/unit/fake_serial.c tests/unit/stub_vcpu.c tests/unit/fake_host_irq.c tests/unit/fake_clock.c $(GUEST_RAM_SRCS)
+UNIT_SRCS_test_bios := core/vm/bios.c $(UNIT_SRCS_test_pic_pit)
 UNIT_SRCS_test_core_exits := core/exit/exit_common.c core/exit/insn_decode.c core/exit/mmio_decode.c core/exit/guest_paging.c $(DEV_SRCS) core/host/tsc.c core/vm/vm_end.c core/vm/guest_options.c core/host/log.c lib/tokenize.c lib/fmt.c tests/unit/fake_serial.c tests/unit/stub_vcpu.c tests/unit/fake_host_irq.c tests/unit/fake_clock.c $(GUEST_RAM_SRCS)
 UNIT_SRCS_test_seam := tdx/seamldr.c tdx/tdx_module.c tdx/seam_status.c core/host/log.c lib/fmt.c tests/unit/fake_serial.c tests/unit/seam_model.c
 UNIT_SRCS_test_tdx := tdx/tdx.c tdx/seamldr.c tdx/tdx_module.c tdx/seam_status.c core/host/log.c lib/fmt.c tests/unit/fake_serial.c tests/unit/seam_model.c

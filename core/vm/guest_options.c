@@ -151,6 +151,24 @@ static int parse_hypercalls(struct span v, struct guest_options *out,
 	return 0;
 }
 
+/* Whether the guest starts with the firmware state of core/vm/bios.c. */
+static int parse_bios(struct span v, struct guest_options *out,
+		      const char **why)
+{
+	static const struct keyword onoff[] = {
+		{"on", 1},
+		{"off", 0},
+	};
+	int on;
+
+	if (span_lookup(v, onoff, ARRAY_SIZE(onoff), &on)) {
+		*why = "neither on nor off";
+		return -1;
+	}
+	out->bios = on;
+	return 0;
+}
+
 static int parse_nested(struct span v, struct guest_options *out,
 			const char **why)
 {
@@ -342,6 +360,7 @@ static const struct guest_option_desc options[] = {
 	{"hypercalls", parse_hypercalls, "on|off"},
 	{"nested", parse_nested, "on|off|nonpt"},
 	{"hide", parse_hide, "a comma-separated list, e.g. rdtscp,xsave"},
+	{"bios", parse_bios, "on|off"},
 	{"expect", parse_expect,
 	 "exit|exit:N|halt|triple-fault|bad-access|load-error|timeout"},
 	{"module", parse_module, "next"},
@@ -447,6 +466,7 @@ int guest_options_parse(const char *module_cmdline, const char *default_name,
 		.mem_bytes = GUEST_DEFAULT_MEM,
 		.cpus = 1,
 		.hypercalls = false,
+		.bios = false,
 		.takes_next_module = false,
 		.expect = OUTCOME_EXIT,
 		.expect_status = 0,

@@ -28,6 +28,11 @@
  *                    pcid, smep, smap, umip, fsgsbase, pku, x2apic,
  *                    tsc-deadline; skinit and rdpru are accepted and always
  *                    hidden (docs/usage.md)
+ *   bios=on|off      whether the guest starts with the interrupt state a PC
+ *                    BIOS (SeaBIOS under QEMU) leaves a kernel it boots:
+ *                    8259 mask, PIT channel 0 ticking at 18.2 Hz, LAPIC
+ *                    virtual wire, a real-mode IVT and timer handler
+ *                    (core/vm/bios.h; default off)
  *   expect=OUTCOME   what counts as a pass: exit (status 0, the default),
  *                    exit:N, halt, triple-fault, bad-access, load-error,
  *                    timeout
@@ -86,6 +91,7 @@ struct guest_options {
 	bool hypercalls;
 	bool nested;	    /* nested=on: SVM for the guest (docs/nested.md) */
 	bool nested_no_npt; /* nested=nonpt: SVM without nested paging */
+	bool bios;	    /* bios=on: firmware interrupt state (bios.h) */
 	bool takes_next_module; /* module=next */
 	uint32_t hide;		/* hide=: enum guest_hide bits */
 	enum guest_outcome expect;

@@ -5,6 +5,7 @@
  * stops; the summary at the end judges each against what was expected.
  */
 #include "core/vm/acpi_tables.h"
+#include "core/vm/bios.h"
 #include "boot/bootinfo.h"
 #include "core/host/cpu.h"
 #include "core/host/cpu_probe.h"
@@ -98,6 +99,40 @@ static int prepare_ram(struct vm *vm, uint64_t gpa, uint64_t len, char *err,
 	return -1;
 }
 
+/*
+ * bios=on (core/vm/bios.h), once the devices are reset. A payload loaded
+ * over the handlers keeps its bytes, and then the guest gets none of the
+ * state: a timer ticking into an IVT that points into the payload would
+ * be worse than no timer.
+ */
+static int firmware_state(struct vm *vm, const struct mb1_image *img, char *err,
+			  size_t errlen)
+{
+	uint8_t *low;
+
+	/* Page 0 (IVT, BDA) is never the payload's (mb1_loader.c). */
+	if (img->load_start < BIOS_CODE_END &&
+	    img->load_end > BIOS_CODE_START) {
+		pr_warn("%s: payload covers the BIOS handlers [%#x-%#x): "
+			"bios=on ignored\n",
+			vm->opt.name, BIOS_CODE_START, BIOS_CODE_END);
+		return 0;
+	}
+	low = guest_ram_ptr(vm, 0, BIOS_CODE_END);
+	if (!low) {
+		fmt_snprintf(err, errlen,
+			     "bios=on: guest RAM below %#x is not there",
+			     BIOS_CODE_END);
+		return -1;
+	}
+	bios_write_memory(low);
+	bios_program_devices(vm);
+	pr_info("%s: bios=on: 8259, PIT, LAPIC and IVT as SeaBIOS leaves "
+		"them\n",
+		vm->opt.name);
+	return 0;
+}
+
 static int prepare_guest(struct vm *vm, const struct boot_module *payload,
 			 const struct boot_module *extra, char *err,
 			 size_t errlen)
@@ -164,6 +199,8 @@ static int prepare_guest(struct vm *vm, const struct boot_module *payload,
 	vm->vcpus[0].gpr[GPR_RAX] = MB1_BOOTLOADER_MAGIC;
 	vm->vcpus[0].gpr[GPR_RBX] = info;
 	devices_init(vm);
+	if (vm->opt.bios && firmware_state(vm, &img, err, errlen))
+		return -1;
 	entry_state_multiboot(&entry, img.entry);
 	return vm_backend->vcpu_create(&vm->vcpus[0], &entry, err, errlen);
 }

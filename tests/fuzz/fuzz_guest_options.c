@@ -55,6 +55,7 @@ static bool same(const struct guest_options *a, const struct guest_options *b)
 {
 	return !strcmp(a->name, b->name) && a->mem_bytes == b->mem_bytes &&
 	       a->cpus == b->cpus && a->hypercalls == b->hypercalls &&
+	       a->bios == b->bios &&
 	       a->takes_next_module == b->takes_next_module &&
 	       a->expect == b->expect && a->expect_status == b->expect_status &&
 	       a->timeout_ms == b->timeout_ms && !strcmp(a->args, b->args);
@@ -71,10 +72,10 @@ static void check_round_trip(const struct guest_options *o)
 		snprintf(expect, sizeof(expect), "%s",
 			 guest_outcome_name(o->expect));
 	snprintf(line, sizeof(line),
-		 "name=%s mem=%lluM cpus=%u hypercalls=%s expect=%s "
+		 "name=%s mem=%lluM cpus=%u hypercalls=%s bios=%s expect=%s "
 		 "timeout=%llums %s-- %s",
 		 o->name, (unsigned long long)(o->mem_bytes >> 20), o->cpus,
-		 o->hypercalls ? "on" : "off", expect,
+		 o->hypercalls ? "on" : "off", o->bios ? "on" : "off", expect,
 		 (unsigned long long)o->timeout_ms,
 		 o->takes_next_module ? "module=next " : "", o->args);
 	CHECK(!guest_options_parse(line, "other", &back, err, sizeof(err)),

@@ -34,6 +34,7 @@ static void assert_defaults(const char *name)
 	assert_string_equal(go.name, name);
 	assert_int_equal(go.mem_bytes, GUEST_DEFAULT_MEM);
 	assert_false(go.hypercalls);
+	assert_false(go.bios);
 	assert_false(go.takes_next_module);
 	assert_int_equal(go.expect, OUTCOME_EXIT);
 	assert_int_equal(go.expect_status, 0);
@@ -224,6 +225,24 @@ static void test_hypercalls(void **state)
 	assert_refused("hypercalls=ON", "'hypercalls=ON'");
 	assert_refused("hypercalls=1", "'hypercalls=1'");
 	assert_refused("hypercalls=", "'hypercalls=': empty value (on|off)");
+}
+
+static void test_bios(void **state)
+{
+	(void)state;
+	assert_ok("");
+	assert_false(go.bios);
+	assert_ok("bios=on");
+	assert_true(go.bios);
+	assert_ok("bios=on bios=off");
+	assert_false(go.bios);
+	assert_ok("bios=off bios=on");
+	assert_true(go.bios);
+	assert_refused("bios=yes",
+		       "guest option 'bios=yes': neither on nor off");
+	assert_refused("bios=seabios", "'bios=seabios'");
+	assert_refused("bios=", "'bios=': empty value (on|off)");
+	assert_refused("bios", "'bios'");
 }
 
 static void test_nested(void **state)
@@ -609,6 +628,7 @@ int main(void)
 		T(test_mem_refused),
 		T(test_cpus),
 		T(test_hypercalls),
+		T(test_bios),
 		T(test_nested),
 		T(test_hide),
 		T(test_expect),
