@@ -548,6 +548,32 @@ static void send_ipi(struct vcpu *v, uint32_t lo, uint32_t dest)
 		log_dropped_ipi(v, lo, dest);
 }
 
+unsigned int lapic_pv_send_ipi(struct vcpu *v, uint64_t low, uint64_t high,
+			       uint64_t min, uint32_t icr, unsigned int cluster)
+{
+	struct vm *vm = v->vm;
+	unsigned int mode = ICR_DM(icr), count = 0;
+	uint8_t vector = icr & 0xff;
+	uint64_t mask = cluster < 64 ? (1ULL << cluster) - 1 : ~0ULL;
+
+	if ((mode == APIC_DM_FIXED || mode == APIC_DM_LOWEST) && vector < 16)
+		return 0;
+	low &= mask;
+	high &= mask;
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *t = &vm->vcpus[i];
+		uint64_t n = (uint64_t)t->apic.id - min;
+
+		if (t->apic.id < min || n >= 2ULL * cluster)
+			continue;
+		if (!((n < cluster ? low >> n : high >> (n - cluster)) & 1))
+			continue;
+		lapic_deliver(t, mode, vector, icr & APIC_ICR_LEVEL);
+		count++;
+	}
+	return count;
+}
+
 /* --- registers ---------------------------------------------------------- */
 
 /*

@@ -114,6 +114,15 @@ void lapic_nmi_injected(struct vcpu *v);
 void lapic_nmi_blocked(struct vcpu *v);
 void lapic_deliver(struct vcpu *v, enum apic_delivery mode, uint8_t vector,
 		   bool level);
+/*
+ * KVM's PV IPI (KVM_HC_SEND_IPI, in Linux's Documentation/virt/kvm/x86/
+ * hypercalls.rst): the ICR message `icr` (vector, delivery mode, trigger)
+ * to every vCPU whose APIC ID is min + n for a set bit n of low, or min +
+ * cluster + n for one of high; cluster is 64 in 64-bit mode, else 32 (and
+ * the bitmaps are 32 bits). Returns how many vCPUs it went to.
+ */
+unsigned int lapic_pv_send_ipi(struct vcpu *v, uint64_t low, uint64_t high,
+			       uint64_t min, uint32_t icr, unsigned int cluster);
 /* Whether a message with this destination addresses the vCPU's LAPIC. */
 bool lapic_match_dest(const struct vcpu *v, uint32_t dest, bool logical);
 /* TPR writes from any path (MMIO, x2APIC MSR, MOV to CR8 as TPR[7:4]). */

@@ -6,6 +6,7 @@
 #include "core/host/apic.h"
 #include "core/host/cpu.h"
 #include "core/exit/exits.h"
+#include "core/dev/irq.h"
 #include "core/exit/guest_paging.h"
 #include "core/vm/hypercall_abi.h"
 #include "core/host/log.h"
@@ -91,6 +92,16 @@ bool exit_hypercall(struct vcpu *v)
 
 		ret = slot < VM_EXIT_COUNTERS - 1 ? v->vm->exit_counts[slot]
 						  : MHV_HC_EINVAL;
+		break;
+	}
+	case MHV_HC_KVM_SEND_IPI: {
+		struct vcpu_state s;
+
+		vm_backend->get_state(v, &s);
+		ret = lapic_pv_send_ipi(
+			v, v->gpr[GPR_RBX], v->gpr[GPR_RCX], v->gpr[GPR_RDX],
+			(uint32_t)v->gpr[GPR_RSI],
+			guest_cpu_mode(&s) == CPU_MODE_64 ? 64 : 32);
 		break;
 	}
 	default:

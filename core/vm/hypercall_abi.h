@@ -12,6 +12,12 @@
 #define MHV_HC_PING 0	    /* returns MHV_HC_PING_REPLY */
 #define MHV_HC_VERSION 1    /* returns MHV_HC_ABI_VERSION */
 #define MHV_HC_EXIT_COUNT 2 /* RBX = vendor exit code -> times seen */
+/*
+ * KVM's number and ABI, for guests written for KVM (kvm-unit-tests):
+ * RBX, RCX = APIC ID bitmap, RDX = its first APIC ID, RSI = ICR low ->
+ * vCPUs reached.
+ */
+#define MHV_HC_KVM_SEND_IPI 10
 
 #define MHV_HC_PING_REPLY 0x6d6876ULL /* "mhv" */
 #define MHV_HC_ABI_VERSION 1ULL
