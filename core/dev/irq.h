@@ -122,7 +122,8 @@ void lapic_deliver(struct vcpu *v, enum apic_delivery mode, uint8_t vector,
  * the bitmaps are 32 bits). Returns how many vCPUs it went to.
  */
 unsigned int lapic_pv_send_ipi(struct vcpu *v, uint64_t low, uint64_t high,
-			       uint64_t min, uint32_t icr, unsigned int cluster);
+			       uint64_t min, uint32_t icr,
+			       unsigned int cluster);
 /* Whether a message with this destination addresses the vCPU's LAPIC. */
 bool lapic_match_dest(const struct vcpu *v, uint32_t dest, bool logical);
 /* TPR writes from any path (MMIO, x2APIC MSR, MOV to CR8 as TPR[7:4]). */

@@ -1306,6 +1306,35 @@ static void test_ipi_nmi_init_sipi(void **state)
 	assert_false(vm->vcpus[2].init_pending);
 }
 
+/* KVM's PV IPI: a bitmap of APIC IDs from `min`, 64 or 32 to a word. */
+static void test_pv_send_ipi(void **state)
+{
+	struct vcpu *v0;
+
+	(void)state;
+	make_vcpus();
+	v0 = &vm->vcpus[0];
+	assert_int_equal(lapic_pv_send_ipi(v0, 0xa, 0, 0, 0x60, 64), 2);
+	assert_int_equal(who_has(0x60), 0xau);
+	/* Bit 0 is APIC ID min; the high word starts at min + 64. */
+	assert_int_equal(lapic_pv_send_ipi(v0, 1, 1, 2, 0x61, 64), 1);
+	assert_int_equal(who_has(0x61), 1u << 2);
+	/* 32-bit callers: 32 IDs a word, the upper halves ignored. */
+	assert_int_equal(lapic_pv_send_ipi(v0, 1ULL << 32, 0x4, 1, 0x62, 32),
+			 0);
+	assert_int_equal(lapic_pv_send_ipi(v0, 0, 1, 0xffffffe1ULL, 0x63, 32),
+			 0);
+	assert_int_equal(who_has(0x62) | who_has(0x63), 0);
+	/* kvm-unit-tests' call: nobody from APIC ID 0xffffffff on. */
+	assert_int_equal(
+		lapic_pv_send_ipi(v0, 0xffffffff, 0, 0xffffffff, 0, 64), 0);
+	/* An NMI goes as an NMI; an illegal fixed vector goes nowhere. */
+	assert_int_equal(lapic_pv_send_ipi(v0, 0x2, 0, 0, DM_NMI, 64), 1);
+	assert_true(vm->vcpus[1].apic.nmi_pending);
+	assert_int_equal(lapic_pv_send_ipi(v0, 0xf, 0, 0, 0x05, 64), 0);
+	assert_int_equal(who_has(0x05), 0);
+}
+
 static void test_ipi_x2apic_destinations(void **state)
 {
 	(void)state;
@@ -1403,6 +1432,7 @@ int main(void)
 		T(test_ipi_logical_and_lowest_priority),
 		T(test_ipi_nmi_init_sipi),
 		T(test_ipi_x2apic_destinations),
+		T(test_pv_send_ipi),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -599,7 +599,8 @@ static void test_l2_int3_with_l1s_bp_intercept(void **state)
 	vmcb02->save.rip = L2_RIP;
 	l2_exit(SVM_EXIT_SWINT, 0, 0, "\xcc", 1);
 	assert_false(svm.nested.guest_mode);
-	assert_int_equal(vmcb12->control.exit_code, SVM_EXIT_EXCP_BASE + VEC_BP);
+	assert_int_equal(vmcb12->control.exit_code,
+			 SVM_EXIT_EXCP_BASE + VEC_BP);
 	assert_int_equal(vmcb12->save.rip, L2_RIP);
 	assert_int_equal(vmcb12->control.next_rip, L2_RIP + 1);
 }
