@@ -257,6 +257,21 @@ static void svm_vcpu_destroy(struct vcpu *v)
 	v->arch = NULL;
 }
 
+/*
+ * A shootdown (vm_tlb_shootdown): every ASID's translations go at the
+ * next VMRUN, L1's and L2's alike, and the shadow of L1's NPT, which
+ * copied mhv's mappings, with them.
+ */
+static __cold_path void svm_flush_guest_tlb(struct vcpu *v)
+{
+	struct svm_vcpu *s = v->arch;
+
+	s->vmcb->control.tlb_control = SVM_TLB_FLUSH_ALL;
+	s->nested.flush_l2 = true;
+	if (s->nested.guest_mode && s->npt.on)
+		s->vmcb->control.n_cr3 = svm_npt_enter(v, s->npt.ncr3, true);
+}
+
 static void svm_run(struct vcpu *v)
 {
 	struct svm_vcpu *s = v->arch;
@@ -280,6 +295,8 @@ static void svm_run(struct vcpu *v)
 			if (v->init_pending && svm_nested_init_resets(v))
 				break;
 			svm_events(v, s->vmcb);
+			if (vcpu_tlb_flush_due(v))
+				svm_flush_guest_tlb(v);
 		}
 		/* vmcb01, or vmcb02 while the guest's own guest runs. */
 		vmcb = s->vmcb;

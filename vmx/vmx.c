@@ -588,6 +588,11 @@ static void vmx_run(struct vcpu *v)
 			if (v->init_pending)
 				break;
 			vmx_events(v);
+			/* A shootdown (vm_tlb_shootdown) since the last entry. */
+			if (vcpu_tlb_flush_due(v))
+				flush_guest_tlbs(v->vm->gpt.root |
+							 EPTP_WB_4LEVEL,
+						 boot_cpu.vpid);
 		}
 		rc = vmx_vmenter(v->gpr, x->launched);
 		if (rc) {

@@ -24,6 +24,31 @@ void vm_irq_kick(struct vm *vm)
 		vcpu_kick(&vm->vcpus[i]);
 }
 
+void vm_tlb_shootdown(struct vcpu *self)
+{
+	struct vm *vm = self->vm;
+	uint64_t gen = __atomic_add_fetch(&vm->tlb_gen, 1, __ATOMIC_SEQ_CST);
+
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		if (&vm->vcpus[i] != self)
+			vcpu_kick(&vm->vcpus[i]);
+	vcpu_tlb_ack(self);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *t = &vm->vcpus[i];
+
+		/*
+		 * Another vCPU's shootdown may wait for this one meanwhile:
+		 * answer it, or the two would wait for each other.
+		 */
+		while (t != self &&
+		       __atomic_load_n(&t->tlb_seen, __ATOMIC_ACQUIRE) < gen &&
+		       !__atomic_load_n(&vm->ended, __ATOMIC_ACQUIRE)) {
+			vcpu_tlb_ack(self);
+			cpu_relax();
+		}
+	}
+}
+
 /* The BSP keeps the VM's device timers: they are the VM's, not a vCPU's. */
 static struct vcpu *timekeeper(struct vm *vm)
 {

@@ -94,6 +94,14 @@ bool exit_hypercall(struct vcpu *v)
 						  : MHV_HC_EINVAL;
 		break;
 	}
+	case MHV_HC_DISCARD: {
+		int rc = guest_ram_discard(v->vm, v->gpr[GPR_RBX]);
+
+		if (rc > 0)
+			vm_tlb_shootdown(v);
+		ret = rc < 0 ? MHV_HC_EINVAL : 0;
+		break;
+	}
 	case MHV_HC_KVM_SEND_IPI: {
 		struct vcpu_state s;
 
@@ -143,6 +151,8 @@ void exit_halted(struct vcpu *v, bool interrupts_enabled)
 		/* Another vCPU ended the VM and kicked this one awake. */
 		if (__atomic_load_n(&vm->ended, __ATOMIC_ACQUIRE))
 			return;
+		/* Halted, it uses no translation: it answers a shootdown. */
+		vcpu_tlb_ack(v);
 		if (v->apic.nmi_pending || v->init_pending ||
 		    (interrupts_enabled && irq_pending(v) >= 0)) {
 			v->events = true;

@@ -85,6 +85,27 @@ static int make_present(struct vm *vm, uint64_t chunk)
 	return rc;
 }
 
+int guest_ram_discard(struct vm *vm, uint64_t gpa)
+{
+	struct guest_ram *r = &vm->mem;
+	int64_t chunk = chunk_of(r, gpa);
+	int rc = 0;
+
+	/* Chunk 0 may be mapped in 4 KiB pages around the legacy holes. */
+	if (chunk <= 0 || gpa % GUEST_RAM_CHUNK || r->flat)
+		return -1;
+	spin_lock(&r->lock);
+	if (chunk_present(r, (uint64_t)chunk)) {
+		/* The bit first: nobody takes the chunk for present any more. */
+		__atomic_fetch_and(&r->present[chunk / 64], ~BIT(chunk % 64),
+				   __ATOMIC_RELEASE);
+		r->chunks_present--;
+		rc = pt_unmap(&vm->gpt, gpa, GUEST_RAM_CHUNK) ? -1 : 1;
+	}
+	spin_unlock(&r->lock);
+	return rc;
+}
+
 bool guest_ram_fault(struct vm *vm, uint64_t gpa)
 {
 	int64_t chunk = chunk_of(&vm->mem, gpa);

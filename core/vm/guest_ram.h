@@ -94,6 +94,17 @@ void *guest_ram_ptr_slow(struct vm *vm, uint64_t gpa, uint64_t len);
  */
 uint64_t guest_ram_hpa(struct vm *vm, uint64_t gpa);
 
+/*
+ * The guest gives back the 2 MiB chunk at gpa (MHV_HC_DISCARD): unmapped
+ * from the nested page tables and marked untouched, so that its next touch
+ * finds it zeroed. Returns 1 when it was mapped (the caller must then flush
+ * every vCPU's TLB before the guest goes on: vm_tlb_shootdown), 0 when it
+ * was not, -1 when gpa is not a chunk of RAM that may be given back (not
+ * 2 MiB-aligned, not RAM, the first chunk with the firmware areas, or RAM
+ * that is all there: hosted fixtures).
+ */
+int guest_ram_discard(struct vm *vm, uint64_t gpa);
+
 /* Describe a plain buffer of `size` bytes as a VM's RAM, all present. */
 void guest_ram_attach_flat(struct vm *vm, uint8_t *buf, uint64_t size);
 

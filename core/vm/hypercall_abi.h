@@ -13,6 +13,12 @@
 #define MHV_HC_VERSION 1    /* returns MHV_HC_ABI_VERSION */
 #define MHV_HC_EXIT_COUNT 2 /* RBX = vendor exit code -> times seen */
 /*
+ * RBX = a 2 MiB-aligned guest-physical address of RAM (not the first
+ * 2 MiB): the guest gives those 2 MiB back; they read as zero afterwards,
+ * on every vCPU. 0, or MHV_HC_EINVAL.
+ */
+#define MHV_HC_DISCARD 3
+/*
  * KVM's number and ABI, for guests written for KVM (kvm-unit-tests):
  * RBX, RCX = APIC ID bitmap, RDX = its first APIC ID, RSI = ICR low ->
  * vCPUs reached.

@@ -8,7 +8,9 @@
  */
 #include "core/vm/vcpu_run.h"
 #include "core/dev/devices.h"
+#include "core/dev/irq.h"
 #include "core/host/apic.h"
+#include "core/host/cpu.h"
 #include "core/vm/cpu_reset.h"
 #include "core/vm/entry_state.h"
 #include "core/vm/vm.h"
@@ -41,6 +43,7 @@ static bool wait_for_sipi(struct vcpu *v)
 	struct vm *vm = v->vm;
 
 	while (!vm_over(vm)) {
+		vcpu_tlb_ack(v);
 		if (__atomic_load_n(&v->init_pending, __ATOMIC_ACQUIRE))
 			take_init(v);
 		if (__atomic_exchange_n(&v->sipi_pending, false,

@@ -99,6 +99,12 @@ struct vcpu {
 	bool init_pending, sipi_pending;
 	uint8_t sipi_vector;
 	uint64_t lapic_timer_at; /* host TSC of the LAPIC timer, 0 = off */
+	/*
+	 * The VM's TLB generation this vCPU has taken in (vm_tlb_shootdown),
+	 * and whether its next entry must flush the guest's TLB for it.
+	 */
+	uint64_t tlb_seen;
+	bool tlb_flush;
 	struct lapic apic;
 };
 
@@ -126,6 +132,13 @@ struct vm {
 	 * exits alike. Checked only when the budget timer fires.
 	 */
 	uint64_t deadline_tsc;
+
+	/*
+	 * Bumped by each change to the nested page tables that takes a
+	 * mapping away (vm_tlb_shootdown): a vCPU whose tlb_seen is older
+	 * flushes the guest's TLB before it enters again.
+	 */
+	uint64_t tlb_gen;
 
 	/*
 	 * Set once, by whichever vCPU ends the VM first (vm_end claims it
@@ -280,6 +293,43 @@ static inline void vm_count_exit(struct vm *vm, unsigned int slot)
 }
 
 /* Summed when asked: one increment less on every exit. */
+/*
+ * A mapping of the VM's nested page tables was taken away (a discarded
+ * RAM chunk): every vCPU flushes the guest's TLB before it runs guest code
+ * again, and `self` returns only once all of them have taken it in (each
+ * vCPU in the guest is kicked out of it; vCPUs in mhv answer from their
+ * run or wait loop). SDM vol. 3, 29.4.3.4; APM vol. 2, 15.16.
+ */
+void vm_tlb_shootdown(struct vcpu *self);
+
+/*
+ * Take in the VM's TLB generation: vCPUs waiting in mhv (halted, waiting
+ * for a SIPI, or in a shootdown of their own) answer a shootdown with it
+ * and flush at their next entry.
+ */
+static inline void vcpu_tlb_ack(struct vcpu *v)
+{
+	uint64_t gen = __atomic_load_n(&v->vm->tlb_gen, __ATOMIC_ACQUIRE);
+
+	if (v->tlb_seen != gen) {
+		v->tlb_flush = true;
+		__atomic_store_n(&v->tlb_seen, gen, __ATOMIC_RELEASE);
+	}
+}
+
+/*
+ * The run loops, on an entry with events set: whether the guest's TLB is
+ * to be flushed before it (a shootdown since the last entry).
+ */
+static inline bool vcpu_tlb_flush_due(struct vcpu *v)
+{
+	vcpu_tlb_ack(v);
+	if (__builtin_expect(!v->tlb_flush, 1))
+		return false;
+	v->tlb_flush = false;
+	return true;
+}
+
 static inline uint64_t vm_exits_total(const struct vm *vm)
 {
 	uint64_t total = 0;

@@ -175,6 +175,37 @@ static void test_guest_fault_zeroes_and_maps(void **state)
 	guest_ram_destroy(vm);
 }
 
+/* MHV_HC_DISCARD's half: unmapped, untouched, zero at the next touch. */
+static void test_discard(void **state)
+{
+	uint64_t hpa;
+
+	(void)state;
+	make(MiB(64));
+	vm->nr_vcpus = 1;
+	assert_true(guest_ram_fault(vm, MiB(16)));
+	hpa = npt_lookup(MiB(16));
+	*(uint8_t *)hpa = 0x77;
+	assert_int_equal(guest_ram_discard(vm, MiB(16)), 1);
+	assert_int_equal(npt_lookup(MiB(16)), PMM_NONE);
+	assert_int_equal(vm->mem.chunks_present, 0);
+	/* Nothing mapped: nothing to flush. */
+	assert_int_equal(guest_ram_discard(vm, MiB(16)), 0);
+	/* The next touch, the guest's or mhv's, finds zeros. */
+	assert_true(guest_ram_fault(vm, MiB(16) + 8));
+	assert_int_equal(npt_lookup(MiB(16)), hpa);
+	assert_int_equal(*(uint8_t *)hpa, 0);
+	*(uint8_t *)hpa = 0x55;
+	assert_int_equal(guest_ram_discard(vm, MiB(16)), 1);
+	assert_int_equal(*(uint8_t *)guest_ram_ptr(vm, MiB(16), 1), 0);
+	/* Not a chunk that may go. */
+	assert_int_equal(guest_ram_discard(vm, MiB(16) + 4096), -1);
+	assert_int_equal(guest_ram_discard(vm, 0), -1);
+	assert_int_equal(guest_ram_discard(vm, MiB(64)), -1);
+	assert_int_equal(guest_ram_discard(vm, 0xfee00000), -1);
+	guest_ram_destroy(vm);
+}
+
 static void test_high_ram_above_4g(void **state)
 {
 	uint64_t *p;
@@ -324,6 +355,7 @@ int main(void)
 		T(test_nothing_present_at_creation),
 		T(test_first_touch_by_mhv_zeroes_the_chunk),
 		T(test_guest_fault_zeroes_and_maps),
+		T(test_discard),
 		T(test_high_ram_above_4g),
 		T(test_fragmented_backing),
 		T(test_too_fragmented_is_refused),
