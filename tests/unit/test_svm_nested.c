@@ -599,6 +599,23 @@ static void test_l2_vmload_not_intercepted(void **state)
 	assert_int_equal(vmcb02->control.event_inj, EVENT_GP0);
 }
 
+/*
+ * L2's INVLPGA, not intercepted by L1: mhv's, and L2 goes on at once with
+ * no VMRUN between, so the flush must be on vmcb02 now (issue #16's
+ * fuzzer found it waiting for L1's next VMRUN).
+ */
+static void test_l2_invlpga_not_intercepted_flushes(void **state)
+{
+	(void)state;
+	enter_l2();
+	vmcb02->control.tlb_control = 0; /* the CPU ran L2 (svm_run) */
+	l2_exit(SVM_EXIT_INVLPGA, 0, 0, "\x0f\x01\xdf", 3);
+	assert_true(svm.nested.guest_mode);
+	assert_int_equal(vmcb02->save.rip, L2_RIP + 3);
+	assert_int_equal(vmcb02->control.event_inj, 0);
+	assert_int_equal(vmcb02->control.tlb_control, SVM_TLB_FLUSH_ALL);
+}
+
 static void test_l2_cpuid_by_l1s_intercept(void **state)
 {
 	(void)state;
@@ -1158,6 +1175,7 @@ int main(void)
 		T(test_l2_vmmcall_intercepted_goes_to_l1),
 		T(test_l2_vmmcall_not_intercepted_is_ud_in_l2),
 		T(test_l2_vmload_not_intercepted),
+		T(test_l2_invlpga_not_intercepted_flushes),
 		T(test_l2_cpuid_by_l1s_intercept),
 		T(test_l2_io_by_l1s_iopm),
 		T(test_l2_msr_by_l1s_msrpm),
