@@ -894,6 +894,9 @@ void svm_l1_invlpga(struct vcpu *v, struct vmcb *vmcb)
 	if (!l1_may_use_svm(v, vmcb) || !svm_skip_instruction(v, &op_invlpga))
 		return;
 	nested_of(v)->flush_l2 = true;
+	/* L2's own, unintercepted: L2 runs again without a VMRUN between. */
+	if (nested_of(v)->guest_mode)
+		vmcb->control.tlb_control = SVM_TLB_FLUSH_ALL;
 }
 
 int svm_nested_read_msr(struct vcpu *v, uint32_t msr, uint64_t *val)
