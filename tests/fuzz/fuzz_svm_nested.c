@@ -86,14 +86,14 @@ const struct vm_backend *vm_backend;
 #define CS_D (1u << 10)
 
 /* Input flags. */
-#define F_LONG 0x01	   /* L1 in long mode (else 32-bit protected) */
-#define F_NRIP 0x02	   /* the host CPU has NRIP save */
+#define F_LONG 0x01	    /* L1 in long mode (else 32-bit protected) */
+#define F_NRIP 0x02	    /* the host CPU has NRIP save */
 #define F_PAUSE_FILTER 0x04 /* the host CPU counts PAUSEs */
-#define F_NONPT 0x08	   /* nested=nonpt */
-#define F_HIDE 0x10	   /* hide=rdtscp,invpcid */
-#define F_NP 0x20	   /* vmcb12 starts with NP_ENABLE */
-#define F_L1_IF 0x40	   /* L1 runs with RFLAGS.IF */
-#define F_SVME 0x80	   /* L1 has set EFER.SVME already */
+#define F_NONPT 0x08	    /* nested=nonpt */
+#define F_HIDE 0x10	    /* hide=rdtscp,invpcid */
+#define F_NP 0x20	    /* vmcb12 starts with NP_ENABLE */
+#define F_L1_IF 0x40	    /* L1 runs with RFLAGS.IF */
+#define F_SVME 0x80	    /* L1 has set EFER.SVME already */
 
 static struct vm *vm;
 static struct vcpu *v;
@@ -241,7 +241,7 @@ static void fill_ram(uint8_t flags)
 	vmcb12->control.iopm_base_pa = IOPM_GPA;
 	vmcb12->control.msrpm_base_pa = MSRPM_GPA;
 	vmcb12->control.int_ctl = SVM_INT_CTL_V_INTR_MASKING;
-	ram[IOPM_GPA + 0x80 / 8] = 1;	  /* port 0x80 */
+	ram[IOPM_GPA + 0x80 / 8] = 1;	   /* port 0x80 */
 	ram[MSRPM_GPA + 0x800 + 0x40] = 1; /* FS_BASE reads */
 	if (flags & F_NP) {
 		vmcb12->control.np_control = SVM_NP_ENABLE;
@@ -317,11 +317,11 @@ static void reset(uint8_t flags)
 /* --- the checks ---------------------------------------------------------- */
 
 /* The CR4 bits an AMD CPU defines (APM vol. 2, 3.1.3); the rest are MBZ. */
-#define CR4_AMD_BITS                                                       \
-	(0x7ffULL | CR4_UMIP | CR4_LA57 | CR4_FSGSBASE | CR4_PCIDE |       \
+#define AMD_DEFINED_CR4                                              \
+	(0x7ffULL | CR4_UMIP | CR4_LA57 | CR4_FSGSBASE | CR4_PCIDE | \
 	 CR4_OSXSAVE | CR4_SMEP | CR4_SMAP | CR4_PKE | (1ULL << 23))
 /* EFER: SCE, LME, LMA, NXE, SVME, LMSLE, FFXSR, TCE. */
-#define EFER_AMD_BITS 0xfd01ULL
+#define AMD_DEFINED_EFER 0xfd01ULL
 
 /*
  * APM vol. 2, 15.5.1: the state VMRUN refuses with VMEXIT_INVALID, as in
@@ -342,11 +342,11 @@ static const char *vmrun_refuses(const struct vmcb *vmcb)
 		return "CR0.NW without CR0.CD";
 	if (g->cr0 >> 32 || g->cr4 >> 32 || g->dr6 >> 32 || g->dr7 >> 32)
 		return "CR0, CR4, DR6 or DR7 with bits 63:32 set";
-	if (g->cr4 & ~CR4_AMD_BITS)
+	if (g->cr4 & ~AMD_DEFINED_CR4)
 		return "CR4 reserved bits";
 	if (long_paging && g->cr3 >> 52)
 		return "CR3 reserved bits in long mode";
-	if (g->efer & ~EFER_AMD_BITS)
+	if (g->efer & ~AMD_DEFINED_EFER)
 		return "EFER reserved bits";
 	if (long_paging && !(g->cr4 & CR4_PAE))
 		return "long mode paging without CR4.PAE";
@@ -452,8 +452,8 @@ static void check_l2_runs(const char *what)
 		      (c->intercept_misc2 & SVM_MHV_MISC2) == SVM_MHV_MISC2 &&
 		      (c->intercept_cr & SVM_MHV_CR_WRITE4) &&
 		      (c->intercept_exceptions & (1u << VEC_UD)),
-	      "%s: mhv's intercepts missing in vmcb02 (%#x %#x %#x %#x)",
-	      what, c->intercept_misc1, c->intercept_misc2, c->intercept_cr,
+	      "%s: mhv's intercepts missing in vmcb02 (%#x %#x %#x %#x)", what,
+	      c->intercept_misc1, c->intercept_misc2, c->intercept_cr,
 	      c->intercept_exceptions);
 	/* What L1's CPUID lacks is #UD in L2: vmcb01's hide intercepts. */
 	CHECK((c->intercept_misc1 & h1) == h1 &&
@@ -736,9 +736,10 @@ static void l2_exit(uint64_t code, uint64_t info1, uint64_t info2,
 	c->exit_info1 = info1;
 	c->exit_info2 = info2;
 	c->exit_int_info = int_info;
-	c->next_rip = svm_has_nrip_save && opcode_of(code, info1, (uint8_t[4]){})
-			      ? next_rip_of(vmcb02, len)
-			      : 0;
+	c->next_rip =
+		svm_has_nrip_save && opcode_of(code, info1, (uint8_t[4]){})
+			? next_rip_of(vmcb02, len)
+			: 0;
 	/* As svm_run: the event the exit cut short goes in again. */
 	c->event_inj = int_info & SVM_EVENT_VALID ? int_info : 0;
 	inj_before = c->event_inj;
@@ -772,15 +773,14 @@ static void l2_exit(uint64_t code, uint64_t info1, uint64_t info2,
 /* RAM write: base, offset, length, bytes. */
 static void step_write(struct fuzz_in *in)
 {
-	static const uint64_t base[] = {VMCB12_GPA, VMCB12_GPA + 0x400,
-					IOPM_GPA,   MSRPM_GPA,
-					NPT_GPA,    NPT_GPA + 0x3000,
-					L2_RIP,	    0};
+	static const uint64_t base[] = {
+		VMCB12_GPA, VMCB12_GPA + 0x400, IOPM_GPA, MSRPM_GPA,
+		NPT_GPA,    NPT_GPA + 0x3000,	L2_RIP,	  0};
 	uint8_t sel = in_u8(in);
 	uint64_t gpa = base[sel & 7] + in_u16(in);
 	size_t len = in_u8(in) % 24 + 1, n = len < in->n ? len : in->n;
 
-	if (!(sel & 7))
+	if ((sel & 7) == 7) /* anywhere */
 		gpa = (gpa << 3) % RAM_SIZE;
 	plant(gpa, in->p, n);
 	in->p += n;
@@ -789,9 +789,9 @@ static void step_write(struct fuzz_in *in)
 
 static uint32_t msr_of(uint8_t sel)
 {
-	static const uint32_t msrs[] = {MSR_EFER,   MSR_VM_CR,	 MSR_VM_HSAVE_PA,
-					MSR_FS_BASE, MSR_KERNEL_GS_BASE,
-					0xc0010117, 0xc0010114,	 0x10};
+	static const uint32_t msrs[] = {
+		MSR_EFER,	    MSR_VM_CR,	MSR_VM_HSAVE_PA, MSR_FS_BASE,
+		MSR_KERNEL_GS_BASE, 0xc0010117, 0xc0010114,	 0x10};
 
 	return msrs[sel & 7];
 }
@@ -819,8 +819,8 @@ static void step_msr(struct fuzz_in *in)
 static void step_svm_insn(struct fuzz_in *in)
 {
 	static const uint16_t codes[] = {
-		SVM_EXIT_VMRUN, SVM_EXIT_VMLOAD,  SVM_EXIT_VMSAVE,
-		SVM_EXIT_STGI,	SVM_EXIT_CLGI,	  SVM_EXIT_INVLPGA,
+		SVM_EXIT_VMRUN,	  SVM_EXIT_VMLOAD, SVM_EXIT_VMSAVE,
+		SVM_EXIT_STGI,	  SVM_EXIT_CLGI,   SVM_EXIT_INVLPGA,
 		SVM_EXIT_VMMCALL, SVM_EXIT_VMRUN,
 	};
 	uint8_t sel = in_u8(in);
@@ -854,20 +854,26 @@ static void step_svm_insn(struct fuzz_in *in)
 }
 
 /*
- * EXITINTINFO as the CPU writes it: an interrupt, NMI, exception or
- * software interrupt (QEMU reports a cut-short V_IRQ as an "exception"
- * with its vector: any vector).
+ * EXITINTINFO as the CPU writes it: an interrupt, an NMI (vector 2), an
+ * exception (never vector 2) or a software interrupt. QEMU reports a
+ * cut-short V_IRQ as an "exception" with its vector: 32-255 too.
  */
 static uint64_t int_info_of(uint32_t raw)
 {
 	static const uint64_t types[] = {0, 2, 3, 4};
-	uint64_t type = types[(raw >> 8) & 3];
+	uint64_t type = types[(raw >> 8) & 3], vec = raw & 0xff;
 
 	if (!(raw & SVM_EVENT_VALID))
 		return 0;
-	return SVM_EVENT_VALID | type << 8 | (raw & 0xff) |
-	       (type == 3 ? raw & SVM_EVENT_ERROR_VALID : 0) |
-	       (raw & SVM_EVENT_ERROR_VALID ? (uint64_t)(raw >> 12) << 32 : 0);
+	if (type == 2 || (type == 3 && vec == VEC_NMI)) {
+		type = 2;
+		vec = VEC_NMI;
+	}
+	if (type == 3 && (raw & SVM_EVENT_ERROR_VALID))
+		return SVM_EVENT_VALID | type << 8 | vec |
+		       SVM_EVENT_ERROR_VALID |
+		       (uint64_t)(raw >> 12 & 0xffff) << 32;
+	return SVM_EVENT_VALID | type << 8 | vec;
 }
 
 /* Any exit of L2's that vmcb02 allows, with the values the CPU gives. */
