@@ -331,7 +331,8 @@ static void build_vmcb02(struct vcpu *v, struct vmcb *vmcb02,
 	 * the shadow of L1's NPT; so do a new N_CR3 and a change of NPT.
 	 */
 	flush = n->flush_l2 || c12->tlb_control || asid != n->asid12 ||
-		np != npt_of(v)->on || (np && ncr3 != npt_of(v)->ncr3);
+		np != npt_of(v)->on || (np && ncr3 != npt_of(v)->ncr3) ||
+		c->tlb_control; /* L2 never ran on the last one (svm_run) */
 	c->tlb_control = flush ? SVM_TLB_FLUSH_ALL : 0;
 	n->flush_l2 = false;
 	n->asid12 = asid;
@@ -971,6 +972,9 @@ void svm_l1_invlpga(struct vcpu *v, struct vmcb *vmcb)
 	if (!l1_may_use_svm(v, vmcb) || !svm_skip_instruction(v, &op_invlpga))
 		return;
 	nested_of(v)->flush_l2 = true;
+	/* L2's own, unintercepted: L2 runs again without a VMRUN between. */
+	if (nested_of(v)->guest_mode)
+		vmcb->control.tlb_control = SVM_TLB_FLUSH_ALL;
 }
 
 int svm_nested_read_msr(struct vcpu *v, uint32_t msr, uint64_t *val)

@@ -28,7 +28,7 @@ $(FUZZ_BUILD)/obj/tests/%.o: FUZZ_COV :=
 FUZZ_LDFLAGS := -fsanitize=fuzzer $(FUZZ_SAN) -no-pie
 
 FUZZ_HARNESSES := mb2 mb1 mmio cmdline guest_options pmm paging svm_exit \
-	vmx_exit acpi tdx_blob
+	svm_nested vmx_exit acpi tdx_blob
 
 # What each harness links besides itself and tests/fuzz/check.c. The exit
 # harnesses take exactly what their unit tests link, so the two never
@@ -47,6 +47,8 @@ FUZZ_SRCS_guest_options := $(UNIT_SRCS_test_guest_options)
 FUZZ_SRCS_pmm           := $(UNIT_SRCS_test_pmm)
 FUZZ_SRCS_paging        := core/exit/guest_paging.c $(GUEST_RAM_SRCS) lib/fmt.c
 FUZZ_SRCS_svm_exit      := $(UNIT_SRCS_test_svm_exit) \
+	tests/fuzz/fake_extable.c tests/fuzz/exit_check.c
+FUZZ_SRCS_svm_nested    := $(UNIT_SRCS_test_svm_nested) \
 	tests/fuzz/fake_extable.c tests/fuzz/exit_check.c
 FUZZ_SRCS_vmx_exit      := $(UNIT_SRCS_test_vmx_exit) \
 	tests/fuzz/fake_extable.c tests/fuzz/exit_check.c

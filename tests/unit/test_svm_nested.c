@@ -178,6 +178,8 @@ static void l2_exit(uint64_t code, uint64_t info1, uint64_t info2,
 	vmcb02->control.exit_code = code;
 	vmcb02->control.exit_info1 = info1;
 	vmcb02->control.exit_info2 = info2;
+	/* As svm_run after the CPU ran L2: TLB control used, events in. */
+	vmcb02->control.tlb_control = 0;
 	vmcb02->control.event_inj = 0;
 	svm_nested_dispatch(v, vmcb02);
 }
@@ -650,6 +652,23 @@ static void test_l2_vmload_not_intercepted(void **state)
 	assert_int_equal(vmcb02->control.event_inj, EVENT_GP0);
 }
 
+/*
+ * L2's INVLPGA, not intercepted by L1: mhv's, and L2 goes on at once with
+ * no VMRUN between, so the flush must be on vmcb02 now (issue #16's
+ * fuzzer found it waiting for L1's next VMRUN).
+ */
+static void test_l2_invlpga_not_intercepted_flushes(void **state)
+{
+	(void)state;
+	enter_l2();
+	vmcb02->control.tlb_control = 0; /* the CPU ran L2 (svm_run) */
+	l2_exit(SVM_EXIT_INVLPGA, 0, 0, "\x0f\x01\xdf", 3);
+	assert_true(svm.nested.guest_mode);
+	assert_int_equal(vmcb02->save.rip, L2_RIP + 3);
+	assert_int_equal(vmcb02->control.event_inj, 0);
+	assert_int_equal(vmcb02->control.tlb_control, SVM_TLB_FLUSH_ALL);
+}
+
 static void test_l2_cpuid_by_l1s_intercept(void **state)
 {
 	(void)state;
@@ -887,6 +906,44 @@ static void test_completed_insn_clears_rf(void **state)
 	l2_exit(SVM_EXIT_CPUID, 0, 0, "\x0f\xa2", 2);
 	assert_false(vmcb02->save.rflags & RFLAGS_RF);
 	assert_int_equal(vmcb02->control.event_inj, 0);
+}
+
+/*
+ * The TLB flush a VMRUN decides is for L2's ASID, which every L2 of every
+ * VM shares: it is owed until L2 has run. Here L1's interrupt takes
+ * L2 out before it ran, and L1's next VMRUN must flush all the same
+ * (issue #16's fuzzer: it was lost, so this VM's first L2 could run on
+ * another VM's L2 translations).
+ */
+static void test_vmrun_flush_owed_until_l2_runs(void **state)
+{
+	(void)state;
+	vmcb12->control.intercept_misc1 = SVM_INTERCEPT1_INTR;
+	vmcb01->save.rflags |= RFLAGS_IF;
+	enter_l2();
+	assert_int_equal(vmcb02->control.tlb_control, SVM_TLB_FLUSH_ALL);
+	raise_l1_irq(0x40);
+	svm_events(v, vmcb02);
+	assert_false(svm.nested.guest_mode);
+	l1_exit(SVM_EXIT_STGI, "\x0f\x01\xdc", 3);
+	svm_events(v, vmcb01);
+	vmcb01->save.rip = L1_RIP;
+	l1_vmrun();
+	assert_true(svm.nested.guest_mode);
+	assert_int_equal(vmcb02->control.tlb_control, SVM_TLB_FLUSH_ALL);
+}
+
+/* The same when the VMRUN that decided it fails its checks. */
+static void test_vmrun_flush_owed_after_invalid(void **state)
+{
+	(void)state;
+	vmcb12->save.cr0 |= CR0_NW;
+	expect_invalid();
+	vmcb12->save.cr0 &= ~CR0_NW;
+	vmcb01->save.rip = L1_RIP;
+	l1_vmrun();
+	assert_true(svm.nested.guest_mode);
+	assert_int_equal(vmcb02->control.tlb_control, SVM_TLB_FLUSH_ALL);
 }
 
 static void test_clgi_holds_interrupts(void **state)
@@ -1211,6 +1268,7 @@ int main(void)
 		T(test_l2_vmmcall_intercepted_goes_to_l1),
 		T(test_l2_vmmcall_not_intercepted_is_ud_in_l2),
 		T(test_l2_vmload_not_intercepted),
+		T(test_l2_invlpga_not_intercepted_flushes),
 		T(test_l2_cpuid_by_l1s_intercept),
 		T(test_l2_io_by_l1s_iopm),
 		T(test_l2_msr_by_l1s_msrpm),
@@ -1223,6 +1281,8 @@ int main(void)
 		T(test_l1_nmi),
 		T(test_init),
 		T(test_completed_insn_clears_rf),
+		T(test_vmrun_flush_owed_until_l2_runs),
+		T(test_vmrun_flush_owed_after_invalid),
 		T(test_clgi_holds_interrupts),
 		T(test_vmload_vmsave),
 		T(test_without_nested_svm_insns_are_ud),
