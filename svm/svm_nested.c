@@ -718,6 +718,37 @@ undecodable:
 	exit_not_decodable(v, "L2's software interrupt not decodable");
 }
 
+/*
+ * The exits routed before L1's intercepts are looked at: one test of a
+ * mask keeps them off the path of the others (CPUID, I/O, MSRs...).
+ */
+#define L2_SPECIAL_BASE SVM_EXIT_RDTSC
+#define L2_SPECIAL                                                       \
+	(BIT(SVM_EXIT_RDTSC - L2_SPECIAL_BASE) |                         \
+	 BIT(SVM_EXIT_SWINT - L2_SPECIAL_BASE) |                         \
+	 BIT(SVM_EXIT_SKINIT - L2_SPECIAL_BASE) |                        \
+	 BIT(SVM_EXIT_RDTSCP - L2_SPECIAL_BASE) |                        \
+	 BIT(SVM_EXIT_RDPRU - L2_SPECIAL_BASE) |                         \
+	 BIT(SVM_EXIT_INVPCID - L2_SPECIAL_BASE))
+_Static_assert(SVM_EXIT_INVPCID - L2_SPECIAL_BASE < 64, "one 64-bit mask");
+
+/* Returns true when the exit was dealt with. */
+static __cold_path bool l2_special(struct vcpu *v, struct vmcb *vmcb02,
+				   uint64_t code)
+{
+	if (code == SVM_EXIT_SWINT) {
+		vm_count_exit(v->vm, svm_exit_counter(code));
+		l2_software_interrupt(v, vmcb02);
+		return true;
+	}
+	if (l1_lacks_insn(v, code)) {
+		vm_count_exit(v->vm, svm_exit_counter(code));
+		l2_raise_ud(v);
+		return true;
+	}
+	return false;
+}
+
 /* The exit as L1 sees it; CR/DR exits without decode assists' info. */
 static void reflect(struct vcpu *v, const struct vmcb *vmcb02, uint64_t code)
 {
@@ -777,16 +808,10 @@ __cold_path void svm_nested_dispatch(struct vcpu *v, struct vmcb *vmcb02)
 		svm_npt_fault(v, vmcb02);
 		return;
 	}
-	if (code == SVM_EXIT_SWINT) {
-		vm_count_exit(v->vm, svm_exit_counter(code));
-		l2_software_interrupt(v, vmcb02);
+	if (code - L2_SPECIAL_BASE < 64 &&
+	    (L2_SPECIAL >> (code - L2_SPECIAL_BASE) & 1) &&
+	    l2_special(v, vmcb02, code))
 		return;
-	}
-	if (l1_lacks_insn(v, code)) {
-		vm_count_exit(v->vm, svm_exit_counter(code));
-		l2_raise_ud(v);
-		return;
-	}
 	if (l1_intercepts(v, vmcb02, code)) {
 		vm_count_exit(v->vm, svm_exit_counter(code));
 		if (code == SVM_EXIT_PAUSE && pause_filtered(v))

@@ -417,7 +417,9 @@ void lapic_timer_expired(struct vcpu *v, uint64_t now)
 		a->tsc_deadline = 0;
 		break;
 	default:
-		break; /* one-shot: the current count now reads 0 */
+		/* One-shot: the count stays at 0, whatever mode comes next. */
+		a->timer_tsc_per = 0;
+		break;
 	}
 	lapic_timer_set(v, 0);
 	timer_fire(v);
@@ -458,7 +460,8 @@ void lapic_tsc_deadline_write(struct vcpu *v, uint64_t val)
 static void lvt_timer_write(struct vcpu *v, uint32_t val)
 {
 	struct lapic *a = &v->apic;
-	uint32_t old_mode = timer_mode(a);
+	uint32_t old_mode = timer_mode(a), new_mode;
+	bool deadline_change;
 
 	/*
 	 * Mode 3 is reserved (SDM vol. 3, table 11-2): taken as one-shot,
@@ -466,9 +469,32 @@ static void lvt_timer_write(struct vcpu *v, uint32_t val)
 	 */
 	if (APIC_LVT_TIMER_MODE(val) == 3)
 		val &= ~(3u << 17);
+	new_mode = APIC_LVT_TIMER_MODE(val);
+	deadline_change = new_mode != old_mode &&
+			  (old_mode == APIC_TIMER_TSC_DEADLINE ||
+			   new_mode == APIC_TIMER_TSC_DEADLINE);
+	/*
+	 * Between one-shot and periodic the count goes on from where it is
+	 * (as on hardware and under KVM): a one-shot count that ran out
+	 * stays at 0 (it fires now if mhv has not yet seen it run out), a
+	 * periodic one continues within its current period.
+	 */
+	if (new_mode != old_mode && !deadline_change && a->timer_tsc_per) {
+		uint64_t now = dev_now(), elapsed = now - a->timer_start;
+
+		if (old_mode != APIC_TIMER_PERIODIC &&
+		    elapsed >= a->timer_tsc_per)
+			lapic_timer_expired(v, now);
+		else if (old_mode == APIC_TIMER_PERIODIC)
+			a->timer_start += elapsed / a->timer_tsc_per *
+					  a->timer_tsc_per;
+	}
 	a->lvt[LVT_TIMER] = val & lvt_writable[LVT_TIMER];
-	/* A mode change stops the timer and clears its count (11.5.4.1). */
-	if (timer_mode(a) != old_mode) {
+	/*
+	 * Into or out of TSC-deadline mode the timer is disarmed and both
+	 * counts cleared (SDM vol. 3, 11.5.4.1).
+	 */
+	if (deadline_change) {
 		a->timer_initial = 0;
 		a->tsc_deadline = 0;
 		timer_stop(v);

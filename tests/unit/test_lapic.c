@@ -984,8 +984,12 @@ static void test_timer_reserved_mode(void **state)
 	assert_int_equal(vcpu_timer_next(v), 0);
 }
 
-/* 11.5.4.1: a write that changes the mode disarms the timer. */
-static void test_timer_mode_change_stops(void **state)
+/*
+ * Between periodic and one-shot the count goes on from where it is (as on
+ * hardware and under KVM: kvm-unit-tests' apic "change mode"); into or out
+ * of TSC-deadline mode the timer is disarmed and cleared (11.5.4.1).
+ */
+static void test_timer_mode_change(void **state)
 {
 	(void)state;
 	timer_start(PERIODIC | 0x40, 1000000);
@@ -994,13 +998,23 @@ static void test_timer_mode_change_stops(void **state)
 	assert_int_equal(vcpu_timer_next(v), START + 1000000);
 	assert_int_equal(rd(APIC_TIMER_INITIAL), 1000000);
 
-	fake_now = START + 10;
+	/* Two and a half periods in: one-shot counts down what is left. */
+	fake_now = START + 2500000;
 	wr(APIC_LVT_TIMER, ONESHOT | 0x43);
+	assert_int_equal(rd(APIC_TIMER_INITIAL), 1000000);
+	assert_int_equal(rd(APIC_TIMER_CURRENT), 500000);
+	run_timers_at(START + 3000000);
+	assert_true(in_irr(0x43));
 	assert_int_equal(vcpu_timer_next(v), 0);
-	assert_int_equal(rd(APIC_TIMER_INITIAL), 0);
 	assert_int_equal(rd(APIC_TIMER_CURRENT), 0);
-	run_timers_at(START + 1000000);
-	assert_int_equal(bits_set(APIC_IRR), 0);
+	/* Run out, it stays at 0 in periodic mode too, and fires no more. */
+	wr(APIC_LVT_TIMER, PERIODIC | 0x44);
+	assert_int_equal(rd(APIC_TIMER_CURRENT), 0);
+	assert_int_equal(vcpu_timer_next(v), 0);
+	assert_int_equal(rd(APIC_TIMER_INITIAL), 1000000);
+	wr(APIC_LVT_TIMER, ONESHOT | 0x43);
+	wr(APIC_EOI, 0);
+	fake_now = START + 1000000;
 
 	/* One-shot to TSC-deadline likewise. */
 	wr(APIC_TIMER_INITIAL, 1000);
@@ -1417,7 +1431,7 @@ int main(void)
 		T(test_timer_periodic),
 		T(test_timer_periodic_floor),
 		T(test_timer_masked_counts),
-		T(test_timer_mode_change_stops),
+		T(test_timer_mode_change),
 		T(test_timer_reserved_mode),
 		T(test_timer_arming_kicks),
 		T(test_tsc_deadline_outside_mode),
