@@ -723,12 +723,12 @@ undecodable:
  * mask keeps them off the path of the others (CPUID, I/O, MSRs...).
  */
 #define L2_SPECIAL_BASE SVM_EXIT_RDTSC
-#define L2_SPECIAL                                                       \
-	(BIT(SVM_EXIT_RDTSC - L2_SPECIAL_BASE) |                         \
-	 BIT(SVM_EXIT_SWINT - L2_SPECIAL_BASE) |                         \
-	 BIT(SVM_EXIT_SKINIT - L2_SPECIAL_BASE) |                        \
-	 BIT(SVM_EXIT_RDTSCP - L2_SPECIAL_BASE) |                        \
-	 BIT(SVM_EXIT_RDPRU - L2_SPECIAL_BASE) |                         \
+#define L2_SPECIAL                                \
+	(BIT(SVM_EXIT_RDTSC - L2_SPECIAL_BASE) |  \
+	 BIT(SVM_EXIT_SWINT - L2_SPECIAL_BASE) |  \
+	 BIT(SVM_EXIT_SKINIT - L2_SPECIAL_BASE) | \
+	 BIT(SVM_EXIT_RDTSCP - L2_SPECIAL_BASE) | \
+	 BIT(SVM_EXIT_RDPRU - L2_SPECIAL_BASE) |  \
 	 BIT(SVM_EXIT_INVPCID - L2_SPECIAL_BASE))
 _Static_assert(SVM_EXIT_INVPCID - L2_SPECIAL_BASE < 64, "one 64-bit mask");
 

@@ -470,9 +470,9 @@ static void lvt_timer_write(struct vcpu *v, uint32_t val)
 	if (APIC_LVT_TIMER_MODE(val) == 3)
 		val &= ~(3u << 17);
 	new_mode = APIC_LVT_TIMER_MODE(val);
-	deadline_change = new_mode != old_mode &&
-			  (old_mode == APIC_TIMER_TSC_DEADLINE ||
-			   new_mode == APIC_TIMER_TSC_DEADLINE);
+	deadline_change =
+		new_mode != old_mode && (old_mode == APIC_TIMER_TSC_DEADLINE ||
+					 new_mode == APIC_TIMER_TSC_DEADLINE);
 	/*
 	 * Between one-shot and periodic the count goes on from where it is
 	 * (as on hardware and under KVM): a one-shot count that ran out
@@ -486,8 +486,8 @@ static void lvt_timer_write(struct vcpu *v, uint32_t val)
 		    elapsed >= a->timer_tsc_per)
 			lapic_timer_expired(v, now);
 		else if (old_mode == APIC_TIMER_PERIODIC)
-			a->timer_start += elapsed / a->timer_tsc_per *
-					  a->timer_tsc_per;
+			a->timer_start +=
+				elapsed / a->timer_tsc_per * a->timer_tsc_per;
 	}
 	a->lvt[LVT_TIMER] = val & lvt_writable[LVT_TIMER];
 	/*

@@ -134,8 +134,8 @@ static int parse_cpus(struct span v, struct guest_options *out,
 	return 0;
 }
 
-static int parse_hypercalls(struct span v, struct guest_options *out,
-			    const char **why)
+/* on or off, into *flag. */
+static int parse_on_off(struct span v, bool *flag, const char **why)
 {
 	static const struct keyword onoff[] = {
 		{"on", 1},
@@ -147,26 +147,21 @@ static int parse_hypercalls(struct span v, struct guest_options *out,
 		*why = "neither on nor off";
 		return -1;
 	}
-	out->hypercalls = on;
+	*flag = on;
 	return 0;
+}
+
+static int parse_hypercalls(struct span v, struct guest_options *out,
+			    const char **why)
+{
+	return parse_on_off(v, &out->hypercalls, why);
 }
 
 /* Whether the guest starts with the firmware state of core/vm/bios.c. */
 static int parse_bios(struct span v, struct guest_options *out,
 		      const char **why)
 {
-	static const struct keyword onoff[] = {
-		{"on", 1},
-		{"off", 0},
-	};
-	int on;
-
-	if (span_lookup(v, onoff, ARRAY_SIZE(onoff), &on)) {
-		*why = "neither on nor off";
-		return -1;
-	}
-	out->bios = on;
-	return 0;
+	return parse_on_off(v, &out->bios, why);
 }
 
 static int parse_nested(struct span v, struct guest_options *out,

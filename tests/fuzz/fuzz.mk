@@ -47,9 +47,11 @@ FUZZ_SRCS_guest_options := $(UNIT_SRCS_test_guest_options)
 FUZZ_SRCS_pmm           := $(UNIT_SRCS_test_pmm)
 FUZZ_SRCS_paging        := core/exit/guest_paging.c $(GUEST_RAM_SRCS) lib/fmt.c
 FUZZ_SRCS_svm_exit      := $(UNIT_SRCS_test_svm_exit) \
-	tests/fuzz/fake_extable.c tests/fuzz/exit_check.c
+	tests/fuzz/fake_extable.c tests/fuzz/exit_check.c \
+	tests/fuzz/svm_vmrun_check.c
 FUZZ_SRCS_svm_nested    := $(UNIT_SRCS_test_svm_nested) \
-	tests/fuzz/fake_extable.c tests/fuzz/exit_check.c
+	tests/fuzz/fake_extable.c tests/fuzz/exit_check.c \
+	tests/fuzz/svm_vmrun_check.c
 FUZZ_SRCS_vmx_exit      := $(UNIT_SRCS_test_vmx_exit) \
 	tests/fuzz/fake_extable.c tests/fuzz/exit_check.c
 FUZZ_LIBS_vmx_exit      := -lcmocka

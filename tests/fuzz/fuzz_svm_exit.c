@@ -32,6 +32,7 @@
 #include "svm/svm_exit_codes.h"
 #include "tests/fuzz/check.h"
 #include "tests/fuzz/exit_check.h"
+#include "tests/fuzz/svm_vmrun_check.h"
 #include "tests/fuzz/fake_extable.h"
 #include "tests/fuzz/input.h"
 #include "tests/fuzz/known_bugs.h"
@@ -131,36 +132,11 @@ static void reset(uint8_t flags, const uint64_t gpr[GPR_COUNT])
 	svm_has_nrip_save = flags & 4;
 }
 
-/* APM vol. 2, 15.5.1: the state VMRUN refuses with VMEXIT_INVALID. */
-static const char *vmrun_refuses(void)
-{
-	const struct vmcb_save *g = &vmcb->save;
-	bool long_paging = (g->efer & EFER_LME) && (g->cr0 & CR0_PG);
-
-	if (!(g->efer & EFER_SVME))
-		return "EFER.SVME clear";
-	if ((g->cr0 & CR0_NW) && !(g->cr0 & CR0_CD))
-		return "CR0.NW without CR0.CD";
-	if (g->cr0 >> 32 || g->cr4 >> 32 || g->dr6 >> 32 || g->dr7 >> 32)
-		return "CR0, CR4, DR6 or DR7 with bits 63:32 set";
-	if (g->efer & ~0xfd01ULL)
-		return "EFER reserved bits";
-	if (long_paging && !(g->cr4 & CR4_PAE))
-		return "long mode paging without CR4.PAE";
-	if (long_paging && !(g->cr0 & CR0_PE))
-		return "long mode paging without CR0.PE";
-	if (long_paging && (g->cs.attrib & CS_L) && (g->cs.attrib & CS_D))
-		return "CS.L and CS.D both set in long mode";
-	if ((g->cr0 & CR0_PG) && !(g->cr0 & CR0_PE))
-		return "CR0.PG without CR0.PE";
-	return NULL;
-}
-
 static void check_svm(const struct exit_before *b, const char *what)
 {
 	uint64_t ev = vmcb->control.event_inj;
 	bool advanced = vmcb->save.rip != b->s.rip;
-	const char *why = vmrun_refuses();
+	const char *why = svm_vmrun_refuses(vmcb, false);
 
 	CHECK(!why, "%s: VMRUN would refuse the VMCB: %s", what, why);
 	if (advanced)
@@ -254,7 +230,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in.n -= code_len;
 	fake_serial_clear();
 
-	why = vmrun_refuses();
+	why = svm_vmrun_refuses(vmcb, false);
 	CHECK(!why, "the starting VMCB is refused: %s", why);
 	for (int i = 0; i < MAX_EXITS && in.n && one_exit(&in); i++)
 		;

@@ -48,6 +48,7 @@
 #include "svm/svm_exit_codes.h"
 #include "tests/fuzz/check.h"
 #include "tests/fuzz/exit_check.h"
+#include "tests/fuzz/svm_vmrun_check.h"
 #include "tests/fuzz/fake_extable.h"
 #include "tests/fuzz/input.h"
 #include "tests/unit/fake_clock.h"
@@ -316,55 +317,6 @@ static void reset(uint8_t flags)
 
 /* --- the checks ---------------------------------------------------------- */
 
-/* The CR4 bits an AMD CPU defines (APM vol. 2, 3.1.3); the rest are MBZ. */
-#define AMD_DEFINED_CR4                                              \
-	(0x7ffULL | CR4_UMIP | CR4_LA57 | CR4_FSGSBASE | CR4_PCIDE | \
-	 CR4_OSXSAVE | CR4_SMEP | CR4_SMAP | CR4_PKE | (1ULL << 23))
-/* EFER: SCE, LME, LMA, NXE, SVME, LMSLE, FFXSR, TCE. */
-#define AMD_DEFINED_EFER 0xfd01ULL
-
-/*
- * APM vol. 2, 15.5.1: the state VMRUN refuses with VMEXIT_INVALID, as in
- * fuzz_svm_exit.c, with the checks of the controls. Only the APM's list:
- * CR0.PG without CR0.PE outside long mode is not on it.
- */
-static const char *vmrun_refuses(const struct vmcb *vmcb)
-{
-	const struct vmcb_save *g = &vmcb->save;
-	const struct vmcb_control *c = &vmcb->control;
-	bool long_paging = (g->efer & EFER_LME) && (g->cr0 & CR0_PG);
-	uint64_t ev = c->event_inj;
-	unsigned int type = (ev >> 8) & 7, vec = ev & 0xff;
-
-	if (!(g->efer & EFER_SVME))
-		return "EFER.SVME clear";
-	if ((g->cr0 & CR0_NW) && !(g->cr0 & CR0_CD))
-		return "CR0.NW without CR0.CD";
-	if (g->cr0 >> 32 || g->cr4 >> 32 || g->dr6 >> 32 || g->dr7 >> 32)
-		return "CR0, CR4, DR6 or DR7 with bits 63:32 set";
-	if (g->cr4 & ~AMD_DEFINED_CR4)
-		return "CR4 reserved bits";
-	if (long_paging && g->cr3 >> 52)
-		return "CR3 reserved bits in long mode";
-	if (g->efer & ~AMD_DEFINED_EFER)
-		return "EFER reserved bits";
-	if (long_paging && !(g->cr4 & CR4_PAE))
-		return "long mode paging without CR4.PAE";
-	if (long_paging && !(g->cr0 & CR0_PE))
-		return "long mode paging without CR0.PE";
-	if (long_paging && (g->cs.attrib & CS_L) && (g->cs.attrib & CS_D))
-		return "CS.L and CS.D both set in long mode";
-	if (!(c->intercept_misc2 & SVM_INTERCEPT2_VMRUN))
-		return "no VMRUN intercept";
-	if (!c->guest_asid)
-		return "ASID 0";
-	if ((ev & SVM_EVENT_VALID) && (type == 1 || type > 4))
-		return "EVENTINJ of a reserved type";
-	if ((ev & SVM_EVENT_VALID) && type == 3 && (vec == VEC_NMI || vec > 31))
-		return "EVENTINJ exception with vector 2 or above 31";
-	return NULL;
-}
-
 /* A shadow leaf's host range lies wholly in L1's RAM. */
 static bool l2_leaf_in_ram(uint64_t hpa, uint64_t size)
 {
@@ -430,7 +382,7 @@ static void check_l2_runs(const char *what)
 {
 	const struct vmcb_control *c = &vmcb02->control;
 	const struct vmcb_control *c01 = &vmcb01->control;
-	const char *why = vmrun_refuses(vmcb02);
+	const char *why = svm_vmrun_refuses(vmcb02, true);
 	uint32_t h1 = c01->intercept_misc1 & SVM_HIDE_MISC1;
 	uint32_t h2 = c01->intercept_misc2 & SVM_HIDE_MISC2;
 	uint32_t h3 = c01->intercept_misc3 & SVM_HIDE_MISC3;
@@ -494,7 +446,7 @@ static void check_l2_runs(const char *what)
 static void check_l1_runs(const char *what)
 {
 	const struct vmcb_control *c = &vmcb01->control;
-	const char *why = vmrun_refuses(vmcb01);
+	const char *why = svm_vmrun_refuses(vmcb01, true);
 
 	CHECK(svm.vmcb == vmcb01 && svm.vmcb_pa == VMCB01_PA,
 	      "%s: L1 runs on another VMCB", what);

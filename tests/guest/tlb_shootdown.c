@@ -107,7 +107,8 @@ int main(int argc, char **argv)
 	iter = *at(ap_iter);
 	ok = ap_rounds(iter, 100);
 	report(ok && *at(ap_val) == 0,
-	       "the AP reads zero after the hypercall returned (%#x, %u rounds)",
+	       "the AP reads zero after the hypercall returned (%#x, %u "
+	       "rounds)",
 	       *at(ap_val), *at(ap_iter) - iter);
 	report(*chunk == 0, "the BSP reads zero too (%#x)", *chunk);
 
@@ -121,15 +122,14 @@ int main(int argc, char **argv)
 	iter = *at(ap_iter);
 	ok = ap_rounds(iter, 100);
 	report(rc == 0 && ok && *at(ap_val) == 0 && *chunk == 0,
-	       "a second discard: zero on both vCPUs (%ld, %#x, %#x)",
-	       (long)rc, *at(ap_val), *chunk);
+	       "a second discard: zero on both vCPUs (%ld, %#x, %#x)", (long)rc,
+	       *at(ap_val), *chunk);
 
 	report(hypercall(MHV_HC_DISCARD, CHUNK + 4096, 0, 0) == MHV_HC_EINVAL,
 	       "a discard not 2 MiB-aligned is refused");
 	report(hypercall(MHV_HC_DISCARD, 0, 0, 0) == MHV_HC_EINVAL,
 	       "the first 2 MiB cannot be given back");
-	report(hypercall(MHV_HC_DISCARD, 0xc0000000ull, 0, 0) ==
-		       MHV_HC_EINVAL,
+	report(hypercall(MHV_HC_DISCARD, 0xc0000000ull, 0, 0) == MHV_HC_EINVAL,
 	       "an address that is not RAM is refused");
 	return report_summary();
 }
