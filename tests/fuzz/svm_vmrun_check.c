@@ -54,4 +54,3 @@ const char *svm_vmrun_refuses(const struct vmcb *vmcb, bool controls)
 		return "EVENTINJ exception with vector 2 or above 31";
 	return NULL;
 }
-
