@@ -45,6 +45,16 @@ void vm_tlb_shootdown(struct vcpu *self)
 		       !__atomic_load_n(&vm->ended, __ATOMIC_ACQUIRE)) {
 			vcpu_tlb_ack(self);
 			cpu_relax();
+			/*
+			 * A vCPU that never leaves the guest must not hold
+			 * this CPU past the VM's budget: the VM ends instead.
+			 */
+			if (dev_now() >= vm->deadline_tsc)
+				vm_end(vm, OUTCOME_TIMEOUT,
+				       "vCPU %u did not take a TLB shootdown "
+				       "in "
+				       "before the end of the budget",
+				       t->index);
 		}
 	}
 }
