@@ -61,9 +61,7 @@ static struct svm_l1_npt *npt_of(struct vcpu *v)
 
 static unsigned int l1_phys_bits(const struct vcpu *v)
 {
-	unsigned int bits = v->vm->cpu.ext[8].eax & 0xff;
-
-	return bits ? bits : 36;
+	return cpu_model_phys_bits(&v->vm->cpu);
 }
 
 static bool beyond_phys(const struct vcpu *v, uint64_t pa)

@@ -80,11 +80,9 @@ struct l1_walk {
  */
 static bool npt_reserved(const struct vcpu *v, uint64_t e, int level, bool nxe)
 {
-	unsigned int bits = v->vm->cpu.ext[8].eax & 0xff;
+	unsigned int bits = cpu_model_phys_bits(&v->vm->cpu);
 	uint64_t rsvd = 0;
 
-	if (!bits)
-		bits = 36;
 	if (bits < 52)
 		rsvd |= GENMASK(51, bits);
 	if (!nxe)

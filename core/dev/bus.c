@@ -103,9 +103,20 @@ void devices_flush(struct vm *vm)
 	uart_flush(vm);
 }
 
-bool mmio_device_at(uint64_t gpa)
+/*
+ * The xAPIC page is the vCPU's own, at the base its IA32_APIC_BASE names
+ * (the CPU decodes it before the bus does, so it hides the I/O APIC if
+ * moved over it). Where the guest moved it over RAM, RAM answers without
+ * an exit, as under KVM.
+ */
+static bool in_xapic_page(const struct vcpu *v, uint64_t gpa)
 {
-	return (gpa >= XAPIC_BASE && gpa < XAPIC_BASE + XAPIC_SIZE) ||
+	return gpa - xapic_mmio_base(v) < XAPIC_SIZE;
+}
+
+bool mmio_device_at(const struct vcpu *v, uint64_t gpa)
+{
+	return in_xapic_page(v, gpa) ||
 	       (gpa >= IOAPIC_BASE && gpa < IOAPIC_BASE + IOAPIC_SIZE);
 }
 
@@ -115,6 +126,16 @@ bool mmio_device_access(struct vcpu *v, uint64_t gpa, unsigned int size,
 	unsigned int offset;
 	bool locked;
 
+	if (in_xapic_page(v, gpa) && xapic_mmio_on(v)) {
+		offset = (unsigned int)(gpa - xapic_mmio_base(v));
+		/* Registers are 32 bits wide at 16-byte strides. */
+		if (write)
+			xapic_write(v, offset & ~0xfu, (uint32_t)*val);
+		else
+			*val = xapic_read(v, offset & ~0xfu) >>
+			       (8 * (offset & 3));
+		return true;
+	}
 	if (gpa >= IOAPIC_BASE && gpa < IOAPIC_BASE + IOAPIC_SIZE) {
 		offset = (unsigned int)(gpa - IOAPIC_BASE);
 		locked = vm_dev_lock(v->vm);
@@ -126,22 +147,14 @@ bool mmio_device_access(struct vcpu *v, uint64_t gpa, unsigned int size,
 		vm_dev_unlock(v->vm, locked);
 		return true;
 	}
-	if (!(gpa >= XAPIC_BASE && gpa < XAPIC_BASE + XAPIC_SIZE))
+	if (!in_xapic_page(v, gpa))
 		return false;
 	/*
 	 * A disabled APIC or one in x2APIC mode does not decode its page
-	 * (SDM vol. 3, 11.4.3, 11.12.1): reads float, writes go nowhere.
+	 * (SDM vol. 3, 11.4.3, 11.12.1): nothing else is there, so reads
+	 * float and writes go nowhere.
 	 */
-	if (!xapic_mmio_on(v)) {
-		if (!write)
-			*val = ~0ULL;
-		return true;
-	}
-	offset = (unsigned int)(gpa - XAPIC_BASE);
-	/* Registers are 32 bits wide at 16-byte strides. */
-	if (write)
-		xapic_write(v, offset & ~0xfu, (uint32_t)*val);
-	else
-		*val = xapic_read(v, offset & ~0xfu) >> (8 * (offset & 3));
+	if (!write)
+		*val = ~0ULL;
 	return true;
 }

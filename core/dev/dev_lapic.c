@@ -690,6 +690,14 @@ void xapic_write(struct vcpu *v, unsigned int offset, uint32_t val)
 		return;
 	}
 	switch (offset) {
+	case APIC_ID:
+		/*
+		 * Writable in xAPIC mode, bits 31:24 (APM vol. 2, 16.3.3; the
+		 * SDM leaves it to the model, 11.4.6; QEMU and KVM allow it).
+		 * Physical destinations match the new ID, aliases included.
+		 */
+		a->id = val >> 24;
+		break;
 	case APIC_TPR:
 		lapic_set_tpr(v, val);
 		break;
@@ -742,21 +750,29 @@ uint64_t apic_base_read(struct vcpu *v)
 	return v->apic.base_msr;
 }
 
+uint64_t xapic_mmio_base(const struct vcpu *v)
+{
+	return v->apic.base_msr & ~0xfffULL;
+}
+
 /*
  * Modes: disabled (EN=0, EXTD=0), xAPIC (EN), x2APIC (EN|EXTD). x2APIC is
  * entered from xAPIC only, and left only by disabling (SDM vol. 3,
- * "x2APIC State Transitions"). The APIC stays at 0xfee00000: mhv does not
- * relocate it. Disabling resets the APIC's state except the ID (11.4.3).
+ * "x2APIC State Transitions"). Disabling resets the APIC's state except
+ * the ID (11.4.3). The base may move to any page below the guest's
+ * MAXPHYADDR (11.4.4, figure 11-5: bits 0-7 and 9 are reserved too); the
+ * vCPU's xAPIC page follows it where no RAM is (mmio_device_access).
  */
 int apic_base_write(struct vcpu *v, uint64_t val)
 {
 	uint64_t old = v->apic.base_msr;
 	uint64_t mode = val & (APIC_BASE_EN | APIC_BASE_EXTD);
 	uint64_t old_mode = old & (APIC_BASE_EN | APIC_BASE_EXTD);
+	unsigned int bits = cpu_model_phys_bits(&v->vm->cpu);
 
-	if (val & ~(XAPIC_BASE | APIC_BASE_BSP | APIC_BASE_EN | APIC_BASE_EXTD))
+	if (val & (GENMASK(7, 0) | BIT(9)))
 		return -1;
-	if ((val & XAPIC_BASE) != XAPIC_BASE)
+	if (bits < 64 && val >> bits)
 		return -1;
 	if (mode == APIC_BASE_EXTD)
 		return -1; /* x2APIC without the APIC enabled */
@@ -764,17 +780,23 @@ int apic_base_write(struct vcpu *v, uint64_t val)
 		return -1; /* x2APIC straight back to xAPIC */
 	if (old_mode == 0 && mode == (APIC_BASE_EN | APIC_BASE_EXTD))
 		return -1; /* disabled straight to x2APIC */
+	/*
+	 * Disabling returns the APIC to its power-up state (11.4.3, 11.4.7.1),
+	 * the initial APIC ID included; x2APIC mode has the initial ID only,
+	 * read-only (11.12.5.1), whatever the xAPIC ID was made.
+	 */
 	if (old_mode && !mode) {
-		uint32_t id = v->apic.id, logged = v->apic.ipis_logged;
+		uint32_t logged = v->apic.ipis_logged;
 
 		lapic_reset(v);
-		v->apic.id = id;
 		/* mhv's log limit is no APIC state for the guest to reset. */
 		v->apic.ipis_logged = logged;
 		/* The reset left LINT0/LINT1 as firmware set them; off now. */
 		for (unsigned int i = 0; i < ARRAY_SIZE(v->apic.lvt); i++)
 			v->apic.lvt[i] = APIC_LVT_MASKED;
 	}
+	if (mode == (APIC_BASE_EN | APIC_BASE_EXTD))
+		v->apic.id = v->index;
 	v->apic.base_msr = (val & ~APIC_BASE_BSP) | bsp_flag(v);
 	vcpu_kick(v);
 	return 0;

@@ -59,7 +59,7 @@ void io_emulate(struct vcpu *v, uint16_t port, unsigned int size, bool in,
 #define XAPIC_SIZE 0x1000ULL
 
 /* Whether an emulated device decodes this guest-physical address. */
-bool mmio_device_at(uint64_t gpa);
+bool mmio_device_at(const struct vcpu *v, uint64_t gpa);
 /* MMIO to a device; false when no device decodes the address. */
 bool mmio_device_access(struct vcpu *v, uint64_t gpa, unsigned int size,
 			bool write, uint64_t *val);
@@ -113,6 +113,8 @@ uint32_t xapic_read(struct vcpu *v, unsigned int offset);
 void xapic_write(struct vcpu *v, unsigned int offset, uint32_t val);
 /* Whether the LAPIC decodes its MMIO page (enabled, xAPIC mode). */
 bool xapic_mmio_on(const struct vcpu *v);
+/* Where that page is: IA32_APIC_BASE's address bits. */
+uint64_t xapic_mmio_base(const struct vcpu *v);
 
 /*
  * IA32_APIC_BASE and the x2APIC MSRs (0x800-0x8ff). Each returns 0, or -1

@@ -242,7 +242,7 @@ unsigned int exit_mmio(struct vcpu *v, uint64_t gpa, bool is_write,
 	char err[96];
 
 	vm_backend->get_state(v, &s);
-	if (is_fetch || !mmio_device_at(gpa)) {
+	if (is_fetch || !mmio_device_at(v, gpa)) {
 		vm_end(vm, OUTCOME_BAD_ACCESS,
 		       "%s of guest-physical %#lx outside RAM and devices at "
 		       "RIP %#lx",

@@ -140,6 +140,7 @@ void pmm_init(struct pmm *p)
 	p->count = 0;
 	p->free_bytes = 0;
 	p->overflowed = false;
+	p->lock = (struct spinlock)SPINLOCK_INIT;
 }
 
 int pmm_add(struct pmm *p, uint64_t base, uint64_t len)
@@ -187,7 +188,7 @@ int pmm_reserve(struct pmm *p, uint64_t base, uint64_t len)
 	return -1;
 }
 
-uint64_t pmm_alloc(struct pmm *p, uint64_t size, uint64_t align)
+static uint64_t alloc_locked(struct pmm *p, uint64_t size, uint64_t align)
 {
 	unsigned int i;
 
@@ -252,8 +253,8 @@ uint64_t pmm_free_in_blocks(const struct pmm *p, uint64_t align)
 	return sum;
 }
 
-uint64_t pmm_alloc_largest(struct pmm *p, uint64_t max, uint64_t align,
-			   uint64_t *got)
+static uint64_t alloc_largest_locked(struct pmm *p, uint64_t max,
+				     uint64_t align, uint64_t *got)
 {
 	uint64_t best = 0, best_start = 0, start, len;
 
@@ -275,7 +276,7 @@ uint64_t pmm_alloc_largest(struct pmm *p, uint64_t max, uint64_t align,
 	return best_start;
 }
 
-int pmm_free(struct pmm *p, uint64_t base, uint64_t size)
+static int free_locked(struct pmm *p, uint64_t base, uint64_t size)
 {
 	unsigned int i;
 	uint64_t end;
@@ -292,6 +293,42 @@ int pmm_free(struct pmm *p, uint64_t base, uint64_t size)
 	if (i < p->count && p->ext[i].base < end)
 		return -1;
 	return insert_range(p, base, end);
+}
+
+/*
+ * Every CPU allocates (a vCPU's VMCS or VMCB is made on the CPU that runs
+ * it, nested page tables on the CPU that faults), so the three calls that
+ * change the free set after boot serialize on the allocator's lock.
+ */
+uint64_t pmm_alloc(struct pmm *p, uint64_t size, uint64_t align)
+{
+	uint64_t pa;
+
+	spin_lock(&p->lock);
+	pa = alloc_locked(p, size, align);
+	spin_unlock(&p->lock);
+	return pa;
+}
+
+uint64_t pmm_alloc_largest(struct pmm *p, uint64_t max, uint64_t align,
+			   uint64_t *got)
+{
+	uint64_t pa;
+
+	spin_lock(&p->lock);
+	pa = alloc_largest_locked(p, max, align, got);
+	spin_unlock(&p->lock);
+	return pa;
+}
+
+int pmm_free(struct pmm *p, uint64_t base, uint64_t size)
+{
+	int rc;
+
+	spin_lock(&p->lock);
+	rc = free_locked(p, base, size);
+	spin_unlock(&p->lock);
+	return rc;
 }
 
 bool pmm_is_free(const struct pmm *p, uint64_t addr)

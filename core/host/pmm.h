@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/spinlock.h"
+
 /*
  * Physical frame allocator: a sorted array of free extents. Usable memory
  * is added first, then everything that must never be handed out (the low
@@ -27,6 +29,12 @@ struct pmm {
 	unsigned int count;
 	uint64_t free_bytes;
 	bool overflowed; /* an add or free found the extent table full */
+	/*
+	 * Taken by alloc, alloc_largest and free. pmm_add and pmm_reserve
+	 * run at boot, before other CPUs start; the read-only calls give a
+	 * figure that may be stale by the time it is used.
+	 */
+	struct spinlock lock;
 };
 
 void pmm_init(struct pmm *p);

@@ -134,6 +134,14 @@ static inline bool cpu_model_has(const struct cpu_model *m, uint32_t facts)
 	return (m->facts & facts) == facts;
 }
 
+/* The guest's MAXPHYADDR: CPUID 0x80000008 EAX[7:0], else 36 (SDM 4.1.4). */
+static inline unsigned int cpu_model_phys_bits(const struct cpu_model *m)
+{
+	unsigned int bits = m->ext[8].eax & 0xff;
+
+	return bits ? bits : 36;
+}
+
 /*
  * The table's answer, or NULL: then the CPU is asked at the exit
  * (cpu_model_ask_cpu). Inline: it is the CPUID exit's fast path.

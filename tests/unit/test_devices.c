@@ -277,10 +277,10 @@ static void test_xapic_page(void **state)
 	uint64_t val = 0x20;
 
 	(void)state;
-	assert_true(mmio_device_at(XAPIC_BASE));
-	assert_true(mmio_device_at(XAPIC_BASE + XAPIC_SIZE - 1));
-	assert_false(mmio_device_at(XAPIC_BASE - 1));
-	assert_false(mmio_device_at(XAPIC_BASE + XAPIC_SIZE));
+	assert_true(mmio_device_at(&vm->vcpus[0], XAPIC_BASE));
+	assert_true(mmio_device_at(&vm->vcpus[0], XAPIC_BASE + XAPIC_SIZE - 1));
+	assert_false(mmio_device_at(&vm->vcpus[0], XAPIC_BASE - 1));
+	assert_false(mmio_device_at(&vm->vcpus[0], XAPIC_BASE + XAPIC_SIZE));
 	assert_false(mmio_device_access(&vm->vcpus[0], XAPIC_BASE + XAPIC_SIZE,
 					4, false, &val));
 
@@ -293,6 +293,34 @@ static void test_xapic_page(void **state)
 				       true, &val));
 	assert_int_equal(vm->vcpus[0].apic.tpr, 0x20);
 	assert_int_equal(apic_read(0x80, 4), 0x20);
+}
+
+/*
+ * A relocated xAPIC page (SDM vol. 3, 11.4.4) is that vCPU's alone; the
+ * old page is nothing now, and moved over the I/O APIC it hides it.
+ */
+static void test_xapic_page_relocated(void **state)
+{
+	struct vcpu *v0 = &vm->vcpus[0];
+	uint64_t en = APIC_BASE_EN | APIC_BASE_BSP, val = 0;
+
+	(void)state;
+	assert_int_equal(apic_base_write(v0, 0xfed40000ULL | en), 0);
+	assert_true(mmio_device_at(v0, 0xfed40000ULL));
+	assert_false(mmio_device_at(v0, XAPIC_BASE));
+	assert_false(mmio_device_access(v0, XAPIC_BASE + 0x30, 4, false, &val));
+	assert_true(mmio_device_access(v0, 0xfed40030ULL, 4, false, &val));
+	assert_int_equal(val, 0x00050014);
+
+	assert_int_equal(apic_base_write(v0, IOAPIC_BASE | en), 0);
+	assert_true(mmio_device_access(v0, IOAPIC_BASE + 0x30, 4, false, &val));
+	assert_int_equal(val, 0x00050014);
+	/* Software-disabled in IA32_APIC_BASE: the I/O APIC answers again. */
+	assert_int_equal(apic_base_write(v0, IOAPIC_BASE | APIC_BASE_BSP), 0);
+	val = 1; /* IOREGSEL: the version register */
+	assert_true(mmio_device_access(v0, IOAPIC_BASE, 4, true, &val));
+	assert_true(mmio_device_access(v0, IOAPIC_BASE + 0x10, 4, false, &val));
+	assert_int_equal(val, 0x00170020);
 }
 
 /* --- INS/OUTS ------------------------------------------------------------ */
@@ -435,6 +463,7 @@ int main(void)
 		T(test_pic_masks),
 		T(test_pci_config_space_is_empty),
 		T(test_xapic_page),
+		T(test_xapic_page_relocated),
 		T(test_rep_insb),
 		T(test_outsb_override_and_df),
 		T(test_insw_across_a_page),

@@ -605,6 +605,44 @@ static void test_icr_other_apic_dropped(void **state)
 	assert_false(fake_serial_contains("dropped"));
 }
 
+/*
+ * The xAPIC ID is writable (APM vol. 2, 16.3.3) and physical destinations
+ * follow it, two vCPUs given one ID both included; x2APIC's is read-only.
+ */
+static void test_xapic_id_write(void **state)
+{
+	(void)state;
+	wr(APIC_ID, 0x5a000000);
+	assert_int_equal(rd(APIC_ID), 0x5a000000);
+	assert_true(lapic_match_dest(v, 0x5a, false));
+	assert_false(lapic_match_dest(v, 0, false));
+	to_x2apic();
+	assert_int_equal(x2rd(APIC_ID), 0);
+	assert_int_equal(x2apic_msr_write(v, X2(APIC_ID), 7), -1);
+}
+
+/* SDM vol. 3, 11.4.4: the base moves to any page below MAXPHYADDR. */
+static void test_apic_base_relocation(void **state)
+{
+	uint64_t moved = 0xfed40000ULL | APIC_BASE_EN | APIC_BASE_BSP;
+
+	(void)state;
+	v->vm->cpu.ext[8].eax = 39;
+	assert_int_equal(apic_base_write(v, moved), 0);
+	assert_int_equal(apic_base_read(v), moved);
+	assert_int_equal(xapic_mmio_base(v), 0xfed40000ULL);
+	/* Bit 39 is beyond a 39-bit MAXPHYADDR, bit 38 is not. */
+	assert_int_equal(apic_base_write(v, moved | (1ULL << 39)), -1);
+	assert_int_equal(apic_base_read(v), moved);
+	assert_int_equal(apic_base_write(v, moved | (1ULL << 38)), 0);
+	assert_int_equal(xapic_mmio_base(v), 0x40fed40000ULL);
+	/* Without CPUID's figure MAXPHYADDR is 36. */
+	v->vm->cpu.ext[8].eax = 0;
+	assert_int_equal(apic_base_write(v, moved | (1ULL << 36)), -1);
+	assert_int_equal(apic_base_write(v, BASE_XAPIC), 0);
+	assert_int_equal(xapic_mmio_base(v), XAPIC_BASE);
+}
+
 /* --- x2APIC -------------------------------------------------------------- */
 
 /* SDM vol. 3, 11.12.5, figure "x2APIC State Transitions". */
@@ -617,10 +655,10 @@ static void test_apic_base_transitions(void **state)
 	assert_int_equal(x2apic_msr_read(v, X2(APIC_VERSION), &val), -1);
 	assert_int_equal(x2apic_msr_write(v, X2(APIC_TPR), 0), -1);
 
-	/* EXTD without EN, reserved bits, another base: refused. */
+	/* EXTD without EN, reserved bits: refused. */
 	assert_int_equal(apic_base_write(v, 0xfee00500ULL), -1);
 	assert_int_equal(apic_base_write(v, BASE_XAPIC | (1ULL << 9)), -1);
-	assert_int_equal(apic_base_write(v, 0xfed00900ULL), -1);
+	assert_int_equal(apic_base_write(v, BASE_XAPIC | 1), -1);
 	assert_int_equal(apic_base_read(v), BASE_XAPIC);
 
 	to_x2apic();
@@ -629,7 +667,7 @@ static void test_apic_base_transitions(void **state)
 	/* x2APIC straight back to xAPIC: refused. */
 	assert_int_equal(apic_base_write(v, BASE_XAPIC), -1);
 	assert_int_equal(apic_base_read(v), BASE_X2APIC);
-	/* Disabling is the way out; it resets all but the ID (11.4.3). */
+	/* Disabling is the way out; it resets all, the ID too (11.4.7.1). */
 	v->apic.id = 3;
 	assert_int_equal(x2apic_msr_write(v, X2(APIC_SPIV), 0x1ff), 0);
 	assert_int_equal(x2apic_msr_write(v, X2(APIC_TPR), 0x20), 0);
@@ -637,7 +675,7 @@ static void test_apic_base_transitions(void **state)
 	assert_true(in_irr(0x40));
 	assert_int_equal(apic_base_write(v, BASE_DISABLED), 0);
 	assert_int_equal(apic_base_read(v), BASE_DISABLED);
-	assert_int_equal(rd(APIC_ID), 3u << 24);
+	assert_int_equal(rd(APIC_ID), 0);
 	assert_int_equal(rd(APIC_SPIV), 0xff);
 	assert_int_equal(rd(APIC_TPR), 0);
 	assert_false(in_irr(0x40));
@@ -658,7 +696,10 @@ static void test_x2apic_id_and_ldr(void **state)
 	(void)state;
 	v->apic.id = 0x23;
 	assert_int_equal(rd(APIC_ID), 0x23000000);
+	/* x2APIC mode has the initial APIC ID, the vCPU's index (0 here). */
 	to_x2apic();
+	assert_int_equal(x2rd(APIC_ID), 0);
+	v->apic.id = 0x23;
 	assert_int_equal(x2rd(APIC_ID), 0x23);
 	assert_int_equal(x2rd(APIC_LDR), (2u << 16) | (1u << 3));
 	v->apic.id = 0;
@@ -784,8 +825,8 @@ static void test_x2apic_icr_64bit(void **state)
 	uint64_t icr = ((uint64_t)7 << 32) | 0x71;
 
 	(void)state;
-	v->apic.id = 7;
 	to_x2apic();
+	v->apic.id = 7; /* as a vCPU with index 7 would have */
 	assert_int_equal(x2apic_msr_write(v, X2(APIC_SPIV), 0x1ff), 0);
 	assert_int_equal(x2apic_msr_write(v, X2(APIC_ICR_LO), icr), 0);
 	assert_true(in_irr(0x71));
@@ -1418,6 +1459,8 @@ int main(void)
 		T(test_icr_self_fixed),
 		T(test_icr_nmi),
 		T(test_icr_other_apic_dropped),
+		T(test_xapic_id_write),
+		T(test_apic_base_relocation),
 		T(test_apic_base_transitions),
 		T(test_x2apic_id_and_ldr),
 		T(test_x2apic_logical_broadcast),
