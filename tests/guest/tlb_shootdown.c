@@ -22,7 +22,10 @@
 
 /*
  * The AP's code, copied to TRAMPOLINE: real mode to flat 32-bit protected
- * mode without paging, then for ever: ap_val = *CHUNK, ap_iter++.
+ * mode without paging, then for ever: ap_val = *CHUNK, ap_iter++. It
+ * spins with IF=1 (nothing is sent to it, so it needs no IDT): Bochs 2.7's
+ * SVM takes no host interrupt in a guest entered with IF=0 until the
+ * guest sets IF (docs/testing.md), and mhv's kick must reach the AP there.
  */
 extern const uint8_t ap_start[], ap_end[], ap_val[], ap_iter[];
 /* clang-format off */
@@ -44,6 +47,7 @@ asm(".pushsection .rodata\n"
     "	mov $0x10, %ax\n"
     "	mov %ax, %ds\n"
     "	mov %ax, %ss\n"
+    "	sti\n"
     "1:	mov 0x1000000, %eax\n"
     "	mov %eax, " AT(ap_val) "\n"
     "	lock incl " AT(ap_iter) "\n"
