@@ -152,6 +152,7 @@ UNIT_SRCS_test_serial := core/host/spcr.c boot/cmdline.c lib/tokenize.c lib/fmt.
 # test_serial includes core/host/serial.c (its wait bound, a fresh driver).
 $(BUILD)/unit/test_serial: core/host/serial.c
 UNIT_SRCS_test_tokenize := lib/tokenize.c lib/fmt.c
+UNIT_SRCS_test_log := core/host/log.c lib/fmt.c
 UNIT_SRCS_test_tsc := core/host/tsc.c core/host/log.c lib/fmt.c tests/unit/fake_serial.c
 UNIT_SRCS_test_guest_options := core/vm/guest_options.c lib/tokenize.c lib/fmt.c
 UNIT_SRCS_test_mb1_loader := core/vm/mb1_loader.c lib/fmt.c

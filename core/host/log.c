@@ -45,6 +45,28 @@ void log_break_lock(void)
 	lock_broken = true;
 }
 
+bool log_seize_lock(bool (*give_up)(void))
+{
+	int me;
+
+	if (!cpu_hook) {
+		lock_broken = true; /* one CPU: nobody else prints */
+		return false;
+	}
+	me = (int)cpu_hook();
+	if (__atomic_load_n(&lock_owner, __ATOMIC_RELAXED) == me)
+		return true;
+	while (!spin_trylock(&console_lock)) {
+		if (give_up()) {
+			lock_broken = true;
+			return false;
+		}
+		__builtin_ia32_pause();
+	}
+	lock_owner = me;
+	return true;
+}
+
 /* Returns whether the lock was taken (and must be dropped). */
 static bool console_lock_take(void)
 {

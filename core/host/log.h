@@ -3,6 +3,7 @@
 #define MHV_CORE_HOST_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 #include "boot/cmdline.h"
 #include "lib/compiler.h"
@@ -28,6 +29,14 @@ void console_vprintf(const char *fmt, va_list ap);
 void log_set_cpu_hook(unsigned int (*this_cpu_index)(void));
 /* A panic stopped the other CPUs: print without the console lock. */
 void log_break_lock(void);
+/*
+ * For a panic: take the console lock for good once the CPU printing now
+ * has finished its line, so the panic's lines never interleave with
+ * another CPU's (that one waits for the lock, then its stop NMI). A CPU
+ * stopped while it held the lock never gives it back: when give_up()
+ * says so the lock is broken instead. Returns whether it was taken.
+ */
+bool log_seize_lock(bool (*give_up)(void));
 
 #define pr_err(...) log_write(LOG_ERROR, __VA_ARGS__)
 #define pr_warn(...) log_write(LOG_WARN, __VA_ARGS__)

@@ -6,6 +6,7 @@
 #include "core/host/panic.h"
 #include "core/host/serial.h"
 #include "core/host/smp.h"
+#include "core/host/tsc.h"
 #include "lib/assert.h"
 
 #define DEBUG_EXIT_PORT 0xf4
@@ -58,10 +59,25 @@ static void dump_stack_trace(uint64_t rbp)
 	console_printf("\n");
 }
 
+static uint64_t seize_deadline;
+static unsigned long seize_tries;
+
+/*
+ * How long a panic waits for a line another CPU is printing: 50 ms, a
+ * long line at 115200 baud; a bounded count before the TSC is known.
+ */
+static bool panic_wait_over(void)
+{
+	if (seize_deadline)
+		return rdtsc() >= seize_deadline;
+	return ++seize_tries > 10000000;
+}
+
 /*
  * The first CPU to panic reports; the others are stopped by NMI (their
  * handler halts, core/host/trap.c), and the console lock, which one of
- * them may have held, is no longer taken. A CPU that panics after another
+ * them may have held, is taken over once it is free (or broken when it
+ * stays held). A CPU that panics after another
  * one did just halts: the first report is the one that matters.
  */
 static void enter_panic(void)
@@ -79,7 +95,8 @@ static void enter_panic(void)
 		machine_finish(false);
 	}
 	smp_stop_others();
-	log_break_lock();
+	seize_deadline = tsc_hz() ? rdtsc() + tsc_hz() / 20 : 0;
+	log_seize_lock(panic_wait_over);
 }
 
 static void say_which_cpu(void)
