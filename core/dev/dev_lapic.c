@@ -763,8 +763,8 @@ uint64_t xapic_mmio_base(const struct vcpu *v)
 /*
  * Modes: disabled (EN=0, EXTD=0), xAPIC (EN), x2APIC (EN|EXTD). x2APIC is
  * entered from xAPIC only, and left only by disabling (SDM vol. 3,
- * "x2APIC State Transitions"). Disabling resets the APIC's state except
- * the ID (11.4.3). The base may move to any page below the guest's
+ * "x2APIC State Transitions"). Disabling resets the APIC to its
+ * power-up state, the initial ID included (11.4.3). The base may move to any page below the guest's
  * MAXPHYADDR (11.4.4, figure 11-5: bits 0-7 and 9 are reserved too); the
  * vCPU's xAPIC page follows it where no RAM is (mmio_device_access).
  */

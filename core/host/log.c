@@ -10,8 +10,8 @@ static enum log_level current_level = LOG_INFO;
  * interleave mid-line (callers print whole lines). With a CPU hook set
  * (core/host/smp.c, once APs run), the owner is remembered: a CPU that
  * faults while printing reaches the panic path holding the lock, and
- * must not wait for itself. After log_break_lock() (a panic, the other
- * CPUs stopped by NMI, one of them perhaps holding it) nobody locks.
+ * must not wait for itself. Once log_seize_lock() has broken it (a panic,
+ * the other CPUs stopped by NMI, one of them holding it) nobody locks.
  */
 static struct spinlock console_lock = SPINLOCK_INIT;
 static unsigned int (*cpu_hook)(void);
@@ -38,11 +38,6 @@ enum log_level log_get_level(void)
 void log_set_cpu_hook(unsigned int (*this_cpu_index)(void))
 {
 	cpu_hook = this_cpu_index;
-}
-
-void log_break_lock(void)
-{
-	lock_broken = true;
 }
 
 bool log_seize_lock(bool (*give_up)(void))

@@ -27,8 +27,6 @@ void console_vprintf(const char *fmt, va_list ap);
  * owner). NULL, the default, is one CPU.
  */
 void log_set_cpu_hook(unsigned int (*this_cpu_index)(void));
-/* A panic stopped the other CPUs: print without the console lock. */
-void log_break_lock(void);
 /*
  * For a panic: take the console lock for good once the CPU printing now
  * has finished its line, so the panic's lines never interleave with
